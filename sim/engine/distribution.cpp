@@ -1,0 +1,93 @@
+#include "sim/engine/distribution.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace stacksim {
+
+std::string_view to_string(Shape s) {
+  switch (s) {
+    case Shape::kDeterministic: return "deterministic";
+    case Shape::kExponential: return "exponential";
+    case Shape::kGamma: return "gamma";
+    case Shape::kLognormal: return "lognormal";
+  }
+  return "?";
+}
+
+bool parse_shape(std::string_view name, Shape& out) {
+  for (Shape s : {Shape::kDeterministic, Shape::kExponential, Shape::kGamma, Shape::kLognormal}) {
+    if (name == to_string(s)) {
+      out = s;
+      return true;
+    }
+  }
+  return false;
+}
+
+Distribution::Distribution(Shape shape, double mean, double cv)
+    : shape_(shape), mean_(mean), cv_(cv) {
+  if (!(mean >= 0.0) || !std::isfinite(mean)) throw std::invalid_argument("mean must be >= 0");
+  switch (shape) {
+    case Shape::kDeterministic:
+      cv_ = 0.0;
+      break;
+    case Shape::kExponential:
+      cv_ = 1.0;
+      break;
+    case Shape::kGamma:
+      if (!(cv > 0.0) || !std::isfinite(cv)) throw std::invalid_argument("cv must be > 0");
+      p1_ = 1.0 / (cv * cv);  // shape k
+      p2_ = mean * cv * cv;   // scale theta
+      break;
+    case Shape::kLognormal: {
+      if (!(cv > 0.0) || !std::isfinite(cv)) throw std::invalid_argument("cv must be > 0");
+      const double s2 = std::log1p(cv * cv);
+      p2_ = std::sqrt(s2);                                    // sigma
+      p1_ = (mean > 0.0 ? std::log(mean) : -1e300) - s2 / 2;  // mu
+      break;
+    }
+  }
+}
+
+double Distribution::sample(Rng& rng) const {
+  if (mean_ == 0.0) return 0.0;
+  switch (shape_) {
+    case Shape::kDeterministic: return mean_;
+    case Shape::kExponential: return -mean_ * std::log(rng.uniform_open01());
+    case Shape::kGamma: return p2_ * standard_gamma(rng, p1_);
+    case Shape::kLognormal: return std::exp(p1_ + p2_ * standard_normal(rng));
+  }
+  return mean_;
+}
+
+// Marsaglia's polar method; the second variate is dropped so that a sample
+// consumes a number of draws that depends only on the stream.
+double Distribution::standard_normal(Rng& rng) {
+  for (;;) {
+    const double u = 2.0 * rng.uniform_open01() - 1.0;
+    const double v = 2.0 * rng.uniform_open01() - 1.0;
+    const double s = u * u + v * v;
+    if (s > 0.0 && s < 1.0) return u * std::sqrt(-2.0 * std::log(s) / s);
+  }
+}
+
+// Marsaglia and Tsang (2000); for k < 1, Gamma(k) = Gamma(k + 1) * U^(1/k).
+double Distribution::standard_gamma(Rng& rng, double k) {
+  if (k < 1.0) return standard_gamma(rng, k + 1.0) * std::pow(rng.uniform_open01(), 1.0 / k);
+  const double d = k - 1.0 / 3.0;
+  const double c = 1.0 / std::sqrt(9.0 * d);
+  for (;;) {
+    double x, v;
+    do {
+      x = standard_normal(rng);
+      v = 1.0 + c * x;
+    } while (v <= 0.0);
+    v = v * v * v;
+    const double u = rng.uniform_open01();
+    if (u < 1.0 - 0.0331 * x * x * x * x) return d * v;
+    if (std::log(u) < 0.5 * x * x + d * (1.0 - v + std::log(v))) return d * v;
+  }
+}
+
+}  // namespace stacksim

@@ -1,0 +1,48 @@
+// Service-demand distributions by mean and coefficient of variation, as the
+// model files state them. The samplers are written here on top of Rng rather
+// than taken from std::*_distribution, whose algorithms (and so whose
+// numbers) differ between standard libraries.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "sim/engine/rng.hpp"
+
+namespace stacksim {
+
+enum class Shape { kDeterministic, kExponential, kGamma, kLognormal };
+
+std::string_view to_string(Shape s);
+// Returns false for an unknown name.
+bool parse_shape(std::string_view name, Shape& out);
+
+class Distribution {
+ public:
+  Distribution() = default;
+  // mean >= 0; cv >= 0 (ignored for deterministic, must be 1 for exponential,
+  // > 0 for gamma and lognormal). Throws std::invalid_argument otherwise.
+  Distribution(Shape shape, double mean, double cv = 1.0);
+
+  static Distribution deterministic(double v) { return {Shape::kDeterministic, v, 0.0}; }
+  static Distribution exponential(double mean) { return {Shape::kExponential, mean, 1.0}; }
+
+  double sample(Rng& rng) const;
+
+  Shape shape() const { return shape_; }
+  double mean() const { return mean_; }
+  double cv() const { return cv_; }
+
+ private:
+  static double standard_normal(Rng& rng);
+  static double standard_gamma(Rng& rng, double k);
+
+  Shape shape_ = Shape::kDeterministic;
+  double mean_ = 0.0;
+  double cv_ = 0.0;
+  // Derived parameters: gamma (k, theta); lognormal (mu, sigma).
+  double p1_ = 0.0;
+  double p2_ = 0.0;
+};
+
+}  // namespace stacksim

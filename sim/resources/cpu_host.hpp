@@ -1,0 +1,99 @@
+// A host's processors shared by processes: egalitarian processor sharing
+// (each burst in service progresses at min(1, cores / n) with n bursts in
+// service), as a fluid model with a virtual clock (SimGrid's Model/Action
+// idea). V is the work any in-service burst has received since t = 0; a burst
+// that enters service at V0 with w ns of work finishes when V = V0 + w, so
+// bursts sit in a min-heap by that tag and an arrival or departure costs
+// O(log n) rather than touching every burst.
+//
+// A process is single-threaded: its bursts run one at a time, FIFO, and only
+// the head is in service. A "multi-threaded" process (the kernel's softirq
+// work, owned by no process) puts every burst in service at once.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <string>
+#include <vector>
+
+#include "sim/engine/event.hpp"
+#include "sim/engine/simulator.hpp"
+
+namespace stacksim {
+
+using ProcessId = std::uint32_t;
+
+class CpuHost final : public EventHandler {
+ public:
+  // context_switch_ns is charged as extra work on every wake-up: a burst
+  // submitted to a process that had nothing to run.
+  CpuHost(Simulator& sim, int cores, SimTime context_switch_ns = 0);
+
+  ProcessId add_process(std::string name, bool multi_threaded = false);
+
+  // Queues work_ns of CPU on the process; `done` runs when it completes.
+  void submit(ProcessId p, SimTime work_ns, Continuation done);
+
+  int cores() const { return cores_; }
+  std::size_t in_service() const { return heap_.size(); }
+  std::size_t process_count() const { return processes_.size(); }
+  const std::string& name(ProcessId p) const { return processes_[p].name; }
+  // Bursts waiting behind the one in service, plus the one in service.
+  std::size_t backlog(ProcessId p) const {
+    return processes_[p].waiting.size() + (processes_[p].running ? 1 : 0);
+  }
+
+  // CPU consumed by completed bursts (context switches included), in ns.
+  SimTime cpu_ns(ProcessId p) const { return processes_[p].cpu_ns; }
+  // Integral over time of busy processors, min(n, cores), in processor-ns.
+  double busy_processor_ns();
+
+  void on_event(std::uint64_t arg) override;
+
+ private:
+  struct Burst {
+    SimTime work_ns;
+    Continuation done;
+  };
+  struct Process {
+    std::string name;
+    bool multi_threaded = false;
+    bool running = false;
+    std::deque<Burst> waiting;
+    SimTime cpu_ns = 0;
+  };
+  struct InService {
+    double finish_v;
+    std::uint64_t seq;
+    ProcessId p;
+    SimTime work_ns;
+    Continuation done;
+  };
+  static bool later(const InService& a, const InService& b) {
+    return a.finish_v != b.finish_v ? a.finish_v > b.finish_v : a.seq > b.seq;
+  }
+
+  double rate() const {
+    const auto n = static_cast<double>(heap_.size());
+    return n <= cores_ ? 1.0 : cores_ / n;
+  }
+  void advance();
+  void start(ProcessId p, SimTime work_ns, Continuation done);
+  void reschedule();
+
+  Simulator& sim_;
+  int cores_;
+  SimTime context_switch_ns_;
+  std::vector<Process> processes_;
+  std::vector<InService> heap_;  // std::push_heap / pop_heap with later()
+  std::vector<InService> completed_;
+  double v_ = 0.0;
+  SimTime last_ = 0;
+  double busy_area_ = 0.0;
+  std::uint64_t next_seq_ = 0;
+  EventId pending_;
+  SimTime pending_time_ = kTimeNever;
+  bool dispatching_ = false;
+};
+
+}  // namespace stacksim

@@ -1,0 +1,66 @@
+#include "sim/resources/pool.hpp"
+
+#include <algorithm>
+#include <cassert>
+#include <stdexcept>
+
+namespace stacksim {
+
+Pool::Pool(Simulator& sim, int capacity, bool lazy)
+    : sim_(sim), capacity_(capacity), last_(sim.now()) {
+  if (capacity < 1) throw std::invalid_argument("a pool needs at least one unit");
+  if (!lazy) {
+    created_ = capacity;
+    for (int u = capacity - 1; u >= 0; --u) idle_.push_back(u);
+  }
+}
+
+void Pool::account() {
+  const SimTime now = sim_.now();
+  area_ += static_cast<double>(in_use_) * static_cast<double>(now - last_);
+  last_ = now;
+}
+
+Pool::Grant Pool::acquire(Continuation granted, int* unit_out) {
+  Grant g;
+  if (!idle_.empty()) {
+    g.unit = idle_.back();
+    idle_.pop_back();
+  } else if (created_ < capacity_) {
+    g.unit = created_++;
+    g.created = true;
+  } else {
+    waiters_.push_back(Waiter{granted, unit_out});
+    return g;
+  }
+  account();
+  peak_in_use_ = std::max(peak_in_use_, ++in_use_);
+  return g;
+}
+
+void Pool::release(int unit) {
+  assert(unit >= 0 && unit < created_);
+  if (!waiters_.empty()) {
+    const Waiter w = waiters_.front();
+    waiters_.pop_front();
+    *w.unit_out = unit;
+    w.granted();  // in_use is unchanged: the unit passes hand to hand
+    return;
+  }
+  account();
+  --in_use_;
+  idle_.push_back(unit);
+}
+
+double Pool::in_use_area() {
+  account();
+  return area_;
+}
+
+void Pool::reset_statistics() {
+  account();
+  area_ = 0.0;
+  peak_in_use_ = in_use_;
+}
+
+}  // namespace stacksim
