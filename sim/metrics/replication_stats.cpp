@@ -16,9 +16,8 @@ nlohmann::json number_or_null(double x) {
 }  // namespace
 
 void to_json(nlohmann::json& j, const Summary& s) {
-  j = nlohmann::json{{"mean", number_or_null(s.mean)},
-                     {"ci95", number_or_null(s.ci95)},
-                     {"n", s.n}};
+  j = nlohmann::json{
+      {"mean", number_or_null(s.mean)}, {"ci95", number_or_null(s.ci95)}, {"n", s.n}};
 }
 
 void ReplicationStats::add(double value) {
@@ -30,7 +29,9 @@ void ReplicationStats::add(double value) {
   m2_ += delta * (value - mean_);
 }
 
-double ReplicationStats::mean() const { return n_ == 0 ? kNaN : mean_; }
+double ReplicationStats::mean() const {
+  return n_ == 0 ? kNaN : mean_;
+}
 
 double ReplicationStats::stddev() const {
   if (n_ < 2) return kNaN;

@@ -66,8 +66,11 @@ TEST(LatencyHistogram, BucketsTileTheRangeAndAreNarrowerThanTheStatedShare) {
                 LatencyHistogram::kMaxRelativeError * static_cast<double>(v))
           << "bucket " << i << ", value " << v;
     }
-    if (i + 1 < LatencyHistogram::kBucketCount) expected_lower = lower + width;
-    else EXPECT_EQ(last, INT64_MAX);
+    if (i + 1 < LatencyHistogram::kBucketCount) {
+      expected_lower = lower + width;
+    } else {
+      EXPECT_EQ(last, INT64_MAX);
+    }
   }
 }
 
