@@ -1,0 +1,294 @@
+#include "sim/analysis/network_simulation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <memory>
+#include <string>
+
+#include "sim/engine/distribution.hpp"
+#include "sim/engine/event.hpp"
+#include "sim/engine/rng.hpp"
+#include "sim/engine/simulator.hpp"
+#include "sim/metrics/replication_stats.hpp"
+#include "sim/resources/cpu_host.hpp"
+#include "sim/resources/pool.hpp"
+#include "sim/scenario/input_error.hpp"
+
+namespace stacksim::analysis {
+
+Estimate estimate_95(const std::vector<double>& samples) {
+  ReplicationStats stats;  // the project's Student-t interval (sim/metrics)
+  for (double x : samples) stats.add(x);
+  Estimate e;
+  e.samples = static_cast<int>(stats.n());
+  if (e.samples == 0) return e;
+  e.mean = stats.mean();
+  e.half_width = e.samples < 2 ? 0.0 : stats.ci95_half_width();
+  return e;
+}
+
+namespace {
+
+class Replication;
+
+// Service at station k is over for job `arg`.
+class DoneHandler final : public EventHandler {
+ public:
+  DoneHandler(Replication& run, std::size_t k) : run_(run), k_(k) {}
+  void on_event(std::uint64_t job) override;
+
+ private:
+  Replication& run_;
+  std::size_t k_;
+};
+
+// An FCFS server at station k was handed to the waiting job `arg`.
+class GrantedHandler final : public EventHandler {
+ public:
+  GrantedHandler(Replication& run, std::size_t k) : run_(run), k_(k) {}
+  void on_event(std::uint64_t job) override;
+
+ private:
+  Replication& run_;
+  std::size_t k_;
+};
+
+struct StationState {
+  const Station* spec = nullptr;
+  Distribution service;  // in ns
+  Rng rng;
+  std::unique_ptr<DoneHandler> done;
+  std::unique_ptr<GrantedHandler> granted;
+  std::unique_ptr<CpuHost> host;  // ps
+  ProcessId process = 0;
+  std::unique_ptr<Pool> pool;  // fcfs
+  // Measured window.
+  std::int64_t present = 0;
+  SimTime last_change_ns = 0;
+  double present_area = 0.0;  // integral of the number present, job-ns
+  double busy_area = 0.0;     // integral of min(present, c) / c (delay: present)
+  double sojourn_ns = 0.0;
+  std::uint64_t visits = 0;
+};
+
+struct Job {
+  std::size_t station = 0;
+  SimTime arrived_ns = 0;
+  int unit = -1;
+};
+
+class Replication {
+ public:
+  Replication(const ClosedNetwork& net, int customers, std::uint64_t seed, std::uint64_t index)
+      : net_(net), customers_(customers), routing_rng_(seed, "qn.routing", index) {
+    stations_.resize(net.stations.size());
+    for (std::size_t k = 0; k < net.stations.size(); ++k) {
+      const Station& s = net.stations[k];
+      StationState& st = stations_[k];
+      st.spec = &s;
+      st.service = Distribution(s.shape, s.service_ms * 1e6, s.cv);
+      st.rng = Rng(seed, "qn.station." + s.name, index);
+      st.done = std::make_unique<DoneHandler>(*this, k);
+      if (s.kind == StationKind::kPs) {
+        st.host = std::make_unique<CpuHost>(sim_, 1);
+        st.process = st.host->add_process(s.name, /*multi_threaded=*/true);
+      } else if (s.kind == StationKind::kFcfs) {
+        st.granted = std::make_unique<GrantedHandler>(*this, k);
+        st.pool = std::make_unique<Pool>(sim_, s.servers, /*lazy=*/false);
+      }
+      visits_total_ += s.visits;
+      cumulative_visits_.push_back(visits_total_);
+    }
+  }
+
+  ReplicationRecord run(std::int64_t warmup_jobs, std::int64_t jobs) {
+    jobs_.resize(customers_);
+    // Every job starts at the first station at t = 0; with random routing
+    // the first station is drawn like any other.
+    for (std::size_t j = 0; j < jobs_.size(); ++j) arrive(first_station(), j);
+    stop_after_ = completions_target(warmup_jobs);
+    if (stop_after_ > 0) sim_.run();
+    start_measuring();
+    stop_after_ = completions_target(jobs);
+    sim_.run();
+    return finish();
+  }
+
+  void service_done(std::size_t k, std::uint64_t job);
+  void granted(std::size_t k, std::uint64_t job) { start_service(k, job); }
+
+  const std::vector<StationState>& stations() const { return stations_; }
+  std::uint64_t measured_completions() const { return completions_; }
+
+ private:
+  std::uint64_t completions_target(std::int64_t cycles) const {
+    return static_cast<std::uint64_t>(std::llround(static_cast<double>(cycles) * visits_total_));
+  }
+
+  std::size_t first_station() { return net_.routing == Routing::kCyclic ? 0 : draw_station(); }
+
+  std::size_t draw_station() {
+    const double u = routing_rng_.uniform_open01() * visits_total_;
+    const auto it = std::upper_bound(cumulative_visits_.begin(), cumulative_visits_.end(), u);
+    return std::min<std::size_t>(it - cumulative_visits_.begin(), stations_.size() - 1);
+  }
+
+  SimTime sample(StationState& st) {
+    return static_cast<SimTime>(std::llround(st.service.sample(st.rng)));
+  }
+
+  void account(StationState& st) {
+    const SimTime now = sim_.now();
+    const double dt = static_cast<double>(now - st.last_change_ns);
+    st.present_area += static_cast<double>(st.present) * dt;
+    if (st.spec->kind == StationKind::kDelay) {
+      st.busy_area += static_cast<double>(st.present) * dt;
+    } else {
+      const int c = st.spec->servers;
+      st.busy_area += static_cast<double>(std::min<std::int64_t>(st.present, c)) / c * dt;
+    }
+    st.last_change_ns = now;
+  }
+
+  void arrive(std::size_t k, std::uint64_t job) {
+    StationState& st = stations_[k];
+    Job& jb = jobs_[job];
+    jb.station = k;
+    jb.arrived_ns = sim_.now();
+    account(st);
+    ++st.present;
+    switch (st.spec->kind) {
+      case StationKind::kDelay:
+        sim_.schedule_in(sample(st), *st.done, job);
+        break;
+      case StationKind::kPs:
+        st.host->submit(st.process, sample(st), Continuation{st.done.get(), job});
+        break;
+      case StationKind::kFcfs: {
+        const Pool::Grant g = st.pool->acquire(Continuation{st.granted.get(), job}, &jb.unit);
+        if (g.unit >= 0) {
+          jb.unit = g.unit;
+          start_service(k, job);
+        }
+        break;
+      }
+    }
+  }
+
+  void start_service(std::size_t k, std::uint64_t job) {
+    StationState& st = stations_[k];
+    sim_.schedule_in(sample(st), *st.done, job);
+  }
+
+  void start_measuring() {
+    const SimTime now = sim_.now();
+    window_start_ns_ = now;
+    for (StationState& st : stations_) {
+      account(st);
+      st.present_area = st.busy_area = st.sojourn_ns = 0.0;
+      st.visits = 0;
+    }
+    completions_ = 0;
+    measuring_ = true;
+  }
+
+  ReplicationRecord finish() {
+    ReplicationRecord rec;
+    const double window_ns = static_cast<double>(sim_.now() - window_start_ns_);
+    for (StationState& st : stations_) account(st);
+    const double cycles = static_cast<double>(completions_) / visits_total_;
+    const double x_per_ms = window_ns > 0.0 ? cycles / (window_ns * 1e-6) : 0.0;
+    rec.throughput_rps = x_per_ms * 1e3;
+    for (const StationState& st : stations_) {
+      const double per_visit_ms = st.visits ? st.sojourn_ns * 1e-6 / st.visits : 0.0;
+      rec.cycle_time_ms += per_visit_ms * st.spec->visits;
+    }
+    rec.little_relative_error =
+        std::abs(x_per_ms * rec.cycle_time_ms - customers_) / static_cast<double>(customers_);
+    rec.simulated_ms = window_ns * 1e-6;
+    rec.events = sim_.events_processed();
+    window_ns_ = window_ns;
+    return rec;
+  }
+
+ public:
+  double window_ns() const { return window_ns_; }
+
+ private:
+  const ClosedNetwork& net_;
+  int customers_;
+  Simulator sim_;
+  Rng routing_rng_;
+  std::vector<StationState> stations_;
+  std::vector<double> cumulative_visits_;
+  double visits_total_ = 0.0;
+  std::vector<Job> jobs_;
+  bool measuring_ = false;
+  std::uint64_t completions_ = 0;  // station completions, reset after warm-up
+  std::uint64_t stop_after_ = 0;
+  SimTime window_start_ns_ = 0;
+  double window_ns_ = 0.0;
+};
+
+void Replication::service_done(std::size_t k, std::uint64_t job) {
+  StationState& st = stations_[k];
+  Job& jb = jobs_[job];
+  account(st);
+  --st.present;
+  // Release first: the pool hands the server straight to its longest waiter,
+  // ahead of this job should it be routed back here.
+  if (st.pool) st.pool->release(jb.unit);
+  if (measuring_) {
+    st.sojourn_ns += static_cast<double>(sim_.now() - jb.arrived_ns);
+    ++st.visits;
+  }
+  ++completions_;
+  if (completions_ >= stop_after_) sim_.stop();
+  const std::size_t next =
+      net_.routing == Routing::kCyclic ? (k + 1) % stations_.size() : draw_station();
+  arrive(next, job);
+}
+
+void DoneHandler::on_event(std::uint64_t job) { run_.service_done(k_, job); }
+void GrantedHandler::on_event(std::uint64_t job) { run_.granted(k_, job); }
+
+}  // namespace
+
+NetworkSimulationResult simulate_network(const ClosedNetwork& net, const SimulationOptions& opt) {
+  validate(net);
+  const int customers = opt.customers > 0 ? opt.customers : net.customers;
+  if (opt.replications < 1) throw InputError("--replications: must be >= 1");
+  if (opt.jobs < 1) throw InputError("--jobs: must be >= 1");
+  const std::int64_t warmup = opt.warmup_jobs >= 0 ? opt.warmup_jobs : opt.jobs / 10;
+
+  NetworkSimulationResult out;
+  out.customers = customers;
+  const std::size_t k_count = net.stations.size();
+  std::vector<double> x, cycle;
+  std::vector<std::vector<double>> r(k_count), q(k_count), u(k_count);
+  for (int rep = 0; rep < opt.replications; ++rep) {
+    Replication run(net, customers, opt.seed, static_cast<std::uint64_t>(rep));
+    const ReplicationRecord rec = run.run(warmup, opt.jobs);
+    x.push_back(rec.throughput_rps);
+    cycle.push_back(rec.cycle_time_ms);
+    const double window_ns = run.window_ns();
+    for (std::size_t k = 0; k < k_count; ++k) {
+      const StationState& st = run.stations()[k];
+      const double per_visit_ms = st.visits ? st.sojourn_ns * 1e-6 / st.visits : 0.0;
+      r[k].push_back(per_visit_ms * st.spec->visits);
+      q[k].push_back(window_ns > 0.0 ? st.present_area / window_ns : 0.0);
+      u[k].push_back(window_ns > 0.0 ? st.busy_area / window_ns : 0.0);
+    }
+    out.events += rec.events;
+    out.station_completions += run.measured_completions();
+    out.replications.push_back(rec);
+  }
+  out.throughput_rps = estimate_95(x);
+  out.cycle_time_ms = estimate_95(cycle);
+  for (std::size_t k = 0; k < k_count; ++k) {
+    out.stations.push_back(StationEstimate{estimate_95(r[k]), estimate_95(q[k]), estimate_95(u[k])});
+  }
+  return out;
+}
+
+}  // namespace stacksim::analysis
