@@ -1,0 +1,96 @@
+// File names of the configuration enums: one table per enum, read both ways,
+// so to_string and parse cannot drift apart.
+#include <array>
+#include <utility>
+
+#include "sim/scenario/config_names.hpp"
+
+namespace stacksim {
+namespace {
+
+template <typename E, std::size_t N>
+using NameTable = std::array<std::pair<E, std::string_view>, N>;
+
+constexpr NameTable<WorkerType, 3> kWorkerTypes{{
+    {WorkerType::kSync, "sync"},
+    {WorkerType::kGreenlet, "greenlet"},
+    {WorkerType::kCoroutine, "coroutine"},
+}};
+constexpr NameTable<AcceptPolicy, 3> kAcceptPolicies{{
+    {AcceptPolicy::kRoundRobin, "round_robin"},
+    {AcceptPolicy::kRandom, "random"},
+    {AcceptPolicy::kLeastLoaded, "least_loaded"},
+}};
+constexpr NameTable<DbAccess, 2> kDbAccesses{{
+    {DbAccess::kConnectPerRequest, "connect_per_request"},
+    {DbAccess::kAppPool, "app_pool"},
+}};
+constexpr NameTable<LoadType, 2> kLoadTypes{{
+    {LoadType::kClosed, "closed"},
+    {LoadType::kOpen, "open"},
+}};
+
+template <typename E, std::size_t N>
+std::string_view name_of(const NameTable<E, N>& table, E value) {
+  for (const auto& [e, name] : table) {
+    if (e == value) return name;
+  }
+  return "?";
+}
+
+template <typename E, std::size_t N>
+bool value_of(const NameTable<E, N>& table, std::string_view name, E& out) {
+  for (const auto& [e, n] : table) {
+    if (n == name) {
+      out = e;
+      return true;
+    }
+  }
+  return false;
+}
+
+template <typename E, std::size_t N>
+std::string all_names(const NameTable<E, N>& table) {
+  std::string s;
+  for (const auto& entry : table) {
+    if (!s.empty()) s += '|';
+    s += entry.second;
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string_view to_string(WorkerType t) { return name_of(kWorkerTypes, t); }
+std::string_view to_string(AcceptPolicy p) { return name_of(kAcceptPolicies, p); }
+std::string_view to_string(DbAccess a) { return name_of(kDbAccesses, a); }
+std::string_view to_string(LoadType l) { return name_of(kLoadTypes, l); }
+
+bool parse_worker_type(std::string_view name, WorkerType& out) {
+  return value_of(kWorkerTypes, name, out);
+}
+bool parse_accept_policy(std::string_view name, AcceptPolicy& out) {
+  return value_of(kAcceptPolicies, name, out);
+}
+bool parse_db_access(std::string_view name, DbAccess& out) {
+  return value_of(kDbAccesses, name, out);
+}
+bool parse_load_type(std::string_view name, LoadType& out) {
+  return value_of(kLoadTypes, name, out);
+}
+
+std::string worker_type_names() { return all_names(kWorkerTypes); }
+std::string accept_policy_names() { return all_names(kAcceptPolicies); }
+std::string db_access_names() { return all_names(kDbAccesses); }
+std::string load_type_names() { return all_names(kLoadTypes); }
+
+std::string shape_names() {
+  std::string s;
+  for (Shape shape : {Shape::kGamma, Shape::kLognormal, Shape::kExponential, Shape::kDeterministic}) {
+    if (!s.empty()) s += '|';
+    s += to_string(shape);
+  }
+  return s;
+}
+
+}  // namespace stacksim

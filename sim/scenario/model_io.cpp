@@ -1,0 +1,240 @@
+#include "sim/scenario/model_io.hpp"
+
+#include "sim/scenario/config_names.hpp"
+#include "sim/scenario/json_fields.hpp"
+
+namespace stacksim {
+namespace {
+
+using json_fields::ObjectReader;
+using json_fields::Where;
+using nlohmann::json;
+
+// Bounds that keep every demand finite in nanoseconds and every sampler well
+// defined: no burst is near 1000 s of CPU, and a cv outside [0.001, 100] is a
+// typo, not a measurement (near-constant demands are "deterministic").
+constexpr double kMaxMeanUs = 1e9;
+constexpr double kMinCv = 0.001;
+constexpr double kMaxCv = 100.0;
+constexpr std::int64_t kMaxCores = 1024;
+constexpr std::int64_t kMaxConcurrency = 1'000'000;
+
+Distribution read_demand(const json& j, const Where& where) {
+  ObjectReader r(j, where);
+  const double mean_us =
+      json_fields::read_number(r.required("mean_us"), r.where("mean_us"), 0.0, kMaxMeanUs);
+  const json& shape_j = r.required("shape");
+  const Where shape_where = r.where("shape");
+  Shape shape{};
+  if (!shape_j.is_string() || !parse_shape(shape_j.get_ref<const std::string&>(), shape)) {
+    shape_where.fail("must be one of " + shape_names() + ", got " + json_fields::describe(shape_j));
+  }
+  const json* cv_j = r.optional("cv");
+  const Where cv_where = r.where("cv");
+  double cv = 0.0;
+  switch (shape) {
+    case Shape::kDeterministic:
+      if (cv_j != nullptr) json_fields::read_number(*cv_j, cv_where, 0.0, 0.0);
+      break;
+    case Shape::kExponential:
+      cv = 1.0;
+      if (cv_j != nullptr) json_fields::read_number(*cv_j, cv_where, 1.0, 1.0);
+      break;
+    case Shape::kGamma:
+    case Shape::kLognormal:
+      if (cv_j == nullptr) cv_where.fail("required field is missing (gamma and lognormal need it)");
+      cv = json_fields::read_number(*cv_j, cv_where, kMinCv, kMaxCv);
+      break;
+  }
+  r.done();
+  // The bounds above are inside what Distribution accepts, so this cannot throw.
+  return Distribution(shape, mean_us * static_cast<double>(kNsPerUs), cv);
+}
+
+std::string read_schema(ObjectReader& r, const char* expected) {
+  const std::string schema = json_fields::read_string(r.required("schema"), r.where("schema"));
+  if (schema != expected) {
+    r.where("schema").fail(std::string("must be \"") + expected + "\", got " +
+                           json_fields::describe(json(schema)));
+  }
+  return schema;
+}
+
+StackModel read_stack(const std::string& name, const json& j, const Where& where) {
+  ObjectReader r(j, where);
+  StackModel s;
+  s.name = name;
+  const json& type_j = r.required("type");
+  if (!type_j.is_string() || !parse_worker_type(type_j.get_ref<const std::string&>(), s.type)) {
+    r.where("type").fail("must be one of " + worker_type_names() + ", got " +
+                         json_fields::describe(type_j));
+  }
+  s.server = json_fields::read_string(r.required("server"), r.where("server"));
+  s.framework = json_fields::read_string(r.required("framework"), r.where("framework"));
+  s.installable = json_fields::read_bool(r.required("installable"), r.where("installable"));
+  s.note = json_fields::read_string(r.required("note"), r.where("note"));
+  const json& policy_j = r.required("accept_policy");
+  if (!policy_j.is_string() ||
+      !parse_accept_policy(policy_j.get_ref<const std::string&>(), s.accept_policy)) {
+    r.where("accept_policy")
+        .fail("must be one of " + accept_policy_names() + ", got " + json_fields::describe(policy_j));
+  }
+  s.max_concurrency = static_cast<int>(json_fields::read_int(
+      r.required("max_concurrency"), r.where("max_concurrency"), 1, kMaxConcurrency));
+  if (s.type == WorkerType::kSync && s.max_concurrency != 1) {
+    r.where("max_concurrency")
+        .fail("must be 1 for a sync stack (one request per worker at a time), got " +
+              std::to_string(s.max_concurrency));
+  }
+  ObjectReader b(r.required("bursts"), r.where("bursts"));
+  s.pre = read_demand(b.required("pre"), b.where("pre"));
+  s.connect = read_demand(b.required("connect"), b.where("connect"));
+  s.query = read_demand(b.required("query"), b.where("query"));
+  s.fetch = read_demand(b.required("fetch"), b.where("fetch"));
+  s.close = read_demand(b.required("close"), b.where("close"));
+  s.respond = read_demand(b.required("respond"), b.where("respond"));
+  b.done();
+  r.done();
+  return s;
+}
+
+}  // namespace
+
+json demand_to_json(const Distribution& d) {
+  json j = {{"mean_us", d.mean() / static_cast<double>(kNsPerUs)},
+            {"shape", std::string(to_string(d.shape()))}};
+  if (d.shape() == Shape::kGamma || d.shape() == Shape::kLognormal) j["cv"] = d.cv();
+  return j;
+}
+
+Model parse_model(const json& j, const std::string& source) {
+  ObjectReader top(j, Where{source, ""});
+  Model m;
+  m.source = source;
+  read_schema(top, kModelSchema);
+  m.version = static_cast<int>(
+      json_fields::read_int(top.required("version"), top.where("version"), kModelVersion,
+                            kModelVersion));
+  m.label = json_fields::read_string(top.required("label"), top.where("label"));
+
+  {
+    const json& p = top.required("provenance");
+    ObjectReader r(p, top.where("provenance"));
+    const std::string kind = json_fields::read_string(r.required("kind"), r.where("kind"));
+    if (kind != "estimate" && kind != "calibrated") {
+      r.where("kind").fail("must be one of estimate|calibrated, got " +
+                           json_fields::describe(json(kind)));
+    }
+    // The rest of the provenance is free-form: who, when, how, tool versions.
+    m.provenance = p;
+  }
+  {
+    ObjectReader r(top.required("host"), top.where("host"));
+    m.host.cores =
+        static_cast<int>(json_fields::read_int(r.required("cores"), r.where("cores"), 1, kMaxCores));
+    m.host.cpu_model = json_fields::read_string(r.required("cpu_model"), r.where("cpu_model"));
+    m.host.context_switch_ns = ns_from_us(json_fields::read_number(
+        r.required("context_switch_us"), r.where("context_switch_us"), 0.0, 1e6));
+    r.done();
+  }
+  {
+    ObjectReader r(top.required("client"), top.where("client"));
+    m.client.send = read_demand(r.required("send"), r.where("send"));
+    m.client.recv = read_demand(r.required("recv"), r.where("recv"));
+    r.done();
+  }
+  {
+    ObjectReader r(top.required("proxy"), top.where("proxy"));
+    m.proxy.request = read_demand(r.required("request"), r.where("request"));
+    m.proxy.response = read_demand(r.required("response"), r.where("response"));
+    r.done();
+  }
+  {
+    ObjectReader r(top.required("kernel"), top.where("kernel"));
+    m.kernel.per_hop = read_demand(r.required("per_hop"), r.where("per_hop"));
+    r.done();
+  }
+  {
+    ObjectReader r(top.required("pgbouncer"), top.where("pgbouncer"));
+    m.pgbouncer.login = read_demand(r.required("login"), r.where("login"));
+    m.pgbouncer.server_login = read_demand(r.required("server_login"), r.where("server_login"));
+    m.pgbouncer.query = read_demand(r.required("query"), r.where("query"));
+    m.pgbouncer.result = read_demand(r.required("result"), r.where("result"));
+    m.pgbouncer.close = read_demand(r.required("close"), r.where("close"));
+    r.done();
+  }
+  {
+    ObjectReader r(top.required("postgres"), top.where("postgres"));
+    m.postgres.backend_start = read_demand(r.required("backend_start"), r.where("backend_start"));
+    m.postgres.query = read_demand(r.required("query"), r.where("query"));
+    m.postgres.fetch = read_demand(r.required("fetch"), r.where("fetch"));
+    m.postgres.reset = read_demand(r.required("reset"), r.where("reset"));
+    r.done();
+  }
+  {
+    const json& stacks = top.required("stacks");
+    const Where where = top.where("stacks");
+    if (!stacks.is_object()) where.fail("must be an object, got " + json_fields::describe(stacks));
+    if (stacks.empty()) where.fail("must name at least one stack");
+    for (const auto& item : stacks.items()) {
+      // A bad key is reported at "stacks", with the key as the value got.
+      const std::string name = json_fields::read_name(json(item.key()), where);
+      m.stacks.emplace(name, read_stack(name, item.value(), where / name));
+    }
+  }
+  top.done();
+  return m;
+}
+
+Model load_model(const std::string& path) { return parse_model(json_fields::read_json_file(path), path); }
+
+json to_json(const Model& m) {
+  json stacks = json::object();
+  for (const auto& [name, s] : m.stacks) {
+    stacks[name] = {
+        {"type", std::string(to_string(s.type))},
+        {"server", s.server},
+        {"framework", s.framework},
+        {"installable", s.installable},
+        {"note", s.note},
+        {"accept_policy", std::string(to_string(s.accept_policy))},
+        {"max_concurrency", s.max_concurrency},
+        {"bursts",
+         {{"pre", demand_to_json(s.pre)},
+          {"connect", demand_to_json(s.connect)},
+          {"query", demand_to_json(s.query)},
+          {"fetch", demand_to_json(s.fetch)},
+          {"close", demand_to_json(s.close)},
+          {"respond", demand_to_json(s.respond)}}},
+    };
+  }
+  return {
+      {"schema", kModelSchema},
+      {"version", m.version},
+      {"label", m.label},
+      {"provenance", m.provenance},
+      {"host",
+       {{"cores", m.host.cores},
+        {"cpu_model", m.host.cpu_model},
+        {"context_switch_us", us_from_ns(m.host.context_switch_ns)}}},
+      {"client", {{"send", demand_to_json(m.client.send)}, {"recv", demand_to_json(m.client.recv)}}},
+      {"proxy",
+       {{"request", demand_to_json(m.proxy.request)},
+        {"response", demand_to_json(m.proxy.response)}}},
+      {"kernel", {{"per_hop", demand_to_json(m.kernel.per_hop)}}},
+      {"pgbouncer",
+       {{"login", demand_to_json(m.pgbouncer.login)},
+        {"server_login", demand_to_json(m.pgbouncer.server_login)},
+        {"query", demand_to_json(m.pgbouncer.query)},
+        {"result", demand_to_json(m.pgbouncer.result)},
+        {"close", demand_to_json(m.pgbouncer.close)}}},
+      {"postgres",
+       {{"backend_start", demand_to_json(m.postgres.backend_start)},
+        {"query", demand_to_json(m.postgres.query)},
+        {"fetch", demand_to_json(m.postgres.fetch)},
+        {"reset", demand_to_json(m.postgres.reset)}}},
+      {"stacks", stacks},
+  };
+}
+
+}  // namespace stacksim

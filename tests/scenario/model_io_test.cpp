@@ -1,0 +1,111 @@
+// What a demand in a model file becomes: mean_us in microseconds turns into a
+// Distribution in nanoseconds (x 1000), cv is optional only where the shape
+// fixes it (deterministic 0, exponential 1), and the enums read back by name.
+#include <gtest/gtest.h>
+
+#include "sim/scenario/config_names.hpp"
+#include "sim/scenario/input_error.hpp"
+#include "sim/scenario/model_io.hpp"
+
+namespace stacksim {
+namespace {
+
+using nlohmann::json;
+
+json demand(double mean_us, const char* shape) { return {{"mean_us", mean_us}, {"shape", shape}}; }
+
+json minimal_model() {
+  const json d = demand(10, "deterministic");
+  json bursts = {{"pre", demand(120, "exponential")},
+                 {"connect", {{"mean_us", 300.0}, {"cv", 0.5}, {"shape", "gamma"}}},
+                 {"query", {{"mean_us", 40.0}, {"cv", 2.0}, {"shape", "lognormal"}}},
+                 {"fetch", d},
+                 {"close", {{"mean_us", 0}, {"cv", 0}, {"shape", "deterministic"}}},
+                 {"respond", {{"mean_us", 90}, {"cv", 1}, {"shape", "exponential"}}}};
+  return {{"schema", "stacksim.model"},
+          {"version", 1},
+          {"label", "t"},
+          {"provenance", {{"kind", "calibrated"}, {"runs", {1, 2, 3}}}},
+          {"host", {{"cores", 6}, {"cpu_model", "x"}, {"context_switch_us", 2.5}}},
+          {"client", {{"send", d}, {"recv", d}}},
+          {"proxy", {{"request", d}, {"response", d}}},
+          {"kernel", {{"per_hop", d}}},
+          {"pgbouncer",
+           {{"login", d}, {"server_login", d}, {"query", d}, {"result", d}, {"close", d}}},
+          {"postgres", {{"backend_start", d}, {"query", d}, {"fetch", d}, {"reset", d}}},
+          {"stacks",
+           {{"s",
+             {{"type", "coroutine"},
+              {"server", "uvicorn"},
+              {"framework", "starlette"},
+              {"installable", true},
+              {"note", ""},
+              {"accept_policy", "round_robin"},
+              {"max_concurrency", 50},
+              {"bursts", bursts}}}}}};
+}
+
+TEST(ModelIo, DemandsAreMicrosecondsInTheFileAndNanosecondsInTheModel) {
+  const Model m = parse_model(minimal_model(), "t.json");
+  const StackModel& s = m.stacks.at("s");
+  // 120 us -> 120000 ns; exponential has cv 1 without saying so.
+  EXPECT_EQ(s.pre.shape(), Shape::kExponential);
+  EXPECT_EQ(s.pre.mean(), 120'000.0);
+  EXPECT_EQ(s.pre.cv(), 1.0);
+  EXPECT_EQ(s.connect.shape(), Shape::kGamma);
+  EXPECT_EQ(s.connect.mean(), 300'000.0);
+  EXPECT_EQ(s.connect.cv(), 0.5);
+  EXPECT_EQ(s.query.shape(), Shape::kLognormal);
+  EXPECT_EQ(s.query.cv(), 2.0);
+  EXPECT_EQ(s.close.mean(), 0.0);
+  EXPECT_EQ(m.host.context_switch_ns, 2'500);  // 2.5 us
+  EXPECT_EQ(m.host.cores, 6);
+  EXPECT_EQ(s.type, WorkerType::kCoroutine);
+  EXPECT_EQ(s.accept_policy, AcceptPolicy::kRoundRobin);
+  EXPECT_EQ(s.max_concurrency, 50);
+  EXPECT_EQ(s.name, "s");
+  // The provenance is kept whole, free fields included.
+  EXPECT_EQ(m.provenance.at("runs"), json({1, 2, 3}));
+}
+
+TEST(ModelIo, ACvThatContradictsTheShapeIsAnError) {
+  json j = minimal_model();
+  j["stacks"]["s"]["bursts"]["pre"]["cv"] = 0.5;  // exponential's cv is 1
+  EXPECT_THROW(parse_model(j, "t.json"), InputError);
+  j = minimal_model();
+  j["proxy"]["request"]["cv"] = 0.2;  // deterministic's cv is 0
+  EXPECT_THROW(parse_model(j, "t.json"), InputError);
+  j = minimal_model();
+  j["stacks"]["s"]["bursts"]["query"]["cv"] = 0;  // lognormal needs cv > 0
+  EXPECT_THROW(parse_model(j, "t.json"), InputError);
+}
+
+TEST(ModelIo, EnumNamesReadBackToTheSameValue) {
+  for (WorkerType t : {WorkerType::kSync, WorkerType::kGreenlet, WorkerType::kCoroutine}) {
+    WorkerType back{};
+    ASSERT_TRUE(parse_worker_type(to_string(t), back));
+    EXPECT_EQ(back, t);
+  }
+  for (AcceptPolicy p :
+       {AcceptPolicy::kRoundRobin, AcceptPolicy::kRandom, AcceptPolicy::kLeastLoaded}) {
+    AcceptPolicy back{};
+    ASSERT_TRUE(parse_accept_policy(to_string(p), back));
+    EXPECT_EQ(back, p);
+  }
+  for (DbAccess a : {DbAccess::kConnectPerRequest, DbAccess::kAppPool}) {
+    DbAccess back{};
+    ASSERT_TRUE(parse_db_access(to_string(a), back));
+    EXPECT_EQ(back, a);
+  }
+  for (LoadType l : {LoadType::kClosed, LoadType::kOpen}) {
+    LoadType back{};
+    ASSERT_TRUE(parse_load_type(to_string(l), back));
+    EXPECT_EQ(back, l);
+  }
+  WorkerType t{};
+  EXPECT_FALSE(parse_worker_type("Sync", t));  // names are exact
+  EXPECT_EQ(worker_type_names(), "sync|greenlet|coroutine");
+}
+
+}  // namespace
+}  // namespace stacksim
