@@ -253,14 +253,15 @@ class StackCheck:
     def __init__(self, name, recipe, args, db, run_dir):
         self.name_, self.recipe_, self.args_, self.db_, self.run_dir_ = name, recipe, args, db, run_dir
 
-    def start(self, mode, db_port=None):
+    def start(self, mode, db_port=None, delay_ms=None):
         port = free_port()
         values = {"workers": str(self.args_.workers), "port": str(port), "backlog": str(self.args_.backlog),
                   "apps_dir": os.path.join(REPO, "live", "apps"), "run_dir": self.run_dir_}
         argv = [substitute(a, values) for a in self.recipe_["argv"]]
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": self.run_dir_}
         env.update(self.db_.app_env())
-        env.update({"STACKSIM_DELAY_MS": str(self.args_.delay_ms), "STACKSIM_DB_MODE": mode,
+        delay_ms = self.args_.delay_ms if delay_ms is None else delay_ms
+        env.update({"STACKSIM_DELAY_MS": str(delay_ms), "STACKSIM_DB_MODE": mode,
                     "STACKSIM_POOL_SIZE": str(self.args_.pool_size)})
         if db_port is not None:
             env["STACKSIM_DB_PORT"] = str(db_port)
@@ -328,6 +329,46 @@ class StackCheck:
             raise RuntimeError(f"{count} processes in the group, want {want} workers plus at most one master")
         return count
 
+    def check_libraries(self):
+        """The event loop and parser the recipe names are really loaded in
+        every worker (read from /proc/<pid>/maps), not silently replaced."""
+        wanted = {"python3-uvloop": "/uvloop/loop.", "python3-httptools": "/httptools/parser/",
+                  "python3-gevent": "/gevent/"}
+        needles = [n for p, n in wanted.items() if p in self.recipe_["packages"]]
+        members = group_members(self.proc_.pid)
+        workers = [p for p in members if p != self.proc_.pid] if len(members) > self.args_.workers else members
+        for pid in workers:
+            with open(f"/proc/{pid}/maps") as f:
+                maps = f.read()
+            for needle in needles:
+                if needle not in maps:
+                    raise RuntimeError(f"worker {pid} has not loaded {needle.strip('/.')}")
+
+    def check_overlap(self):
+        """Whether a worker overlaps database waits, from throughput alone.
+        With delay D = 100 ms per request and W workers, a sync stack can do
+        at most W / D requests per second; ab -n 100 -c 50 must stay under
+        that bound. A greenlet or coroutine stack holds many requests per
+        worker, so it must reach at least twice the bound."""
+        delay_s = 0.1
+        bound_rps = self.args_.workers / delay_s
+        try:
+            self.start("connect", delay_ms=delay_s * 1000)
+            self.wait_ready()
+            figures = run_ab(self.url_, 100, 50)
+            if figures["ab_status"] != 0 or figures["failed"] or figures["non_2xx"]:
+                return {"overlap_ok": False, "overlap_check": f"ab failed: {figures}"}
+            rps = figures["rps"]
+            if self.recipe_["type"] == "sync":
+                ok = rps <= bound_rps * 1.05
+            else:
+                ok = rps >= 2 * bound_rps
+            return {"overlap_rps": rps, "overlap_bound_rps": bound_rps, "overlap_ok": ok}
+        except Exception as err:  # noqa: BLE001
+            return {"overlap_ok": False, "overlap_check": str(err)}
+        finally:
+            self.stop()
+
     def check(self, mode):
         result = {"stack": self.name_, "mode": mode}
         try:
@@ -339,6 +380,7 @@ class StackCheck:
             if len(keys) < 2:
                 raise RuntimeError("20 requests all read the same key: the key is not random")
             result["processes"] = self.count_processes()
+            self.check_libraries()
             lines_before = self.log_lines()
             result.update(run_ab(self.url_, self.args_.requests, self.args_.concurrency))
             grown = self.log_lines() - lines_before
@@ -417,6 +459,7 @@ def main():
     parser.add_argument("--rows", type=int, default=10000)
     parser.add_argument("--pool-size", type=int, default=4)
     parser.add_argument("--no-error-check", action="store_true")
+    parser.add_argument("--no-overlap-check", action="store_true")
     parser.add_argument("--markdown", help="write the results table here")
     parser.add_argument("--json", help="write the results here")
     args = parser.parse_args()
@@ -462,6 +505,12 @@ def main():
                     if not r["error_ok"]:
                         r["ok"] = False
                         r.setdefault("error", f"DB down answered {r['error_status']}, want 500")
+                if mode == "connect" and not args.no_overlap_check:
+                    r.update(StackCheck(name, stacks[name], args, db, run_dir).check_overlap())
+                    if not r["overlap_ok"]:
+                        r["ok"] = False
+                        r.setdefault("error", f"overlap check: {r.get('overlap_rps')} req/s against "
+                                              f"W/D = {r.get('overlap_bound_rps')} {r.get('overlap_check', '')}")
                 results.append(r)
                 figures = f"{r['rps']:.0f} req/s, {r['failed']:.0f} failed" if r.get("rps") else ""
                 log(f"{'ok  ' if r['ok'] else 'FAIL'} {name:24} {mode:8} {figures} {r.get('error', '')}")
