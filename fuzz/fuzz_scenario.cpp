@@ -1,0 +1,32 @@
+// libFuzzer target: raw bytes -> JSON -> parse_scenario, then every sweep
+// value through apply_setting as a run would. An InputError is the parser
+// doing its job; any other exception or a crash is a bug. A scenario that
+// parses must also write and read back to the same document.
+#include <cstdint>
+#include <cstdlib>
+
+#include "sim/scenario/input_error.hpp"
+#include "sim/scenario/scenario_io.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const auto j = nlohmann::json::parse(data, data + size, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return 0;
+  try {
+    const stacksim::Scenario s = stacksim::parse_scenario(j, "fuzz.json");
+    const nlohmann::json out = stacksim::to_json(s);
+    if (stacksim::to_json(stacksim::parse_scenario(out, "fuzz.json")) != out) std::abort();
+    // parse_scenario validated each sweep value, so none may fail here.
+    for (const auto& [key, values] : s.sweep) {
+      for (const auto& v : values) {
+        stacksim::Scenario copy = s;
+        try {
+          stacksim::apply_setting(copy, key, v);
+        } catch (const stacksim::InputError&) {
+          std::abort();
+        }
+      }
+    }
+  } catch (const stacksim::InputError&) {
+  }
+  return 0;
+}
