@@ -344,6 +344,22 @@ class StackCheck:
                 if needle not in maps:
                     raise RuntimeError(f"worker {pid} has not loaded {needle.strip('/.')}")
 
+    def check_listener(self):
+        """Listening on 127.0.0.1 only, with the backlog asked for: ss shows a
+        listening socket's accept-queue limit in its Send-Q column (uWSGI's
+        own default of 100 would overflow at 400 clients)."""
+        out = subprocess.run(["ss", "-Hltn", f"sport = :{self.port_}"], capture_output=True, text=True, check=True)
+        with open("/proc/sys/net/core/somaxconn") as f:
+            want = min(self.args_.backlog, int(f.read()))
+        lines = [line.split() for line in out.stdout.splitlines() if line.strip()]
+        if not lines:
+            raise RuntimeError(f"ss shows no listener on port {self.port_}")
+        for fields in lines:
+            if not fields[3].startswith("127.0.0.1:"):
+                raise RuntimeError(f"listening on {fields[3]}, want 127.0.0.1 only")
+            if int(fields[2]) != want:
+                raise RuntimeError(f"listen backlog {fields[2]}, want {want}")
+
     def check_overlap(self):
         """Whether a worker overlaps database waits, from throughput alone.
         With delay D = 100 ms per request and W workers, a sync stack can do
@@ -381,6 +397,7 @@ class StackCheck:
                 raise RuntimeError("20 requests all read the same key: the key is not random")
             result["processes"] = self.count_processes()
             self.check_libraries()
+            self.check_listener()
             lines_before = self.log_lines()
             result.update(run_ab(self.url_, self.args_.requests, self.args_.concurrency))
             grown = self.log_lines() - lines_before
