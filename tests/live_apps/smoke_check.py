@@ -437,12 +437,16 @@ def versions(packages):
     return dict(line.split(" ", 1) for line in out.stdout.splitlines() if " " in line)
 
 
-def markdown(results, stacks, args):
-    header = (f"Smoke check, not a benchmark: one `ab -n {args.requests} -c {args.concurrency}` straight at the app "
-              f"server (no nginx), {args.workers} workers, delay {args.delay_ms} ms, {args.rows} rows, pool size "
-              f"{args.pool_size}, on a noisy 2-core machine shared with other work.\n\n")
-    rows = ["| stack | type | Debian packages (version) | connect: req/s, failed | pool: req/s, failed | processes | DB down -> |",
-            "|---|---|---|---|---|---|---|"]
+def markdown(results, stacks, args, load_avg):
+    header = (f"Smoke check, not a benchmark: `ab -n {args.requests} -c {args.concurrency}` once per stack and mode, "
+              f"straight at the app server (no nginx), {args.workers} workers, delay {args.delay_ms:g} ms, "
+              f"{args.rows} rows, app pool size {args.pool_size}, on a noisy 2-core machine shared with other work "
+              f"(load average {load_avg[0]:.1f} at the start). Overlap: req/s of `ab -n 100 -c 50` at 100 ms delay, "
+              f"against the sync bound W/D = {args.workers / 0.1:g} req/s. DB down: status of /test with the "
+              f"database port closed.\n\n")
+    rows = ["| stack | type | Debian packages (version) | connect: req/s, failed | pool: req/s, failed "
+            "| overlap req/s | processes | DB down |",
+            "|---|---|---|---|---|---|---|---|"]
     by_stack = {}
     for r in results:
         by_stack.setdefault(r["stack"], {})[r["mode"]] = r
@@ -458,9 +462,12 @@ def markdown(results, stacks, args):
             if not r["ok"]:
                 return "FAILED: " + r.get("error", "")[:80].replace("|", "/")
             return f"{r['rps']:.0f}, {r['failed']:.0f}"
+        connect = modes.get("connect", {})
+        overlap = f"{connect['overlap_rps']:.0f}" if connect.get("overlap_rps") else "not run"
         procs = "/".join(str(r.get("processes", "?")) for r in modes.values())
-        err = modes.get("connect", {}).get("error_status", "not run")
-        rows.append(f"| {name} | {recipe['type']} | {pkgs} | {cell('connect')} | {cell('pool')} | {procs} | {err} |")
+        err = connect.get("error_status", "not run")
+        rows.append(f"| {name} | {recipe['type']} | {pkgs} | {cell('connect')} | {cell('pool')} | {overlap} "
+                    f"| {procs} | {err} |")
     return header + "\n".join(rows) + "\n"
 
 
@@ -501,6 +508,7 @@ def main():
         log("smoke_check: run as root (PostgreSQL and pgbouncer are started as the postgres user)")
         return 2
 
+    load_avg = os.getloadavg()
     run_dir = tempfile.mkdtemp(prefix="stacksim-smoke-")
     os.chmod(run_dir, 0o755)  # the postgres user reaches its data directory and socket inside
     db = Database(run_dir, args.rows, pool_size=max(100, args.concurrency * 2))
@@ -539,7 +547,7 @@ def main():
 
     if args.markdown:
         with open(args.markdown, "w") as f:
-            f.write(markdown(results, stacks, args))
+            f.write(markdown(results, stacks, args, load_avg))
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)
