@@ -46,7 +46,8 @@ struct StationEstimate {
 struct ReplicationRecord {
   double throughput_rps = 0.0;
   double cycle_time_ms = 0.0;  // sum_k R_k, think time included
-  // Little's law on the whole network: |X * cycle_time - N| / N.
+  // Little's law on the whole network, |sum_k X_k r_k - N| / N, with X_k the
+  // measured visit rate of station k and r_k its mean sojourn per visit.
   double little_relative_error = 0.0;
   double simulated_ms = 0.0;   // length of the measured window
   std::uint64_t events = 0;    // engine events over the whole replication
