@@ -1,0 +1,197 @@
+#include "sim/components/stack.hpp"
+
+#include <algorithm>
+
+namespace stacksim {
+
+namespace {
+Request& request_of(std::uint64_t arg) { return *reinterpret_cast<Request*>(arg); }
+
+Rng role_stream(const Scenario& sc, Role role, int replication) {
+  return Rng(sc.seed, std::string("burst.") + to_string(role),
+             static_cast<std::uint64_t>(replication));
+}
+}  // namespace
+
+Stack::Stack(Simulator& sim, const Model& model, const StackModel& stack, const Scenario& sc,
+             int replication, StackObserver& observer)
+    : sim_(sim),
+      scenario_(sc),
+      observer_(observer),
+      topology_(Topology::build(model, stack, sc)),
+      route_(topology_.route()),
+      host_(sim, sc.cores, model.host.context_switch_ns),
+      rngs_{role_stream(sc, Role::kNone, replication), role_stream(sc, Role::kClient, replication),
+            role_stream(sc, Role::kKernel, replication), role_stream(sc, Role::kProxy, replication),
+            role_stream(sc, Role::kApp, replication), role_stream(sc, Role::kPgbouncer, replication),
+            role_stream(sc, Role::kPostgres, replication)},
+      kernel_(host_.add_process("kernel.softirq", /*multi_threaded=*/true)),
+      proxy_(host_, sc.nginx ? (sc.nginx_workers > 0 ? sc.nginx_workers : sc.cores) : 0,
+             Rng(sc.seed, "nginx.accept", static_cast<std::uint64_t>(replication))),
+      app_(sim, host_, stack.name, sc.workers.for_type(stack.type), stack.max_concurrency,
+           stack.accept_policy, sc.backlog,
+           Rng(sc.seed, "app.accept", static_cast<std::uint64_t>(replication))),
+      postgres_(host_),
+      pgbouncer_(sim, host_, postgres_, kernel_, model.pgbouncer, model.postgres,
+                 model.kernel.per_hop, sc.sessions,
+                 Rng(sc.seed, "pgbouncer.release", static_cast<std::uint64_t>(replication))),
+      load_(sim, host_, *this, sc.load == LoadType::kClosed ? sc.clients : 0, sc.rate_rps,
+            Rng(sc.seed, "client.arrivals", static_cast<std::uint64_t>(replication))),
+      delay_ns_(ns_from_ms(sc.delay_ms)) {
+  if (sc.db_access == DbAccess::kAppPool) {
+    for (int w = 0; w < app_.workers(); ++w) {
+      app_pools_.push_back(std::make_unique<Pool>(sim, sc.app_pool_size, /*lazy=*/true));
+      app_pool_session_.emplace_back(static_cast<std::size_t>(sc.app_pool_size), -1);
+    }
+  }
+}
+
+Role Stack::role_of(ProcessId p) const {
+  if (p == load_.process()) return Role::kClient;
+  if (p == kernel_) return Role::kKernel;
+  if (p == pgbouncer_.process()) return Role::kPgbouncer;
+  const auto& nginx = proxy_.processes();
+  if (std::find(nginx.begin(), nginx.end(), p) != nginx.end()) return Role::kProxy;
+  for (int w = 0; w < app_.workers(); ++w)
+    if (app_.process(w) == p) return Role::kApp;
+  return Role::kPostgres;
+}
+
+ProcessId Stack::process_for(Role role, Request& r) {
+  switch (role) {
+    case Role::kClient: return load_.process();
+    case Role::kKernel: return kernel_;
+    case Role::kProxy:
+      if (r.proxy_worker < 0) r.proxy_worker = proxy_.choose();
+      return proxy_.process(r.proxy_worker);
+    case Role::kApp: return app_.process(r.app_worker);
+    case Role::kPgbouncer: return pgbouncer_.process();
+    case Role::kPostgres: return postgres_.backend(r.session);
+    case Role::kNone: break;
+  }
+  return kernel_;
+}
+
+void Stack::route(Request& r) { run(r); }
+
+void Stack::on_event(std::uint64_t arg) { step_done(request_of(arg)); }
+
+// The wait of the request's current step is over: account for it, move on.
+void Stack::step_done(Request& r) {
+  const Step& s = route_[r.step];
+  const SimTime now = sim_.now();
+  const SimTime waited = now - r.step_start_ns;
+  switch (s.kind) {
+    case StepKind::kCpu:
+      r.phase(Phase::kOnCpu) += r.step_work_ns;
+      r.phase(Phase::kWaitCpu) += waited - r.step_work_ns;
+      break;
+    case StepKind::kDbDelay:
+      r.phase(Phase::kInDatabase) += waited;
+      break;
+    case StepKind::kAcceptWorker:
+      if (r.app_worker < 0) {  // a dropped SYN's retry timer: try again
+        r.phase(Phase::kRetry) += waited;
+        run(r);
+        return;
+      }
+      r.phase(Phase::kWaitWorker) += waited;
+      r.worker_acquired_ns = now;
+      break;
+    case StepKind::kAcquireSession:  // handed over: sessions handed over exist
+      r.phase(Phase::kWaitSession) += waited;
+      r.session_acquired_ns = now;
+      r.step = static_cast<std::uint32_t>(s.skip_to);
+      run(r);
+      return;
+    case StepKind::kAcquireAppConnection:
+      r.phase(Phase::kWaitSession) += waited;
+      r.session = app_pool_session_[r.app_worker][r.app_connection];
+      r.step = static_cast<std::uint32_t>(s.skip_to);
+      run(r);
+      return;
+    default:
+      break;
+  }
+  ++r.step;
+  run(r);
+}
+
+void Stack::run(Request& r) {
+  for (;;) {
+    const Step& s = route_[r.step];
+    const SimTime now = sim_.now();
+    r.step_start_ns = now;
+    switch (s.kind) {
+      case StepKind::kCpu: {
+        const auto work = static_cast<SimTime>(s.demand.sample(rng_for(s.role)));
+        r.step_work_ns = work;
+        host_.submit(process_for(s.role, r), work, resume(r));
+        return;
+      }
+      case StepKind::kDbDelay:
+        sim_.schedule_in(delay_ns_, resume(r));
+        return;
+      case StepKind::kAcceptWorker:
+        switch (app_.accept(r, resume(r))) {
+          case AppServer::Admit::kNow:
+            r.worker_acquired_ns = now;
+            break;
+          case AppServer::Admit::kQueued:
+            return;
+          case AppServer::Admit::kRefused:
+            // The SYN is dropped; the connecting side retries after 1, 2,
+            // 4... times syn_retry_ms, and gives up after kMaxSynAttempts.
+            if (++r.syn_attempts >= kMaxSynAttempts) {
+              observer_.on_failed(r, now);
+              load_.finished(r);
+              return;
+            }
+            ++retries_;
+            sim_.schedule_in(
+                ns_from_ms(scenario_.syn_retry_ms) * (SimTime{1} << (r.syn_attempts - 1)),
+                resume(r));
+            return;
+        }
+        break;
+      case StepKind::kReleaseWorker:
+        r.worker_held_ns += now - r.worker_acquired_ns;
+        app_.release(r);
+        break;
+      case StepKind::kAcquireSession:
+        if (!pgbouncer_.acquire(r, resume(r))) return;
+        r.session_acquired_ns = now;
+        if (!r.unit_created) {
+          r.step = static_cast<std::uint32_t>(s.skip_to);
+          continue;
+        }
+        break;
+      case StepKind::kReleaseSession:
+        r.session_held_ns += now - r.session_acquired_ns;
+        pgbouncer_.release(r.session);
+        break;
+      case StepKind::kAcquireAppConnection: {
+        const Pool::Grant g = app_pools_[r.app_worker]->acquire(resume(r), &r.app_connection);
+        if (g.unit < 0) return;
+        r.app_connection = g.unit;
+        if (!g.created) {
+          r.session = app_pool_session_[r.app_worker][g.unit];
+          r.step = static_cast<std::uint32_t>(s.skip_to);
+          continue;
+        }
+        break;
+      }
+      case StepKind::kReleaseAppConnection:
+        app_pool_session_[r.app_worker][r.app_connection] = r.session;
+        app_pools_[r.app_worker]->release(r.app_connection);
+        break;
+      case StepKind::kComplete:
+        observer_.on_complete(r, now);
+        load_.finished(r);
+        return;
+    }
+    ++r.step;
+  }
+}
+
+}  // namespace stacksim

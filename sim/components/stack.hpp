@@ -1,0 +1,77 @@
+// One stack under one scenario: the host, every component built from
+// resources, and the executor that walks each request along the route of
+// the topology graph. The executor is the only place that knows what a step
+// kind means; which steps there are, and in what order, is the graph's.
+#pragma once
+
+#include <array>
+#include <memory>
+#include <vector>
+
+#include "sim/components/app_server.hpp"
+#include "sim/components/load_generator.hpp"
+#include "sim/components/observer.hpp"
+#include "sim/components/pgbouncer.hpp"
+#include "sim/components/postgres.hpp"
+#include "sim/components/proxy.hpp"
+#include "sim/components/topology.hpp"
+#include "sim/resources/cpu_host.hpp"
+#include "sim/resources/pool.hpp"
+#include "sim/scenario/config.hpp"
+
+namespace stacksim {
+
+class Stack final : public EventHandler, public RequestRouter {
+ public:
+  // The model, stack and scenario must outlive the Stack. `replication`
+  // picks the random substream.
+  Stack(Simulator& sim, const Model& model, const StackModel& stack, const Scenario& scenario,
+        int replication, StackObserver& observer);
+
+  void start() { load_.start(); }
+  void stop_issuing() { load_.stop_issuing(); }
+
+  const Topology& topology() const { return topology_; }
+  CpuHost& host() { return host_; }
+  AppServer& app() { return app_; }
+  Pgbouncer& pgbouncer() { return pgbouncer_; }
+  const LoadGenerator& load() const { return load_; }
+  // The role a process of the host plays (postgres backends are added as
+  // sessions open, so ask after the run).
+  Role role_of(ProcessId p) const;
+  std::size_t retries() const { return retries_; }
+
+  void route(Request& r) override;            // a new request enters
+  void on_event(std::uint64_t arg) override;  // the request's current step ended
+
+ private:
+  static constexpr int kMaxSynAttempts = 6;
+
+  void run(Request& r);  // executes steps until one has to wait
+  void step_done(Request& r);
+  ProcessId process_for(Role role, Request& r);
+  Rng& rng_for(Role role) { return rngs_[static_cast<int>(role)]; }
+  Continuation resume(Request& r) { return Continuation{this, reinterpret_cast<std::uint64_t>(&r)}; }
+
+  Simulator& sim_;
+  const Scenario& scenario_;
+  StackObserver& observer_;
+  Topology topology_;
+  const std::vector<Step>& route_;
+  CpuHost host_;
+  std::array<Rng, kRoleCount> rngs_;
+  ProcessId kernel_;
+  Proxy proxy_;
+  AppServer app_;
+  Postgres postgres_;
+  Pgbouncer pgbouncer_;
+  LoadGenerator load_;
+  // db_access = app_pool: one pool per worker, and the session each pooled
+  // connection holds.
+  std::vector<std::unique_ptr<Pool>> app_pools_;
+  std::vector<std::vector<int>> app_pool_session_;
+  SimTime delay_ns_;
+  std::size_t retries_ = 0;
+};
+
+}  // namespace stacksim

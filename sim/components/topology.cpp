@@ -1,0 +1,180 @@
+#include "sim/components/topology.hpp"
+
+#include <algorithm>
+#include <boost/graph/topological_sort.hpp>
+#include <iterator>
+#include <stdexcept>
+
+namespace stacksim {
+
+const char* to_string(Role r) {
+  switch (r) {
+    case Role::kNone: return "none";
+    case Role::kClient: return "client";
+    case Role::kKernel: return "kernel";
+    case Role::kProxy: return "nginx";
+    case Role::kApp: return "app";
+    case Role::kPgbouncer: return "pgbouncer";
+    case Role::kPostgres: return "postgres";
+  }
+  return "?";
+}
+
+const char* to_string(StepKind k) {
+  switch (k) {
+    case StepKind::kCpu: return "cpu";
+    case StepKind::kDbDelay: return "db_delay";
+    case StepKind::kAcceptWorker: return "accept_worker";
+    case StepKind::kReleaseWorker: return "release_worker";
+    case StepKind::kAcquireSession: return "acquire_session";
+    case StepKind::kReleaseSession: return "release_session";
+    case StepKind::kAcquireAppConnection: return "acquire_app_connection";
+    case StepKind::kReleaseAppConnection: return "release_app_connection";
+    case StepKind::kComplete: return "complete";
+  }
+  return "?";
+}
+
+// Appends steps to the graph in path order, applying the two rules of the
+// header: kernel hops on socket edges, and creation branches.
+class TopologyBuilder {
+ public:
+  TopologyBuilder(Topology& t, const Distribution& hop) : t_(t), hop_(hop) {}
+
+  void cpu(Role role, const Distribution& demand, std::string label) {
+    if (last_cpu_role_ != Role::kNone && last_cpu_role_ != role) hop();
+    add(Step{StepKind::kCpu, role, demand, std::move(label), -1});
+    last_cpu_role_ = role;
+  }
+  void wait(StepKind kind, std::string label) {
+    add(Step{kind, Role::kNone, Distribution{}, std::move(label), -1});
+  }
+  // The next steps, up to end_if_created(), run only when the acquire just
+  // added created its unit.
+  void begin_if_created() {
+    branches_.push_back(Branch{last_, last_cpu_role_});
+    next_edge_ = EdgeKind::kIfCreated;
+  }
+  void end_if_created() {
+    const Branch b = branches_.back();
+    branches_.pop_back();
+    if (last_cpu_role_ != b.role_before && b.role_before != Role::kNone) hop();
+    pending_joins_ = {b.acquire, last_};
+    last_cpu_role_ = b.role_before;
+  }
+
+ private:
+  struct Branch {
+    Topology::Vertex acquire;
+    Role role_before;
+  };
+
+  void hop() {
+    add(Step{StepKind::kCpu, Role::kKernel, hop_, "kernel.hop", -1});
+  }
+  void add(Step s) {
+    const auto v = boost::add_vertex(std::move(s), t_.graph_);
+    if (!pending_joins_.empty()) {
+      for (auto from : pending_joins_) boost::add_edge(from, v, EdgeKind::kNext, t_.graph_);
+      pending_joins_.clear();
+    } else if (has_last_) {
+      boost::add_edge(last_, v, next_edge_, t_.graph_);
+    }
+    next_edge_ = EdgeKind::kNext;
+    last_ = v;
+    has_last_ = true;
+  }
+
+  Topology& t_;
+  Distribution hop_;
+  Topology::Vertex last_ = 0;
+  bool has_last_ = false;
+  Role last_cpu_role_ = Role::kNone;
+  EdgeKind next_edge_ = EdgeKind::kNext;
+  std::vector<Branch> branches_;
+  std::vector<Topology::Vertex> pending_joins_;
+};
+
+Topology Topology::build(const Model& m, const StackModel& s, const Scenario& sc) {
+  Topology t;
+  TopologyBuilder b(t, m.kernel.per_hop);
+  const bool per_request = sc.db_access == DbAccess::kConnectPerRequest;
+
+  // Opening a server session: pgbouncer logs in to a freshly forked backend.
+  auto open_session = [&] {
+    b.wait(StepKind::kAcquireSession, "pgbouncer.session");
+    b.begin_if_created();
+    b.cpu(Role::kPgbouncer, m.pgbouncer.server_login, "pgbouncer.server_login");
+    b.cpu(Role::kPostgres, m.postgres.backend_start, "postgres.backend_start");
+    b.end_if_created();
+  };
+
+  b.cpu(Role::kClient, m.client.send, "client.send");
+  if (sc.nginx) b.cpu(Role::kProxy, m.proxy.request, "nginx.request");
+  b.wait(StepKind::kAcceptWorker, "app.accept");
+  b.cpu(Role::kApp, s.pre, "app.pre");
+  if (per_request) {
+    b.cpu(Role::kApp, s.connect, "app.connect");
+    b.cpu(Role::kPgbouncer, m.pgbouncer.login, "pgbouncer.login");
+    open_session();
+  } else {
+    b.wait(StepKind::kAcquireAppConnection, "app.pool");
+    b.begin_if_created();
+    b.cpu(Role::kApp, s.connect, "app.connect");
+    b.cpu(Role::kPgbouncer, m.pgbouncer.login, "pgbouncer.login");
+    open_session();
+    b.end_if_created();
+  }
+  b.cpu(Role::kApp, s.query, "app.query");
+  b.cpu(Role::kPgbouncer, m.pgbouncer.query, "pgbouncer.query");
+  b.cpu(Role::kPostgres, m.postgres.query, "postgres.query");
+  b.wait(StepKind::kDbDelay, "postgres.delay");
+  b.cpu(Role::kPostgres, m.postgres.fetch, "postgres.fetch");
+  b.cpu(Role::kPgbouncer, m.pgbouncer.result, "pgbouncer.result");
+  b.cpu(Role::kApp, s.fetch, "app.fetch");
+  if (per_request) {
+    b.cpu(Role::kApp, s.close, "app.close");
+    // pgbouncer's side of the disconnect runs off the request's path.
+    b.wait(StepKind::kReleaseSession, "pgbouncer.release");
+  } else {
+    b.wait(StepKind::kReleaseAppConnection, "app.pool_release");
+  }
+  b.cpu(Role::kApp, s.respond, "app.respond");
+  b.wait(StepKind::kReleaseWorker, "app.release");
+  if (sc.nginx) b.cpu(Role::kProxy, m.proxy.response, "nginx.response");
+  b.cpu(Role::kClient, m.client.recv, "client.recv");
+  b.wait(StepKind::kComplete, "client.complete");
+  t.finish();
+  return t;
+}
+
+void Topology::finish() {
+  std::vector<Vertex> reversed;
+  boost::topological_sort(graph_, std::back_inserter(reversed));
+  const std::vector<Vertex> order(reversed.rbegin(), reversed.rend());
+  std::vector<std::int32_t> index_of(boost::num_vertices(graph_));
+  for (std::size_t i = 0; i < order.size(); ++i) index_of[order[i]] = static_cast<std::int32_t>(i);
+
+  route_.clear();
+  for (Vertex v : order) {
+    Step s = graph_[v];
+    for (auto [e, end] = boost::out_edges(v, graph_); e != end; ++e) {
+      if (graph_[*e] == EdgeKind::kNext && boost::out_degree(v, graph_) > 1)
+        s.skip_to = index_of[boost::target(*e, graph_)];
+    }
+    route_.push_back(std::move(s));
+  }
+  // A creation branch must sit between its acquire and the join, or the
+  // stack would run steps of one path on the other.
+  for (std::size_t i = 0; i < route_.size(); ++i) {
+    if (route_[i].skip_to >= 0 && route_[i].skip_to <= static_cast<std::int32_t>(i))
+      throw std::logic_error("topology: a creation branch does not rejoin ahead of its acquire");
+  }
+  main_path_.clear();
+  for (std::int32_t i = 0; i < static_cast<std::int32_t>(route_.size());) {
+    main_path_.push_back(i);
+    i = route_[i].skip_to >= 0 ? route_[i].skip_to : i + 1;
+  }
+}
+
+}  // namespace stacksim

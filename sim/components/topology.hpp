@@ -1,0 +1,81 @@
+// The request's path through the stack, as a graph (Boost.Graph): a vertex
+// per step — a CPU burst on a process role, the database delay, or taking
+// and giving back a worker, a session or an app-side connection — and an
+// edge per hand-over. Which processes a request visits, and in what order,
+// is data built from the model and the scenario: a stack without nginx, or
+// with the pool inside the app, is a different graph, not a different code
+// path. Two rules are the builder's, not the caller's:
+//   * an edge between CPU steps of two different processes is a socket, so
+//     the kernel's softirq work (a hop) is put on it;
+//   * an acquire that may create its unit (pgbouncer opening a server session,
+//     the app pool opening a connection) branches: the creation steps hang
+//     off an "if created" edge and rejoin the main path.
+// The explanation's bounds are read off the main path of the same graph.
+#pragma once
+
+#include <boost/graph/adjacency_list.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "sim/engine/distribution.hpp"
+#include "sim/scenario/config.hpp"
+
+namespace stacksim {
+
+enum class Role : std::uint8_t { kNone, kClient, kKernel, kProxy, kApp, kPgbouncer, kPostgres };
+inline constexpr int kRoleCount = 7;
+const char* to_string(Role r);
+
+enum class StepKind : std::uint8_t {
+  kCpu,                   // a burst of `demand` on the request's process of `role`
+  kDbDelay,               // the query's delay: the backend waits, using no CPU
+  kAcceptWorker,          // listen backlog -> an app worker takes the connection
+  kReleaseWorker,         // the worker is done with the request
+  kAcquireSession,        // pgbouncer hands out a server session (may create it)
+  kReleaseSession,        // client disconnect: pgbouncer closes, resets, frees it
+  kAcquireAppConnection,  // take a connection from the worker's own pool (may create)
+  kReleaseAppConnection,  // give it back
+  kComplete,              // the client has the whole response
+};
+const char* to_string(StepKind k);
+
+struct Step {
+  StepKind kind = StepKind::kCpu;
+  Role role = Role::kNone;
+  Distribution demand;  // ns of CPU work, for kCpu
+  std::string label;    // "app.pre", "kernel.hop", for reports and tests
+  // Acquire steps that may create their unit: the route index at which the
+  // request continues when the unit already existed (the creation steps sit
+  // between this step and that index).
+  std::int32_t skip_to = -1;
+};
+
+enum class EdgeKind : std::uint8_t { kNext, kIfCreated };
+
+class Topology {
+ public:
+  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, Step,
+                                      EdgeKind>;
+  using Vertex = Graph::vertex_descriptor;
+
+  static Topology build(const Model& model, const StackModel& stack, const Scenario& scenario);
+
+  const Graph& graph() const { return graph_; }
+  // Every step in topological order, with skip_to resolved: what the stack
+  // executes.
+  const std::vector<Step>& route() const { return route_; }
+  // Route indices of the steady-state path: the one a request takes when
+  // every unit it acquires already exists.
+  const std::vector<std::int32_t>& main_path() const { return main_path_; }
+
+ private:
+  friend class TopologyBuilder;
+  void finish();
+
+  Graph graph_;
+  std::vector<Step> route_;
+  std::vector<std::int32_t> main_path_;
+};
+
+}  // namespace stacksim

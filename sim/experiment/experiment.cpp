@@ -1,0 +1,105 @@
+#include "sim/experiment/experiment.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <mutex>
+#include <thread>
+
+#include "sim/scenario/scenario_io.hpp"
+
+namespace stacksim {
+
+std::string Configuration::label() const {
+  if (settings.empty()) return scenario.name;
+  std::string out;
+  for (const auto& [key, value] : settings) {
+    if (!out.empty()) out += ' ';
+    out += key + "=" + value;
+  }
+  return out;
+}
+
+std::vector<Configuration> expand_sweep(const Scenario& scenario) {
+  std::vector<Configuration> out{Configuration{scenario, {}}};
+  out.front().scenario.sweep.clear();
+  for (const auto& [key, values] : scenario.sweep) {
+    std::vector<Configuration> next;
+    for (const Configuration& c : out) {
+      for (const std::string& v : values) {
+        Configuration d = c;
+        apply_setting(d.scenario, key, v);
+        d.settings.emplace_back(key, v);
+        next.push_back(std::move(d));
+      }
+    }
+    out = std::move(next);
+  }
+  for (const Configuration& c : out) check_scenario(c.scenario);
+  return out;
+}
+
+std::vector<std::string> stacks_of(const Scenario& scenario, const Model& model) {
+  if (!scenario.stacks.empty()) return scenario.stacks;
+  std::vector<std::string> all;
+  for (const auto& [name, stack] : model.stacks) all.push_back(name);
+  return all;
+}
+
+const StackResult* ConfigurationResult::find(const std::string& stack) const {
+  for (const StackResult& s : stacks)
+    if (s.stack == stack) return &s;
+  return nullptr;
+}
+
+std::vector<ConfigurationResult> run_experiment(const Model& model, const Scenario& scenario,
+                                                unsigned threads) {
+  const std::vector<Configuration> configurations = expand_sweep(scenario);
+  const std::vector<std::string> names = stacks_of(scenario, model);
+  const int reps = scenario.replications;
+
+  std::vector<ConfigurationResult> results;
+  for (const Configuration& c : configurations) {
+    ConfigurationResult cr{c, {}};
+    for (const std::string& name : names) {
+      const StackModel& sm = model.stacks.at(name);
+      StackResult sr{name, sm.type, c.scenario.workers.for_type(sm.type), {}};
+      sr.replications.resize(static_cast<std::size_t>(reps));
+      cr.stacks.push_back(std::move(sr));
+    }
+    results.push_back(std::move(cr));
+  }
+
+  // Jobs are (configuration, stack, replication); each writes its own slot.
+  const std::size_t per_config = names.size() * static_cast<std::size_t>(reps);
+  const std::size_t jobs = configurations.size() * per_config;
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  auto worker = [&] {
+    for (std::size_t j; (j = next.fetch_add(1)) < jobs;) {
+      const std::size_t c = j / per_config;
+      const std::size_t s = (j % per_config) / static_cast<std::size_t>(reps);
+      const int rep = static_cast<int>(j % static_cast<std::size_t>(reps));
+      try {
+        StackResult& sr = results[c].stacks[s];
+        sr.replications[static_cast<std::size_t>(rep)] =
+            run_once(model, model.stacks.at(sr.stack), results[c].configuration.scenario, rep);
+      } catch (...) {
+        std::lock_guard lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+        next = jobs;
+      }
+    }
+  };
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(jobs, 1)));
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
+  return results;
+}
+
+}  // namespace stacksim

@@ -1,0 +1,58 @@
+// An experiment: every configuration of a scenario (its sweep expanded),
+// every stack, every replication — independent runs spread over the cores.
+// Each run's seed depends only on the scenario and its replication index, so
+// the results are the same bits whatever the thread count or order.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "sim/experiment/run.hpp"
+#include "sim/metrics/replication_stats.hpp"
+#include "sim/scenario/config.hpp"
+
+namespace stacksim {
+
+// One point of a sweep: the scenario with the sweep's values applied, and
+// those values, for labels ("clients=400 delay_ms=40").
+struct Configuration {
+  Scenario scenario;
+  std::vector<std::pair<std::string, std::string>> settings;
+  std::string label() const;
+};
+
+std::vector<Configuration> expand_sweep(const Scenario& scenario);
+
+struct StackResult {
+  std::string stack;
+  WorkerType type = WorkerType::kSync;
+  int workers = 0;
+  std::vector<RunResult> replications;
+
+  // Summaries over replications of a figure of RunResult.
+  template <class Getter>
+  Summary summary(Getter get) const {
+    ReplicationStats s;
+    for (const RunResult& r : replications) s.add(get(r));
+    return s.summary();
+  }
+  double mean(double RunResult::*field) const {
+    return summary([field](const RunResult& r) { return r.*field; }).mean;
+  }
+};
+
+struct ConfigurationResult {
+  Configuration configuration;
+  std::vector<StackResult> stacks;  // in the scenario's stack order
+  const StackResult* find(const std::string& stack) const;
+};
+
+// Runs everything with `threads` workers (0: one per core).
+std::vector<ConfigurationResult> run_experiment(const Model& model, const Scenario& scenario,
+                                                unsigned threads = 0);
+
+// The stacks a scenario names, or all the model's in name order.
+std::vector<std::string> stacks_of(const Scenario& scenario, const Model& model);
+
+}  // namespace stacksim

@@ -1,0 +1,202 @@
+#include "sim/experiment/explanation.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <limits>
+
+#include "sim/components/topology.hpp"
+
+namespace stacksim {
+
+namespace {
+
+std::string format(const char* fmt, double a, double b = 0, double c = 0) {
+  char buf[256];
+  std::snprintf(buf, sizeof buf, fmt, a, b, c);
+  return buf;
+}
+
+// Mean time (ms) of the main-path steps in [from, to) of kinds that take
+// time: CPU bursts at their mean demand, and the database delay.
+double path_ms(const Topology& t, const Scenario& sc, StepKind from, StepKind to) {
+  double ns = 0;
+  bool inside = from == StepKind::kComplete;  // kComplete as `from`: the whole path
+  for (std::int32_t i : t.main_path()) {
+    const Step& s = t.route()[static_cast<std::size_t>(i)];
+    if (s.kind == from) inside = true;
+    if (s.kind == to && from != StepKind::kComplete) break;
+    if (!inside) continue;
+    if (s.kind == StepKind::kCpu) ns += s.demand.mean();
+    if (s.kind == StepKind::kDbDelay) ns += sc.delay_ms * 1e6;
+  }
+  return ns * 1e-6;
+}
+
+double role_demand_ms(const Topology& t, Role role) {
+  double ns = 0;
+  for (std::int32_t i : t.main_path()) {
+    const Step& s = t.route()[static_cast<std::size_t>(i)];
+    if (s.kind == StepKind::kCpu && s.role == role) ns += s.demand.mean();
+  }
+  return ns * 1e-6;
+}
+
+double rps(double servers, double ms) {
+  return ms > 0 ? servers * 1e3 / ms : std::numeric_limits<double>::infinity();
+}
+
+}  // namespace
+
+Explanation explain(const Model& model, const StackModel& stack, const Scenario& sc,
+                    const StackResult& result) {
+  Explanation e;
+  const Topology t = Topology::build(model, stack, sc);
+  const int w = sc.workers.for_type(stack.type);
+  const bool per_request = sc.db_access == DbAccess::kConnectPerRequest;
+  const int nginx_workers = sc.nginx_workers > 0 ? sc.nginx_workers : sc.cores;
+
+  // pgbouncer's side of a disconnect runs off the request's path but holds
+  // the session and uses CPU: hop + close on pgbouncer + reset on the backend.
+  const double release_ms =
+      per_request ? (model.kernel.per_hop.mean() + model.pgbouncer.close.mean() +
+                     model.postgres.reset.mean()) * 1e-6
+                  : 0.0;
+  double cpu_ms = release_ms;
+  for (Role r : {Role::kClient, Role::kKernel, Role::kProxy, Role::kApp, Role::kPgbouncer,
+                 Role::kPostgres})
+    cpu_ms += role_demand_ms(t, r);
+  const double app_ms = role_demand_ms(t, Role::kApp);
+  const double pgb_ms = role_demand_ms(t, Role::kPgbouncer) +
+                        (per_request ? model.pgbouncer.close.mean() * 1e-6 : 0.0);
+  const double client_ms = role_demand_ms(t, Role::kClient);
+  const double nginx_ms = role_demand_ms(t, Role::kProxy);
+  const double worker_hold_ms = path_ms(t, sc, StepKind::kAcceptWorker, StepKind::kReleaseWorker);
+  const double session_hold_ms =
+      per_request ? path_ms(t, sc, StepKind::kAcquireSession, StepKind::kReleaseSession) + release_ms
+                  : path_ms(t, sc, StepKind::kAcquireAppConnection,
+                            StepKind::kReleaseAppConnection);
+  const double session_units =
+      per_request ? sc.sessions : std::min(sc.sessions, w * sc.app_pool_size);
+  const double response_ms = path_ms(t, sc, StepKind::kComplete, StepKind::kComplete);
+  const double slots = static_cast<double>(w) * stack.max_concurrency;
+
+  e.analytic = {
+      {"cpu", rps(sc.cores, cpu_ms), format("%.0f cores / %.3f ms CPU per request", sc.cores, cpu_ms)},
+      {"workers", rps(slots, worker_hold_ms),
+       stack.max_concurrency == 1
+           ? format("%.0f workers / %.2f ms held per request", w, worker_hold_ms)
+           : format("%.0f workers x %.0f requests / %.2f ms held", w, stack.max_concurrency,
+                    worker_hold_ms)},
+      {"worker_threads", rps(w, app_ms),
+       format("%.0f single-threaded workers / %.3f ms of worker CPU per request", w, app_ms)},
+      {"sessions", rps(session_units, session_hold_ms),
+       format("%.0f sessions / %.2f ms held per request", session_units, session_hold_ms)},
+      {"pgbouncer", rps(1, pgb_ms), format("pgbouncer's one thread / %.3f ms per request", pgb_ms)},
+      {"client", rps(1, client_ms), format("ab's one thread / %.3f ms per request", client_ms)},
+  };
+  if (sc.nginx)
+    e.analytic.push_back({"nginx", rps(nginx_workers, nginx_ms),
+                          format("%.0f nginx workers / %.3f ms per request", nginx_workers, nginx_ms)});
+  if (sc.load == LoadType::kClosed)
+    e.analytic.push_back({"clients", rps(sc.clients, response_ms),
+                          format("%.0f clients / %.2f ms minimal response time", sc.clients,
+                                 response_ms)});
+  std::sort(e.analytic.begin(), e.analytic.end(),
+            [](const Bound& a, const Bound& b) { return a.rps < b.rps; });
+
+  // The simulated view: utilisation of each resource at simulated demands.
+  const auto role = [](Role r) { return static_cast<std::size_t>(r); };
+  const double x = result.mean(&RunResult::throughput_rps);
+  const auto mean_of = [&](auto get) { return result.summary(get).mean; };
+  const double sim_cpu_ms = mean_of([](const RunResult& r) {
+    double us = 0;
+    for (double v : r.cpu_us_per_request) us += v;
+    return us * 1e-3;
+  });
+  const double sim_app_ms =
+      mean_of([&](const RunResult& r) { return r.cpu_us_per_request[role(Role::kApp)] * 1e-3; });
+  const double sim_pgb_ms = mean_of(
+      [&](const RunResult& r) { return r.cpu_us_per_request[role(Role::kPgbouncer)] * 1e-3; });
+  const double sim_client_ms = mean_of(
+      [&](const RunResult& r) { return r.cpu_us_per_request[role(Role::kClient)] * 1e-3; });
+  const double sim_worker_hold = result.mean(&RunResult::worker_hold_ms);
+  const double sim_session_hold = result.mean(&RunResult::session_hold_ms);
+  const double sim_response = result.mean(&RunResult::latency_mean_ms);
+
+  struct Candidate {
+    Bound bound;
+    double utilisation;
+  };
+  std::vector<Candidate> candidates = {
+      {{"cpu", rps(sc.cores, sim_cpu_ms),
+        format("%.0f cores / %.3f ms CPU per request", sc.cores, sim_cpu_ms)},
+       result.mean(&RunResult::cpu_utilisation)},
+      {{"workers", rps(slots, sim_worker_hold),
+        stack.max_concurrency == 1
+            ? format("%.0f workers / %.2f ms held per request", w, sim_worker_hold)
+            : format("%.0f workers x %.0f requests / %.2f ms held", w, stack.max_concurrency,
+                     sim_worker_hold)},
+       result.mean(&RunResult::worker_slots)},
+      {{"worker_threads", rps(w, sim_app_ms),
+        format("%.0f single-threaded workers / %.3f ms of worker CPU per request", w, sim_app_ms)},
+       mean_of([&](const RunResult& r) { return r.busiest_process[role(Role::kApp)]; })},
+      {{"sessions", rps(session_units, sim_session_hold),
+        format("%.0f sessions / %.2f ms held per request", session_units, sim_session_hold)},
+       result.mean(&RunResult::sessions_busy)},
+      {{"pgbouncer", rps(1, sim_pgb_ms),
+        format("pgbouncer's one thread / %.3f ms per request", sim_pgb_ms)},
+       mean_of([&](const RunResult& r) { return r.busiest_process[role(Role::kPgbouncer)]; })},
+      {{"client", rps(1, sim_client_ms), format("ab's one thread / %.3f ms per request", sim_client_ms)},
+       mean_of([&](const RunResult& r) { return r.busiest_process[role(Role::kClient)]; })},
+  };
+  const auto busiest = std::max_element(
+      candidates.begin(), candidates.end(),
+      [](const Candidate& a, const Candidate& b) { return a.utilisation < b.utilisation; });
+  // Below this, nothing is saturated: the clients' own loop sets the pace.
+  constexpr double kSaturated = 0.85;
+  if (busiest->utilisation >= kSaturated || sc.load == LoadType::kOpen) {
+    e.binding = busiest->bound;
+    e.binding_utilisation = busiest->utilisation;
+  } else {
+    e.binding = {"clients", rps(sc.clients, sim_response),
+                 format("%.0f clients / %.2f ms response time", sc.clients, sim_response)};
+    e.binding_utilisation = busiest->utilisation;
+  }
+  char buf[512];
+  std::snprintf(buf, sizeof buf, "%s: %.0f rps, bound by %s: %s = %.0f rps (%s %.0f%% busy).",
+                stack.name.c_str(), x, e.binding.resource.c_str(), e.binding.formula.c_str(),
+                e.binding.rps,
+                e.binding.resource == "clients" ? "busiest resource"
+                                                : e.binding.resource.c_str(),
+                100 * e.binding_utilisation);
+  e.sentence = buf;
+  return e;
+}
+
+std::string verdict(const Model& model, const ConfigurationResult& cr) {
+  const StackResult* best_sync = nullptr;
+  const StackResult* best_async = nullptr;
+  for (const StackResult& s : cr.stacks) {
+    const StackResult*& best = s.type == WorkerType::kSync ? best_sync : best_async;
+    if (!best || s.mean(&RunResult::throughput_rps) > best->mean(&RunResult::throughput_rps))
+      best = &s;
+  }
+  if (!best_sync || !best_async) return "Only one kind of server in this configuration.";
+  const Scenario& sc = cr.configuration.scenario;
+  const double xs = best_sync->mean(&RunResult::throughput_rps);
+  const double xa = best_async->mean(&RunResult::throughput_rps);
+  const Explanation es = explain(model, model.stacks.at(best_sync->stack), sc, *best_sync);
+  const Explanation ea = explain(model, model.stacks.at(best_async->stack), sc, *best_async);
+  const bool async_wins = xa > xs;
+  char buf[1024];
+  std::snprintf(buf, sizeof buf,
+                "%s wins: best async %s %.0f rps vs best sync %s %.0f rps (x%.2f). "
+                "Sync is bound by %s (%s = %.0f rps); async by %s (%s = %.0f rps).",
+                async_wins ? "Async" : "Sync", best_async->stack.c_str(), xa,
+                best_sync->stack.c_str(), xs, async_wins ? xa / xs : xs / xa,
+                es.binding.resource.c_str(), es.binding.formula.c_str(), es.binding.rps,
+                ea.binding.resource.c_str(), ea.binding.formula.c_str(), ea.binding.rps);
+  return buf;
+}
+
+}  // namespace stacksim

@@ -1,0 +1,138 @@
+#include "sim/experiment/run.hpp"
+
+#include <algorithm>
+
+#include "sim/components/stack.hpp"
+#include "sim/engine/simulator.hpp"
+#include "sim/metrics/request_recorder.hpp"
+
+namespace stacksim {
+
+namespace {
+
+// Decides where the measured window starts and ends; forwards completions
+// in the window to the recorder.
+class RunController final : public StackObserver {
+ public:
+  RunController(Simulator& sim, std::int64_t warmup, std::int64_t measured)
+      : sim_(sim), warmup_(warmup), end_(warmup + measured) {}
+
+  void attach(Stack& stack) {
+    stack_ = &stack;
+    if (warmup_ == 0) start_window();
+  }
+
+  void on_complete(const Request& r, SimTime now) override {
+    if (in_window()) recorder_.record(r, now);
+    count();
+  }
+  void on_failed(const Request&, SimTime) override {
+    if (in_window()) recorder_.record_failure();
+    count();
+  }
+
+  const RequestRecorder& recorder() const { return recorder_; }
+  SimTime window_start_ns() const { return window_start_ns_; }
+  SimTime window_end_ns() const { return window_end_ns_; }
+  const std::vector<SimTime>& cpu_at_start() const { return cpu_at_start_; }
+  double busy_at_start() const { return busy_at_start_; }
+  std::uint64_t retries_at_start() const { return retries_at_start_; }
+
+ private:
+  bool in_window() const { return done_ >= warmup_ && done_ < end_; }
+  void count() {
+    ++done_;
+    if (done_ == warmup_) start_window();
+    if (done_ == end_) {
+      window_end_ns_ = sim_.now();
+      stack_->stop_issuing();
+      sim_.stop();
+    }
+  }
+  void start_window() {
+    window_start_ns_ = sim_.now();
+    CpuHost& host = stack_->host();
+    cpu_at_start_.resize(host.process_count());
+    for (ProcessId p = 0; p < host.process_count(); ++p) cpu_at_start_[p] = host.cpu_ns(p);
+    busy_at_start_ = host.busy_processor_ns();
+    retries_at_start_ = stack_->retries();
+    stack_->app().reset_statistics();
+    stack_->pgbouncer().sessions().reset_statistics();
+  }
+
+  Simulator& sim_;
+  Stack* stack_ = nullptr;
+  std::int64_t warmup_;
+  std::int64_t end_;
+  std::int64_t done_ = 0;
+  RequestRecorder recorder_;
+  SimTime window_start_ns_ = 0;
+  SimTime window_end_ns_ = 0;
+  std::vector<SimTime> cpu_at_start_;
+  double busy_at_start_ = 0;
+  std::uint64_t retries_at_start_ = 0;
+};
+
+}  // namespace
+
+RunResult run_once(const Model& model, const StackModel& stack_model, const Scenario& sc,
+                   int replication) {
+  Simulator sim;
+  RunController control(sim, sc.warmup_requests, sc.requests);
+  Stack stack(sim, model, stack_model, sc, replication, control);
+  control.attach(stack);
+  stack.start();
+  sim.run();
+
+  RunResult out;
+  const RequestRecorder& rec = control.recorder();
+  const SimTime window_ns = control.window_end_ns() - control.window_start_ns();
+  out.window_s = sec_from_ns(window_ns);
+  out.completed = rec.completed();
+  out.failed = rec.failed();
+  out.syn_retries = stack.retries() - control.retries_at_start();
+  out.events = sim.events_processed();
+  if (window_ns <= 0 || out.completed == 0) return out;
+
+  out.throughput_rps = static_cast<double>(out.completed) / out.window_s;
+  const LatencyHistogram& lat = rec.latency();
+  out.latency_mean_ms = lat.mean_ns() * 1e-6;
+  out.p50_ms = ms_from_ns(lat.quantile_ns(0.50));
+  out.p90_ms = ms_from_ns(lat.quantile_ns(0.90));
+  out.p99_ms = ms_from_ns(lat.quantile_ns(0.99));
+  out.p999_ms = ms_from_ns(lat.quantile_ns(0.999));
+  out.max_ms = ms_from_ns(lat.max_ns());
+
+  CpuHost& host = stack.host();
+  const double window = static_cast<double>(window_ns);
+  out.cpu_utilisation = (host.busy_processor_ns() - control.busy_at_start()) / (window * host.cores());
+  std::array<double, kRoleCount> cpu_ns{};
+  for (ProcessId p = 0; p < host.process_count(); ++p) {
+    const SimTime before = p < control.cpu_at_start().size() ? control.cpu_at_start()[p] : 0;
+    const auto used = static_cast<double>(host.cpu_ns(p) - before);
+    const int role = static_cast<int>(stack.role_of(p));
+    cpu_ns[role] += used;
+    // The kernel's softirq work is not one thread: its "busiest process"
+    // figure would mean nothing.
+    if (stack.role_of(p) != Role::kKernel)
+      out.busiest_process[role] = std::max(out.busiest_process[role], used / window);
+  }
+  for (int r = 0; r < kRoleCount; ++r)
+    out.cpu_us_per_request[r] = cpu_ns[r] * 1e-3 / static_cast<double>(out.completed);
+
+  AppServer& app = stack.app();
+  out.workers_busy = app.busy_worker_area() / (window * app.workers());
+  out.worker_slots = app.in_flight_area() / (window * app.workers() * app.max_concurrency());
+  out.backlog_peak = static_cast<double>(app.peak_backlog());
+  for (int w = 0; w < app.workers(); ++w) out.served_per_worker.push_back(app.served(w));
+  Pool& sessions = stack.pgbouncer().sessions();
+  out.db_sessions_peak = sessions.created();
+  out.sessions_busy = sessions.in_use_area() / (window * sessions.capacity());
+  out.session_hold_ms = sessions.in_use_area() * 1e-6 / static_cast<double>(out.completed);
+  out.worker_hold_ms = rec.worker_held_mean_ns() * 1e-6;
+  for (int p = 0; p < kPhaseCount; ++p)
+    out.phase_ms[p] = rec.phase_mean_ns(static_cast<Phase>(p)) * 1e-6;
+  return out;
+}
+
+}  // namespace stacksim
