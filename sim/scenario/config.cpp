@@ -61,10 +61,18 @@ std::string all_names(const NameTable<E, N>& table) {
 
 }  // namespace
 
-std::string_view to_string(WorkerType t) { return name_of(kWorkerTypes, t); }
-std::string_view to_string(AcceptPolicy p) { return name_of(kAcceptPolicies, p); }
-std::string_view to_string(DbAccess a) { return name_of(kDbAccesses, a); }
-std::string_view to_string(LoadType l) { return name_of(kLoadTypes, l); }
+std::string_view to_string(WorkerType t) {
+  return name_of(kWorkerTypes, t);
+}
+std::string_view to_string(AcceptPolicy p) {
+  return name_of(kAcceptPolicies, p);
+}
+std::string_view to_string(DbAccess a) {
+  return name_of(kDbAccesses, a);
+}
+std::string_view to_string(LoadType l) {
+  return name_of(kLoadTypes, l);
+}
 
 bool parse_worker_type(std::string_view name, WorkerType& out) {
   return value_of(kWorkerTypes, name, out);
@@ -79,14 +87,23 @@ bool parse_load_type(std::string_view name, LoadType& out) {
   return value_of(kLoadTypes, name, out);
 }
 
-std::string worker_type_names() { return all_names(kWorkerTypes); }
-std::string accept_policy_names() { return all_names(kAcceptPolicies); }
-std::string db_access_names() { return all_names(kDbAccesses); }
-std::string load_type_names() { return all_names(kLoadTypes); }
+std::string worker_type_names() {
+  return all_names(kWorkerTypes);
+}
+std::string accept_policy_names() {
+  return all_names(kAcceptPolicies);
+}
+std::string db_access_names() {
+  return all_names(kDbAccesses);
+}
+std::string load_type_names() {
+  return all_names(kLoadTypes);
+}
 
 std::string shape_names() {
   std::string s;
-  for (Shape shape : {Shape::kGamma, Shape::kLognormal, Shape::kExponential, Shape::kDeterministic}) {
+  for (Shape shape :
+       {Shape::kGamma, Shape::kLognormal, Shape::kExponential, Shape::kDeterministic}) {
     if (!s.empty()) s += '|';
     s += to_string(shape);
   }

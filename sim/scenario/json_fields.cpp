@@ -15,7 +15,7 @@
 namespace stacksim::json_fields {
 namespace {
 
-constexpr std::size_t kMaxShown = 60;             // bytes of a value shown in a message
+constexpr std::size_t kMaxShown = 60;               // bytes of a value shown in a message
 constexpr std::uintmax_t kMaxFileBytes = 64 << 20;  // no input file is anywhere near this
 
 // Cuts at a UTF-8 character boundary so the message stays valid UTF-8.
@@ -28,8 +28,8 @@ std::string cut(std::string s) {
 }
 
 std::string quote_text(std::string_view text) {
-  return cut(nlohmann::json(std::string(text)).dump(-1, ' ', false,
-                                                    nlohmann::json::error_handler_t::replace));
+  return cut(nlohmann::json(std::string(text))
+                 .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
 }
 
 std::string number_text(double x) {
@@ -154,8 +154,8 @@ std::string read_name(const nlohmann::json& v, const Where& w) {
   if (!v.is_string()) w.fail("must be a name (a string), got " + describe(v));
   const auto& s = v.get_ref<const std::string&>();
   const bool ok = !s.empty() && s.size() <= 100 && std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-           c == '.' || c == '_' || c == '-';
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+           c == '_' || c == '-';
   });
   if (!ok) w.fail("must be a name of 1-100 characters from [A-Za-z0-9._-], got " + describe(v));
   return s;
@@ -201,8 +201,7 @@ std::int64_t parse_int_text(std::string_view text, const Where& w, std::int64_t 
                             std::int64_t max) {
   std::int64_t i = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), i);
-  if (ec != std::errc() || end != text.data() + text.size() || text.empty() || i < min ||
-      i > max) {
+  if (ec != std::errc() || end != text.data() + text.size() || text.empty() || i < min || i > max) {
     w.fail("must be an integer " + int_range_text(min, max) + ", got " + quote_text(text));
   }
   return i;

@@ -68,8 +68,7 @@ double read_number(const nlohmann::json& v, const Where& w, double min, double m
 std::int64_t parse_int_text(std::string_view text, const Where& w, std::int64_t min,
                             std::int64_t max);
 std::uint64_t parse_uint64_text(std::string_view text, const Where& w);
-double parse_number_text(std::string_view text, const Where& w, double min,
-                         double max = kNoLimit);
+double parse_number_text(std::string_view text, const Where& w, double min, double max = kNoLimit);
 bool parse_bool_text(std::string_view text, const Where& w);
 
 }  // namespace stacksim::json_fields

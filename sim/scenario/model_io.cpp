@@ -77,7 +77,8 @@ StackModel read_stack(const std::string& name, const json& j, const Where& where
   if (!policy_j.is_string() ||
       !parse_accept_policy(policy_j.get_ref<const std::string&>(), s.accept_policy)) {
     r.where("accept_policy")
-        .fail("must be one of " + accept_policy_names() + ", got " + json_fields::describe(policy_j));
+        .fail("must be one of " + accept_policy_names() + ", got " +
+              json_fields::describe(policy_j));
   }
   s.max_concurrency = static_cast<int>(json_fields::read_int(
       r.required("max_concurrency"), r.where("max_concurrency"), 1, kMaxConcurrency));
@@ -112,9 +113,8 @@ Model parse_model(const json& j, const std::string& source) {
   Model m;
   m.source = source;
   read_schema(top, kModelSchema);
-  m.version = static_cast<int>(
-      json_fields::read_int(top.required("version"), top.where("version"), kModelVersion,
-                            kModelVersion));
+  m.version = static_cast<int>(json_fields::read_int(top.required("version"), top.where("version"),
+                                                     kModelVersion, kModelVersion));
   m.label = json_fields::read_string(top.required("label"), top.where("label"));
 
   {
@@ -130,8 +130,8 @@ Model parse_model(const json& j, const std::string& source) {
   }
   {
     ObjectReader r(top.required("host"), top.where("host"));
-    m.host.cores =
-        static_cast<int>(json_fields::read_int(r.required("cores"), r.where("cores"), 1, kMaxCores));
+    m.host.cores = static_cast<int>(
+        json_fields::read_int(r.required("cores"), r.where("cores"), 1, kMaxCores));
     m.host.cpu_model = json_fields::read_string(r.required("cpu_model"), r.where("cpu_model"));
     m.host.context_switch_ns = ns_from_us(json_fields::read_number(
         r.required("context_switch_us"), r.where("context_switch_us"), 0.0, 1e6));
@@ -186,7 +186,9 @@ Model parse_model(const json& j, const std::string& source) {
   return m;
 }
 
-Model load_model(const std::string& path) { return parse_model(json_fields::read_json_file(path), path); }
+Model load_model(const std::string& path) {
+  return parse_model(json_fields::read_json_file(path), path);
+}
 
 json to_json(const Model& m) {
   json stacks = json::object();
@@ -217,7 +219,8 @@ json to_json(const Model& m) {
        {{"cores", m.host.cores},
         {"cpu_model", m.host.cpu_model},
         {"context_switch_us", us_from_ns(m.host.context_switch_ns)}}},
-      {"client", {{"send", demand_to_json(m.client.send)}, {"recv", demand_to_json(m.client.recv)}}},
+      {"client",
+       {{"send", demand_to_json(m.client.send)}, {"recv", demand_to_json(m.client.recv)}}},
       {"proxy",
        {{"request", demand_to_json(m.proxy.request)},
         {"response", demand_to_json(m.proxy.response)}}},

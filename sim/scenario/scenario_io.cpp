@@ -118,15 +118,24 @@ void set_from_json(Scenario& s, const Knob& knob, const json& j, const Where& w)
   const auto imin = static_cast<std::int64_t>(knob.min);
   const auto imax = static_cast<std::int64_t>(knob.max);
   switch (knob.kind) {
-    case KnobKind::kInt: v.i = json_fields::read_int(j, w, imin, imax); break;
-    case KnobKind::kUint64: v.u = json_fields::read_uint64(j, w); break;
-    case KnobKind::kNumber: v.x = json_fields::read_number(j, w, knob.min, knob.max); break;
-    case KnobKind::kBool: v.b = json_fields::read_bool(j, w); break;
+    case KnobKind::kInt:
+      v.i = json_fields::read_int(j, w, imin, imax);
+      break;
+    case KnobKind::kUint64:
+      v.u = json_fields::read_uint64(j, w);
+      break;
+    case KnobKind::kNumber:
+      v.x = json_fields::read_number(j, w, knob.min, knob.max);
+      break;
+    case KnobKind::kBool:
+      v.b = json_fields::read_bool(j, w);
+      break;
     case KnobKind::kName:
       if (knob.names == nullptr) {
         v.text = json_fields::read_name(j, w);
       } else {
-        if (!j.is_string()) w.fail("must be one of " + knob.names() + ", got " + json_fields::describe(j));
+        if (!j.is_string())
+          w.fail("must be one of " + knob.names() + ", got " + json_fields::describe(j));
         v.text = j.get<std::string>();
       }
       break;
@@ -139,10 +148,18 @@ void set_from_text(Scenario& s, const Knob& knob, std::string_view text, const W
   const auto imin = static_cast<std::int64_t>(knob.min);
   const auto imax = static_cast<std::int64_t>(knob.max);
   switch (knob.kind) {
-    case KnobKind::kInt: v.i = json_fields::parse_int_text(text, w, imin, imax); break;
-    case KnobKind::kUint64: v.u = json_fields::parse_uint64_text(text, w); break;
-    case KnobKind::kNumber: v.x = json_fields::parse_number_text(text, w, knob.min, knob.max); break;
-    case KnobKind::kBool: v.b = json_fields::parse_bool_text(text, w); break;
+    case KnobKind::kInt:
+      v.i = json_fields::parse_int_text(text, w, imin, imax);
+      break;
+    case KnobKind::kUint64:
+      v.u = json_fields::parse_uint64_text(text, w);
+      break;
+    case KnobKind::kNumber:
+      v.x = json_fields::parse_number_text(text, w, knob.min, knob.max);
+      break;
+    case KnobKind::kBool:
+      v.b = json_fields::parse_bool_text(text, w);
+      break;
     case KnobKind::kName:
       v.text = std::string(text);
       // A stack name from the command line obeys the same rule as in a file.
@@ -189,8 +206,7 @@ void apply_setting(Scenario& scenario, std::string_view key, std::string_view va
 void apply_setting(Scenario& scenario, std::string_view key_equals_value) {
   const auto eq = key_equals_value.find('=');
   if (eq == std::string_view::npos) {
-    Where{"", "--set " + std::string(key_equals_value.substr(0, 100))}.fail(
-        "expected KEY=VALUE");
+    Where{"", "--set " + std::string(key_equals_value.substr(0, 100))}.fail("expected KEY=VALUE");
   }
   apply_setting(scenario, key_equals_value.substr(0, eq), key_equals_value.substr(eq + 1));
 }
@@ -307,7 +323,9 @@ json to_json(const Scenario& s) {
       {"baseline", s.baseline},
       {"cores", s.cores},
       {"workers",
-       {{"sync", s.workers.sync}, {"greenlet", s.workers.greenlet}, {"coroutine", s.workers.coroutine}}},
+       {{"sync", s.workers.sync},
+        {"greenlet", s.workers.greenlet},
+        {"coroutine", s.workers.coroutine}}},
       {"clients", s.clients},
       {"sessions", s.sessions},
       {"delay_ms", s.delay_ms},

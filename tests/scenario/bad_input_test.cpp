@@ -53,63 +53,132 @@ struct Case {
 
 const std::vector<Case>& cases() {
   static const std::vector<Case> all{
-      {"unknown_top_level_field", true, [](json& j) { j["colour"] = "blue"; },
+      {"unknown_top_level_field",
+       true,
+       [](json& j) { j["colour"] = "blue"; },
        {"colour: unknown field"}},
-      {"unknown_nested_field", true,
+      {"unknown_nested_field",
+       true,
        [](json& j) { j["stacks"]["gunicorn-flask"]["bursts"]["pre"]["median_us"] = 3; },
        {"stacks.gunicorn-flask.bursts.pre.median_us: unknown field"}},
-      {"wrong_type", true, [](json& j) { j["stacks"]["gunicorn-flask"]["bursts"]["pre"]["mean_us"] = "abc"; },
+      {"wrong_type",
+       true,
+       [](json& j) { j["stacks"]["gunicorn-flask"]["bursts"]["pre"]["mean_us"] = "abc"; },
        {"stacks.gunicorn-flask.bursts.pre.mean_us: must be a number", "got \"abc\""}},
-      {"negative_mean", true, [](json& j) { j["postgres"]["query"]["mean_us"] = -1.5; },
+      {"negative_mean",
+       true,
+       [](json& j) { j["postgres"]["query"]["mean_us"] = -1.5; },
        {"postgres.query.mean_us: must be a number", "got -1.5"}},
-      {"unknown_shape", true, [](json& j) { j["kernel"]["per_hop"]["shape"] = "weibull"; },
+      {"unknown_shape",
+       true,
+       [](json& j) { j["kernel"]["per_hop"]["shape"] = "weibull"; },
        {"kernel.per_hop.shape: must be one of", "got \"weibull\""}},
-      {"gamma_without_cv", true, [](json& j) { j["client"]["send"].erase("cv"); },
+      {"gamma_without_cv",
+       true,
+       [](json& j) { j["client"]["send"].erase("cv"); },
        {"client.send.cv: required field is missing"}},
-      {"missing_field", true, [](json& j) { j["pgbouncer"].erase("close"); },
+      {"missing_field",
+       true,
+       [](json& j) { j["pgbouncer"].erase("close"); },
        {"pgbouncer.close: required field is missing"}},
-      {"zero_cores", true, [](json& j) { j["host"]["cores"] = 0; }, {"host.cores: must be an integer"}},
-      {"sync_with_concurrency_2", true,
+      {"zero_cores",
+       true,
+       [](json& j) { j["host"]["cores"] = 0; },
+       {"host.cores: must be an integer"}},
+      {"sync_with_concurrency_2",
+       true,
        [](json& j) { j["stacks"]["uwsgi-flask"]["max_concurrency"] = 2; },
        {"stacks.uwsgi-flask.max_concurrency: must be 1 for a sync stack"}},
-      {"unknown_worker_type", true, [](json& j) { j["stacks"]["tornado"]["type"] = "thread"; },
+      {"unknown_worker_type",
+       true,
+       [](json& j) { j["stacks"]["tornado"]["type"] = "thread"; },
        {"stacks.tornado.type: must be one of sync|greenlet|coroutine"}},
-      {"unknown_accept_policy", true, [](json& j) { j["stacks"]["tornado"]["accept_policy"] = "fifo"; },
+      {"unknown_accept_policy",
+       true,
+       [](json& j) { j["stacks"]["tornado"]["accept_policy"] = "fifo"; },
        {"stacks.tornado.accept_policy: must be one of"}},
-      {"bad_provenance_kind", true, [](json& j) { j["provenance"]["kind"] = "guess"; },
+      {"bad_provenance_kind",
+       true,
+       [](json& j) { j["provenance"]["kind"] = "guess"; },
        {"provenance.kind: must be one of estimate|calibrated"}},
-      {"wrong_schema", true, [](json& j) { j["schema"] = "stacksim.scenario"; },
+      {"wrong_schema",
+       true,
+       [](json& j) { j["schema"] = "stacksim.scenario"; },
        {"schema: must be \"stacksim.model\""}},
-      {"bad_stack_name", true, [](json& j) { j["stacks"]["two words"] = j["stacks"]["aiohttp"]; },
+      {"bad_stack_name",
+       true,
+       [](json& j) { j["stacks"]["two words"] = j["stacks"]["aiohttp"]; },
        {"stacks: must be a name", "\"two words\""}},
 
-      {"zero_clients", false, [](json& j) { j["clients"] = 0; },
+      {"zero_clients",
+       false,
+       [](json& j) { j["clients"] = 0; },
        {"clients: must be an integer in [1, 1000000], got 0"}},
-      {"scenario_unknown_field", false, [](json& j) { j["client"] = 100; }, {"client: unknown field"}},
-      {"scenario_unknown_nested_field", false, [](json& j) { j["workers"]["asynk"] = 6; },
+      {"scenario_unknown_field",
+       false,
+       [](json& j) { j["client"] = 100; },
+       {"client: unknown field"}},
+      {"scenario_unknown_nested_field",
+       false,
+       [](json& j) { j["workers"]["asynk"] = 6; },
        {"workers.asynk: unknown field"}},
-      {"scenario_wrong_type", false, [](json& j) { j["delay_ms"] = "20"; },
+      {"scenario_wrong_type",
+       false,
+       [](json& j) { j["delay_ms"] = "20"; },
        {"delay_ms: must be a number", "got \"20\""}},
-      {"negative_delay", false, [](json& j) { j["delay_ms"] = -20; }, {"delay_ms: must be a number"}},
-      {"fractional_count", false, [](json& j) { j["sessions"] = 19.5; },
+      {"negative_delay",
+       false,
+       [](json& j) { j["delay_ms"] = -20; },
+       {"delay_ms: must be a number"}},
+      {"fractional_count",
+       false,
+       [](json& j) { j["sessions"] = 19.5; },
        {"sessions: must be an integer"}},
-      {"unknown_stack", false, [](json& j) { j["stacks"] = {"gunicorn-flask", "gunicorn-django"}; },
+      {"unknown_stack",
+       false,
+       [](json& j) {
+         j["stacks"] = {"gunicorn-flask", "gunicorn-django"};
+       },
        {"stacks[1]: stack \"gunicorn-django\" is not in the model", "aiohttp, "}},
-      {"unknown_baseline", false, [](json& j) { j["baseline"] = "cherrypy"; },
+      {"unknown_baseline",
+       false,
+       [](json& j) { j["baseline"] = "cherrypy"; },
        {"baseline: stack \"cherrypy\" is not in the model"}},
-      {"duplicate_stack", false, [](json& j) { j["stacks"] = {"aiohttp", "aiohttp"}; },
+      {"duplicate_stack",
+       false,
+       [](json& j) {
+         j["stacks"] = {"aiohttp", "aiohttp"};
+       },
        {"stacks[1]: names stack \"aiohttp\" twice"}},
-      {"unknown_db_access", false, [](json& j) { j["db_access"] = "pool"; },
+      {"unknown_db_access",
+       false,
+       [](json& j) { j["db_access"] = "pool"; },
        {"db_access: must be one of connect_per_request|app_pool, got \"pool\""}},
-      {"open_load_without_rate", false, [](json& j) { j["load"] = "open"; },
+      {"open_load_without_rate",
+       false,
+       [](json& j) { j["load"] = "open"; },
        {"rate_rps: must be > 0 when load is \"open\""}},
-      {"bad_sweep_value", false, [](json& j) { j["sweep"] = {{"clients", {10, -1}}}; },
+      {"bad_sweep_value",
+       false,
+       [](json& j) {
+         j["sweep"] = {{"clients", {10, -1}}};
+       },
        {"sweep.clients[1]: must be an integer"}},
-      {"unknown_sweep_knob", false, [](json& j) { j["sweep"] = {{"threads", {1, 2}}}; },
+      {"unknown_sweep_knob",
+       false,
+       [](json& j) {
+         j["sweep"] = {{"threads", {1, 2}}};
+       },
        {"sweep.threads: unknown knob"}},
-      {"empty_sweep_list", false, [](json& j) { j["sweep"] = {{"clients", json::array()}}; },
+      {"empty_sweep_list",
+       false,
+       [](json& j) {
+         j["sweep"] = {{"clients", json::array()}};
+       },
        {"sweep.clients: must be a non-empty array"}},
-      {"scenario_wrong_version", false, [](json& j) { j["version"] = 2; },
+      {"scenario_wrong_version",
+       false,
+       [](json& j) { j["version"] = 2; },
        {"version: must be an integer in [1, 1], got 2"}},
   };
   return all;
@@ -136,7 +205,8 @@ TEST(BadInput, EachBrokenFieldIsOneInputErrorNamingFileAndPath) {
 
 TEST(BadInput, MalformedJsonNamesFileLineAndColumn) {
   // Line 3 breaks off inside an object.
-  const std::string path = write_temp("malformed", "{\n  \"schema\": \"stacksim.model\",\n  \"version\": }\n");
+  const std::string path =
+      write_temp("malformed", "{\n  \"schema\": \"stacksim.model\",\n  \"version\": }\n");
   const std::string msg = input_error_of([&] { load_model(path); });
   EXPECT_EQ(msg.rfind(path + ": malformed JSON: ", 0), 0u) << msg;
   EXPECT_NE(msg.find("line 3, column"), std::string::npos) << msg;
@@ -151,7 +221,8 @@ TEST(BadInput, EmptyFileIsMalformedJson) {
 TEST(BadInput, RepeatedKeyInOneObjectIsRejected) {
   // nlohmann::json would keep the second "clients" silently.
   const std::string path = write_temp(
-      "repeated", R"({"schema": "stacksim.scenario", "version": 1, "name": "x", "clients": 1, "clients": 2})");
+      "repeated",
+      R"({"schema": "stacksim.scenario", "version": 1, "name": "x", "clients": 1, "clients": 2})");
   const std::string msg = input_error_of([&] { load_scenario(path); });
   EXPECT_NE(msg.find(path + ": malformed JSON: field \"clients\" appears twice"), std::string::npos)
       << msg;
@@ -195,7 +266,8 @@ TEST(BadInput, SetWithBadValueNamesTheKeyAndTheValue) {
             "--set nginx: must be true or false, got \"maybe\"");
   EXPECT_EQ(input_error_of([&] { apply_setting(s, "seed", "-1"); }),
             "--set seed: must be an integer in [0, 2^64-1], got \"-1\"");
-  EXPECT_EQ(input_error_of([&] { apply_setting(s, "clients"); }), "--set clients: expected KEY=VALUE");
+  EXPECT_EQ(input_error_of([&] { apply_setting(s, "clients"); }),
+            "--set clients: expected KEY=VALUE");
   // A failed --set leaves the scenario as it was.
   EXPECT_EQ(s.clients, Scenario{}.clients);
 }

@@ -1,18 +1,21 @@
 // What a demand in a model file becomes: mean_us in microseconds turns into a
 // Distribution in nanoseconds (x 1000), cv is optional only where the shape
 // fixes it (deterministic 0, exponential 1), and the enums read back by name.
+#include "sim/scenario/model_io.hpp"
+
 #include <gtest/gtest.h>
 
 #include "sim/scenario/config_names.hpp"
 #include "sim/scenario/input_error.hpp"
-#include "sim/scenario/model_io.hpp"
 
 namespace stacksim {
 namespace {
 
 using nlohmann::json;
 
-json demand(double mean_us, const char* shape) { return {{"mean_us", mean_us}, {"shape", shape}}; }
+json demand(double mean_us, const char* shape) {
+  return {{"mean_us", mean_us}, {"shape", shape}};
+}
 
 json minimal_model() {
   const json d = demand(10, "deterministic");
@@ -22,27 +25,27 @@ json minimal_model() {
                  {"fetch", d},
                  {"close", {{"mean_us", 0}, {"cv", 0}, {"shape", "deterministic"}}},
                  {"respond", {{"mean_us", 90}, {"cv", 1}, {"shape", "exponential"}}}};
-  return {{"schema", "stacksim.model"},
-          {"version", 1},
-          {"label", "t"},
-          {"provenance", {{"kind", "calibrated"}, {"runs", {1, 2, 3}}}},
-          {"host", {{"cores", 6}, {"cpu_model", "x"}, {"context_switch_us", 2.5}}},
-          {"client", {{"send", d}, {"recv", d}}},
-          {"proxy", {{"request", d}, {"response", d}}},
-          {"kernel", {{"per_hop", d}}},
-          {"pgbouncer",
-           {{"login", d}, {"server_login", d}, {"query", d}, {"result", d}, {"close", d}}},
-          {"postgres", {{"backend_start", d}, {"query", d}, {"fetch", d}, {"reset", d}}},
-          {"stacks",
-           {{"s",
-             {{"type", "coroutine"},
-              {"server", "uvicorn"},
-              {"framework", "starlette"},
-              {"installable", true},
-              {"note", ""},
-              {"accept_policy", "round_robin"},
-              {"max_concurrency", 50},
-              {"bursts", bursts}}}}}};
+  return {
+      {"schema", "stacksim.model"},
+      {"version", 1},
+      {"label", "t"},
+      {"provenance", {{"kind", "calibrated"}, {"runs", {1, 2, 3}}}},
+      {"host", {{"cores", 6}, {"cpu_model", "x"}, {"context_switch_us", 2.5}}},
+      {"client", {{"send", d}, {"recv", d}}},
+      {"proxy", {{"request", d}, {"response", d}}},
+      {"kernel", {{"per_hop", d}}},
+      {"pgbouncer", {{"login", d}, {"server_login", d}, {"query", d}, {"result", d}, {"close", d}}},
+      {"postgres", {{"backend_start", d}, {"query", d}, {"fetch", d}, {"reset", d}}},
+      {"stacks",
+       {{"s",
+         {{"type", "coroutine"},
+          {"server", "uvicorn"},
+          {"framework", "starlette"},
+          {"installable", true},
+          {"note", ""},
+          {"accept_policy", "round_robin"},
+          {"max_concurrency", 50},
+          {"bursts", bursts}}}}}};
 }
 
 TEST(ModelIo, DemandsAreMicrosecondsInTheFileAndNanosecondsInTheModel) {

@@ -131,17 +131,32 @@ TEST(ShippedFiles, EstimatesCoverEveryStackOfTheArticleLabelledAsEstimates) {
   const Model m = load_model(kRoot + "/models/estimates.json");
   EXPECT_EQ(m.provenance.at("kind"), "estimate");
   EXPECT_FALSE(m.provenance.at("note").get<std::string>().empty());
-  const std::set<std::string> not_in_debian{"meinheld-flask", "meinheld-bottle", "meinheld-falcon",
-                                            "sanic", "uvicorn-sanic", "uvicorn-aioflask"};
-  const std::vector<std::string> all{
-      "gunicorn-flask",        "gunicorn-bottle",        "gunicorn-falcon",
-      "uwsgi-flask",           "uwsgi-bottle",           "uwsgi-falcon",
-      "gunicorn-gevent-flask", "gunicorn-gevent-bottle", "gunicorn-gevent-falcon",
-      "meinheld-flask",        "meinheld-bottle",        "meinheld-falcon",
-      "uwsgi-gevent-flask",    "aiohttp",                "sanic",
-      "uvicorn-starlette",     "uvicorn-fastapi",        "uvicorn-sanic",
-      "uvicorn-quart",         "uvicorn-aioflask",       "tornado",
-      "hypercorn-quart",       "daphne-starlette"};
+  const std::set<std::string> not_in_debian{"meinheld-flask",  "meinheld-bottle",
+                                            "meinheld-falcon", "sanic",
+                                            "uvicorn-sanic",   "uvicorn-aioflask"};
+  const std::vector<std::string> all{"gunicorn-flask",
+                                     "gunicorn-bottle",
+                                     "gunicorn-falcon",
+                                     "uwsgi-flask",
+                                     "uwsgi-bottle",
+                                     "uwsgi-falcon",
+                                     "gunicorn-gevent-flask",
+                                     "gunicorn-gevent-bottle",
+                                     "gunicorn-gevent-falcon",
+                                     "meinheld-flask",
+                                     "meinheld-bottle",
+                                     "meinheld-falcon",
+                                     "uwsgi-gevent-flask",
+                                     "aiohttp",
+                                     "sanic",
+                                     "uvicorn-starlette",
+                                     "uvicorn-fastapi",
+                                     "uvicorn-sanic",
+                                     "uvicorn-quart",
+                                     "uvicorn-aioflask",
+                                     "tornado",
+                                     "hypercorn-quart",
+                                     "daphne-starlette"};
   EXPECT_EQ(m.stacks.size(), all.size());
   for (const auto& name : all) {
     SCOPED_TRACE(name);
