@@ -127,35 +127,48 @@ Explanation explain(const Model& model, const StackModel& stack, const Scenario&
     Bound bound;
     double utilisation;
   };
-  std::vector<Candidate> candidates = {
+  // Processors and threads do work; workers and sessions are held, and a
+  // holder waiting for CPU or for a session keeps them busy too. So a busy
+  // active resource binds before a busy held one, and a session (held inside
+  // a worker's hold) before a worker.
+  const std::vector<Candidate> active = {
       {{"cpu", rps(sc.cores, sim_cpu_ms),
         format("%.0f cores / %.3f ms CPU per request", sc.cores, sim_cpu_ms)},
        result.mean(&RunResult::cpu_utilisation)},
-      {{"workers", rps(slots, sim_worker_hold),
-        stack.max_concurrency == 1
-            ? format("%.0f workers / %.2f ms held per request", w, sim_worker_hold)
-            : format("%.0f workers x %.0f requests / %.2f ms held", w, stack.max_concurrency,
-                     sim_worker_hold)},
-       result.mean(&RunResult::worker_slots)},
       {{"worker_threads", rps(w, sim_app_ms),
         format("%.0f single-threaded workers / %.3f ms of worker CPU per request", w, sim_app_ms)},
        mean_of([&](const RunResult& r) { return r.busiest_process[role(Role::kApp)]; })},
-      {{"sessions", rps(session_units, sim_session_hold),
-        format("%.0f sessions / %.2f ms held per request", session_units, sim_session_hold)},
-       result.mean(&RunResult::sessions_busy)},
       {{"pgbouncer", rps(1, sim_pgb_ms),
         format("pgbouncer's one thread / %.3f ms per request", sim_pgb_ms)},
        mean_of([&](const RunResult& r) { return r.busiest_process[role(Role::kPgbouncer)]; })},
       {{"client", rps(1, sim_client_ms), format("ab's one thread / %.3f ms per request", sim_client_ms)},
        mean_of([&](const RunResult& r) { return r.busiest_process[role(Role::kClient)]; })},
   };
-  const auto busiest = std::max_element(
-      candidates.begin(), candidates.end(),
-      [](const Candidate& a, const Candidate& b) { return a.utilisation < b.utilisation; });
-  // Below this, nothing is saturated: the clients' own loop sets the pace.
+  const std::vector<Candidate> held = {
+      {{"sessions", rps(session_units, sim_session_hold),
+        format("%.0f sessions / %.2f ms held per request", session_units, sim_session_hold)},
+       result.mean(&RunResult::sessions_busy)},
+      {{"workers", rps(slots, sim_worker_hold),
+        stack.max_concurrency == 1
+            ? format("%.0f workers / %.2f ms held per request", w, sim_worker_hold)
+            : format("%.0f workers x %.0f requests / %.2f ms held", w, stack.max_concurrency,
+                     sim_worker_hold)},
+       result.mean(&RunResult::worker_slots)},
+  };
+  // Below this, a resource is not saturated.
   constexpr double kSaturated = 0.85;
-  if (busiest->utilisation >= kSaturated || sc.load == LoadType::kOpen) {
-    e.binding = busiest->bound;
+  const auto busiest = std::max_element(
+      active.begin(), active.end(),
+      [](const Candidate& a, const Candidate& b) { return a.utilisation < b.utilisation; });
+  const Candidate* binding = nullptr;
+  if (busiest->utilisation >= kSaturated) binding = &*busiest;
+  for (const Candidate& c : held)
+    if (!binding && c.utilisation >= kSaturated) binding = &c;
+  if (binding) {
+    e.binding = binding->bound;
+    e.binding_utilisation = binding->utilisation;
+  } else if (sc.load == LoadType::kOpen) {
+    e.binding = {"arrivals", sc.rate_rps, format("the offered load of %.0f rps", sc.rate_rps)};
     e.binding_utilisation = busiest->utilisation;
   } else {
     e.binding = {"clients", rps(sc.clients, sim_response),
@@ -166,7 +179,7 @@ Explanation explain(const Model& model, const StackModel& stack, const Scenario&
   std::snprintf(buf, sizeof buf, "%s: %.0f rps, bound by %s: %s = %.0f rps (%s %.0f%% busy).",
                 stack.name.c_str(), x, e.binding.resource.c_str(), e.binding.formula.c_str(),
                 e.binding.rps,
-                e.binding.resource == "clients" ? "busiest resource"
+                binding == nullptr ? "busiest resource"
                                                 : e.binding.resource.c_str(),
                 100 * e.binding_utilisation);
   e.sentence = buf;

@@ -1,0 +1,227 @@
+// The whole stack against the maths it must obey.
+//
+// Demands in the test model: every burst `e`, app.pre its own. The main path
+// has 14 bursts besides app.pre (client 2, nginx 2, app 5, pgbouncer 3,
+// postgres 2) and 10 kernel hops; a disconnect adds 3 more off the path
+// (hop, pgbouncer close, backend reset).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+
+#include "sim/experiment/experiment.hpp"
+#include "sim/experiment/report.hpp"
+#include "sim/experiment/run.hpp"
+#include "test_stack_model.hpp"
+
+namespace stacksim {
+namespace {
+
+using testing::small_scenario;
+using testing::uniform_model;
+
+// One client and deterministic demands: nothing ever queues, so the latency
+// is the sum of every burst on the main path plus the delay D. With every
+// demand e = 10 us, app.pre = 100 us, and D = 20 ms, the main path of the
+// article's graph has 10 kernel hops and 13 other bursts besides app.pre:
+// client.send, nginx.request, app.connect, pgbouncer.login, app.query,
+// pgbouncer.query, postgres.query, postgres.fetch, pgbouncer.result,
+// app.fetch, app.close, app.respond, nginx.response, client.recv: 14, so
+// R = 100 + 14 * 10 + 10 * 10 us + 20 ms = 20.340 ms.
+TEST(Stack, OneClientSeesTheSumOfItsBurstsPlusTheDelay) {
+  const Model m = uniform_model(10, 100);
+  Scenario sc = small_scenario();
+  sc.clients = 1;
+  sc.requests = 200;
+  sc.warmup_requests = 10;
+  const RunResult r = run_once(m, m.stacks.at("sync"), sc, 0);
+  // The reset after each request (hop + close + reset, 30 us) runs off the
+  // path while the next request starts, on the other core.
+  EXPECT_NEAR(r.p50_ms, 20.340, 20.340 * 0.004);
+  EXPECT_NEAR(r.max_ms, 20.340, 20.340 * 0.004);
+  EXPECT_NEAR(r.throughput_rps, 1000.0 / 20.340, 0.5);
+  EXPECT_EQ(r.db_sessions_peak, 1);
+  EXPECT_NEAR(r.phase_ms[static_cast<int>(Phase::kInDatabase)], 20.0, 1e-9);
+}
+
+// Little's law for the closed loop with zero think time: the C clients are
+// always in the system, so C = X * R.
+TEST(Stack, LittlesLawHoldsForEveryStackType) {
+  for (const char* name : {"sync", "greenlet", "coroutine"}) {
+    const Model m = uniform_model(20, 300);
+    const Scenario sc = small_scenario();
+    const RunResult r = run_once(m, m.stacks.at(name), sc, 0);
+    const double n = r.throughput_rps * r.latency_mean_ms * 1e-3;
+    EXPECT_NEAR(n, sc.clients, sc.clients * 0.02) << name;
+  }
+}
+
+// A sync worker holds its request through the database wait, so W workers
+// can finish at most W requests per D: X <= W / D. With CPU to spare, the
+// hold time is D plus the CPU on its path, and X comes close to
+// W / (D + hold CPU).
+TEST(Stack, SyncServerNeverExceedsWorkersOverDelay) {
+  const Model m = uniform_model(10, 100);
+  Scenario sc = small_scenario();
+  sc.workers.sync = 4;
+  sc.delay_ms = 20;
+  const RunResult r = run_once(m, m.stacks.at("sync"), sc, 0);
+  const double w_over_d = sc.workers.sync / (sc.delay_ms * 1e-3);
+  EXPECT_LT(r.throughput_rps, w_over_d);
+  // Hold path: pre 100 + 9 bursts and 6 hops of 10 us on the worker's
+  // watch, about 0.25 ms, plus D.
+  EXPECT_GT(r.throughput_rps, 0.97 * sc.workers.sync / 20.25e-3);
+  EXPECT_GT(r.workers_busy, 0.99);
+}
+
+// An async server is bound by the cores: X <= cores / (CPU per request). The
+// demand per request here is 100 + (14 + 10 + 3) * 20 us = 0.64 ms, so at
+// most 2 / 0.64 ms = 3125 rps.
+TEST(Stack, AsyncServerNeverExceedsCoresOverCpuDemand) {
+  const Model m = uniform_model(20, 100);
+  Scenario sc = small_scenario();
+  sc.clients = 400;
+  sc.delay_ms = 5;
+  const RunResult r = run_once(m, m.stacks.at("coroutine"), sc, 0);
+  double cpu_us = 0;
+  for (double v : r.cpu_us_per_request) cpu_us += v;
+  EXPECT_NEAR(cpu_us, 640, 640 * 0.01);
+  // In a finite window of T seconds, requests in flight when it opens had
+  // part of their work done before it: X <= cores / D + C / T exactly, and
+  // X approaches cores / D as the CPU saturates.
+  EXPECT_LE(r.throughput_rps, sc.cores / 0.64e-3 + sc.clients / r.window_s);
+  EXPECT_NEAR(r.throughput_rps, sc.cores / 0.64e-3, 0.01 * sc.cores / 0.64e-3);
+  EXPECT_GT(r.cpu_utilisation, 0.95);
+}
+
+// pgbouncer opens at most S server sessions, however many clients wait.
+TEST(Stack, PoolNeverExceedsItsSessionCap) {
+  const Model m = uniform_model(10, 100);
+  Scenario sc = small_scenario();
+  sc.sessions = 3;
+  sc.clients = 200;
+  const RunResult r = run_once(m, m.stacks.at("coroutine"), sc, 0);
+  EXPECT_EQ(r.db_sessions_peak, 3);
+  EXPECT_GT(r.phase_ms[static_cast<int>(Phase::kWaitSession)], 0.0);
+  // Each session is held for at least D, so S sessions allow at most S / D.
+  EXPECT_LT(r.throughput_rps, sc.sessions / (sc.delay_ms * 1e-3));
+}
+
+// Flow conservation: every request measured is one the clients issued, and
+// none is lost: completed + failed = requests in the window.
+TEST(Stack, EveryRequestInTheWindowIsCountedOnce) {
+  const Model m = uniform_model(10, 100);
+  const Scenario sc = small_scenario();
+  const RunResult r = run_once(m, m.stacks.at("sync"), sc, 0);
+  EXPECT_EQ(r.completed + r.failed, static_cast<std::uint64_t>(sc.requests));
+  std::uint64_t served = 0;
+  for (auto s : r.served_per_worker) served += s;
+  // Workers take requests in the window that complete after it ends, and
+  // finish ones taken before it: the counts differ by at most the clients.
+  EXPECT_NEAR(static_cast<double>(served), static_cast<double>(sc.requests), sc.clients);
+}
+
+// The phases of the breakdown add up to the latency.
+TEST(Stack, BreakdownAddsUpToTheMeanLatency) {
+  const Model m = uniform_model(20, 300);
+  const Scenario sc = small_scenario();
+  const RunResult r = run_once(m, m.stacks.at("sync"), sc, 0);
+  double sum = 0;
+  for (double p : r.phase_ms) sum += p;
+  EXPECT_NEAR(sum, r.latency_mean_ms, r.latency_mean_ms * 1e-6);
+}
+
+// A backlog too small for the clients drops SYNs; they are retried after
+// syn_retry_ms, which shows in the tail.
+TEST(Stack, FullBacklogDropsSynsThatAreRetriedLater) {
+  const Model m = uniform_model(10, 100);
+  Scenario sc = small_scenario();
+  sc.backlog = 5;
+  sc.clients = 100;
+  sc.workers.sync = 2;
+  const RunResult r = run_once(m, m.stacks.at("sync"), sc, 0);
+  EXPECT_GT(r.syn_retries, 0u);
+  EXPECT_GT(r.max_ms, sc.syn_retry_ms);
+  EXPECT_GT(r.phase_ms[static_cast<int>(Phase::kRetry)], 0.0);
+}
+
+// M/M/1 as a special case: one sync worker on one core, exponential app
+// demand S = 1 ms, every other demand 0, no delay, Poisson arrivals at
+// lambda = 600/s. Mean response time 1 / (mu - lambda) = 1 / 400 s = 2.5 ms.
+TEST(Stack, OneSyncWorkerUnderPoissonLoadIsAnMM1Queue) {
+  Model m = uniform_model(0, 0);
+  m.stacks.at("sync").pre = Distribution::exponential(1e6);
+  Scenario sc = small_scenario();
+  sc.cores = 1;
+  sc.workers.sync = 1;
+  sc.delay_ms = 0;
+  sc.load = LoadType::kOpen;
+  sc.rate_rps = 600;
+  sc.requests = 200'000;
+  sc.warmup_requests = 5'000;
+  sc.replications = 1;
+  const RunResult r = run_once(m, m.stacks.at("sync"), sc, 0);
+  EXPECT_NEAR(r.latency_mean_ms, 2.5, 2.5 * 0.05);
+  EXPECT_NEAR(r.throughput_rps, 600, 600 * 0.02);
+}
+
+// M/M/c: c = 3 sync workers on 3 cores, exponential 1 ms, lambda = 2400/s
+// (rho = 0.8). Erlang C: P(wait) = 0.6472, mean wait = P(wait) / (c mu -
+// lambda) = 0.6472 / 600 s = 1.0787 ms, so E[R] = 2.0787 ms.
+TEST(Stack, SyncWorkersUnderPoissonLoadAreAnMMcQueue) {
+  Model m = uniform_model(0, 0);
+  m.stacks.at("sync").pre = Distribution::exponential(1e6);
+  Scenario sc = small_scenario();
+  sc.cores = 3;
+  sc.workers.sync = 3;
+  sc.delay_ms = 0;
+  sc.load = LoadType::kOpen;
+  sc.rate_rps = 2400;
+  sc.requests = 400'000;
+  sc.warmup_requests = 10'000;
+  const RunResult r = run_once(m, m.stacks.at("sync"), sc, 0);
+  EXPECT_NEAR(r.latency_mean_ms, 2.0787, 2.0787 * 0.05);
+}
+
+TEST(Experiment, SameSeedGivesIdenticalJsonAndAnotherSeedDoesNot) {
+  const Model m = uniform_model(20, 300);
+  Scenario sc = small_scenario();
+  sc.replications = 3;
+  for (auto& [name, s] : const_cast<Model&>(m).stacks) s.pre = Distribution(Shape::kGamma, 3e5, 0.7);
+  const auto a = report_json(m, sc, run_experiment(m, sc, 2)).dump();
+  const auto b = report_json(m, sc, run_experiment(m, sc, 1)).dump();
+  EXPECT_EQ(a, b);  // the thread count must not matter either
+  sc.seed += 1;
+  const auto c = report_json(m, sc, run_experiment(m, sc, 2)).dump();
+  EXPECT_NE(a, c);
+}
+
+TEST(Experiment, SweepRunsTheProductOfItsValues) {
+  const Model m = uniform_model(10, 100);
+  Scenario sc = small_scenario();
+  sc.requests = 500;
+  sc.warmup_requests = 50;
+  sc.sweep = {{"clients", {"10", "50"}}, {"delay_ms", {"5", "10", "20"}}};
+  const auto results = run_experiment(m, sc, 2);
+  ASSERT_EQ(results.size(), 6u);
+  EXPECT_EQ(results[5].configuration.scenario.clients, 50);
+  EXPECT_EQ(results[5].configuration.scenario.delay_ms, 20);
+  EXPECT_EQ(results[5].configuration.label(), "clients=50 delay_ms=20");
+}
+
+TEST(Experiment, ExplanationNamesWorkersForSyncAndCpuForAsyncWhenTheDelayIsLong) {
+  const Model m = uniform_model(20, 300);
+  Scenario sc = small_scenario();
+  sc.clients = 200;
+  sc.requests = 3000;
+  const auto results = run_experiment(m, sc, 2);
+  const auto j = report_json(m, sc, results);
+  const auto& stacks = j["configurations"][0]["stacks"];
+  EXPECT_EQ(stacks[0]["explanation"]["binding"], "workers");
+  EXPECT_EQ(stacks[1]["explanation"]["binding"], "cpu");
+  EXPECT_NE(j["configurations"][0]["verdict"].get<std::string>().find("Async wins"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace stacksim
