@@ -17,6 +17,7 @@ namespace {
 
 constexpr std::size_t kMaxShown = 60;               // bytes of a value shown in a message
 constexpr std::uintmax_t kMaxFileBytes = 64 << 20;  // no input file is anywhere near this
+constexpr int kMaxDepth = 64;
 
 // Cuts at a UTF-8 character boundary so the message stays valid UTF-8.
 std::string cut(std::string s) {
@@ -91,9 +92,14 @@ nlohmann::json read_json_file(const std::string& path) {
   // Later duplicates would silently win in nlohmann::json; one key set per
   // open object catches them while parsing.
   std::vector<std::set<std::string>> open_objects;
-  const auto check_keys = [&](int /*depth*/, nlohmann::json::parse_event_t event,
+  // No file needs more than a few levels; a cap stops a pathological one from
+  // costing seconds and hundreds of MB before it is rejected anyway.
+  const auto check_keys = [&](int depth, nlohmann::json::parse_event_t event,
                               nlohmann::json& parsed) {
     using Event = nlohmann::json::parse_event_t;
+    if ((event == Event::object_start || event == Event::array_start) && depth >= kMaxDepth) {
+      file.fail("malformed JSON: nested deeper than " + std::to_string(kMaxDepth) + " levels");
+    }
     if (event == Event::object_start) {
       open_objects.emplace_back();
     } else if (event == Event::object_end) {

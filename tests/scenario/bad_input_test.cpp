@@ -228,6 +228,16 @@ TEST(BadInput, RepeatedKeyInOneObjectIsRejected) {
       << msg;
 }
 
+TEST(BadInput, NestingDeeperThan64LevelsIsRejectedWhileParsing) {
+  // 64 levels are fine for the parser (the reader then rejects the content);
+  // the 65th opening bracket stops the parse.
+  const std::string ok = write_temp("deep64", std::string(64, '[') + std::string(64, ']'));
+  EXPECT_EQ(input_error_of([&] { load_model(ok); }), ok + ": must be an object, got an array");
+  const std::string deep = write_temp("deep65", std::string(65, '[') + std::string(65, ']'));
+  EXPECT_EQ(input_error_of([&] { load_model(deep); }),
+            deep + ": malformed JSON: nested deeper than 64 levels");
+}
+
 TEST(BadInput, MissingFileOrDirectoryIsNamed) {
   const std::string missing = kRoot + "/models/no-such-model.json";
   EXPECT_EQ(input_error_of([&] { load_model(missing); }),
