@@ -296,7 +296,9 @@ class StackCheck:
             return f.read().count(b"\n")
 
     def stop(self):
+        started = time.monotonic()
         stop_group(getattr(self, "proc_", None))
+        self.stop_s_ = time.monotonic() - started
         if getattr(self, "log_", None):
             self.log_.close()
         if getattr(self, "port_", None) and port_open(self.port_):
@@ -414,6 +416,7 @@ class StackCheck:
         finally:
             try:
                 self.stop()
+                result["stop_s"] = round(self.stop_s_, 2)
             except RuntimeError as err:
                 result["ok"] = False
                 result["error"] = str(err)
