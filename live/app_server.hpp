@@ -1,0 +1,50 @@
+// The app server of one stack, started from its recipe: placeholders
+// substituted, the database settings given through STACKSIM_* variables
+// (the contract with live/apps), argv executed directly in its own process
+// group. Ready means its port accepts and GET /test answered 200.
+#pragma once
+
+#include <string>
+
+#include "live/process.hpp"
+#include "live/stack_recipes.hpp"
+
+namespace stacksim::live {
+
+struct AppSettings {
+  int workers = 1;
+  int backlog = 4096;
+  std::string apps_dir;
+  std::string run_dir;
+  std::string db_host = "127.0.0.1";
+  int db_port = 0;               // pgbouncer's
+  std::string db_name;
+  std::string db_user;
+  std::string db_password;
+  double delay_ms = 0;
+  long rows = 0;
+  std::string db_mode = "connect";  // "connect" | "pool"
+  int pool_size = 4;
+  int cpus = 0;
+  std::string cgroup_procs_path;
+};
+
+class AppServer {
+ public:
+  AppServer(const StackRecipe& recipe, const AppSettings& settings);
+  AppServer(const AppServer&) = delete;
+  AppServer& operator=(const AppServer&) = delete;
+  ~AppServer();
+
+  int port() const { return port_; }
+  const std::string& log_path() const { return log_path_; }
+  Process& process() { return process_; }
+  void stop();
+
+ private:
+  int port_ = 0;
+  std::string log_path_;
+  Process process_;
+};
+
+}  // namespace stacksim::live

@@ -1,0 +1,228 @@
+#include "live/cpu_accounting.hpp"
+
+#include <dirent.h>
+#include <fstream>
+#include <sstream>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "live/process_registry.hpp"
+
+namespace stacksim::live {
+namespace {
+
+double ticks_to_s(double ticks) { return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK)); }
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+struct PidStat {
+  bool ok = false;
+  pid_t ppid = 0;
+  double cpu_s = 0;
+};
+
+PidStat read_pid_stat(pid_t pid) {
+  PidStat s;
+  const std::string text = slurp("/proc/" + std::to_string(pid) + "/stat");
+  // The command name is in parentheses and may contain spaces.
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return s;
+  std::istringstream in(text.substr(close + 2));
+  std::string state;
+  long ppid = 0;
+  in >> state >> ppid;
+  std::string skip;
+  for (int i = 0; i < 9; ++i) in >> skip;  // pgrp .. cmajflt
+  double utime = 0, stime = 0;
+  in >> utime >> stime;
+  s.ok = static_cast<bool>(in);
+  s.ppid = static_cast<pid_t>(ppid);
+  s.cpu_s = ticks_to_s(utime + stime);
+  return s;
+}
+
+void read_switches(pid_t pid, ProcessSample& sample) {
+  std::istringstream in(slurp("/proc/" + std::to_string(pid) + "/status"));
+  std::string key;
+  long value = 0;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream ls(line);
+    if (!(ls >> key >> value)) continue;
+    if (key == "voluntary_ctxt_switches:") sample.voluntary_switches = value;
+    if (key == "nonvoluntary_ctxt_switches:") sample.involuntary_switches = value;
+  }
+}
+
+double kernel_threads_cpu_s() {
+  double total = 0;
+  DIR* d = ::opendir("/proc");
+  if (d == nullptr) return 0;
+  while (dirent* e = ::readdir(d)) {
+    const long pid = std::atol(e->d_name);
+    if (pid <= 0) continue;
+    const PidStat s = read_pid_stat(static_cast<pid_t>(pid));
+    if (s.ok && (pid == 2 || s.ppid == 2)) total += s.cpu_s;
+  }
+  ::closedir(d);
+  return total;
+}
+
+double self_cpu_s() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * 1e-6;
+}
+
+}  // namespace
+
+ProcStat parse_proc_stat(const std::string& text) {
+  ProcStat s;
+  std::istringstream in(text);
+  std::string label;
+  in >> label;
+  if (label != "cpu") return s;
+  double v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+  for (double& x : v) in >> x;
+  s.user_s = ticks_to_s(v[0]);
+  s.nice_s = ticks_to_s(v[1]);
+  s.system_s = ticks_to_s(v[2]);
+  s.idle_s = ticks_to_s(v[3]);
+  s.iowait_s = ticks_to_s(v[4]);
+  s.irq_s = ticks_to_s(v[5]);
+  s.softirq_s = ticks_to_s(v[6]);
+  s.steal_s = ticks_to_s(v[7]);
+  return s;
+}
+
+ProcStat read_proc_stat() {
+  std::ifstream in("/proc/stat");
+  std::string line;
+  std::getline(in, line);
+  return parse_proc_stat(line);
+}
+
+CpuSnapshot take_cpu_snapshot(const CpuCgroups& cgroups) {
+  CpuSnapshot snap;
+  snap.at = std::chrono::steady_clock::now();
+  snap.machine = read_proc_stat();
+  for (const auto& g : kComponentGroups) {
+    snap.groups[g] = cgroups.read(g);
+    for (pid_t pid : cgroups.pids(g)) {
+      const PidStat ps = read_pid_stat(pid);
+      if (!ps.ok) continue;
+      ProcessSample sample;
+      sample.group = g;
+      sample.cpu_s = ps.cpu_s;
+      read_switches(pid, sample);
+      snap.processes[pid] = sample;
+    }
+  }
+  snap.kernel_threads_s = kernel_threads_cpu_s();
+  snap.runner_s = self_cpu_s();
+  return snap;
+}
+
+CpuReport cpu_report(const CpuSnapshot& begin, const CpuSnapshot& end, long completed_requests) {
+  CpuReport r;
+  r.window_s = std::chrono::duration<double>(end.at - begin.at).count();
+  r.cpus_online = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
+  r.machine_busy_s = end.machine.busy_s() - begin.machine.busy_s();
+  r.machine_total_s = end.machine.total_s() - begin.machine.total_s();
+  const double per_request = completed_requests > 0 ? 1e6 / static_cast<double>(completed_requests) : 0;
+  double ours = 0;
+  for (const auto& g : kComponentGroups) {
+    GroupCpu gc;
+    const auto& b = begin.groups.at(g);
+    const auto& e = end.groups.at(g);
+    gc.cpu_s = e.usage_s - b.usage_s;
+    gc.user_s = e.user_s - b.user_s;
+    gc.system_s = e.system_s - b.system_s;
+    gc.per_request_us = gc.cpu_s * per_request;
+    for (const auto& [pid, sample] : end.processes) {
+      if (sample.group != g) continue;
+      ++gc.processes;
+      const auto it = begin.processes.find(pid);
+      const long v0 = it == begin.processes.end() ? 0 : it->second.voluntary_switches;
+      const long i0 = it == begin.processes.end() ? 0 : it->second.involuntary_switches;
+      gc.voluntary_switches += sample.voluntary_switches - v0;
+      gc.involuntary_switches += sample.involuntary_switches - i0;
+      if (g == "app") {
+        WorkerCpu w;
+        w.pid = pid;
+        w.cpu_s = sample.cpu_s - (it == begin.processes.end() ? 0 : it->second.cpu_s);
+        w.voluntary_switches = sample.voluntary_switches - v0;
+        w.involuntary_switches = sample.involuntary_switches - i0;
+        r.app_processes.push_back(w);
+      }
+    }
+    ours += gc.cpu_s;
+    r.groups[g] = gc;
+  }
+  GroupCpu softirq;
+  softirq.cpu_s = end.machine.softirq_s - begin.machine.softirq_s;
+  softirq.system_s = softirq.cpu_s;
+  softirq.per_request_us = softirq.cpu_s * per_request;
+  r.groups["kernel_softirq"] = softirq;
+  GroupCpu system;
+  system.cpu_s = (end.machine.irq_s - begin.machine.irq_s) + (end.kernel_threads_s - begin.kernel_threads_s);
+  system.system_s = system.cpu_s;
+  system.per_request_us = system.cpu_s * per_request;
+  r.groups["kernel_system"] = system;
+  r.runner_s = end.runner_s - begin.runner_s;
+  GroupCpu foreign;
+  // /proc/stat counts in ticks, the cgroups in nanoseconds: a small negative
+  // remainder is rounding, not negative work.
+  foreign.cpu_s = std::max(0.0, r.machine_busy_s - ours - softirq.cpu_s - system.cpu_s - r.runner_s);
+  foreign.per_request_us = foreign.cpu_s * per_request;
+  r.groups["foreign"] = foreign;
+  r.foreign_cores = r.window_s > 0 ? foreign.cpu_s / r.window_s : 0;
+  return r;
+}
+
+nlohmann::json to_json(const CpuReport& r) {
+  nlohmann::json groups = nlohmann::json::object();
+  for (const auto& [name, g] : r.groups) {
+    groups[name] = {{"cpu_s", g.cpu_s},
+                    {"user_s", g.user_s},
+                    {"system_s", g.system_s},
+                    {"per_request_us", g.per_request_us},
+                    {"voluntary_switches", g.voluntary_switches},
+                    {"involuntary_switches", g.involuntary_switches},
+                    {"processes", g.processes}};
+  }
+  nlohmann::json workers = nlohmann::json::array();
+  for (const auto& w : r.app_processes) {
+    workers.push_back({{"pid", w.pid},
+                       {"cpu_s", w.cpu_s},
+                       {"voluntary_switches", w.voluntary_switches},
+                       {"involuntary_switches", w.involuntary_switches}});
+  }
+  return {{"window_s", r.window_s},
+          {"cpus_online", r.cpus_online},
+          {"machine_busy_s", r.machine_busy_s},
+          {"machine_total_s", r.machine_total_s},
+          {"runner_s", r.runner_s},
+          {"foreign_cores", r.foreign_cores},
+          {"groups", groups},
+          {"app_processes", workers}};
+}
+
+double machine_busy_cores(std::chrono::milliseconds interval) {
+  const ProcStat a = read_proc_stat();
+  const double self_a = self_cpu_s();
+  const auto t0 = std::chrono::steady_clock::now();
+  interruptible_sleep_ms(static_cast<long>(interval.count()));
+  const ProcStat b = read_proc_stat();
+  const double self_b = self_cpu_s();
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return wall > 0 ? std::max(0.0, b.busy_s() - a.busy_s() - (self_b - self_a)) / wall : 0;
+}
+
+}  // namespace stacksim::live

@@ -1,0 +1,81 @@
+// CPU seconds of the measured window, per component group, so the simulator
+// gets CPU per request per component. Each group is a cgroup (every process,
+// short-lived ones included); the kernel's softirq and irq time and the
+// machine's busy time come from /proc/stat, kernel threads' time from /proc.
+// Whatever is busy but not ours is `foreign` (other engineers' compilers):
+// groups + kernel + runner + foreign add up to the machine's busy time.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+#include "live/cpu_cgroups.hpp"
+
+namespace stacksim::live {
+
+// The process groups the runner starts, in the simulator's names.
+inline const std::vector<std::string> kComponentGroups = {"client", "nginx", "app", "pgbouncer",
+                                                          "postgres"};
+
+struct ProcStat {        // the "cpu" line of /proc/stat, in seconds
+  double user_s = 0, nice_s = 0, system_s = 0, idle_s = 0, iowait_s = 0, irq_s = 0, softirq_s = 0,
+         steal_s = 0;
+  double busy_s() const { return user_s + nice_s + system_s + irq_s + softirq_s + steal_s; }
+  double total_s() const { return busy_s() + idle_s + iowait_s; }
+};
+ProcStat read_proc_stat();
+ProcStat parse_proc_stat(const std::string& text);
+
+struct ProcessSample {
+  std::string group;
+  double cpu_s = 0;               // utime + stime
+  long voluntary_switches = 0;
+  long involuntary_switches = 0;
+};
+
+struct CpuSnapshot {
+  std::chrono::steady_clock::time_point at;
+  ProcStat machine;
+  std::map<std::string, CgroupCpu> groups;
+  std::map<pid_t, ProcessSample> processes;
+  double kernel_threads_s = 0;    // ksoftirqd, kworkers: children of kthreadd
+  double runner_s = 0;            // this process (the session monitor polls from it)
+};
+
+CpuSnapshot take_cpu_snapshot(const CpuCgroups& cgroups);
+
+struct GroupCpu {
+  double cpu_s = 0, user_s = 0, system_s = 0;
+  double per_request_us = 0;
+  long voluntary_switches = 0, involuntary_switches = 0;  // processes alive at the end
+  int processes = 0;
+};
+
+struct WorkerCpu {
+  pid_t pid = 0;
+  double cpu_s = 0;
+  long voluntary_switches = 0, involuntary_switches = 0;
+};
+
+struct CpuReport {
+  double window_s = 0;
+  int cpus_online = 0;
+  double machine_busy_s = 0, machine_total_s = 0;
+  std::map<std::string, GroupCpu> groups;  // client nginx app pgbouncer postgres
+                                           // kernel_softirq kernel_system foreign
+  double runner_s = 0;
+  std::vector<WorkerCpu> app_processes;
+  double foreign_cores = 0;  // foreign CPU seconds / window seconds
+};
+
+CpuReport cpu_report(const CpuSnapshot& begin, const CpuSnapshot& end, long completed_requests);
+nlohmann::json to_json(const CpuReport& r);
+
+// Busy cores of the whole machine over `interval` (before a run: all foreign).
+double machine_busy_cores(std::chrono::milliseconds interval);
+
+}  // namespace stacksim::live

@@ -1,0 +1,97 @@
+#include "live/pgbouncer.hpp"
+
+#include <csignal>
+#include <fstream>
+#include <sstream>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "live/ports.hpp"
+#include "live/postgres_cluster.hpp"
+#include "live/run_dir.hpp"
+#include "sim/scenario/input_error.hpp"
+
+namespace stacksim::live {
+
+inline constexpr const char* kPgbouncerBinary = "/usr/sbin/pgbouncer";
+
+Pgbouncer::Pgbouncer(const PgbouncerSettings& s, const std::string& run_dir, const UserIds& user) {
+  if (::access(kPgbouncerBinary, X_OK) != 0) {
+    throw InputError(std::string(kPgbouncerBinary) +
+                     " is missing: install the Debian package pgbouncer (scripts/install-deps.sh)");
+  }
+  dir_ = run_dir + "/pgbouncer";
+  ::mkdir(dir_.c_str(), 0700);
+  if (::chown(dir_.c_str(), user.uid, user.gid) != 0) throw std::runtime_error("chown " + dir_);
+  port_ = pick_free_port();
+  client_password_ = s.db_password;
+  admin_password_ = generate_password();
+
+  // md5 for clients: one connection per request must not pay SCRAM's key
+  // stretching; the plain passwords in auth_file also let pgbouncer log in
+  // to PostgreSQL (SCRAM there, once per server session).
+  std::ostringstream users;
+  users << '"' << s.db_user << "\" \"" << s.db_password << "\"\n"
+        << '"' << admin_user_ << "\" \"" << admin_password_ << "\"\n";
+  write_private_file(dir_ + "/userlist.txt", users.str(), user);
+
+  std::ostringstream ini;
+  ini << "[databases]\n"
+      << kDatabaseName << " = host=127.0.0.1 port=" << s.postgres_port << " dbname=" << kDatabaseName
+      << " user=" << s.db_user << " pool_size=" << s.sessions << "\n\n"
+      << "[pgbouncer]\n"
+      << "listen_addr = 127.0.0.1\n"
+      << "listen_port = " << port_ << "\n"
+      << "unix_socket_dir =\n"
+      << "listen_backlog = " << s.listen_backlog << "\n"
+      << "auth_type = md5\n"
+      << "auth_file = " << dir_ << "/userlist.txt\n"
+      << "admin_users = " << admin_user_ << "\n"
+      << "pool_mode = session\n"
+      << "default_pool_size = " << s.sessions << "\n"
+      << "min_pool_size = 0\n"
+      << "reserve_pool_size = 0\n"
+      << "max_db_connections = " << s.sessions << "\n"
+      << "max_client_conn = 2000\n"
+      << "server_reset_query = DISCARD ALL\n"
+      << "ignore_startup_parameters = extra_float_digits,options\n"
+      << "logfile = " << dir_ << "/pgbouncer.log\n"
+      << "pidfile = " << dir_ << "/pgbouncer.pid\n"
+      << "log_connections = 0\n"
+      << "log_disconnections = 0\n"
+      << "stats_period = 3600\n";
+  write_private_file(dir_ + "/pgbouncer.ini", ini.str(), user);
+
+  SpawnSpec spec;
+  spec.name = "pgbouncer";
+  spec.argv = {kPgbouncerBinary, dir_ + "/pgbouncer.ini"};
+  spec.env = {"PATH=/usr/bin:/bin", "LANG=C"};
+  spec.log_path = dir_ + "/stderr.log";
+  spec.user = user;
+  spec.working_dir = dir_;
+  spec.cgroup_procs_path = s.cgroup_procs_path;
+  spec.cpus = s.cpus;
+  spec.stop_signal = SIGTERM;  // immediate shutdown; SIGINT would wait for clients
+  process_ = Process::spawn(spec);
+  wait_for_port(port_, process_, std::chrono::seconds(20), dir_ + "/pgbouncer.log");
+}
+
+Pgbouncer::~Pgbouncer() { stop(); }
+
+void Pgbouncer::stop() {
+  // The pidfile names the real pgbouncer (a wrapper's PID would not); it is
+  // our child here, but signal what the pidfile says too.
+  std::ifstream pidfile(dir_ + "/pgbouncer.pid");
+  long pid = 0;
+  if (pidfile >> pid && pid > 1 && pid != process_.pid() && process_.pid() > 0) {
+    if (::getpgid(static_cast<pid_t>(pid)) == process_.pid()) ::kill(static_cast<pid_t>(pid), SIGTERM);
+  }
+  process_.stop(std::chrono::seconds(5));
+}
+
+std::string Pgbouncer::admin_conninfo() const {
+  return "host=127.0.0.1 port=" + std::to_string(port_) + " dbname=pgbouncer user=" + admin_user_ +
+         " password=" + admin_password_ + " connect_timeout=5";
+}
+
+}  // namespace stacksim::live

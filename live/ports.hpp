@@ -1,0 +1,35 @@
+// Loopback ports and sockets of a run: picking a free port, checking a
+// requested one, readiness (the port accepts and a first request is
+// answered, never a fixed sleep), and counting connections still in flight
+// from /proc/net/tcp so the measured window starts with none.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace stacksim::live {
+
+class Process;
+
+// A port on 127.0.0.1 that was free a moment ago (bind to port 0).
+int pick_free_port();
+bool port_is_free(int port);
+
+// Waits until something accepts on 127.0.0.1:port; throws runtime_error if
+// `owner` exits first or the timeout passes (the message names the log).
+void wait_for_port(int port, Process& owner, std::chrono::milliseconds timeout,
+                   const std::string& log_path);
+
+// One HTTP/1.0 GET on a new connection; returns the status code, 0 when the
+// connection failed or the answer was not HTTP.
+int http_get_status(int port, const std::string& path, std::chrono::milliseconds timeout);
+
+// TCP connections on 127.0.0.1 with either end on one of `ports`, in any
+// state but LISTEN and TIME_WAIT (TIME_WAIT holds no request).
+int connections_in_flight(const std::vector<int>& ports);
+int connections_in_time_wait();
+// Ports in LISTEN state on any address.
+std::vector<int> listening_ports();
+
+}  // namespace stacksim::live

@@ -1,0 +1,374 @@
+#include "live/run.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+#include <optional>
+#include <sstream>
+#include <unistd.h>
+
+#include "live/app_server.hpp"
+#include "live/cpu_accounting.hpp"
+#include "live/cpu_cgroups.hpp"
+#include "live/host_info.hpp"
+#include "live/load_generator.hpp"
+#include "live/nginx.hpp"
+#include "live/pgbouncer.hpp"
+#include "live/ports.hpp"
+#include "live/postgres_cluster.hpp"
+#include "live/process_registry.hpp"
+#include "live/run_dir.hpp"
+#include "live/session_monitor.hpp"
+#include "live/stack_recipes.hpp"
+#include "live/system_user.hpp"
+#include "sim/scenario/input_error.hpp"
+
+namespace stacksim::live {
+namespace {
+
+using nlohmann::json;
+
+std::string utc_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+int online_cpus() { return static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)); }
+
+void say(const ProgressFn& progress, const std::string& what) {
+  if (progress) progress(what);
+}
+
+void require(bool ok, const std::string& message) {
+  if (!ok) throw InputError(message);
+}
+
+void wait_until_quiet(const std::vector<int>& ports, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (connections_in_flight(ports) > 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw std::runtime_error("connections still in flight " + std::to_string(timeout.count()) +
+                               " s after the warm-up");
+    }
+    interruptible_sleep_ms(20);
+  }
+}
+
+}  // namespace
+
+void validate(const RunConfig& c) {
+  require(c.workers >= 0, "--workers must be at least 1");
+  require(c.clients >= 1, "--clients must be at least 1");
+  require(c.sessions >= 1, "--sessions must be at least 1");
+  require(c.sessions <= 1000, "--sessions must be at most 1000");
+  require(c.delay_ms >= 0 && std::isfinite(c.delay_ms), "--delay-ms must be 0 or more");
+  require(c.duration_s > 0 || c.requests > 0, "give a window: --duration-s > 0 or --requests > 0");
+  require(c.requests >= 0, "--requests must be 0 or more");
+  require(c.warmup_s >= 0, "--warmup-s must be 0 or more");
+  require(c.rows >= 1, "--rows must be at least 1");
+  require(c.load_generator == "ab" || c.load_generator == "wrk", "--load-generator must be ab or wrk");
+  require(c.cores >= 0 && c.cores <= online_cpus(),
+          "--cores must be between 1 and the " + std::to_string(online_cpus()) + " online CPUs");
+  require(c.db_mode == "connect" || c.db_mode == "pool", "--db-mode must be connect or pool");
+  require(c.pool_size >= 1, "--pool-size must be at least 1");
+  require(c.port >= 0 && c.port <= 65535, "--port must be between 1 and 65535");
+  require(c.backlog >= 1, "--backlog must be at least 1");
+  require(c.load_generator != "wrk" || c.requests == 0, "--requests: wrk runs are timed; use --duration-s");
+}
+
+json config_json(const RunConfig& c) {
+  return {{"stack", c.stack},       {"workers", c.workers},       {"clients", c.clients},
+          {"sessions", c.sessions}, {"delay_ms", c.delay_ms},     {"duration_s", c.duration_s},
+          {"requests", c.requests}, {"warmup_s", c.warmup_s},     {"rows", c.rows},
+          {"load_generator", c.load_generator}, {"cores", c.cores}, {"db_mode", c.db_mode},
+          {"pool_size", c.pool_size}, {"backlog", c.backlog}};
+}
+
+RunConfig config_from_json(const json& j, const RunConfig& base, const std::string& where) {
+  if (!j.is_object()) throw InputError(where + ": must be an object of knobs");
+  RunConfig c = base;
+  for (const auto& [key, v] : j.items()) {
+    const std::string at = where + "." + key;
+    auto num = [&]() {
+      if (!v.is_number()) throw InputError(at + ": must be a number");
+      return v.get<double>();
+    };
+    auto integer = [&]() {
+      if (!v.is_number_integer()) throw InputError(at + ": must be an integer");
+      return v.get<long>();
+    };
+    auto str = [&]() {
+      if (!v.is_string()) throw InputError(at + ": must be a string");
+      return v.get<std::string>();
+    };
+    if (key == "stack") c.stack = str();
+    else if (key == "workers") c.workers = static_cast<int>(integer());
+    else if (key == "clients") c.clients = static_cast<int>(integer());
+    else if (key == "sessions") c.sessions = static_cast<int>(integer());
+    else if (key == "delay_ms") c.delay_ms = num();
+    else if (key == "duration_s") c.duration_s = num();
+    else if (key == "requests") c.requests = integer();
+    else if (key == "warmup_s") c.warmup_s = num();
+    else if (key == "rows") c.rows = integer();
+    else if (key == "load_generator") c.load_generator = str();
+    else if (key == "cores") c.cores = static_cast<int>(integer());
+    else if (key == "db_mode") c.db_mode = str();
+    else if (key == "pool_size") c.pool_size = static_cast<int>(integer());
+    else if (key == "backlog") c.backlog = static_cast<int>(integer());
+    else throw InputError(at + ": unknown knob");
+  }
+  return c;
+}
+
+json run_once(const RunConfig& config_in, const ProgressFn& progress) {
+  install_interrupt_handlers();
+  RunConfig config = config_in;
+  validate(config);
+  if (::geteuid() != 0) {
+    throw InputError("stacksim live must run as root (it creates cgroups and starts PostgreSQL "
+                     "and pgbouncer as the unprivileged user `stacksim`)");
+  }
+  if (config.stacks_file.empty()) config.stacks_file = default_stacks_path();
+  if (config.apps_dir.empty()) config.apps_dir = default_apps_dir();
+  const StackRecipes recipes = load_stack_recipes(config.stacks_file);
+  const StackRecipe& recipe = find_stack(recipes, config.stack);
+  const int cores = config.cores > 0 ? config.cores : online_cpus();
+  if (config.workers == 0) config.workers = recipe.type == "sync" ? 2 * cores + 1 : cores;
+
+  // Everything missing is named at once, before anything starts.
+  std::vector<std::string> needed = {"postgresql-15", "pgbouncer",
+                                     config.load_generator == "ab" ? "apache2-utils" : "wrk"};
+  needed.insert(needed.end(), recipe.packages.begin(), recipe.packages.end());
+  const auto missing = missing_packages(needed);
+  if (!missing.empty()) {
+    std::string list;
+    for (const auto& m : missing) list += " " + m;
+    throw InputError("stack " + config.stack + " needs Debian packages that are not installed:" + list +
+                     "; install them with `apt-get install -y" + list + "` or scripts/install-deps.sh");
+  }
+  if (::access(recipe.argv[0].c_str(), X_OK) != 0) {
+    throw InputError(recipes.path + ".stacks." + config.stack + ".argv: " + recipe.argv[0] +
+                     " is missing or not executable; reinstall its package (" +
+                     (recipe.packages.empty() ? std::string("see the recipe") : recipe.packages.front()) + ")");
+  }
+  if (::access("/usr/sbin/nginx", X_OK) != 0) {
+    throw InputError("/usr/sbin/nginx is missing: install the Debian package nginx-light "
+                     "(scripts/install-deps.sh)");
+  }
+  if (config.port != 0 && !port_is_free(config.port)) {
+    throw InputError("--port " + std::to_string(config.port) +
+                     ": 127.0.0.1:" + std::to_string(config.port) +
+                     " is in use; choose another port or leave --port out for a free one");
+  }
+
+  json record;
+  record["schema"] = "stacksim.live-run";
+  record["version"] = 1;
+  record["started_at"] = utc_now();
+  record["config"] = config_json(config);
+  record["config"]["type"] = recipe.type;
+  record["config"]["repeat"] = config.repeat;
+  record["flags"] = json::object();
+
+  const long open_files = raise_open_files_limit();
+  const int tw_reuse = tcp_tw_reuse();
+  if (tw_reuse == 0) {
+    say(progress, "warning: net.ipv4.tcp_tw_reuse is 0: at these rates new loopback connections "
+                  "can fail for lack of ports (sysctl -w net.ipv4.tcp_tw_reuse=2)");
+  }
+  say(progress, "measuring foreign CPU before the run");
+  const double foreign_before = machine_busy_cores(std::chrono::milliseconds(1000));
+  if (foreign_before > config.max_foreign_cores) {
+    say(progress, "warning: other processes use " + std::to_string(foreign_before) +
+                      " cores before the run; the record is flagged");
+  }
+
+  const UserIds user = ensure_service_user();
+  CpuCgroups cgroups(kComponentGroups);
+  RunDir run_dir(user, config.keep);
+  record["run_id"] = run_dir.path().substr(run_dir.path().rfind('/') + 1);
+  const int pin = config.cores;
+  bool failed_to_run = true;
+  struct KeepOnFailure {
+    RunDir& dir;
+    bool& failed;
+    ~KeepOnFailure() {
+      if (failed && interrupt_signal() == 0) {
+        dir.keep();
+        std::fprintf(stderr, "stacksim: logs of the failed run kept in %s\n", dir.path().c_str());
+      }
+    }
+  } keep_on_failure{run_dir, failed_to_run};
+
+  say(progress, "starting PostgreSQL (" + std::to_string(config.rows) + " rows)");
+  PostgresSettings pg;
+  pg.rows = config.rows;
+  pg.max_connections = config.sessions + 20;
+  pg.cpus = pin;
+  pg.cgroup_procs_path = cgroups.procs_path("postgres");
+  pg.log_path = run_dir.file("postgres.log");
+  pg.run_dir = run_dir.path();
+  PostgresCluster cluster(pg, user);
+  if (cluster.loaded_now()) say(progress, "loaded the table in " + std::to_string(cluster.load_seconds()) + " s");
+
+  say(progress, "starting pgbouncer");
+  PgbouncerSettings pb;
+  pb.sessions = config.sessions;
+  pb.postgres_port = cluster.port();
+  pb.db_user = cluster.credentials().app_user;
+  pb.db_password = cluster.credentials().app_password;
+  pb.listen_backlog = config.backlog;
+  pb.cpus = pin;
+  pb.cgroup_procs_path = cgroups.procs_path("pgbouncer");
+  Pgbouncer bouncer(pb, run_dir.path(), user);
+
+  say(progress, "starting " + config.stack + " with " + std::to_string(config.workers) + " workers");
+  AppSettings as;
+  as.workers = config.workers;
+  as.backlog = config.backlog;
+  as.apps_dir = config.apps_dir;
+  as.run_dir = run_dir.path();
+  as.db_port = bouncer.port();
+  as.db_name = kDatabaseName;
+  as.db_user = cluster.credentials().app_user;
+  as.db_password = bouncer.client_password();
+  as.delay_ms = config.delay_ms;
+  as.rows = config.rows;
+  as.db_mode = config.db_mode;
+  as.pool_size = config.pool_size;
+  as.cpus = pin;
+  as.cgroup_procs_path = cgroups.procs_path("app");
+  AppServer app(recipe, as);
+
+  say(progress, "starting nginx");
+  NginxSettings ns;
+  ns.port = config.port;
+  ns.app_port = app.port();
+  ns.worker_processes = cores;
+  ns.listen_backlog = config.backlog;
+  ns.cpus = pin;
+  ns.cgroup_procs_path = cgroups.procs_path("nginx");
+  Nginx nginx(ns, run_dir.path(), user);
+  if (http_get_status(nginx.port(), "/test", std::chrono::seconds(10)) != 200) {
+    throw std::runtime_error("GET /test through nginx did not answer 200; see " + run_dir.path() +
+                             "/nginx/error.log");
+  }
+
+  LoadSettings load;
+  load.generator = config.load_generator;
+  load.port = nginx.port();
+  load.clients = config.clients;
+  load.work_dir = run_dir.path();
+  load.cpus = pin;
+  load.cgroup_procs_path = cgroups.procs_path("client");
+  json warmup = nullptr;
+  if (config.warmup_s > 0) {
+    say(progress, "warm-up " + std::to_string(config.warmup_s) + " s");
+    LoadSettings w = load;
+    w.duration_s = config.warmup_s;
+    w.label = "warmup";
+    const LoadResult wr = run_load(w);
+    warmup = {{"completed", wr.completed}, {"failed", wr.failed}, {"throughput_rps", wr.throughput_rps}};
+  }
+  // Requests of the warm-up still in flight would land in the window.
+  wait_until_quiet({nginx.port(), app.port(), bouncer.port()}, std::chrono::seconds(60));
+
+  say(progress, "measured window");
+  const PgbouncerTotals totals_before = read_totals(bouncer.admin_conninfo(), kDatabaseName);
+  SessionMonitor monitor(bouncer.admin_conninfo(), kDatabaseName);
+  load.duration_s = config.requests > 0 ? 0 : config.duration_s;
+  load.requests = config.requests;
+  load.label = "window";
+  const CpuSnapshot begin = take_cpu_snapshot(cgroups);
+  const LoadResult result = run_load(load);
+  const CpuSnapshot end = take_cpu_snapshot(cgroups);
+  monitor.stop();
+  const PgbouncerTotals totals_after = read_totals(bouncer.admin_conninfo(), kDatabaseName);
+  for (Process* p : {&cluster.process(), &bouncer.process(), &app.process(), &nginx.process()}) {
+    if (!p->running()) throw std::runtime_error(p->name() + " died during the measured window");
+  }
+
+  const CpuReport cpu = cpu_report(begin, end, result.completed);
+  record["result"] = {{"completed", result.completed},
+                      {"failed", result.failed},
+                      {"non_2xx", result.non_2xx},
+                      {"elapsed_s", result.elapsed_s},
+                      {"throughput_rps", result.throughput_rps},
+                      {"latency_ms",
+                       {{"mean", result.mean_ms},
+                        {"p50", result.p50_ms},
+                        {"p90", result.p90_ms},
+                        {"p99", result.p99_ms},
+                        {"p99_9", result.p999_ms},
+                        {"max", result.max_ms}}},
+                      {"latency_samples", result.samples},
+                      {"peak_server_sessions", monitor.peak_server_sessions()},
+                      {"peak_clients_waiting", monitor.peak_clients_waiting()},
+                      {"session_polls", monitor.polls()},
+                      {"pgbouncer_transactions", totals_after.transactions - totals_before.transactions}};
+  if (!monitor.error().empty()) record["result"]["session_monitor_error"] = monitor.error();
+  record["warmup"] = warmup;
+  record["cpu"] = to_json(cpu);
+  record["flags"] = {{"failed_requests", result.failed > 0},
+                     {"foreign_cores_before", foreign_before},
+                     {"foreign_cores_window", cpu.foreign_cores},
+                     {"foreign_cpu_high", foreign_before > config.max_foreign_cores ||
+                                              cpu.foreign_cores > config.max_foreign_cores},
+                     {"tcp_tw_reuse", tw_reuse},
+                     {"time_wait_sockets_after", connections_in_time_wait()}};
+  record["cluster"] = {{"reused", !cluster.loaded_now()}, {"load_s", cluster.load_seconds()}};
+  json host = host_info(recipe.packages);
+  host["cores_used"] = cores;
+  host["pinned"] = config.cores > 0;
+  host["cgroup"] = cgroups.version();
+  host["open_files_limit"] = open_files;
+  record["host"] = host;
+  failed_to_run = false;
+  say(progress, "stopping");
+  return record;
+}
+
+std::string format_record(const json& r) {
+  std::ostringstream o;
+  const auto& c = r.at("config");
+  const auto& res = r.at("result");
+  const auto& lat = res.at("latency_ms");
+  char line[512];
+  std::snprintf(line, sizeof line,
+                "%s (%s) workers=%d clients=%d sessions=%d delay=%gms db=%s repeat=%d\n",
+                c.at("stack").get<std::string>().c_str(), c.at("type").get<std::string>().c_str(),
+                c.at("workers").get<int>(), c.at("clients").get<int>(), c.at("sessions").get<int>(),
+                c.at("delay_ms").get<double>(), c.at("db_mode").get<std::string>().c_str(),
+                c.at("repeat").get<int>());
+  o << line;
+  std::snprintf(line, sizeof line,
+                "  throughput %.1f rps  completed %ld  failed %ld  #DB %d\n"
+                "  latency ms: p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f\n",
+                res.at("throughput_rps").get<double>(), res.at("completed").get<long>(),
+                res.at("failed").get<long>(), res.at("peak_server_sessions").get<int>(), lat.at("p50").get<double>(),
+                lat.at("p90").get<double>(), lat.at("p99").get<double>(), lat.at("p99_9").get<double>(),
+                lat.at("max").get<double>());
+  o << line;
+  o << "  CPU per request (us):";
+  const auto& groups = r.at("cpu").at("groups");
+  for (const char* g : {"client", "nginx", "app", "pgbouncer", "postgres", "kernel_softirq",
+                        "kernel_system", "foreign"}) {
+    if (!groups.contains(g)) continue;
+    std::snprintf(line, sizeof line, " %s %.0f", g, groups.at(g).at("per_request_us").get<double>());
+    o << line;
+  }
+  std::snprintf(line, sizeof line, "\n  machine busy %.2f of %.2f CPU-s, foreign %.2f cores%s%s\n",
+                r.at("cpu").at("machine_busy_s").get<double>(), r.at("cpu").at("machine_total_s").get<double>(),
+                r.at("cpu").at("foreign_cores").get<double>(),
+                r.at("flags").at("foreign_cpu_high").get<bool>() ? "  [FLAG: foreign CPU high]" : "",
+                r.at("flags").at("failed_requests").get<bool>() ? "  [FLAG: failed requests]" : "");
+  o << line;
+  return o.str();
+}
+
+}  // namespace stacksim::live

@@ -1,0 +1,55 @@
+// One live run, end to end: checks (root, stack, packages, ports, foreign
+// CPU), then PostgreSQL (cached cluster), pgbouncer, the app server and
+// nginx, a warm-up, a wait until no connection is in flight, fresh
+// baselines, the measured window (load generator, session monitor, CPU
+// snapshots), and teardown of everything on every exit path. The result is
+// one JSON record whose CPU figures are per request per component group.
+#pragma once
+
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace stacksim::live {
+
+struct RunConfig {
+  std::string stack = "gunicorn-flask";
+  int workers = 0;               // 0: 2*cores+1 for sync, cores for greenlet/coroutine
+  int clients = 100;
+  int sessions = 100;
+  double delay_ms = 20;
+  double duration_s = 10;        // the measured window (unless requests > 0)
+  long requests = 0;
+  double warmup_s = 2;
+  long rows = 1000000;
+  std::string load_generator = "ab";
+  int cores = 0;                 // 0: all, no pinning
+  std::string db_mode = "connect";
+  int pool_size = 4;
+  int port = 0;                  // nginx's port; 0: a free one
+  int backlog = 4096;            // listen backlog of nginx and the app server
+  bool keep = false;             // keep the run directory
+  std::string stacks_file;       // default: <source>/live/stacks.json
+  std::string apps_dir;          // default: <source>/live/apps
+  double max_foreign_cores = 0.15;  // above this the record is flagged
+  int repeat = 0;                // index among repeats (recorded)
+};
+
+// Validates the knobs (InputError naming the flag).
+void validate(const RunConfig& c);
+// The knobs as JSON, in the simulator's names.
+nlohmann::json config_json(const RunConfig& c);
+// The inverse, for sweeps: unknown fields are InputErrors naming `where`.
+RunConfig config_from_json(const nlohmann::json& j, const RunConfig& base, const std::string& where);
+
+using ProgressFn = std::function<void(const std::string&)>;
+
+// Runs once; returns the record. InputError for bad input; Interrupted on
+// SIGINT/SIGTERM; runtime_error when a component fails. Nothing is left
+// running on any of these paths.
+nlohmann::json run_once(const RunConfig& config, const ProgressFn& progress = {});
+
+// A short human-readable table of one record.
+std::string format_record(const nlohmann::json& record);
+
+}  // namespace stacksim::live

@@ -1,0 +1,54 @@
+// Stack recipes are data (live/stacks.json, owned with the apps): for each
+// stack its worker type, the Debian packages it needs and the app server's
+// argv with placeholders. This file parses them, substitutes placeholders
+// ({workers} {port} {backlog} {apps_dir} {run_dir}) and checks packages with
+// dpkg-query so a missing one is named, not discovered as a crash.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace stacksim::live {
+
+struct StackRecipe {
+  std::string name;        // "gunicorn-flask"
+  std::string type;        // "sync" | "greenlet" | "coroutine"
+  std::string server;
+  std::string framework;
+  bool installable = true;
+  std::string reason;      // why not installable
+  std::vector<std::string> packages;
+  std::vector<std::string> argv;
+  std::map<std::string, std::string> env;
+};
+
+struct StackRecipes {
+  std::string path;
+  std::map<std::string, StackRecipe> stacks;
+};
+
+// Parses stacks.json; InputError names the file and the field.
+StackRecipes load_stack_recipes(const std::string& path);
+StackRecipes parse_stack_recipes(const std::string& text, const std::string& path);
+
+// The default recipes file of the source tree.
+std::string default_stacks_path();
+std::string default_apps_dir();
+
+// Looks a stack up; unknown or uninstallable stacks are InputErrors naming
+// the fix (the list of known stacks, or the reason).
+const StackRecipe& find_stack(const StackRecipes& recipes, const std::string& name);
+
+// Replaces every {key} of `values` in `text`; an unknown {placeholder} is an
+// InputError (a typo in a recipe must not reach the command line).
+std::string substitute_placeholders(const std::string& text,
+                                    const std::map<std::string, std::string>& values,
+                                    const std::string& where);
+
+// Installed versions of Debian packages ("" when not installed).
+std::map<std::string, std::string> debian_package_versions(const std::vector<std::string>& packages);
+// The packages among `packages` that are not installed.
+std::vector<std::string> missing_packages(const std::vector<std::string>& packages);
+
+}  // namespace stacksim::live

@@ -1,0 +1,177 @@
+#include "live/sweep.hpp"
+
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "live/process_registry.hpp"
+#include "live/repeat_summary.hpp"
+#include "live/results_store.hpp"
+#include "sim/engine/rng.hpp"
+#include "sim/scenario/input_error.hpp"
+
+namespace stacksim::live {
+namespace {
+
+using nlohmann::json;
+
+void progress_bar(std::size_t done, std::size_t total, const std::string& what) {
+  constexpr int kWidth = 30;
+  const int filled = total > 0 ? static_cast<int>(kWidth * done / total) : kWidth;
+  std::fprintf(stderr, "\r[%s%s] %zu/%zu %-60s", std::string(static_cast<std::size_t>(filled), '#').c_str(),
+               std::string(static_cast<std::size_t>(kWidth - filled), '.').c_str(), done, total,
+               what.substr(0, 60).c_str());
+  std::fflush(stderr);
+}
+
+std::string describe(const RunConfig& c) {
+  std::ostringstream o;
+  o << c.stack << " W=" << c.workers << " C=" << c.clients << " S=" << c.sessions << " D=" << c.delay_ms
+    << "ms #" << c.repeat;
+  return o.str();
+}
+
+}  // namespace
+
+std::string sweep_key(const RunConfig& c) { return config_json(c).dump(); }
+
+SweepPlan load_sweep(const std::string& path, const RunConfig& defaults) {
+  std::ifstream in(path);
+  if (!in) throw InputError(path + ": cannot read the sweep file");
+  json doc;
+  try {
+    doc = json::parse(in);
+  } catch (const json::parse_error& e) {
+    throw InputError(path + ": not valid JSON: " + e.what());
+  }
+  return parse_sweep(doc, path, defaults);
+}
+
+SweepPlan parse_sweep(const json& doc, const std::string& path, const RunConfig& defaults) {
+  if (!doc.is_object()) throw InputError(path + ": must be a JSON object");
+  static const std::set<std::string> kKnown = {"schema", "version", "name", "base", "grid",
+                                               "runs",   "repeats", "seed"};
+  for (const auto& [key, unused] : doc.items()) {
+    if (!kKnown.count(key)) throw InputError(path + "." + key + ": unknown field");
+  }
+  if (doc.value("schema", "") != "stacksim.live-sweep") {
+    throw InputError(path + ".schema: must be \"stacksim.live-sweep\"");
+  }
+  if (!doc.contains("version") || !doc.at("version").is_number_integer() || doc.at("version").get<int>() != 1) {
+    throw InputError(path + ".version: only version 1 is understood");
+  }
+  SweepPlan plan;
+  plan.path = path;
+  plan.name = doc.value("name", "");
+  if (doc.contains("repeats")) {
+    if (!doc.at("repeats").is_number_integer() || doc.at("repeats").get<int>() < 1) {
+      throw InputError(path + ".repeats: must be an integer of at least 1");
+    }
+    plan.repeats = doc.at("repeats").get<int>();
+  }
+  if (doc.contains("seed")) {
+    if (!doc.at("seed").is_number_unsigned()) throw InputError(path + ".seed: must be a non-negative integer");
+    plan.seed = doc.at("seed").get<std::uint64_t>();
+  }
+  const RunConfig base = doc.contains("base") ? config_from_json(doc.at("base"), defaults, path + ".base") : defaults;
+
+  std::vector<RunConfig> configs;
+  if (doc.contains("runs")) {
+    if (!doc.at("runs").is_array()) throw InputError(path + ".runs: must be a list of knob objects");
+    int i = 0;
+    for (const auto& r : doc.at("runs")) {
+      configs.push_back(config_from_json(r, base, path + ".runs[" + std::to_string(i++) + "]"));
+    }
+  }
+  if (doc.contains("grid")) {
+    const json& grid = doc.at("grid");
+    if (!grid.is_object()) throw InputError(path + ".grid: must map knobs to lists of values");
+    std::vector<json> combos = {json::object()};
+    for (const auto& [knob, values] : grid.items()) {
+      if (!values.is_array() || values.empty()) {
+        throw InputError(path + ".grid." + knob + ": must be a non-empty list");
+      }
+      std::vector<json> next;
+      for (const auto& partial : combos) {
+        for (const auto& v : values) {
+          json c = partial;
+          c[knob] = v;
+          next.push_back(c);
+        }
+      }
+      combos = std::move(next);
+    }
+    for (const auto& c : combos) configs.push_back(config_from_json(c, base, path + ".grid"));
+  }
+  if (configs.empty()) throw InputError(path + ": give \"runs\" or \"grid\" (no configuration to run)");
+  for (const auto& c : configs) validate(c);
+
+  for (const auto& c : configs) {
+    for (int rep = 0; rep < plan.repeats; ++rep) {
+      SweepPoint p;
+      p.config = c;
+      p.config.repeat = rep;
+      p.key = sweep_key(c);
+      plan.points.push_back(p);
+    }
+  }
+  // Fisher-Yates with the project's fixed generator: same seed, same order.
+  Rng rng(plan.seed, "live.sweep.order", 0);
+  for (std::size_t i = plan.points.size(); i > 1; --i) {
+    std::swap(plan.points[i - 1], plan.points[rng.uniform_index(i)]);
+  }
+  return plan;
+}
+
+std::vector<SweepPoint> pending_points(const SweepPlan& plan, const std::vector<json>& records) {
+  std::set<std::pair<std::string, int>> done;
+  for (const auto& r : records) {
+    if (!r.contains("sweep") || !r.at("sweep").is_object()) continue;
+    done.insert({r.at("sweep").value("key", ""), r.at("sweep").value("repeat", -1)});
+  }
+  std::vector<SweepPoint> out;
+  for (const auto& p : plan.points) {
+    if (!done.count({p.key, p.config.repeat})) out.push_back(p);
+  }
+  return out;
+}
+
+int run_sweep(const SweepPlan& plan, const SweepOptions& options) {
+  const auto pending = pending_points(plan, read_records(options.store));
+  const std::size_t total = plan.points.size();
+  std::size_t done = total - pending.size();
+  if (done > 0) std::fprintf(stderr, "resuming: %zu of %zu runs already in %s\n", done, total, options.store.c_str());
+  int failures = 0;
+  for (const auto& p : pending) {
+    check_interrupted();
+    progress_bar(done, total, describe(p.config));
+    try {
+      json record = run_once(p.config);
+      record["sweep"] = {{"file", plan.path}, {"name", plan.name}, {"key", p.key}, {"repeat", p.config.repeat}};
+      append_record(options.store, record);
+      if (options.json) std::printf("%s\n", record.dump().c_str());
+    } catch (const Interrupted&) {
+      std::fprintf(stderr, "\n");
+      throw;
+    } catch (const InputError&) {
+      std::fprintf(stderr, "\n");
+      throw;
+    } catch (const std::exception& e) {
+      ++failures;
+      std::fprintf(stderr, "\nrun %s failed: %s\n", describe(p.config).c_str(), e.what());
+      if (options.stop_on_error) throw;
+    }
+    ++done;
+  }
+  progress_bar(done, total, "done");
+  std::fprintf(stderr, "\n");
+  std::vector<json> mine;
+  for (const auto& r : read_records(options.store)) {
+    if (r.contains("sweep") && r.at("sweep").value("file", "") == plan.path) mine.push_back(r);
+  }
+  std::printf("%s", format_summary(summarise(mine)).c_str());
+  return failures;
+}
+
+}  // namespace stacksim::live
