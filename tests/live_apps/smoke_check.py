@@ -484,7 +484,8 @@ def main():
     parser.add_argument("--backlog", type=int, default=128)
     parser.add_argument("--delay-ms", type=float, default=1.0)
     parser.add_argument("--rows", type=int, default=10000)
-    parser.add_argument("--pool-size", type=int, default=4)
+    parser.add_argument("--pool-size", type=int, default=4, help="app-side pool per worker (mode pool)")
+    parser.add_argument("--sessions", type=int, default=100, help="pgbouncer's server sessions (< 200)")
     parser.add_argument("--no-error-check", action="store_true")
     parser.add_argument("--no-overlap-check", action="store_true")
     parser.add_argument("--markdown", help="write the results table here")
@@ -492,6 +493,8 @@ def main():
     args = parser.parse_args()
     if args.requests > 20000 or args.concurrency > 400:
         parser.error("keep the smoke check bounded: --requests <= 20000, --concurrency <= 400")
+    if not 1 <= args.sessions <= 190:
+        parser.error("--sessions must be in 1..190 (postgres is started with max_connections=200)")
 
     with open(os.path.join(REPO, "live", "stacks.json")) as f:
         stacks = json.load(f)["stacks"]
@@ -514,7 +517,7 @@ def main():
     load_avg = os.getloadavg()
     run_dir = tempfile.mkdtemp(prefix="stacksim-smoke-")
     os.chmod(run_dir, 0o755)  # the postgres user reaches its data directory and socket inside
-    db = Database(run_dir, args.rows, pool_size=max(100, args.concurrency * 2))
+    db = Database(run_dir, args.rows, pool_size=args.sessions)
     results = []
     interrupted = []
 
