@@ -1,11 +1,15 @@
 #include "sim/analysis/mva.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <map>
 #include <numeric>
 #include <stdexcept>
+#include <string>
+
+#include "sim/scenario/input_error.hpp"
 
 namespace stacksim::analysis {
 
@@ -134,6 +138,23 @@ class Solver {
 MvaResult run(const ClosedNetwork& net, int customers, bool textbook) {
   validate(net);
   const int n = customers > 0 ? customers : net.customers;
+  // The stable method solves every subset of the multi-server stations
+  // (2^m networks), each in O(N sum_k c_k): refuse what would not finish
+  // in seconds rather than hang.
+  int multi = 0;
+  double per_solve = 0.0;
+  for (const Station& s : net.stations) {
+    multi += load_dependent(s) ? 1 : 0;
+    per_solve += load_dependent(s) ? s.servers : 1;
+  }
+  const double work = std::ldexp(1.0, multi) * (n + 1.0) * per_solve;
+  if (multi > 24 || work > 2e9) {
+    throw InputError((net.source.empty() ? std::string("network") : net.source) +
+                     ": stations: " + std::to_string(multi) +
+                     " multi-server fcfs stations with these server counts and " +
+                     std::to_string(n) + " customers are too much for exact MVA (~" +
+                     std::to_string(static_cast<long long>(work)) + " steps, limit 2e9)");
+  }
   Solver solver(net, n, textbook);
   const Mask all = net.stations.size() == 64 ? ~Mask{0} : (Mask{1} << net.stations.size()) - 1;
   MvaResult result;

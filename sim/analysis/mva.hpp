@@ -47,7 +47,9 @@ struct MvaResult {
 };
 
 // Exact and stable for every station kind. customers <= 0 means the
-// network's own N. The network must be valid (validate()).
+// network's own N. Throws stacksim::InputError for an invalid network or
+// one too large to solve in seconds (2^m N sum_k c_k > 2e9 steps, m the
+// number of multi-server fcfs stations).
 MvaResult solve_mva(const ClosedNetwork& net, int customers = 0);
 
 // The textbook load-dependent MVA with p_k(0|n) = 1 - sum_{j>=1} p_k(j|n)

@@ -3,11 +3,13 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "sim/analysis/bounds.hpp"
 #include "sim/analysis/closed_network.hpp"
 #include "sim/analysis/mva.hpp"
+#include "sim/scenario/input_error.hpp"
 
 namespace stacksim::analysis {
 namespace {
@@ -211,6 +213,21 @@ TEST(Bounds, ExactMvaThroughputNeverExceedsTheAsymptoticBound) {
     EXPECT_LE(r.throughput_per_ms[n], b.throughput_per_ms * (1 + 1e-12)) << "n = " << n;
   }
   EXPECT_EQ(asymptotic_bounds(net).bottleneck, "cpu");  // 1/2 ms < 2/3 ms
+}
+
+}  // namespace
+}  // namespace stacksim::analysis
+
+namespace stacksim::analysis {
+namespace {
+
+TEST(Mva, NetworkTooLargeForTheExactSolverIsBadInputNotAHang) {
+  // 25 two-server fcfs stations: 2^25 subsets to solve. Refused at once.
+  std::vector<Station> st;
+  for (int k = 0; k < 25; ++k) st.push_back(fcfs(("s" + std::to_string(k)).c_str(), 2, 1.0));
+  EXPECT_THROW(solve_mva(network(10, st)), InputError);
+  // One station with a million servers and a million customers: 1e12 steps.
+  EXPECT_THROW(solve_mva(network(1'000'000, {fcfs("big", 1'000'000, 1.0)})), InputError);
 }
 
 }  // namespace
