@@ -85,11 +85,12 @@ void BM_ClosedMM6(benchmark::State& state) {
   const std::uint64_t c0 = model.completions(), e0 = model.events();
   for (auto _ : state) model.run(1'000'000);
   const double completions = static_cast<double>(model.completions() - c0);
-  state.counters["completions_per_s"] = benchmark::Counter(completions, benchmark::Counter::kIsRate);
+  state.counters["completions_per_s"] =
+      benchmark::Counter(completions, benchmark::Counter::kIsRate);
   state.counters["events_per_s"] =
       benchmark::Counter(2.0 * completions, benchmark::Counter::kIsRate);
-  state.counters["engine_events_per_s"] = benchmark::Counter(
-      static_cast<double>(model.events() - e0), benchmark::Counter::kIsRate);
+  state.counters["engine_events_per_s"] =
+      benchmark::Counter(static_cast<double>(model.events() - e0), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_ClosedMM6)->Unit(benchmark::kMillisecond);
 
@@ -138,8 +139,8 @@ void BM_PsHost(benchmark::State& state) {
   for (auto _ : state) model.run(500'000);
   state.counters["completions_per_s"] = benchmark::Counter(
       static_cast<double>(model.completions() - c0), benchmark::Counter::kIsRate);
-  state.counters["engine_events_per_s"] = benchmark::Counter(
-      static_cast<double>(model.events() - e0), benchmark::Counter::kIsRate);
+  state.counters["engine_events_per_s"] =
+      benchmark::Counter(static_cast<double>(model.events() - e0), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_PsHost)
     ->ArgNames({"processes", "cores"})
@@ -170,7 +171,8 @@ void BM_QnSimulatorMM6(benchmark::State& state) {
     const auto r = analysis::simulate_network(net, opt);
     completions += static_cast<double>(r.station_completions);
   }
-  state.counters["completions_per_s"] = benchmark::Counter(completions, benchmark::Counter::kIsRate);
+  state.counters["completions_per_s"] =
+      benchmark::Counter(completions, benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_QnSimulatorMM6)->Unit(benchmark::kMillisecond);
 

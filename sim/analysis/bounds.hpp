@@ -22,7 +22,7 @@ struct BoundStation {
 };
 
 struct ThroughputBound {
-  double population_per_ms = 0.0;  // N / (sum D + Z)
+  double population_per_ms = 0.0;                                   // N / (sum D + Z)
   double station_per_ms = std::numeric_limits<double>::infinity();  // min_k c_k / D_k
   std::string bottleneck;          // the station with the smallest c_k / D_k
   double throughput_per_ms = 0.0;  // the smaller of the two
@@ -36,8 +36,8 @@ struct ThroughputBound {
   double throughput_rps() const { return throughput_per_ms * 1e3; }
 };
 
-inline ThroughputBound asymptotic_bounds(const std::vector<BoundStation>& stations,
-                                         double think_ms, int customers) {
+inline ThroughputBound asymptotic_bounds(const std::vector<BoundStation>& stations, double think_ms,
+                                         int customers) {
   ThroughputBound b;
   double total_ms = 0.0;
   for (const BoundStation& s : stations) {
@@ -51,8 +51,8 @@ inline ThroughputBound asymptotic_bounds(const std::vector<BoundStation>& statio
     }
   }
   const double cycle_ms = total_ms + think_ms;
-  b.population_per_ms = cycle_ms > 0.0 ? customers / cycle_ms
-                                        : std::numeric_limits<double>::infinity();
+  b.population_per_ms =
+      cycle_ms > 0.0 ? customers / cycle_ms : std::numeric_limits<double>::infinity();
   b.population_binds = b.population_per_ms <= b.station_per_ms;
   b.throughput_per_ms = b.population_binds ? b.population_per_ms : b.station_per_ms;
   b.binding = b.population_binds ? std::string("customers") : b.bottleneck;

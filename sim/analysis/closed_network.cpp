@@ -59,14 +59,19 @@ void require(const nlohmann::json& obj, const char* key, const std::string& sour
 
 std::string_view to_string(StationKind k) {
   switch (k) {
-    case StationKind::kDelay: return "delay";
-    case StationKind::kPs: return "ps";
-    case StationKind::kFcfs: return "fcfs";
+    case StationKind::kDelay:
+      return "delay";
+    case StationKind::kPs:
+      return "ps";
+    case StationKind::kFcfs:
+      return "fcfs";
   }
   return "?";
 }
 
-std::string_view to_string(Routing r) { return r == Routing::kCyclic ? "cyclic" : "random"; }
+std::string_view to_string(Routing r) {
+  return r == Routing::kCyclic ? "cyclic" : "random";
+}
 
 double ClosedNetwork::think_ms() const {
   double z = 0.0;
@@ -106,7 +111,8 @@ void validate(const ClosedNetwork& net) {
 
 ClosedNetwork network_from_json(const nlohmann::json& j, const std::string& source) {
   if (!j.is_object()) fail(source, "(top level)", "must be a JSON object");
-  reject_unknown(j, {"schema", "version", "name", "description", "customers", "routing", "stations"},
+  reject_unknown(j,
+                 {"schema", "version", "name", "description", "customers", "routing", "stations"},
                  source, "");
   require(j, "schema", source, "schema");
   if (string_field(j, "schema", source, "schema") != kSchema)

@@ -15,7 +15,9 @@ namespace stacksim::analysis {
 
 namespace {
 
-bool load_dependent(const Station& s) { return s.kind == StationKind::kFcfs && s.servers > 1; }
+bool load_dependent(const Station& s) {
+  return s.kind == StationKind::kFcfs && s.servers > 1;
+}
 
 // Stations taking part in one solve are a bit mask over the network's
 // stations, so the networks "without station k" share the memo.
@@ -95,8 +97,7 @@ class Solver {
           auto& o = out->stations[k];
           o.residence_ms[n] = r[k];
           o.queue[n] = q[k];
-          o.utilisation[n] =
-              x[n] * s.demand_ms() / (s.kind == StationKind::kFcfs ? s.servers : 1);
+          o.utilisation[n] = x[n] * s.demand_ms() / (s.kind == StationKind::kFcfs ? s.servers : 1);
           if (load_dependent(s)) o.p_empty[n] = p[k][0];
         }
       }
@@ -170,7 +171,9 @@ double MvaResult::cycle_time_ms(int n) const {
   return sum;
 }
 
-MvaResult solve_mva(const ClosedNetwork& net, int customers) { return run(net, customers, false); }
+MvaResult solve_mva(const ClosedNetwork& net, int customers) {
+  return run(net, customers, false);
+}
 
 MvaResult solve_mva_textbook(const ClosedNetwork& net, int customers) {
   return run(net, customers, true);

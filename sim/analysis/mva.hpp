@@ -39,7 +39,7 @@ struct MvaStationResult {
 
 struct MvaResult {
   int customers = 0;
-  std::vector<double> throughput_per_ms;  // X(n), cycles per ms, index n = 0..N
+  std::vector<double> throughput_per_ms;   // X(n), cycles per ms, index n = 0..N
   std::vector<MvaStationResult> stations;  // in the network's order
 
   double throughput_rps(int n) const { return throughput_per_ms[n] * 1e3; }

@@ -72,7 +72,6 @@ struct StationState {
 };
 
 struct Job {
-  std::size_t station = 0;
   SimTime arrived_ns = 0;
   int unit = -1;
 };
@@ -153,7 +152,6 @@ class Replication {
   void arrive(std::size_t k, std::uint64_t job) {
     StationState& st = stations_[k];
     Job& jb = jobs_[job];
-    jb.station = k;
     jb.arrived_ns = sim_.now();
     account(st);
     ++st.present;
@@ -208,9 +206,9 @@ class Replication {
     // routing the realised visit mix differs from V_k / sum V by sampling
     // noise, so the check uses the measured rates, not X V_k.
     double in_system = 0.0;
-    for (const StationState& st : stations_) in_system += window_ns > 0 ? st.sojourn_ns / window_ns : 0;
-    rec.little_relative_error =
-        std::abs(in_system - customers_) / static_cast<double>(customers_);
+    for (const StationState& st : stations_)
+      in_system += window_ns > 0 ? st.sojourn_ns / window_ns : 0;
+    rec.little_relative_error = std::abs(in_system - customers_) / static_cast<double>(customers_);
     rec.simulated_ms = window_ns * 1e-6;
     rec.events = sim_.events_processed();
     window_ns_ = window_ns;
@@ -255,8 +253,12 @@ void Replication::service_done(std::size_t k, std::uint64_t job) {
   arrive(next, job);
 }
 
-void DoneHandler::on_event(std::uint64_t job) { run_.service_done(k_, job); }
-void GrantedHandler::on_event(std::uint64_t job) { run_.granted(k_, job); }
+void DoneHandler::on_event(std::uint64_t job) {
+  run_.service_done(k_, job);
+}
+void GrantedHandler::on_event(std::uint64_t job) {
+  run_.granted(k_, job);
+}
 
 }  // namespace
 
@@ -292,7 +294,8 @@ NetworkSimulationResult simulate_network(const ClosedNetwork& net, const Simulat
   out.throughput_rps = estimate_95(x);
   out.cycle_time_ms = estimate_95(cycle);
   for (std::size_t k = 0; k < k_count; ++k) {
-    out.stations.push_back(StationEstimate{estimate_95(r[k]), estimate_95(q[k]), estimate_95(u[k])});
+    out.stations.push_back(
+        StationEstimate{estimate_95(r[k]), estimate_95(q[k]), estimate_95(u[k])});
   }
   return out;
 }

@@ -30,9 +30,9 @@ struct Estimate {
 Estimate estimate_95(const std::vector<double>& samples);
 
 struct SimulationOptions {
-  int customers = 0;         // 0: the network's own N
-  int replications = 10;     // independent runs, >= 2 for an interval
-  std::int64_t jobs = 100'000;  // measured cycles per replication
+  int customers = 0;              // 0: the network's own N
+  int replications = 10;          // independent runs, >= 2 for an interval
+  std::int64_t jobs = 100'000;    // measured cycles per replication
   std::int64_t warmup_jobs = -1;  // discarded first; -1: jobs / 10
   std::uint64_t seed = 1;
 };
@@ -49,8 +49,8 @@ struct ReplicationRecord {
   // Little's law on the whole network, |sum_k X_k r_k - N| / N, with X_k the
   // measured visit rate of station k and r_k its mean sojourn per visit.
   double little_relative_error = 0.0;
-  double simulated_ms = 0.0;   // length of the measured window
-  std::uint64_t events = 0;    // engine events over the whole replication
+  double simulated_ms = 0.0;  // length of the measured window
+  std::uint64_t events = 0;   // engine events over the whole replication
 };
 
 struct NetworkSimulationResult {
@@ -59,7 +59,7 @@ struct NetworkSimulationResult {
   Estimate cycle_time_ms;
   std::vector<StationEstimate> stations;  // in the network's order
   std::vector<ReplicationRecord> replications;
-  std::uint64_t events = 0;            // summed over replications
+  std::uint64_t events = 0;               // summed over replications
   std::uint64_t station_completions = 0;  // measured, summed over replications
 };
 

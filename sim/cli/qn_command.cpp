@@ -63,12 +63,12 @@ void print_table(const analysis::ClosedNetwork& net, const analysis::MvaResult& 
     const auto& s = net.stations[k];
     const auto& m = mva.stations[k];
     const auto& e = sim.stations[k];
-    const std::string c = s.kind == analysis::StationKind::kDelay ? "inf" : std::to_string(s.servers);
+    const std::string c =
+        s.kind == analysis::StationKind::kDelay ? "inf" : std::to_string(s.servers);
     std::printf("%-12s %-5s %3s %9.4f | %10.4f %24s | %9.4f %22s | %7.4f %18s\n", s.name.c_str(),
-                std::string(to_string(s.kind)).c_str(), c.c_str(), s.demand_ms(),
-                m.residence_ms[n], with_ci(e.residence_ms.mean, e.residence_ms.half_width, "%.4f").c_str(),
-                m.queue[n], with_ci(e.queue.mean, e.queue.half_width, "%.4f").c_str(),
-                m.utilisation[n],
+                std::string(to_string(s.kind)).c_str(), c.c_str(), s.demand_ms(), m.residence_ms[n],
+                with_ci(e.residence_ms.mean, e.residence_ms.half_width, "%.4f").c_str(), m.queue[n],
+                with_ci(e.queue.mean, e.queue.half_width, "%.4f").c_str(), m.utilisation[n],
                 with_ci(e.utilisation.mean, e.utilisation.half_width, "%.4f").c_str());
   }
   std::printf("\n%-30s %14s %28s\n", "total", "MVA", "simulation");
@@ -77,15 +77,16 @@ void print_table(const analysis::ClosedNetwork& net, const analysis::MvaResult& 
   std::printf("%-30s %14.4f %28s\n", "cycle time sum R_k (ms)", mva.cycle_time_ms(n),
               with_ci(sim.cycle_time_ms.mean, sim.cycle_time_ms.half_width, "%.4f").c_str());
   double worst_little = 0.0;
-  for (const auto& r : sim.replications) worst_little = std::max(worst_little, r.little_relative_error);
+  for (const auto& r : sim.replications)
+    worst_little = std::max(worst_little, r.little_relative_error);
   std::printf("%-30s %14s %28s\n", "Little |sum X_k r_k - N| / N", "exact",
               fmt("%.1e worst replication", worst_little).c_str());
-  std::printf("%-30s %14s %28s\n", "engine events", "",
-              std::to_string(sim.events).c_str());
-  std::printf("\nbound: X <= min(N / (sum D + Z), min_k c_k / D_k) = min(%.2f, %.2f) = %.2f/s,"
-              " set by %s\n",
-              b.population_per_ms * 1e3, b.station_per_ms * 1e3, b.throughput_rps(),
-              b.population_binds ? "the customers (N / (sum D + Z))" : b.binding.c_str());
+  std::printf("%-30s %14s %28s\n", "engine events", "", std::to_string(sim.events).c_str());
+  std::printf(
+      "\nbound: X <= min(N / (sum D + Z), min_k c_k / D_k) = min(%.2f, %.2f) = %.2f/s,"
+      " set by %s\n",
+      b.population_per_ms * 1e3, b.station_per_ms * 1e3, b.throughput_rps(),
+      b.population_binds ? "the customers (N / (sum D + Z))" : b.binding.c_str());
 }
 
 nlohmann::json to_report(const analysis::ClosedNetwork& net, const analysis::MvaResult& mva,
@@ -96,9 +97,8 @@ nlohmann::json to_report(const analysis::ClosedNetwork& net, const analysis::Mva
   j["network"] = analysis::to_json(net);
   j["network"]["customers"] = n;
   j["source"] = net.source;
-  j["simulation_options"] = {{"replications", opt.replications},
-                             {"jobs", opt.jobs},
-                             {"seed", opt.seed}};
+  j["simulation_options"] = {
+      {"replications", opt.replications}, {"jobs", opt.jobs}, {"seed", opt.seed}};
   j["mva"]["throughput_rps"] = mva.throughput_rps(n);
   j["mva"]["cycle_time_ms"] = mva.cycle_time_ms(n);
   j["simulation"]["throughput_rps"] = estimate_json(sim.throughput_rps);
@@ -123,12 +123,10 @@ nlohmann::json to_report(const analysis::ClosedNetwork& net, const analysis::Mva
                        {"utilisation", estimate_json(e.utilisation)}};
     j["stations"].push_back(std::move(s));
   }
-  j["bounds"] = {{"throughput_rps", b.throughput_rps()},
-                 {"population_rps", b.population_per_ms * 1e3},
-                 {"station_rps", b.station_per_ms * 1e3},
-                 {"binding", b.binding},
-                 {"response_lower_ms", b.response_lower_ms},
-                 {"knee_customers", b.knee_customers}};
+  j["bounds"] = {
+      {"throughput_rps", b.throughput_rps()},     {"population_rps", b.population_per_ms * 1e3},
+      {"station_rps", b.station_per_ms * 1e3},    {"binding", b.binding},
+      {"response_lower_ms", b.response_lower_ms}, {"knee_customers", b.knee_customers}};
   return j;
 }
 

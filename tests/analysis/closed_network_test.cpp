@@ -1,11 +1,12 @@
 // Network files: the shipped ones load; bad input is one InputError that
 // names the file and the field.
+#include "sim/analysis/closed_network.hpp"
+
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "sim/analysis/closed_network.hpp"
 #include "sim/scenario/input_error.hpp"
 
 namespace stacksim::analysis {

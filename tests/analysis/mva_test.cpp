@@ -1,5 +1,7 @@
 // Exact MVA checked against closed-form results and, independently, against
 // Buzen's convolution algorithm computed here from the product form.
+#include "sim/analysis/mva.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,7 +10,6 @@
 
 #include "sim/analysis/bounds.hpp"
 #include "sim/analysis/closed_network.hpp"
-#include "sim/analysis/mva.hpp"
 #include "sim/scenario/input_error.hpp"
 
 namespace stacksim::analysis {
@@ -56,9 +57,9 @@ struct Convolution {
 std::vector<double> factor(const Station& s, int n_max) {
   std::vector<double> f(n_max + 1, 1.0);
   for (int n = 1; n <= n_max; ++n) {
-    const double a = s.kind == StationKind::kPs      ? 1.0
+    const double a = s.kind == StationKind::kPs     ? 1.0
                      : s.kind == StationKind::kFcfs ? std::min(n, s.servers)
-                                                     : n;
+                                                    : n;
     f[n] = f[n - 1] * s.demand_ms() / a;
   }
   return f;
@@ -165,7 +166,8 @@ TEST(Mva, TextbookEmptyProbabilityGoesNegativeWhereTheStableOneStaysExact) {
   const Convolution c = buzen(net);
 
   double most_negative = 0.0;
-  for (int n = 1; n <= 100; ++n) most_negative = std::min(most_negative, textbook.stations[0].p_empty[n]);
+  for (int n = 1; n <= 100; ++n)
+    most_negative = std::min(most_negative, textbook.stations[0].p_empty[n]);
   EXPECT_LT(most_negative, 0.0) << "the textbook update should have gone negative";
 
   for (int n = 1; n <= 100; ++n) ASSERT_GE(stable.stations[0].p_empty[n], 0.0) << "n = " << n;

@@ -6,6 +6,8 @@
 // additional checks (shape insensitivity, U and Q) allow 2 half-widths, a
 // ~99.9% interval, so that a dozen of them together still rarely miss by
 // chance while a bias of a few half-widths fails.
+#include "sim/analysis/network_simulation.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -13,7 +15,6 @@
 
 #include "sim/analysis/closed_network.hpp"
 #include "sim/analysis/mva.hpp"
-#include "sim/analysis/network_simulation.hpp"
 
 namespace stacksim::analysis {
 namespace {
@@ -51,8 +52,8 @@ void expect_agreement(const ClosedNetwork& net, const NetworkSimulationResult& s
   // N = X (R + Z)). Only the jobs in progress at the ends of the measured
   // window (N of them, against ~jobs x stations completions) can break it.
   for (const ReplicationRecord& rec : sim.replications)
-    EXPECT_LT(rec.little_relative_error, 1e-3) << "X " << rec.throughput_rps << " R "
-                                               << rec.cycle_time_ms;
+    EXPECT_LT(rec.little_relative_error, 1e-3)
+        << "X " << rec.throughput_rps << " R " << rec.cycle_time_ms;
 }
 
 TEST(NetworkSimulation, ClosedMM6AgreesWithExactMva) {
@@ -95,8 +96,8 @@ TEST(NetworkSimulation, UtilisationAndQueueMatchMvaToo) {
   for (std::size_t k = 0; k < net.stations.size(); ++k) {
     SCOPED_TRACE(net.stations[k].name);
     EXPECT_TRUE(inside(sim.stations[k].utilisation, mva.stations[k].utilisation[20], 2.0))
-        << mva.stations[k].utilisation[20] << " vs " << sim.stations[k].utilisation.mean
-        << " +- " << sim.stations[k].utilisation.half_width;
+        << mva.stations[k].utilisation[20] << " vs " << sim.stations[k].utilisation.mean << " +- "
+        << sim.stations[k].utilisation.half_width;
     EXPECT_TRUE(inside(sim.stations[k].queue, mva.stations[k].queue[20], 2.0))
         << mva.stations[k].queue[20] << " vs " << sim.stations[k].queue.mean << " +- "
         << sim.stations[k].queue.half_width;

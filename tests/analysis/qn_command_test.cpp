@@ -1,11 +1,11 @@
 // `stacksim qn` end to end: the binary's JSON carries the exact MVA figures,
 // is identical for the same seed, and bad input exits with status 2.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <sys/wait.h>
 
 namespace {
 
@@ -47,7 +47,8 @@ TEST(QnCommand, JsonCarriesExactMvaAndIsIdenticalForTheSameSeed) {
 
 TEST(QnCommand, CustomersFlagOverridesTheFile) {
   // N = 1: no queueing anywhere, X = 1 / (1 + 20) ms = 47.619/s.
-  const CliRun r = qn("--network " + kNet + " --customers 1 --replications 2 --jobs 1000 --format json");
+  const CliRun r =
+      qn("--network " + kNet + " --customers 1 --replications 2 --jobs 1000 --format json");
   ASSERT_EQ(r.status, 0);
   EXPECT_NEAR(nlohmann::json::parse(r.out)["mva"]["throughput_rps"].get<double>(), 1000.0 / 21.0,
               1e-9);

@@ -4,12 +4,13 @@
 // asserted within 5 standard errors (a false alarm about once in 1.7 million
 // for a correct sampler). The mean and the second moment fix the CV:
 // cv^2 = E[X^2] / mean^2 - 1.
+#include "sim/engine/distribution.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <stdexcept>
 
-#include "sim/engine/distribution.hpp"
 #include "sim/engine/rng.hpp"
 
 namespace stacksim {
@@ -20,7 +21,9 @@ struct Moments {
 };
 
 // Exponential(mean m): E[X^r] = r! m^r.
-Moments exponential_moments(double m) { return {m, 2 * m * m, 24 * m * m * m * m}; }
+Moments exponential_moments(double m) {
+  return {m, 2 * m * m, 24 * m * m * m * m};
+}
 // Gamma(k, theta): E[X^r] = theta^r k (k+1) ... (k+r-1); k = 1/cv^2, theta = m cv^2.
 Moments gamma_moments(double m, double cv) {
   const double k = 1 / (cv * cv), t = m * cv * cv;

@@ -1,13 +1,13 @@
 // Random streams: reproducible from the seed, independent by name and by
 // substream, and in range.
+#include "sim/engine/rng.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <cstdint>
 #include <set>
 #include <vector>
-
-#include "sim/engine/rng.hpp"
 
 namespace stacksim {
 namespace {
@@ -41,7 +41,7 @@ TEST(Rng, FirstWordMatchesAnIndependentComputationOfTheAlgorithm) {
   // (arbitrary-precision integers masked to 64 bits) as 0x28f0af633ed1773a:
   // the same bits on every platform and standard library.
   EXPECT_EQ(Rng(1, "default", 0).next_u64(), 0x28f0af633ed1773aULL);
-  EXPECT_EQ(fnv1a64(""), 0xcbf29ce484222325ULL);  // FNV-1a offset basis
+  EXPECT_EQ(fnv1a64(""), 0xcbf29ce484222325ULL);   // FNV-1a offset basis
   EXPECT_EQ(fnv1a64("a"), 0xaf63dc4c8601ec8cULL);  // published FNV-1a test vector
 }
 

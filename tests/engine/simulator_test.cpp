@@ -1,5 +1,7 @@
 // The event loop's contract: (time, sequence) order, cancel by flag, time
 // never going backwards, and the edges of run / run_until / stop.
+#include "sim/engine/simulator.hpp"
+
 #include <gtest/gtest.h>
 
 #include <stdexcept>
@@ -7,7 +9,6 @@
 
 #include "sim/engine/event.hpp"
 #include "sim/engine/rng.hpp"
-#include "sim/engine/simulator.hpp"
 
 namespace stacksim {
 namespace {
@@ -93,7 +94,8 @@ TEST(Simulator, TimeNeverGoesBackwardsUnderRandomScheduling) {
   } chain;
   Simulator sim;
   chain.sim = &sim;
-  for (int i = 0; i < 50; ++i) sim.schedule_at(static_cast<SimTime>(chain.rng.uniform_index(10)), chain);
+  for (int i = 0; i < 50; ++i)
+    sim.schedule_at(static_cast<SimTime>(chain.rng.uniform_index(10)), chain);
   sim.run();
   ASSERT_GE(chain.seen.size(), 20'000u);
   for (std::size_t i = 1; i < chain.seen.size(); ++i) ASSERT_LE(chain.seen[i - 1], chain.seen[i]);

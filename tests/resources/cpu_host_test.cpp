@@ -1,6 +1,8 @@
 // CpuHost: egalitarian processor sharing with a virtual clock. Each test
 // lays the timeline out first, then checks the recorded completion times
 // (integer ns, so exact up to the host's 1 ns rounding of completions).
+#include "sim/resources/cpu_host.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,7 +13,6 @@
 #include "sim/engine/rng.hpp"
 #include "sim/engine/simulator.hpp"
 #include "sim/metrics/replication_stats.hpp"
-#include "sim/resources/cpu_host.hpp"
 
 namespace stacksim {
 namespace {
@@ -58,7 +59,9 @@ class Submitter final : public EventHandler {
 };
 
 // Completion can be rounded up by at most 1 ns per rate change.
-void expect_at(SimTime got, SimTime want) { EXPECT_NEAR(got, want, 2) << "want " << want; }
+void expect_at(SimTime got, SimTime want) {
+  EXPECT_NEAR(got, want, 2) << "want " << want;
+}
 
 TEST(CpuHost, TwoProcessesOnOneCoreShareItEqually) {
   // t=0 A submits 10 ms on a 1-core host; t=5 B submits 10 ms: from t=5
@@ -88,8 +91,7 @@ TEST(CpuHost, ThreeProcessesOnTwoCoresRunAtTwoThirds) {
   Simulator sim;
   CpuHost host(sim, 2);
   Done done(sim);
-  const ProcessId a = host.add_process("a"), b = host.add_process("b"),
-                  c = host.add_process("c");
+  const ProcessId a = host.add_process("a"), b = host.add_process("b"), c = host.add_process("c");
   host.submit(a, 10 * kMs, done.k(0));
   host.submit(b, 20 * kMs, done.k(1));
   host.submit(c, 30 * kMs, done.k(2));
@@ -192,10 +194,16 @@ TEST(CpuHost, CallbackSubmittingNewWorkKeepsTheSharesRight) {
 // it too).
 class PoissonSource final : public EventHandler {
  public:
-  PoissonSource(Simulator& sim, CpuHost& host, ProcessId p, double mean_gap_ns,
-                Distribution work, std::uint64_t rep, std::int64_t jobs)
-      : sim_(sim), host_(host), p_(p), gap_(Distribution::exponential(mean_gap_ns)),
-        work_(work), arrivals_(5, "arrivals", rep), service_(5, "work", rep), jobs_(jobs),
+  PoissonSource(Simulator& sim, CpuHost& host, ProcessId p, double mean_gap_ns, Distribution work,
+                std::uint64_t rep, std::int64_t jobs)
+      : sim_(sim),
+        host_(host),
+        p_(p),
+        gap_(Distribution::exponential(mean_gap_ns)),
+        work_(work),
+        arrivals_(5, "arrivals", rep),
+        service_(5, "work", rep),
+        jobs_(jobs),
         done_(*this) {}
   void on_event(std::uint64_t) override {
     if (next_ >= jobs_) return;

@@ -1,12 +1,13 @@
 // Pool: FIFO waiters, pull hand-off, lazy creation, LIFO reuse of idle
 // units, peak and time-weighted use. Timelines first, then the checks.
+#include "sim/resources/pool.hpp"
+
 #include <gtest/gtest.h>
 
 #include <vector>
 
 #include "sim/engine/event.hpp"
 #include "sim/engine/simulator.hpp"
-#include "sim/resources/pool.hpp"
 
 namespace stacksim {
 namespace {
