@@ -71,7 +71,10 @@ SweepPlan parse_sweep(const json& doc, const std::string& path, const RunConfig&
     plan.repeats = doc.at("repeats").get<int>();
   }
   if (doc.contains("seed")) {
-    if (!doc.at("seed").is_number_unsigned()) throw InputError(path + ".seed: must be a non-negative integer");
+    const auto& seed = doc.at("seed");
+    if (!seed.is_number_integer() || (!seed.is_number_unsigned() && seed.get<long long>() < 0)) {
+      throw InputError(path + ".seed: must be a non-negative integer");
+    }
     plan.seed = doc.at("seed").get<std::uint64_t>();
   }
   const RunConfig base = doc.contains("base") ? config_from_json(doc.at("base"), defaults, path + ".base") : defaults;

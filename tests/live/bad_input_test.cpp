@@ -1,0 +1,78 @@
+// Bad input gets one clear line naming the fix and exit status 2, before
+// anything starts (so nothing is left running).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <arpa/inet.h>
+#include <functional>
+#include <netinet/in.h>
+#include <nlohmann/json.hpp>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "live_test_support.hpp"
+
+namespace stacksim::live::testing {
+namespace {
+
+void expect_bad_input(const BinaryResult& r, const std::string& needle) {
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << "one line, not:\n" << r.err;
+}
+
+// A recipes file whose gunicorn-flask entry is changed by `edit`.
+std::string edited_recipes(const std::function<void(nlohmann::json&)>& edit) {
+  nlohmann::json doc = nlohmann::json::parse(read_text(std::string(STACKSIM_SOURCE_DIR) + "/live/stacks.json"));
+  edit(doc["stacks"]["gunicorn-flask"]);
+  return write_temp("stacks", doc.dump());
+}
+
+TEST(LiveBadInput, UnknownStackListsTheKnownOnes) {
+  expect_bad_input(run_stacksim({"live", "run", "--stack", "gunicorn-flusk"}), "unknown stack");
+}
+
+TEST(LiveBadInput, UninstallableStackSaysWhy) {
+  expect_bad_input(run_stacksim({"live", "run", "--stack", "meinheld-flask"}), "cannot be run here");
+}
+
+TEST(LiveBadInput, BusyPortIsNamed) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+  ASSERT_EQ(::listen(fd, 1), 0);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  const std::string port = std::to_string(ntohs(addr.sin_port));
+  const BinaryResult r = run_stacksim({"live", "run", "--stack", "gunicorn-flask", "--port", port});
+  ::close(fd);
+  expect_bad_input(r, "127.0.0.1:" + port + " is in use");
+}
+
+TEST(LiveBadInput, MissingServerBinaryIsNamed) {
+  const std::string stacks = edited_recipes([](nlohmann::json& s) { s["argv"][0] = "/usr/bin/stacksim-no-such-server"; });
+  expect_bad_input(run_stacksim({"live", "run", "--stack", "gunicorn-flask", "--stacks-file", stacks}),
+                   "/usr/bin/stacksim-no-such-server is missing");
+}
+
+TEST(LiveBadInput, MissingDebianPackageIsNamedWithTheInstallCommand) {
+  const std::string stacks = edited_recipes([](nlohmann::json& s) { s["packages"].push_back("stacksim-no-such-package"); });
+  const BinaryResult r = run_stacksim({"live", "run", "--stack", "gunicorn-flask", "--stacks-file", stacks});
+  expect_bad_input(r, "stacksim-no-such-package");
+  EXPECT_NE(r.err.find("apt-get install"), std::string::npos) << r.err;
+}
+
+TEST(LiveBadInput, OutOfRangeKnobNamesTheFlag) {
+  expect_bad_input(run_stacksim({"live", "run", "--stack", "gunicorn-flask", "--clients", "0"}), "--clients");
+}
+
+TEST(LiveBadInput, BadSweepFileNamesTheField) {
+  const std::string sweep = write_temp("sweep", R"({"schema": "stacksim.live-sweep", "version": 1, "runs": [{"delay": 5}]})");
+  expect_bad_input(run_stacksim({"live", "sweep", "--scenario", sweep, "--store", "/tmp/stacksim-test-unused.jsonl"}),
+                   "runs[0].delay");
+}
+
+}  // namespace
+}  // namespace stacksim::live::testing

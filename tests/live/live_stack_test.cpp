@@ -1,0 +1,134 @@
+// Short runs of the REAL stack (PostgreSQL, pgbouncer, nginx, the app server,
+// ab) on a 10,000-row table, one stack of each worker type, through the
+// stacksim binary as a user would run it. Missing Debian packages fail these
+// with the runner's own message naming them (CI installs them through
+// scripts/install-deps.sh).
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "live_test_support.hpp"
+
+namespace stacksim::live::testing {
+namespace {
+
+using nlohmann::json;
+
+json run_json(const std::vector<std::string>& args) {
+  const BinaryResult r = run_stacksim(args);
+  EXPECT_EQ(r.exit_code, 0) << "stderr:\n" << r.err;
+  if (r.exit_code != 0) return json();
+  return json::parse(r.out);
+}
+
+// What every run must show: requests completed, none failed, the session cap
+// held, and CPU recorded for every component group; the groups' cgroup CPU
+// cannot exceed what /proc/stat saw the whole machine do.
+void expect_sound_record(const json& r, int sessions) {
+  const auto& res = r.at("result");
+  EXPECT_GT(res.at("completed").get<long>(), 0);
+  EXPECT_EQ(res.at("failed").get<long>(), 0);
+  EXPECT_GT(res.at("peak_server_sessions").get<int>(), 0);
+  EXPECT_LE(res.at("peak_server_sessions").get<int>(), sessions);
+  const auto& groups = r.at("cpu").at("groups");
+  double ours = 0;
+  for (const char* g : {"client", "nginx", "app", "pgbouncer", "postgres"}) {
+    ASSERT_TRUE(groups.contains(g)) << g;
+    EXPECT_GT(groups.at(g).at("cpu_s").get<double>(), 0) << g;
+    EXPECT_GT(groups.at(g).at("per_request_us").get<double>(), 0) << g;
+    ours += groups.at(g).at("cpu_s").get<double>();
+  }
+  for (const char* g : {"kernel_softirq", "kernel_system", "foreign"}) {
+    ASSERT_TRUE(groups.contains(g)) << g;
+    EXPECT_GE(groups.at(g).at("cpu_s").get<double>(), 0) << g;
+  }
+  // Tick rounding of /proc/stat (10 ms per CPU at each end) is the slack.
+  EXPECT_LE(ours, r.at("cpu").at("machine_busy_s").get<double>() + 0.05);
+}
+
+// A sync worker holds its request for the whole delay D, so W workers finish
+// at most W / D requests per second: over a window of T seconds at most
+// W * (T / D + 1) requests (the +1: one request per worker already under way
+// when the window opens). W = 2, D = 50 ms: 40 rps.
+TEST(LiveStack, SyncGunicornFlaskStaysUnderWorkersOverDelay) {
+  const int workers = 2, sessions = 10;
+  const double delay_s = 0.050;
+  const json r = run_json(short_run_args("gunicorn-flask", workers, 10, sessions, delay_s * 1000, 3));
+  ASSERT_FALSE(r.is_null());
+  expect_sound_record(r, sessions);
+  const auto& res = r.at("result");
+  const double elapsed_s = res.at("elapsed_s").get<double>();
+  EXPECT_LE(res.at("completed").get<long>(), static_cast<long>(workers * (elapsed_s / delay_s + 1)));
+  // A sync worker serves one request at a time: never more sessions than workers.
+  EXPECT_LE(res.at("peak_server_sessions").get<int>(), workers);
+  EXPECT_EQ(r.at("config").at("type"), "sync");
+}
+
+// One greenlet worker overlaps the waits of its clients: with C = 10 clients
+// and S = 10 sessions it is bound by S / D = 200 rps, far above the 1 / D =
+// 20 rps a sync worker could do; more than 1.5 / D shows the overlap.
+TEST(LiveStack, GreenletGunicornGeventFlaskOverlapsDatabaseWaits) {
+  const double delay_s = 0.050;
+  const json r = run_json(short_run_args("gunicorn-gevent-flask", 1, 10, 10, delay_s * 1000, 3));
+  ASSERT_FALSE(r.is_null());
+  expect_sound_record(r, 10);
+  EXPECT_GT(r.at("result").at("throughput_rps").get<double>(), 1.5 / delay_s);
+  EXPECT_EQ(r.at("config").at("type"), "greenlet");
+}
+
+// Same bound and argument for one asyncio (uvicorn) worker.
+TEST(LiveStack, CoroutineUvicornStarletteOverlapsDatabaseWaits) {
+  const double delay_s = 0.050;
+  const json r = run_json(short_run_args("uvicorn-starlette", 1, 10, 10, delay_s * 1000, 3));
+  ASSERT_FALSE(r.is_null());
+  expect_sound_record(r, 10);
+  EXPECT_GT(r.at("result").at("throughput_rps").get<double>(), 1.5 / delay_s);
+  EXPECT_EQ(r.at("config").at("type"), "coroutine");
+}
+
+TEST(LiveStacks, ListsEveryRecipeWithTypeAndWhetherItCanRun) {
+  const BinaryResult r = run_stacksim({"live", "stacks", "--format", "json"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json list = json::parse(r.out);
+  bool saw_meinheld = false, saw_flask = false;
+  for (const auto& row : list) {
+    if (row.at("stack") == "meinheld-flask") {
+      saw_meinheld = true;
+      EXPECT_FALSE(row.at("installable").get<bool>());
+      EXPECT_FALSE(row.at("reason").get<std::string>().empty());
+    }
+    if (row.at("stack") == "gunicorn-flask") {
+      saw_flask = true;
+      EXPECT_EQ(row.at("type"), "sync");
+      EXPECT_TRUE(row.at("installed").get<bool>()) << row.dump();
+    }
+  }
+  EXPECT_TRUE(saw_meinheld);
+  EXPECT_TRUE(saw_flask);
+}
+
+// Two repeats of one point: both land in the store with the sweep's key; a
+// second invocation finds them and runs nothing (resume).
+TEST(LiveSweep, RunsEveryRepeatOnceAndResumesFromTheStore) {
+  const std::string sweep = write_temp("sweep", R"({"schema": "stacksim.live-sweep", "version": 1,
+      "base": {"rows": 10000, "duration_s": 2, "warmup_s": 0.5, "delay_ms": 10},
+      "runs": [{"stack": "gunicorn-flask", "workers": 2, "clients": 5, "sessions": 5}],
+      "repeats": 2, "seed": 3})");
+  const std::string store = write_temp("store", "");
+  const BinaryResult first = run_stacksim({"live", "sweep", "--scenario", sweep, "--store", store});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.out.find("tput_rps"), std::string::npos) << first.out;
+  auto count_lines = [&] {
+    int n = 0;
+    for (char c : read_text(store)) n += c == '\n';
+    return n;
+  };
+  EXPECT_EQ(count_lines(), 2);
+  const BinaryResult second = run_stacksim({"live", "sweep", "--scenario", sweep, "--store", store});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.err.find("resuming: 2 of 2"), std::string::npos) << second.err;
+  EXPECT_EQ(count_lines(), 2);
+}
+
+}  // namespace
+}  // namespace stacksim::live::testing

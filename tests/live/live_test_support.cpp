@@ -1,0 +1,215 @@
+#include "live_test_support.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <cstdlib>
+#include <dirent.h>
+#include <fcntl.h>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <sys/wait.h>
+#include <thread>
+#include <unistd.h>
+
+namespace stacksim::live::testing {
+namespace {
+
+struct Stat {
+  bool ok = false;
+  pid_t ppid = 0;
+  unsigned long long start_ticks = 0;
+};
+
+Stat read_stat(pid_t pid) {
+  Stat s;
+  const std::string text = read_text("/proc/" + std::to_string(pid) + "/stat");
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return s;
+  std::istringstream in(text.substr(close + 2));
+  std::string field;
+  std::vector<std::string> fields;
+  while (in >> field) fields.push_back(field);
+  // fields[0] is state (field 3 of stat); starttime is field 22 -> index 19.
+  if (fields.size() < 20) return s;
+  s.ok = fields[0] != "Z";
+  s.ppid = static_cast<pid_t>(std::stol(fields[1]));
+  s.start_ticks = std::stoull(fields[19]);
+  return s;
+}
+
+std::vector<pid_t> all_pids() {
+  std::vector<pid_t> out;
+  DIR* d = ::opendir("/proc");
+  while (dirent* e = d ? ::readdir(d) : nullptr) {
+    const long pid = std::atol(e->d_name);
+    if (pid > 0) out.push_back(static_cast<pid_t>(pid));
+  }
+  if (d) ::closedir(d);
+  return out;
+}
+
+// inode -> port of every LISTEN socket.
+std::map<unsigned long, int> listening_inodes() {
+  std::map<unsigned long, int> out;
+  for (const char* file : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::ifstream in(file);
+    std::string line;
+    std::getline(in, line);
+    while (std::getline(in, line)) {
+      std::istringstream ls(line);
+      std::string slot, local, remote, state, queues, timer, retr, uid, timeout, inode;
+      ls >> slot >> local >> remote >> state >> queues >> timer >> retr >> uid >> timeout >> inode;
+      if (state != "0A") continue;
+      out[std::stoul(inode)] = std::stoi(local.substr(local.rfind(':') + 1), nullptr, 16);
+    }
+  }
+  return out;
+}
+
+int decode_status(int status) {
+  if (WIFEXITED(status)) return WEXITSTATUS(status);
+  if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
+  return -1;
+}
+
+}  // namespace
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string write_temp(const std::string& stem, const std::string& content) {
+  std::string tmpl = "/tmp/stacksim-test-" + stem + "-XXXXXX";
+  const int fd = ::mkstemp(tmpl.data());
+  if (fd < 0) throw std::runtime_error("mkstemp");
+  if (::write(fd, content.data(), content.size()) != static_cast<ssize_t>(content.size())) {
+    throw std::runtime_error("write temp");
+  }
+  ::close(fd);
+  return tmpl;
+}
+
+BackgroundRun start_stacksim(const std::vector<std::string>& args) {
+  BackgroundRun run;
+  run.out_path = write_temp("out", "");
+  run.err_path = write_temp("err", "");
+  std::vector<std::string> argv = {STACKSIM_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  std::vector<char*> cargv;
+  for (auto& a : argv) cargv.push_back(a.data());
+  cargv.push_back(nullptr);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int out = ::open(run.out_path.c_str(), O_WRONLY | O_TRUNC);
+    const int err = ::open(run.err_path.c_str(), O_WRONLY | O_TRUNC);
+    ::dup2(out, 1);
+    ::dup2(err, 2);
+    ::execv(cargv[0], cargv.data());
+    _exit(127);
+  }
+  run.pid = pid;
+  return run;
+}
+
+int wait_stacksim(const BackgroundRun& run, std::chrono::seconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  int status = 0;
+  for (;;) {
+    const pid_t r = ::waitpid(run.pid, &status, WNOHANG);
+    if (r == run.pid) return decode_status(status);
+    if (std::chrono::steady_clock::now() > deadline) {
+      ::kill(run.pid, SIGKILL);
+      ::waitpid(run.pid, &status, 0);
+      return -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+BinaryResult run_stacksim(const std::vector<std::string>& args, std::chrono::seconds timeout) {
+  const BackgroundRun run = start_stacksim(args);
+  BinaryResult r;
+  r.exit_code = wait_stacksim(run, timeout);
+  r.out = read_text(run.out_path);
+  r.err = read_text(run.err_path);
+  ::unlink(run.out_path.c_str());
+  ::unlink(run.err_path.c_str());
+  return r;
+}
+
+std::set<ProcessId> descendants_of(pid_t root) {
+  std::map<pid_t, Stat> stats;
+  for (pid_t pid : all_pids()) {
+    const Stat s = read_stat(pid);
+    if (s.ok) stats[pid] = s;
+  }
+  std::set<ProcessId> out;
+  for (const auto& [pid, s] : stats) {
+    // Walk up the parent chain to see whether root is an ancestor.
+    pid_t p = s.ppid;
+    for (int depth = 0; depth < 64 && p > 1; ++depth) {
+      if (p == root) {
+        out.insert({pid, s.start_ticks});
+        break;
+      }
+      const auto it = stats.find(p);
+      if (it == stats.end()) break;
+      p = it->second.ppid;
+    }
+  }
+  return out;
+}
+
+bool still_alive(const ProcessId& p) {
+  const Stat s = read_stat(p.pid);
+  return s.ok && s.start_ticks == p.start_ticks;
+}
+
+std::set<int> listening_ports_of(const std::set<ProcessId>& processes) {
+  const auto inodes = listening_inodes();
+  std::set<int> ports;
+  for (const auto& p : processes) {
+    const std::string dir = "/proc/" + std::to_string(p.pid) + "/fd";
+    DIR* d = ::opendir(dir.c_str());
+    while (dirent* e = d ? ::readdir(d) : nullptr) {
+      char target[128];
+      const ssize_t n = ::readlink((dir + "/" + e->d_name).c_str(), target, sizeof target - 1);
+      if (n <= 0) continue;
+      target[n] = '\0';
+      unsigned long inode = 0;
+      if (std::sscanf(target, "socket:[%lu]", &inode) == 1) {
+        const auto it = inodes.find(inode);
+        if (it != inodes.end()) ports.insert(it->second);
+      }
+    }
+    if (d) ::closedir(d);
+  }
+  return ports;
+}
+
+std::set<int> all_listening_ports() {
+  std::set<int> ports;
+  for (const auto& [inode, port] : listening_inodes()) ports.insert(port);
+  return ports;
+}
+
+std::vector<std::string> short_run_args(const std::string& stack, int workers, int clients, int sessions,
+                                        double delay_ms, double duration_s) {
+  auto num = [](double v) {
+    std::ostringstream o;
+    o << v;
+    return o.str();
+  };
+  return {"live",       "run",         "--stack",        stack,
+          "--workers",  std::to_string(workers),         "--clients", std::to_string(clients),
+          "--sessions", std::to_string(sessions),        "--delay-ms", num(delay_ms),
+          "--duration-s", num(duration_s), "--warmup-s", "1",
+          "--rows",     "10000",       "--format",       "json",
+          "--store",    ""};
+}
+
+}  // namespace stacksim::live::testing

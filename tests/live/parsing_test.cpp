@@ -1,0 +1,196 @@
+// What the runner reads and computes without starting anything: ab's output
+// and per-request data, percentiles, recipes, placeholders, sweeps, the
+// spread of repeats, /proc/stat, nginx's config, the table's data.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "live/cpu_accounting.hpp"
+#include "live/load_generator.hpp"
+#include "live/nginx.hpp"
+#include "live/repeat_summary.hpp"
+#include "live/run.hpp"
+#include "live/stack_recipes.hpp"
+#include "live/sweep.hpp"
+#include "live/table_loader.hpp"
+#include "sim/scenario/input_error.hpp"
+
+namespace stacksim::live {
+namespace {
+
+// Nearest rank: the p-th percentile of n sorted values is the value at rank
+// ceil(p/100 * n). For 1..10: p50 -> rank 5 -> 5; p90 -> 9; p99 -> ceil(9.9)
+// = 10; p0 -> the first.
+TEST(Percentile, NearestRankOfOneToTen) {
+  const std::vector<double> v = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  EXPECT_EQ(nearest_rank_percentile(v, 50), 5);
+  EXPECT_EQ(nearest_rank_percentile(v, 90), 9);
+  EXPECT_EQ(nearest_rank_percentile(v, 99), 10);
+  EXPECT_EQ(nearest_rank_percentile(v, 0), 1);
+  EXPECT_EQ(nearest_rank_percentile({}, 50), 0);
+}
+
+// ab's summary says 6 complete, 2 failed (1 receive, 1 length) and 1 non-2xx.
+// A length mismatch is the 500's different body, already counted as non-2xx,
+// so failed = receive 1 + max(non-2xx 1, length 1) = 2 and completed = 6 - 2 = 4.
+// Latencies come from the -g file's ttime column (second to last): 10, 20,
+// 30, 40, 50, 60 ms -> p50 = rank 3 = 30, max 60, mean 35.
+TEST(AbOutput, FailuresIncludeNon2xxAndPercentilesComeFromPerRequestData) {
+  const std::string out =
+      "Concurrency Level:      2\n"
+      "Time taken for tests:   2.000 seconds\n"
+      "Complete requests:      6\n"
+      "Failed requests:        2\n"
+      "   (Connect: 0, Receive: 1, Length: 1, Exceptions: 0)\n"
+      "Non-2xx responses:      1\n";
+  std::string tsv = "starttime\tseconds\tctime\tdtime\tttime\twait\n";
+  for (int i = 1; i <= 6; ++i) {
+    tsv += "Thu Nov 26 08:00:0" + std::to_string(i) + " 2026\t1764144000\t1\t" + std::to_string(10 * i - 1) +
+           "\t" + std::to_string(10 * i) + "\t" + std::to_string(10 * i - 1) + "\n";
+  }
+  const LoadResult r = parse_ab_output(out, tsv);
+  EXPECT_EQ(r.failed, 2);
+  EXPECT_EQ(r.non_2xx, 1);
+  EXPECT_EQ(r.completed, 4);
+  EXPECT_DOUBLE_EQ(r.throughput_rps, 4 / 2.0);
+  EXPECT_EQ(r.samples, 6);
+  EXPECT_DOUBLE_EQ(r.p50_ms, 30);
+  EXPECT_DOUBLE_EQ(r.max_ms, 60);
+  EXPECT_DOUBLE_EQ(r.mean_ms, 35);
+}
+
+TEST(AbArgv, RequestCountComesAfterTimeLimitOrAbStopsAtFiftyThousand) {
+  LoadSettings s;
+  s.port = 8080;
+  s.clients = 100;
+  s.duration_s = 10;
+  s.work_dir = "/tmp";
+  s.label = "window";
+  const auto argv = load_generator_argv(s);
+  const auto t = std::find(argv.begin(), argv.end(), "-t");
+  const auto n = std::find(argv.begin(), argv.end(), "-n");
+  ASSERT_NE(t, argv.end());
+  ASSERT_NE(n, argv.end());
+  EXPECT_LT(t, n);
+  EXPECT_GE(std::stol(*(n + 1)), 300000);  // 10 s at up to 30,000 rps
+  EXPECT_EQ(argv.back(), "http://127.0.0.1:8080/test");
+}
+
+TEST(WrkOutput, SummaryLineInMicrosecondsBecomesMilliseconds) {
+  const std::string out =
+      "Running 3s test\n{\"requests\": 300, \"duration_us\": 3000000, \"connect\": 0, \"read\": 1, "
+      "\"write\": 0, \"status\": 2, \"timeout\": 0, \"mean_us\": 25000.0, \"p50_us\": 24000, "
+      "\"p90_us\": 30000, \"p99_us\": 40000, \"p999_us\": 45000, \"max_us\": 50000}\n";
+  const LoadResult r = parse_wrk_output(out);
+  EXPECT_EQ(r.completed, 298);  // 300 answers, 2 of them non-2xx
+  EXPECT_EQ(r.failed, 3);       // 1 read error + 2 non-2xx
+  EXPECT_DOUBLE_EQ(r.p50_ms, 24);
+  EXPECT_DOUBLE_EQ(r.max_ms, 50);
+}
+
+TEST(StackRecipes, ParsesTheShippedRecipesWithAllThreeWorkerTypes) {
+  const StackRecipes r = load_stack_recipes(default_stacks_path());
+  std::set<std::string> types;
+  for (const auto& [name, s] : r.stacks) types.insert(s.type);
+  EXPECT_EQ(types, (std::set<std::string>{"sync", "greenlet", "coroutine"}));
+  EXPECT_EQ(find_stack(r, "gunicorn-flask").type, "sync");
+  EXPECT_THROW(find_stack(r, "meinheld-flask"), InputError);
+  EXPECT_THROW(find_stack(r, "no-such-stack"), InputError);
+}
+
+TEST(StackRecipes, ErrorNamesTheFileAndTheField) {
+  const std::string text = R"({"schema": "stacksim.live-stacks", "version": 1, "stacks": {
+      "x": {"type": "threaded", "server": "s", "installable": true, "packages": [], "argv": ["/bin/true"]}}})";
+  try {
+    parse_stack_recipes(text, "stacks.json");
+    FAIL() << "a bad type was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("stacks.json.stacks.x.type"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Placeholders, KnownAreReplacedUnknownIsAnError) {
+  const std::map<std::string, std::string> v = {{"port", "8000"}, {"workers", "5"}};
+  EXPECT_EQ(substitute_placeholders("127.0.0.1:{port} -w {workers}", v, "argv"), "127.0.0.1:8000 -w 5");
+  EXPECT_THROW(substitute_placeholders("{prot}", v, "argv"), InputError);
+}
+
+TEST(DebianPackages, AnUnknownPackageIsReportedMissing) {
+  const auto missing = missing_packages({"stacksim-no-such-package", "libc6"});
+  EXPECT_EQ(missing, std::vector<std::string>{"stacksim-no-such-package"});
+}
+
+// Median of {90, 100, 110, 130} is (100 + 110) / 2 = 105; spread = (130 - 90) / 105.
+TEST(RepeatSummary, MedianAndRelativeSpread) {
+  const Spread s = spread_of({110, 90, 130, 100});
+  EXPECT_DOUBLE_EQ(s.median, 105);
+  EXPECT_DOUBLE_EQ(s.relative, 40.0 / 105.0);
+}
+
+TEST(ProcStat, TicksBecomeSecondsAndBusyExcludesIdleAndIowait) {
+  // With USER_HZ = 100: user 100 ticks = 1 s, softirq 50 = 0.5 s.
+  const ProcStat s = parse_proc_stat("cpu  100 0 40 1000 10 5 50 0 0 0");
+  EXPECT_DOUBLE_EQ(s.user_s, 1.0);
+  EXPECT_DOUBLE_EQ(s.softirq_s, 0.5);
+  EXPECT_DOUBLE_EQ(s.busy_s(), (100 + 40 + 5 + 50) / 100.0);
+  EXPECT_DOUBLE_EQ(s.total_s(), (100 + 40 + 1000 + 10 + 5 + 50) / 100.0);
+}
+
+TEST(NginxConfig, NewUpstreamConnectionPerRequestAndNoAccessLog) {
+  NginxSettings s;
+  s.port = 8080;
+  s.app_port = 9000;
+  s.worker_processes = 2;
+  s.worker_connections = 4096;
+  const std::string c = nginx_config(s, "/run/x", 1024);
+  EXPECT_NE(c.find("worker_processes 2;"), std::string::npos);
+  EXPECT_NE(c.find("access_log off;"), std::string::npos);
+  EXPECT_NE(c.find("proxy_http_version 1.0;"), std::string::npos);
+  EXPECT_EQ(c.find("keepalive "), std::string::npos);  // no upstream keepalive pool
+  // The hard limit (1024) caps worker_rlimit_nofile below 2 * 4096 + 64.
+  EXPECT_NE(c.find("worker_rlimit_nofile 1024;"), std::string::npos);
+}
+
+TEST(TableRows, SameSeedSameTwentyLowercaseLetters) {
+  const std::string b = test_row_text(kTableSeed, 42);
+  EXPECT_EQ(b.size(), 20u);
+  EXPECT_TRUE(std::all_of(b.begin(), b.end(), [](char c) { return c >= 'a' && c <= 'z'; }));
+  EXPECT_EQ(b, test_row_text(kTableSeed, 42));
+  EXPECT_NE(b, test_row_text(kTableSeed, 43));
+}
+
+TEST(Sweep, GridTimesRepeatsInASeededShuffleAndResumeSkipsStoredPoints) {
+  const nlohmann::json doc = {{"schema", "stacksim.live-sweep"},
+                              {"version", 1},
+                              {"base", {{"rows", 10000}, {"duration_s", 2}}},
+                              {"grid", {{"stack", {"gunicorn-flask", "uvicorn-starlette"}}, {"clients", {10, 20}}}},
+                              {"repeats", 3},
+                              {"seed", 7}};
+  const SweepPlan a = parse_sweep(doc, "sweep.json", RunConfig{});
+  const SweepPlan b = parse_sweep(doc, "sweep.json", RunConfig{});
+  ASSERT_EQ(a.points.size(), 2u * 2u * 3u);
+  for (std::size_t i = 0; i < a.points.size(); ++i) {
+    EXPECT_EQ(a.points[i].key, b.points[i].key);
+    EXPECT_EQ(a.points[i].config.repeat, b.points[i].config.repeat);
+  }
+  EXPECT_EQ(a.points.front().config.rows, 10000);
+  // Two points already stored: ten remain.
+  std::vector<nlohmann::json> stored = {
+      {{"sweep", {{"key", a.points[0].key}, {"repeat", a.points[0].config.repeat}}}},
+      {{"sweep", {{"key", a.points[5].key}, {"repeat", a.points[5].config.repeat}}}}};
+  EXPECT_EQ(pending_points(a, stored).size(), 10u);
+}
+
+TEST(Sweep, UnknownKnobIsAnErrorNamingIt) {
+  const nlohmann::json doc = {{"schema", "stacksim.live-sweep"}, {"version", 1}, {"runs", {{{"clinets", 10}}}}};
+  try {
+    parse_sweep(doc, "s.json", RunConfig{});
+    FAIL() << "a misspelt knob was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("s.json.runs[0].clinets"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace stacksim::live
