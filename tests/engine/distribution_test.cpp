@@ -96,6 +96,14 @@ TEST(Distribution, BadParametersAreRejected) {
   EXPECT_THROW(Distribution(Shape::kExponential, NAN, 1.0), std::invalid_argument);
 }
 
+TEST(Distribution, ExponentialWithACvOtherThanOneIsRejectedAsDocumented) {
+  // distribution.hpp: "cv ... must be 1 for exponential ... Throws
+  // std::invalid_argument otherwise". A model saying exponential with cv 2
+  // must not silently become cv 1.
+  EXPECT_THROW(Distribution(Shape::kExponential, 1.0, 2.0), std::invalid_argument);
+  EXPECT_NO_THROW(Distribution(Shape::kExponential, 1.0, 1.0));
+}
+
 TEST(Distribution, ShapeNamesRoundTrip) {
   for (Shape s : {Shape::kDeterministic, Shape::kExponential, Shape::kGamma, Shape::kLognormal}) {
     Shape back{};
