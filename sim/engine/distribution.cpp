@@ -56,20 +56,9 @@ double Distribution::sample(Rng& rng) const {
     case Shape::kDeterministic: return mean_;
     case Shape::kExponential: return -mean_ * std::log(rng.uniform_open01());
     case Shape::kGamma: return p2_ * standard_gamma(rng, p1_);
-    case Shape::kLognormal: return std::exp(p1_ + p2_ * standard_normal(rng));
+    case Shape::kLognormal: return std::exp(p1_ + p2_ * rng.standard_normal());
   }
   return mean_;
-}
-
-// Marsaglia's polar method; the second variate is dropped so that a sample
-// consumes a number of draws that depends only on the stream.
-double Distribution::standard_normal(Rng& rng) {
-  for (;;) {
-    const double u = 2.0 * rng.uniform_open01() - 1.0;
-    const double v = 2.0 * rng.uniform_open01() - 1.0;
-    const double s = u * u + v * v;
-    if (s > 0.0 && s < 1.0) return u * std::sqrt(-2.0 * std::log(s) / s);
-  }
 }
 
 // Marsaglia and Tsang (2000); for k < 1, Gamma(k) = Gamma(k + 1) * U^(1/k).
@@ -80,7 +69,7 @@ double Distribution::standard_gamma(Rng& rng, double k) {
   for (;;) {
     double x, v;
     do {
-      x = standard_normal(rng);
+      x = rng.standard_normal();
       v = 1.0 + c * x;
     } while (v <= 0.0);
     v = v * v * v;

@@ -34,7 +34,6 @@ class Distribution {
   double cv() const { return cv_; }
 
  private:
-  static double standard_normal(Rng& rng);
   static double standard_gamma(Rng& rng, double k);
 
   Shape shape_ = Shape::kDeterministic;

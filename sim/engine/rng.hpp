@@ -7,6 +7,7 @@
 // fixed algorithms, so the same seed gives the same bits everywhere.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <string_view>
 
@@ -63,9 +64,31 @@ class Rng {
                                       static_cast<double>(n));
   }
 
+  // Standard normal by Marsaglia's polar method, which makes two at a time:
+  // the second is kept for the next call, part of the stream's state.
+  double standard_normal() {
+    if (has_spare_normal_) {
+      has_spare_normal_ = false;
+      return spare_normal_;
+    }
+    for (;;) {
+      const double u = 2.0 * uniform_open01() - 1.0;
+      const double v = 2.0 * uniform_open01() - 1.0;
+      const double s = u * u + v * v;
+      if (s > 0.0 && s < 1.0) {
+        const double f = std::sqrt(-2.0 * std::log(s) / s);
+        spare_normal_ = v * f;
+        has_spare_normal_ = true;
+        return u * f;
+      }
+    }
+  }
+
  private:
   static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   std::uint64_t s_[4];
+  double spare_normal_ = 0.0;
+  bool has_spare_normal_ = false;
 };
 
 }  // namespace stacksim

@@ -26,10 +26,9 @@ void Simulator::run() {
 void Simulator::run_until(SimTime until) {
   stopping_ = false;
   EventQueue::Entry e;
-  while (!stopping_ && queue_.next_time() <= until) {
-    queue_.pop(e);
-    dispatch(e);
-  }
+  // next_time() is kTimeNever when nothing is left, which run_until(kTimeNever)
+  // must not mistake for an event.
+  while (!stopping_ && queue_.next_time() <= until && queue_.pop(e)) dispatch(e);
   if (!stopping_ && until > now_) now_ = until;
 }
 

@@ -34,53 +34,71 @@ double CpuHost::busy_processor_ns() {
 }
 
 void CpuHost::start(ProcessId p, SimTime work_ns, Continuation done) {
-  heap_.push_back(InService{v_ + static_cast<double>(work_ns), next_seq_++, p, work_ns, done});
-  std::push_heap(heap_.begin(), heap_.end(), later);
+  std::uint32_t slot;
+  if (!free_slots_.empty()) {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+    slots_[slot] = Slot{p, work_ns, done};
+  } else {
+    slot = static_cast<std::uint32_t>(slots_.size());
+    if (slot >= (1u << kSlotBits)) throw std::length_error("CpuHost: too many bursts in service");
+    slots_.push_back(Slot{p, work_ns, done});
+  }
+  heap_.push_back(InService{v_ + static_cast<double>(work_ns), (next_seq_++ << kSlotBits) | slot});
+  std::push_heap(heap_.begin(), heap_.end(), Later{});
   if (!processes_[p].multi_threaded) processes_[p].running = true;
 }
 
 void CpuHost::submit(ProcessId p, SimTime work_ns, Continuation done) {
   advance();
   Process& proc = processes_[p];
-  if (proc.multi_threaded) {
-    start(p, work_ns + context_switch_ns_, done);
-  } else if (proc.running) {
+  if (!proc.multi_threaded && proc.running) {
     proc.waiting.push_back(Burst{work_ns, done});
     return;  // nothing in service changed
-  } else {
-    start(p, work_ns + context_switch_ns_, done);
   }
+  start(p, work_ns + context_switch_ns_, done);
   if (!dispatching_) reschedule();
 }
 
 void CpuHost::reschedule() {
-  SimTime when = kTimeNever;
-  if (!heap_.empty()) {
-    const double remaining_v = std::max(0.0, heap_.front().finish_v - v_);
-    when = sim_.now() + static_cast<SimTime>(std::ceil(remaining_v / rate()));
+  if (heap_.empty()) {
+    due_time_ = kTimeNever;
+    return;  // a pending event, if any, fires, finds nothing and stops
   }
-  if (when == pending_time_ && sim_.is_pending(pending_)) return;
+  const double remaining_v = std::max(0.0, heap_.front().finish_v - v_);
+  due_time_ = sim_.now() + static_cast<SimTime>(std::ceil(remaining_v / rate()));
+  due_key_ = heap_.front().key;
+  if (sim_.is_pending(pending_) && pending_time_ <= due_time_) return;
   sim_.cancel(pending_);
-  pending_time_ = when;
-  if (when != kTimeNever) pending_ = sim_.schedule_at(when, *this);
+  pending_time_ = due_time_;
+  pending_ = sim_.schedule_at(due_time_, *this);
 }
 
 void CpuHost::on_event(std::uint64_t) {
   advance();
   pending_time_ = kTimeNever;
-  // The event was scheduled for the head, so it completes even if rounding
-  // left V a hair short; every other burst due by now completes with it.
+  if (heap_.empty()) return;
+  // The head completes if its due time has come, even if rounding left V a
+  // hair short of its tag; every other burst due by now completes with it.
   const double eps = 1e-3 + v_ * 1e-15;
+  const bool head_due = (heap_.front().key == due_key_ && sim_.now() >= due_time_) ||
+                        heap_.front().finish_v <= v_ + eps;
+  if (!head_due) {  // fired early: the head's completion moved later
+    reschedule();
+    return;
+  }
   completed_.clear();
   do {
-    std::pop_heap(heap_.begin(), heap_.end(), later);
-    completed_.push_back(heap_.back());
+    std::pop_heap(heap_.begin(), heap_.end(), Later{});
+    const std::uint32_t slot = slot_of(heap_.back());
     heap_.pop_back();
+    completed_.push_back(slots_[slot]);
+    free_slots_.push_back(slot);
   } while (!heap_.empty() && heap_.front().finish_v <= v_ + eps);
 
   // Make the state consistent (next bursts in service) before any callback
   // runs, since callbacks submit new work to this host.
-  for (const InService& c : completed_) {
+  for (const Slot& c : completed_) {
     Process& proc = processes_[c.p];
     proc.cpu_ns += c.work_ns;
     if (proc.multi_threaded) continue;
@@ -93,10 +111,7 @@ void CpuHost::on_event(std::uint64_t) {
     }
   }
   dispatching_ = true;
-  // Copy: a callback may re-enter on_event only through the simulator, which
-  // cannot happen before we return, but completed_ must not be reused while
-  // iterating should a callback ever trigger another completion pass.
-  for (std::size_t i = 0; i < completed_.size(); ++i) completed_[i].done();
+  for (const Slot& c : completed_) c.done();
   dispatching_ = false;
   reschedule();
 }

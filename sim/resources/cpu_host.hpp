@@ -62,15 +62,25 @@ class CpuHost final : public EventHandler {
     std::deque<Burst> waiting;
     SimTime cpu_ns = 0;
   };
+  // The heap holds small keys; what a burst is sits in slots_, so a sift
+  // moves 16 bytes. key = seq << 24 | slot orders equal finish tags FIFO.
   struct InService {
     double finish_v;
-    std::uint64_t seq;
+    std::uint64_t key;
+  };
+  struct Slot {
     ProcessId p;
     SimTime work_ns;
     Continuation done;
   };
-  static bool later(const InService& a, const InService& b) {
-    return a.finish_v != b.finish_v ? a.finish_v > b.finish_v : a.seq > b.seq;
+  struct Later {
+    bool operator()(const InService& a, const InService& b) const {
+      return a.finish_v != b.finish_v ? a.finish_v > b.finish_v : a.key > b.key;
+    }
+  };
+  static constexpr int kSlotBits = 24;
+  static std::uint32_t slot_of(const InService& s) {
+    return static_cast<std::uint32_t>(s.key & ((1u << kSlotBits) - 1));
   }
 
   double rate() const {
@@ -85,14 +95,21 @@ class CpuHost final : public EventHandler {
   int cores_;
   SimTime context_switch_ns_;
   std::vector<Process> processes_;
-  std::vector<InService> heap_;  // std::push_heap / pop_heap with later()
-  std::vector<InService> completed_;
+  std::vector<InService> heap_;  // std::push_heap / pop_heap with Later
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_slots_;
+  std::vector<Slot> completed_;
   double v_ = 0.0;
   SimTime last_ = 0;
   double busy_area_ = 0.0;
   std::uint64_t next_seq_ = 0;
+  // The completion event may be left in place when the head's completion
+  // moves later (an arrival slows everyone down): it then fires early, finds
+  // the head not yet due and re-arms. due_* say when the head is really due.
   EventId pending_;
   SimTime pending_time_ = kTimeNever;
+  SimTime due_time_ = kTimeNever;
+  std::uint64_t due_key_ = 0;
   bool dispatching_ = false;
 };
 
