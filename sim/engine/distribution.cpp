@@ -33,7 +33,7 @@ Distribution::Distribution(Shape shape, double mean, double cv)
       cv_ = 0.0;
       break;
     case Shape::kExponential:
-      cv_ = 1.0;
+      if (cv != 1.0) throw std::invalid_argument("an exponential's cv is 1");
       break;
     case Shape::kGamma:
       if (!(cv > 0.0) || !std::isfinite(cv)) throw std::invalid_argument("cv must be > 0");
