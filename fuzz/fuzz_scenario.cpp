@@ -1,17 +1,19 @@
-// libFuzzer target: raw bytes -> JSON -> parse_scenario, then every sweep
-// value through apply_setting as a run would. An InputError is the parser
-// doing its job; any other exception or a crash is a bug. A scenario that
+// libFuzzer target: raw bytes -> JSON, through the same reader as
+// load_scenario (duplicate keys, depth cap) -> parse_scenario, then every
+// sweep value through apply_setting as a run would. An InputError is the
+// parser doing its job; any other exception or a crash is a bug. A scenario that
 // parses must also write and read back to the same document.
 #include <cstdint>
 #include <cstdlib>
 
 #include "sim/scenario/input_error.hpp"
+#include "sim/scenario/json_fields.hpp"
 #include "sim/scenario/scenario_io.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const auto j = nlohmann::json::parse(data, data + size, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded()) return 0;
   try {
+    const auto j = stacksim::json_fields::parse_json_text(
+        std::string_view(reinterpret_cast<const char*>(data), size), "fuzz.json");
     const stacksim::Scenario s = stacksim::parse_scenario(j, "fuzz.json");
     const nlohmann::json out = stacksim::to_json(s);
     if (stacksim::to_json(stacksim::parse_scenario(out, "fuzz.json")) != out) std::abort();

@@ -88,6 +88,11 @@ nlohmann::json read_json_file(const std::string& path) {
   std::ostringstream text;
   text << in.rdbuf();
   if (in.bad()) file.fail("cannot read file");
+  return parse_json_text(text.str(), path);
+}
+
+nlohmann::json parse_json_text(std::string_view text, const std::string& source) {
+  const Where file{source, ""};
 
   // Later duplicates would silently win in nlohmann::json; one key set per
   // open object catches them while parsing.
@@ -113,9 +118,10 @@ nlohmann::json read_json_file(const std::string& path) {
     return true;
   };
   try {
-    return nlohmann::json::parse(text.str(), check_keys);
-  } catch (const nlohmann::json::parse_error& e) {
-    // e.what() is "[json.exception.parse_error.101] parse error at line L, column C: ...".
+    return nlohmann::json::parse(text, check_keys);
+  } catch (const nlohmann::json::exception& e) {
+    // parse_error: "[json.exception.parse_error.101] parse error at line L, column C: ...";
+    // also out_of_range.406, "number overflow parsing '1e400'" (found by fuzz_model).
     std::string what = e.what();
     const auto bracket = what.find("] ");
     if (bracket != std::string::npos) what.erase(0, bracket + 2);

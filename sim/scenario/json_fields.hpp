@@ -33,6 +33,9 @@ std::string describe(const nlohmann::json& v);
 // 64 MiB, malformed JSON (with the line and column nlohmann reports) and a key
 // repeated within one object are InputErrors naming the file.
 nlohmann::json read_json_file(const std::string& path);
+// The parsing half of read_json_file: `source` names the text in messages.
+// Also rejects nesting deeper than 64 levels.
+nlohmann::json parse_json_text(std::string_view text, const std::string& source);
 
 class ObjectReader {
  public:

@@ -212,6 +212,14 @@ TEST(BadInput, MalformedJsonNamesFileLineAndColumn) {
   EXPECT_NE(msg.find("line 3, column"), std::string::npos) << msg;
 }
 
+TEST(BadInput, NumberBeyondDoubleRangeIsMalformedJsonNotACrash) {
+  // nlohmann throws out_of_range (not parse_error) for 1e400; fuzz_model found it.
+  const std::string path =
+      write_temp("overflow", R"({"schema": "stacksim.model", "version": 1e400})");
+  const std::string msg = input_error_of([&] { load_model(path); });
+  EXPECT_EQ(msg, path + ": malformed JSON: number overflow parsing '1e400'");
+}
+
 TEST(BadInput, EmptyFileIsMalformedJson) {
   const std::string path = write_temp("empty", "");
   const std::string msg = input_error_of([&] { load_scenario(path); });
