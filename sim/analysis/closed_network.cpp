@@ -12,6 +12,9 @@ namespace {
 
 constexpr std::string_view kSchema = "stacksim-network";
 constexpr int kVersion = 1;
+constexpr double kMaxServiceMs = 1e6;
+constexpr double kMaxVisits = 1e6;
+constexpr double kMaxCv = 10.0;
 
 [[noreturn]] void fail(const std::string& source, const std::string& field,
                        const std::string& what) {
@@ -91,9 +94,12 @@ void validate(const ClosedNetwork& net) {
     const std::string at = "stations[" + std::to_string(i) + "].";
     if (s.name.empty()) fail(src, at + "name", "must not be empty");
     if (!names.insert(s.name).second) fail(src, at + "name", "duplicate name '" + s.name + "'");
-    if (!(s.service_ms > 0.0) || !std::isfinite(s.service_ms))
-      fail(src, at + "service_ms", "must be > 0");
-    if (!(s.visits > 0.0) || !std::isfinite(s.visits)) fail(src, at + "visits", "must be > 0");
+    // Upper limits keep every sample and the simulated horizon inside the
+    // engine's 64-bit nanosecond clock.
+    if (!(s.service_ms > 0.0) || !(s.service_ms <= kMaxServiceMs))
+      fail(src, at + "service_ms", "must be > 0 and <= 1e6 (ms)");
+    if (!(s.visits > 0.0) || !(s.visits <= kMaxVisits))
+      fail(src, at + "visits", "must be > 0 and <= 1e6");
     if (s.servers < 1) fail(src, at + "servers", "must be >= 1");
     if (s.kind == StationKind::kPs && s.servers != 1)
       fail(src, at + "servers", "a ps station has exactly one server");
@@ -102,8 +108,8 @@ void validate(const ClosedNetwork& net) {
     if (s.shape == Shape::kExponential && s.cv != 1.0)
       fail(src, at + "cv", "must be 1 for an exponential shape");
     if ((s.shape == Shape::kGamma || s.shape == Shape::kLognormal) &&
-        (!(s.cv > 0.0) || !std::isfinite(s.cv)))
-      fail(src, at + "cv", "must be > 0");
+        (!(s.cv > 0.0) || !(s.cv <= kMaxCv)))
+      fail(src, at + "cv", "must be > 0 and <= 10");
     if (net.routing == Routing::kCyclic && s.visits != 1.0)
       fail(src, at + "visits", "cyclic routing needs every visit ratio to be 1 (use \"random\")");
   }

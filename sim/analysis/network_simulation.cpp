@@ -268,6 +268,17 @@ NetworkSimulationResult simulate_network(const ClosedNetwork& net, const Simulat
   if (opt.replications < 1) throw InputError("--replications: must be >= 1");
   if (opt.jobs < 1) throw InputError("--jobs: must be >= 1");
   const std::int64_t warmup = opt.warmup_jobs >= 0 ? opt.warmup_jobs : opt.jobs / 10;
+  // The slowest a cycle can be is every job queueing behind all the others
+  // everywhere: N sum D + Z per N jobs. The run must fit the 64-bit ns clock
+  // (2^63 ns = 292 years) with room to spare.
+  double demand_ms = 0.0;
+  for (const Station& s : net.stations)
+    demand_ms += s.kind == StationKind::kDelay ? s.demand_ms() / customers : s.demand_ms();
+  const double horizon_ns = static_cast<double>(opt.jobs + warmup) * demand_ms * 1e6;
+  if (horizon_ns > 1e18)
+    throw InputError("--jobs: " + std::to_string(opt.jobs) + " cycles of this network could need " +
+                     std::to_string(horizon_ns * 1e-9 / 86400 / 365) +
+                     " simulated years, beyond the engine's clock");
 
   NetworkSimulationResult out;
   out.customers = customers;

@@ -95,7 +95,7 @@ TEST(ClosedNetworkFile, BadValuesAreNamed) {
   EXPECT_NE(error_of(j).find("net.json: customers:"), std::string::npos);
   j = minimal();
   j["stations"][0]["service_ms"] = -1.0;
-  EXPECT_EQ(error_of(j), "net.json: stations[0].service_ms: must be > 0");
+  EXPECT_EQ(error_of(j), "net.json: stations[0].service_ms: must be > 0 and <= 1e6 (ms)");
   j = minimal();
   j["stations"][0]["kind"] = "lifo";
   EXPECT_NE(error_of(j).find("net.json: stations[0].kind: unknown kind 'lifo'"), std::string::npos);
@@ -114,6 +114,13 @@ TEST(ClosedNetworkFile, BadValuesAreNamed) {
   j["stations"][0]["shape"] = "lognormal";
   j["stations"][0]["cv"] = 2.0;
   EXPECT_NE(error_of(j).find("net.json: stations[0].shape:"), std::string::npos);
+  j = minimal();
+  j["stations"][0]["service_ms"] = 1e300;  // would overflow the ns clock
+  EXPECT_NE(error_of(j).find("net.json: stations[0].service_ms:"), std::string::npos);
+  j = minimal();
+  j["stations"][0]["shape"] = "lognormal";
+  j["stations"][0]["cv"] = 1e6;
+  EXPECT_NE(error_of(j).find("net.json: stations[0].cv:"), std::string::npos);
   j = minimal();
   j.erase("schema");
   EXPECT_EQ(error_of(j), "net.json: schema: is required");

@@ -15,6 +15,7 @@
 
 #include "sim/analysis/closed_network.hpp"
 #include "sim/analysis/mva.hpp"
+#include "sim/scenario/input_error.hpp"
 
 namespace stacksim::analysis {
 namespace {
@@ -120,6 +121,16 @@ TEST(NetworkSimulation, SameSeedGivesIdenticalNumbersAndAnotherSeedDoesNot) {
   o.seed = 2;
   const auto c = simulate_network(net, o);
   EXPECT_NE(a.replications[0].throughput_rps, c.replications[0].throughput_rps);
+}
+
+TEST(NetworkSimulation, RunLongerThanTheClockIsBadInputNotAnOverflow) {
+  // One customer, a 1e6 ms (1e12 ns) delay: 1e8 cycles need 1e20 ns > 2^63.
+  ClosedNetwork net = load_network(kDir + "mmc_delay.json");
+  net.customers = 1;
+  net.stations[1].service_ms = 1e6;
+  SimulationOptions o = options();
+  o.jobs = 100'000'000;
+  EXPECT_THROW(simulate_network(net, o), InputError);
 }
 
 }  // namespace
