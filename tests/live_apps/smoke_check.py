@@ -258,7 +258,8 @@ class StackCheck:
         values = {"workers": str(self.args_.workers), "port": str(port), "backlog": str(self.args_.backlog),
                   "apps_dir": os.path.join(REPO, "live", "apps"), "run_dir": self.run_dir_}
         argv = [substitute(a, values) for a in self.recipe_["argv"]]
-        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": self.run_dir_}
+        # As the runner: a clean environment, and no __pycache__ left in the source tree by root.
+        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": self.run_dir_, "PYTHONDONTWRITEBYTECODE": "1"}
         env.update(self.db_.app_env())
         delay_ms = self.args_.delay_ms if delay_ms is None else delay_ms
         env.update({"STACKSIM_DELAY_MS": str(delay_ms), "STACKSIM_DB_MODE": mode,
