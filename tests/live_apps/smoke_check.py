@@ -253,7 +253,7 @@ class StackCheck:
     def __init__(self, name, recipe, args, db, run_dir):
         self.name_, self.recipe_, self.args_, self.db_, self.run_dir_ = name, recipe, args, db, run_dir
 
-    def start(self, mode, db_port=None, delay_ms=None):
+    def start(self, mode, db_port=None, delay_ms=None, extra_env=None):
         port = free_port()
         values = {"workers": str(self.args_.workers), "port": str(port), "backlog": str(self.args_.backlog),
                   "apps_dir": os.path.join(REPO, "live", "apps"), "run_dir": self.run_dir_}
@@ -267,6 +267,7 @@ class StackCheck:
         if db_port is not None:
             env["STACKSIM_DB_PORT"] = str(db_port)
         env.update({k: substitute(v, values) for k, v in self.recipe_["env"].items()})
+        env.update(extra_env or {})
         self.log_path_ = os.path.join(self.run_dir_, f"{self.name_}-{mode}.log")
         self.log_ = open(self.log_path_, "ab")
         self.proc_ = subprocess.Popen(argv, env=env, start_new_session=True, stdout=self.log_, stderr=self.log_,
@@ -362,6 +363,25 @@ class StackCheck:
                 raise RuntimeError(f"listening on {fields[3]}, want 127.0.0.1 only")
             if int(fields[2]) != want:
                 raise RuntimeError(f"listen backlog {fields[2]}, want {want}")
+
+    def check_bad_setting(self):
+        """A bad STACKSIM_* value stops the server at start-up (the app fails
+        to import), so the runner sees a dead server, not a run of 500s. The
+        exit status is the server's: hypercorn's master exits 0 when its
+        workers die, and gunicorn's may take its 30 s graceful timeout."""
+        try:
+            started = time.monotonic()
+            self.start("connect", extra_env={"STACKSIM_DB_MODE": "bogus"})
+            try:
+                self.proc_.wait(timeout=45)
+            except subprocess.TimeoutExpired:
+                return {"bad_setting_ok": False, "bad_setting": "server still running 45 s after a bad setting"}
+            return {"bad_setting_ok": True,
+                    "bad_setting": f"exit {self.proc_.returncode} after {time.monotonic() - started:.1f} s"}
+        except Exception as err:  # noqa: BLE001
+            return {"bad_setting_ok": False, "bad_setting": str(err)}
+        finally:
+            self.stop()
 
     def check_overlap(self):
         """Whether a worker overlaps database waits, from throughput alone.
@@ -537,6 +557,11 @@ def main():
                     if not r["error_ok"]:
                         r["ok"] = False
                         r.setdefault("error", f"DB down answered {r['error_status']}, want 500")
+                if mode == "connect" and not args.no_error_check:
+                    r.update(StackCheck(name, stacks[name], args, db, run_dir).check_bad_setting())
+                    if not r["bad_setting_ok"]:
+                        r["ok"] = False
+                        r.setdefault("error", f"bad setting: {r['bad_setting']}")
                 if mode == "connect" and not args.no_overlap_check:
                     r.update(StackCheck(name, stacks[name], args, db, run_dir).check_overlap())
                     if not r["overlap_ok"]:
