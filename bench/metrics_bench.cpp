@@ -72,15 +72,3 @@ void BM_TimeWeightedAdd(benchmark::State& state) {
 BENCHMARK(BM_TimeWeightedAdd);
 
 }  // namespace
-
-// bench/CMakeLists.txt links benchmark::benchmark but not benchmark_main, and
-// several files share this binary. A weak main runs the benchmarks without
-// colliding with a strong main elsewhere (BENCHMARK_MAIN() in another file,
-// or benchmark::benchmark_main once linked); delete it when the latter is.
-__attribute__((weak)) int main(int argc, char** argv) {
-  benchmark::Initialize(&argc, argv);
-  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
