@@ -57,6 +57,18 @@ void expect_agreement(const ClosedNetwork& net, const NetworkSimulationResult& s
         << "X " << rec.throughput_rps << " R " << rec.cycle_time_ms;
 }
 
+TEST(Estimate95, IsStudentTOverTheSamples) {
+  // {1, 2, 3, 4, 5}: mean 3, s = sqrt(10 / 4) = 1.5811, t_{0.975, 4} = 2.7764,
+  // half-width = 2.7764 x 1.5811 / sqrt(5) = 1.9632.
+  const Estimate e = estimate_95({1, 2, 3, 4, 5});
+  EXPECT_DOUBLE_EQ(e.mean, 3.0);
+  EXPECT_NEAR(e.half_width, 1.9632, 1e-4);
+  EXPECT_EQ(e.samples, 5);
+  EXPECT_TRUE(e.contains(4.96));
+  EXPECT_FALSE(e.contains(4.97));
+  EXPECT_EQ(estimate_95({7.0}).half_width, 0.0);  // no spread from one sample
+}
+
 TEST(NetworkSimulation, ClosedMM6AgreesWithExactMva) {
   // X = 6000/s and R = N / X = 16.667 ms exactly (mva_test.cpp). With every
   // server always busy, X's spread is the spread of a sum of exponentials.
