@@ -89,6 +89,19 @@ TEST(NetworkSimulation, ThreeStationNetworkWithRandomRoutingAgreesWithExactMva) 
   expect_agreement(net, simulate_network(net, options()));
 }
 
+TEST(NetworkSimulation, SmallPopulationsAgreeToo) {
+  // N = 1: no queueing at all, X = 1 / sum D = 1 / 15 ms = 66.67/s. N = 3
+  // and 7 on the same three stations: light and moderate queueing, where
+  // the multi-server disk is mostly below its 2 servers.
+  ClosedNetwork net = load_network(kDir + "three_station.json");
+  for (int n : {1, 3, 7}) {
+    SCOPED_TRACE("N = " + std::to_string(n));
+    net.customers = n;
+    expect_agreement(net, simulate_network(net, options()), 2.0);
+  }
+  EXPECT_NEAR(solve_mva(net, 1).throughput_rps(1), 1000.0 / 15.0, 1e-9);
+}
+
 TEST(NetworkSimulation, PsStationIsInsensitiveToTheServiceShape) {
   // BCMP: a PS station's product form depends only on the mean, so a
   // lognormal cpu with cv = 3 or a deterministic one keeps MVA's answer.
