@@ -1,0 +1,143 @@
+// Typed configuration: what a model file says about a host (measured), and
+// what a scenario asks (the knobs). Parsing and validation live in
+// model_io.cpp / scenario_io.cpp; everything downstream trusts these values.
+// CPU demands are per request per burst, in nanoseconds of CPU work.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/engine/distribution.hpp"
+#include "sim/engine/time.hpp"
+
+namespace stacksim {
+
+enum class WorkerType { kSync, kGreenlet, kCoroutine };
+enum class AcceptPolicy { kRoundRobin, kRandom, kLeastLoaded };
+enum class DbAccess { kConnectPerRequest, kAppPool };
+enum class LoadType { kClosed, kOpen };
+
+std::string_view to_string(WorkerType t);
+std::string_view to_string(AcceptPolicy p);
+std::string_view to_string(DbAccess a);
+std::string_view to_string(LoadType l);
+
+// --- the model: what was measured (or estimated) about one host ---------
+
+struct ClientModel {  // the load generator, ab: one single-threaded process
+  Distribution send;  // connect + write the request
+  Distribution recv;  // read the response, close
+};
+
+struct ProxyModel {      // nginx, per worker process
+  Distribution request;  // accept, parse, connect upstream, forward
+  Distribution response; // read upstream response, write to client, close both
+};
+
+struct KernelModel {    // softirq work on loopback, owned by no process
+  Distribution per_hop; // per message crossing a local socket
+};
+
+struct PgbouncerModel {       // one single-threaded process
+  Distribution login;         // a client connects and authenticates
+  Distribution server_login;  // opening a new server session (lazily)
+  Distribution query;         // forward a query to the server
+  Distribution result;        // forward the result to the client
+  Distribution close;         // client disconnects, session released
+};
+
+struct PostgresModel {        // one backend process per server session
+  Distribution backend_start; // fork + authenticate a new backend
+  Distribution query;         // parse, plan, start executing (before the delay)
+  Distribution fetch;         // the select after pg_sleep, commit
+  Distribution reset;         // DISCARD ALL when pgbouncer releases the session
+};
+
+struct StackModel {
+  std::string name;       // "gunicorn-flask"
+  WorkerType type = WorkerType::kSync;
+  std::string server;     // "gunicorn"
+  std::string framework;  // "flask"
+  bool installable = true;  // false: in Debian it cannot be run live here
+  std::string note;
+  AcceptPolicy accept_policy = AcceptPolicy::kLeastLoaded;
+  int max_concurrency = 1;  // requests in flight per worker (1 for sync)
+  // The worker's CPU bursts for one request.
+  Distribution pre;      // accept, parse HTTP, route
+  Distribution connect;  // open the database connection (connect per request)
+  Distribution query;    // send the query
+  Distribution fetch;    // read and decode the result
+  Distribution close;    // commit and close the connection
+  Distribution respond;  // build the JSON, write the response
+};
+
+struct HostModel {
+  int cores = 2;
+  std::string cpu_model;
+  SimTime context_switch_ns = 0;  // charged per wake-up of a process
+};
+
+struct Model {
+  std::string source;  // file it came from, for messages
+  int version = 1;
+  std::string label;
+  nlohmann::json provenance;  // how it was obtained: estimate or calibration
+  HostModel host;
+  ClientModel client;
+  ProxyModel proxy;
+  KernelModel kernel;
+  PgbouncerModel pgbouncer;
+  PostgresModel postgres;
+  std::map<std::string, StackModel> stacks;  // by name
+};
+
+// --- the scenario: what is asked ------------------------------------------
+
+struct WorkerCounts {
+  int sync = 1;
+  int greenlet = 1;
+  int coroutine = 1;
+  int for_type(WorkerType t) const {
+    return t == WorkerType::kSync ? sync : t == WorkerType::kGreenlet ? greenlet : coroutine;
+  }
+};
+
+struct Scenario {
+  std::string source;
+  int version = 1;
+  std::string name;
+  std::string description;
+  std::vector<std::string> stacks;  // empty: every stack in the model
+  std::string baseline = "gunicorn-flask";
+
+  int cores = 2;
+  WorkerCounts workers;
+  int clients = 100;
+  int sessions = 100;  // pgbouncer's pool size: at most this many server sessions
+  double delay_ms = 20.0;
+  DbAccess db_access = DbAccess::kConnectPerRequest;
+  int app_pool_size = 4;  // per worker, with db_access = app_pool
+
+  LoadType load = LoadType::kClosed;
+  double rate_rps = 0.0;  // open loop only
+
+  std::int64_t requests = 50'000;        // measured, after warm-up
+  std::int64_t warmup_requests = 5'000;  // completed and discarded first
+  int replications = 5;
+  std::uint64_t seed = 1;
+
+  bool nginx = true;
+  int nginx_workers = 0;       // 0: one per core
+  int backlog = 2048;          // the app server's listen backlog
+  double syn_retry_ms = 1000;  // a refused SYN is retried after this (doubling)
+
+  // A sweep: each knob with a list of values; the run is their product.
+  std::vector<std::pair<std::string, std::vector<std::string>>> sweep;
+};
+
+}  // namespace stacksim
