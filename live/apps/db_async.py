@@ -8,10 +8,15 @@ exactly the queries a sync app sends.
 """
 
 import asyncio
+import os
 
 import aiopg
 
 import settings
+
+if os.environ.get("STACKSIM_WORKER_TYPE", "coroutine") != "coroutine":
+    raise ValueError("STACKSIM_WORKER_TYPE must be 'coroutine' for the asyncio apps, not "
+                     f"{os.environ['STACKSIM_WORKER_TYPE']!r}")
 
 _AIOPG_OPTIONS = {"enable_hstore": False}
 

@@ -498,6 +498,9 @@ def markdown(results, stacks, args, load_avg):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stacks", help="comma-separated names (default: every installable stack)")
+    parser.add_argument("--quick", action="store_true",
+                        help="one stack of each type (gunicorn-flask, gunicorn-gevent-flask, uvicorn-starlette), "
+                             "mode connect: about a minute, for CI")
     parser.add_argument("--modes", default="connect,pool")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--requests", type=int, default=2000)
@@ -519,6 +522,9 @@ def main():
 
     with open(os.path.join(REPO, "live", "stacks.json")) as f:
         stacks = json.load(f)["stacks"]
+    if args.quick:
+        args.stacks = args.stacks or "gunicorn-flask,gunicorn-gevent-flask,uvicorn-starlette"
+        args.modes = "connect"
     names = args.stacks.split(",") if args.stacks else [n for n, s in stacks.items() if s["installable"]]
     for name in names:
         if name not in stacks:
