@@ -228,11 +228,12 @@ def substitute(value, values):
 
 
 def http_get(url, timeout_s=10):
+    """(status, content type, body)"""
     try:
         with urllib.request.urlopen(url, timeout=timeout_s) as resp:
-            return resp.status, resp.read()
+            return resp.status, resp.headers.get("Content-Type", ""), resp.read()
     except urllib.error.HTTPError as err:
-        return err.code, err.read()
+        return err.code, err.headers.get("Content-Type", ""), err.read()
 
 
 def run_ab(url, requests, concurrency):
@@ -306,9 +307,11 @@ class StackCheck:
         if getattr(self, "port_", None) and port_open(self.port_):
             raise RuntimeError(f"port {self.port_} still open after stopping the group")
 
-    def check_body(self, status, body):
+    def check_body(self, status, content_type, body):
         if status != 200:
             raise RuntimeError(f"GET /test answered {status}: {body[:200]!r}")
+        if not content_type.startswith("application/json"):
+            raise RuntimeError(f"Content-Type {content_type!r}, want application/json")
         doc = json.loads(body)
         if set(doc) != {"a", "b"} or not re.fullmatch(r"\d{10}", doc["a"]):
             raise RuntimeError(f"bad JSON shape: {doc}")
@@ -412,8 +415,7 @@ class StackCheck:
         result = {"stack": self.name_, "mode": mode}
         try:
             self.start(mode)
-            status, body = self.wait_ready()
-            keys = {self.check_body(status, body)}
+            keys = {self.check_body(*self.wait_ready())}
             for _ in range(19):
                 keys.add(self.check_body(*http_get(self.url_)))
             if len(keys) < 2:
@@ -447,7 +449,7 @@ class StackCheck:
         """With the database unreachable (a closed port), /test must answer 500."""
         try:
             self.start("connect", db_port=free_port())
-            status, _ = self.wait_ready()
+            status = self.wait_ready()[0]
             return {"error_status": status, "error_ok": status == 500}
         except Exception as err:  # noqa: BLE001
             return {"error_status": None, "error_ok": False, "error_check": str(err)}
