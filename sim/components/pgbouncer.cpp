@@ -2,13 +2,12 @@
 
 namespace stacksim {
 
-Pgbouncer::Pgbouncer(Simulator& sim, CpuHost& host, Postgres& postgres, ProcessId kernel,
+Pgbouncer::Pgbouncer(Simulator& sim, CpuHost& host, Postgres& postgres,
                      const PgbouncerModel& model, const PostgresModel& pg_model,
                      const Distribution& hop, int sessions, Rng rng)
     : host_(host),
       postgres_(postgres),
       process_(host.add_process("pgbouncer")),
-      kernel_(kernel),
       model_(model),
       pg_model_(pg_model),
       hop_(hop),
@@ -27,16 +26,13 @@ bool Pgbouncer::acquire(Request& r, Continuation granted) {
 
 void Pgbouncer::release(int session) {
   const std::uint64_t base = static_cast<std::uint64_t>(session) * kStages;
-  host_.submit(kernel_, draw(hop_), Continuation{this, base + kHopDone});
+  host_.submit(process_, draw(model_.close), Continuation{this, base + kCloseDone}, draw(hop_));
 }
 
 void Pgbouncer::on_event(std::uint64_t arg) {
   const int session = static_cast<int>(arg / kStages);
   const std::uint64_t base = arg - arg % kStages;
   switch (arg % kStages) {
-    case kHopDone:
-      host_.submit(process_, draw(model_.close), Continuation{this, base + kCloseDone});
-      break;
     case kCloseDone:
       host_.submit(postgres_.backend(session), draw(pg_model_.reset),
                    Continuation{this, base + kResetDone});

@@ -2,7 +2,7 @@
 // most S server sessions, opened lazily and kept. A client that logs in gets
 // a session for the life of its connection (FIFO wait when all S are taken).
 // When the client disconnects, pgbouncer's side runs off the request's path:
-// the close message crosses the kernel, pgbouncer handles it, the backend
+// pgbouncer reads the close (with the kernel work of that hop), the backend
 // runs the reset query (DISCARD ALL), and only then is the session free.
 #pragma once
 
@@ -19,8 +19,7 @@ namespace stacksim {
 
 class Pgbouncer final : public EventHandler {
  public:
-  Pgbouncer(Simulator& sim, CpuHost& host, Postgres& postgres, ProcessId kernel,
-            const PgbouncerModel& model, const PostgresModel& pg_model, const Distribution& hop,
+  Pgbouncer(Simulator& sim, CpuHost& host, Postgres& postgres, const PgbouncerModel& model, const PostgresModel& pg_model, const Distribution& hop,
             int sessions, Rng rng);
 
   ProcessId process() const { return process_; }
@@ -36,13 +35,12 @@ class Pgbouncer final : public EventHandler {
   void on_event(std::uint64_t arg) override;  // a stage of a release
 
  private:
-  enum Stage : std::uint64_t { kHopDone, kCloseDone, kResetDone, kStages };
+  enum Stage : std::uint64_t { kCloseDone, kResetDone, kStages };
   SimTime draw(const Distribution& d) { return static_cast<SimTime>(d.sample(rng_)); }
 
   CpuHost& host_;
   Postgres& postgres_;
   ProcessId process_;
-  ProcessId kernel_;
   const PgbouncerModel& model_;
   const PostgresModel& pg_model_;
   Distribution hop_;

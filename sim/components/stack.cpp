@@ -1,6 +1,7 @@
 #include "sim/components/stack.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace stacksim {
 
@@ -25,14 +26,13 @@ Stack::Stack(Simulator& sim, const Model& model, const StackModel& stack, const 
             role_stream(sc, Role::kKernel, replication), role_stream(sc, Role::kProxy, replication),
             role_stream(sc, Role::kApp, replication), role_stream(sc, Role::kPgbouncer, replication),
             role_stream(sc, Role::kPostgres, replication)},
-      kernel_(host_.add_process("kernel.softirq", /*multi_threaded=*/true)),
       proxy_(host_, sc.nginx ? (sc.nginx_workers > 0 ? sc.nginx_workers : sc.cores) : 0,
              Rng(sc.seed, "nginx.accept", static_cast<std::uint64_t>(replication))),
       app_(sim, host_, stack.name, sc.workers.for_type(stack.type), stack.max_concurrency,
            stack.accept_policy, sc.backlog,
            Rng(sc.seed, "app.accept", static_cast<std::uint64_t>(replication))),
       postgres_(host_),
-      pgbouncer_(sim, host_, postgres_, kernel_, model.pgbouncer, model.postgres,
+      pgbouncer_(sim, host_, postgres_, model.pgbouncer, model.postgres,
                  model.kernel.per_hop, sc.sessions,
                  Rng(sc.seed, "pgbouncer.release", static_cast<std::uint64_t>(replication))),
       load_(sim, host_, *this, sc.load == LoadType::kClosed ? sc.clients : 0, sc.rate_rps,
@@ -48,7 +48,6 @@ Stack::Stack(Simulator& sim, const Model& model, const StackModel& stack, const 
 
 Role Stack::role_of(ProcessId p) const {
   if (p == load_.process()) return Role::kClient;
-  if (p == kernel_) return Role::kKernel;
   if (p == pgbouncer_.process()) return Role::kPgbouncer;
   const auto& nginx = proxy_.processes();
   if (std::find(nginx.begin(), nginx.end(), p) != nginx.end()) return Role::kProxy;
@@ -60,16 +59,16 @@ Role Stack::role_of(ProcessId p) const {
 ProcessId Stack::process_for(Role role, Request& r) {
   switch (role) {
     case Role::kClient: return load_.process();
-    case Role::kKernel: return kernel_;
     case Role::kProxy:
       if (r.proxy_worker < 0) r.proxy_worker = proxy_.choose();
       return proxy_.process(r.proxy_worker);
     case Role::kApp: return app_.process(r.app_worker);
     case Role::kPgbouncer: return pgbouncer_.process();
     case Role::kPostgres: return postgres_.backend(r.session);
+    case Role::kKernel:  // kernel work rides on its sender's bursts
     case Role::kNone: break;
   }
-  return kernel_;
+  throw std::logic_error("a CPU step without a process role");
 }
 
 void Stack::route(Request& r) { run(r); }
@@ -125,8 +124,10 @@ void Stack::run(Request& r) {
     switch (s.kind) {
       case StepKind::kCpu: {
         const auto work = static_cast<SimTime>(s.demand.sample(rng_for(s.role)));
-        r.step_work_ns = work;
-        host_.submit(process_for(s.role, r), work, resume(r));
+        const auto kernel =
+            s.sends ? static_cast<SimTime>(s.hop.sample(rng_for(Role::kKernel))) : SimTime{0};
+        r.step_work_ns = work + kernel;
+        host_.submit(process_for(s.role, r), work, resume(r), kernel);
         return;
       }
       case StepKind::kDbDelay:

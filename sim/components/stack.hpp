@@ -60,7 +60,6 @@ class Stack final : public EventHandler, public RequestRouter {
   const std::vector<Step>& route_;
   CpuHost host_;
   std::array<Rng, kRoleCount> rngs_;
-  ProcessId kernel_;
   Proxy proxy_;
   AppServer app_;
   Postgres postgres_;

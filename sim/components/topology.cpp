@@ -43,36 +43,49 @@ class TopologyBuilder {
 
   void cpu(Role role, const Distribution& demand, std::string label) {
     if (last_cpu_role_ != Role::kNone && last_cpu_role_ != role) hop();
-    add(Step{StepKind::kCpu, role, demand, std::move(label), -1});
+    Step s;
+    s.role = role;
+    s.demand = demand;
+    s.label = std::move(label);
+    last_cpu_vertex_ = add(std::move(s));
     last_cpu_role_ = role;
   }
   void wait(StepKind kind, std::string label) {
-    add(Step{kind, Role::kNone, Distribution{}, std::move(label), -1});
+    Step s;
+    s.kind = kind;
+    s.label = std::move(label);
+    add(std::move(s));
   }
   // The next steps, up to end_if_created(), run only when the acquire just
   // added created its unit.
   void begin_if_created() {
-    branches_.push_back(Branch{last_, last_cpu_role_});
+    branches_.push_back(Branch{last_, last_cpu_role_, last_cpu_vertex_});
     next_edge_ = EdgeKind::kIfCreated;
   }
   void end_if_created() {
     const Branch b = branches_.back();
     branches_.pop_back();
+    // The branch's last process answers the one before the branch.
     if (last_cpu_role_ != b.role_before && b.role_before != Role::kNone) hop();
     pending_joins_ = {b.acquire, last_};
     last_cpu_role_ = b.role_before;
+    last_cpu_vertex_ = b.cpu_vertex_before;
   }
 
  private:
   struct Branch {
     Topology::Vertex acquire;
     Role role_before;
+    Topology::Vertex cpu_vertex_before;
   };
 
+  // The last CPU step writes to the next process's socket.
   void hop() {
-    add(Step{StepKind::kCpu, Role::kKernel, hop_, "kernel.hop", -1});
+    Step& sender = t_.graph_[last_cpu_vertex_];
+    sender.sends = true;
+    sender.hop = hop_;
   }
-  void add(Step s) {
+  Topology::Vertex add(Step s) {
     const auto v = boost::add_vertex(std::move(s), t_.graph_);
     if (!pending_joins_.empty()) {
       for (auto from : pending_joins_) boost::add_edge(from, v, EdgeKind::kNext, t_.graph_);
@@ -83,11 +96,13 @@ class TopologyBuilder {
     next_edge_ = EdgeKind::kNext;
     last_ = v;
     has_last_ = true;
+    return v;
   }
 
   Topology& t_;
   Distribution hop_;
   Topology::Vertex last_ = 0;
+  Topology::Vertex last_cpu_vertex_ = 0;
   bool has_last_ = false;
   Role last_cpu_role_ = Role::kNone;
   EdgeKind next_edge_ = EdgeKind::kNext;

@@ -5,8 +5,9 @@
 // is data built from the model and the scenario: a stack without nginx, or
 // with the pool inside the app, is a different graph, not a different code
 // path. Two rules are the builder's, not the caller's:
-//   * an edge between CPU steps of two different processes is a socket, so
-//     the kernel's softirq work (a hop) is put on it;
+//   * an edge between CPU steps of two different processes is a socket: the
+//     sending step carries the kernel's softirq work for it (a hop), which
+//     on loopback runs on the sender's CPU right after its write;
 //   * an acquire that may create its unit (pgbouncer opening a server session,
 //     the app pool opening a connection) branches: the creation steps hang
 //     off an "if created" edge and rejoin the main path.
@@ -44,6 +45,10 @@ struct Step {
   StepKind kind = StepKind::kCpu;
   Role role = Role::kNone;
   Distribution demand;  // ns of CPU work, for kCpu
+  // kCpu steps that end by writing to another process's socket: the kernel
+  // work of that hop (ns), run on this step's process, counted as kernel.
+  bool sends = false;
+  Distribution hop;
   std::string label;    // "app.pre", "kernel.hop", for reports and tests
   // Acquire steps that may create their unit: the route index at which the
   // request continues when the unit already existed (the creation steps sit

@@ -32,11 +32,17 @@ double path_ms(const Topology& t, const Scenario& sc, StepKind from, StepKind to
   return ns * 1e-6;
 }
 
+// How long a process of `role` is busy per request on the main path: its
+// own bursts plus the kernel work of the hops it sends. Role::kKernel: the
+// kernel work of every hop.
 double role_demand_ms(const Topology& t, Role role) {
   double ns = 0;
   for (std::int32_t i : t.main_path()) {
     const Step& s = t.route()[static_cast<std::size_t>(i)];
-    if (s.kind == StepKind::kCpu && s.role == role) ns += s.demand.mean();
+    if (s.kind != StepKind::kCpu) continue;
+    const double hop = s.sends ? s.hop.mean() : 0.0;
+    if (role == Role::kKernel) ns += hop;
+    if (s.role == role) ns += s.demand.mean() + hop;
   }
   return ns * 1e-6;
 }
@@ -61,13 +67,15 @@ Explanation explain(const Model& model, const StackModel& stack, const Scenario&
       per_request ? (model.kernel.per_hop.mean() + model.pgbouncer.close.mean() +
                      model.postgres.reset.mean()) * 1e-6
                   : 0.0;
+  // Hops ride on their senders' bursts, so the roles' demands add up to the
+  // CPU per request without counting the kernel again.
   double cpu_ms = release_ms;
-  for (Role r : {Role::kClient, Role::kKernel, Role::kProxy, Role::kApp, Role::kPgbouncer,
-                 Role::kPostgres})
+  for (Role r : {Role::kClient, Role::kProxy, Role::kApp, Role::kPgbouncer, Role::kPostgres})
     cpu_ms += role_demand_ms(t, r);
   const double app_ms = role_demand_ms(t, Role::kApp);
-  const double pgb_ms = role_demand_ms(t, Role::kPgbouncer) +
-                        (per_request ? model.pgbouncer.close.mean() * 1e-6 : 0.0);
+  const double pgb_ms =
+      role_demand_ms(t, Role::kPgbouncer) +
+      (per_request ? (model.pgbouncer.close.mean() + model.kernel.per_hop.mean()) * 1e-6 : 0.0);
   const double client_ms = role_demand_ms(t, Role::kClient);
   const double nginx_ms = role_demand_ms(t, Role::kProxy);
   const double worker_hold_ms = path_ms(t, sc, StepKind::kAcceptWorker, StepKind::kReleaseWorker);
@@ -113,12 +121,16 @@ Explanation explain(const Model& model, const StackModel& stack, const Scenario&
     for (double v : r.cpu_us_per_request) us += v;
     return us * 1e-3;
   });
-  const double sim_app_ms =
-      mean_of([&](const RunResult& r) { return r.cpu_us_per_request[role(Role::kApp)] * 1e-3; });
-  const double sim_pgb_ms = mean_of(
-      [&](const RunResult& r) { return r.cpu_us_per_request[role(Role::kPgbouncer)] * 1e-3; });
-  const double sim_client_ms = mean_of(
-      [&](const RunResult& r) { return r.cpu_us_per_request[role(Role::kClient)] * 1e-3; });
+  // A thread's demand as the simulation saw it: busy time per request (its
+  // own work, the kernel work it ran, context switches).
+  const auto thread_ms = [&](Role which, double threads) {
+    return mean_of([&](const RunResult& r) {
+      return r.busy_share[role(which)] * threads * 1e3 / r.throughput_rps;
+    });
+  };
+  const double sim_app_ms = thread_ms(Role::kApp, w);
+  const double sim_pgb_ms = thread_ms(Role::kPgbouncer, 1);
+  const double sim_client_ms = thread_ms(Role::kClient, 1);
   const double sim_worker_hold = result.mean(&RunResult::worker_hold_ms);
   const double sim_session_hold = result.mean(&RunResult::session_hold_ms);
   const double sim_response = result.mean(&RunResult::latency_mean_ms);

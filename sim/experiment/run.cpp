@@ -35,6 +35,8 @@ class RunController final : public StackObserver {
   SimTime window_start_ns() const { return window_start_ns_; }
   SimTime window_end_ns() const { return window_end_ns_; }
   const std::vector<SimTime>& cpu_at_start() const { return cpu_at_start_; }
+  const std::vector<SimTime>& busy_at_start_ns() const { return busy_at_start_ns_; }
+  SimTime kernel_at_start() const { return kernel_at_start_; }
   double busy_at_start() const { return busy_at_start_; }
   std::uint64_t retries_at_start() const { return retries_at_start_; }
 
@@ -53,7 +55,12 @@ class RunController final : public StackObserver {
     window_start_ns_ = sim_.now();
     CpuHost& host = stack_->host();
     cpu_at_start_.resize(host.process_count());
-    for (ProcessId p = 0; p < host.process_count(); ++p) cpu_at_start_[p] = host.cpu_ns(p);
+    busy_at_start_ns_.resize(host.process_count());
+    for (ProcessId p = 0; p < host.process_count(); ++p) {
+      cpu_at_start_[p] = host.cpu_ns(p);
+      busy_at_start_ns_[p] = host.busy_ns(p);
+    }
+    kernel_at_start_ = host.kernel_cpu_ns();
     busy_at_start_ = host.busy_processor_ns();
     retries_at_start_ = stack_->retries();
     stack_->app().reset_statistics();
@@ -69,6 +76,8 @@ class RunController final : public StackObserver {
   SimTime window_start_ns_ = 0;
   SimTime window_end_ns_ = 0;
   std::vector<SimTime> cpu_at_start_;
+  std::vector<SimTime> busy_at_start_ns_;
+  SimTime kernel_at_start_ = 0;
   double busy_at_start_ = 0;
   std::uint64_t retries_at_start_ = 0;
 };
@@ -107,16 +116,23 @@ RunResult run_once(const Model& model, const StackModel& stack_model, const Scen
   const double window = static_cast<double>(window_ns);
   out.cpu_utilisation = (host.busy_processor_ns() - control.busy_at_start()) / (window * host.cores());
   std::array<double, kRoleCount> cpu_ns{};
+  std::array<double, kRoleCount> busy_ns{};
+  std::array<int, kRoleCount> processes{};
   for (ProcessId p = 0; p < host.process_count(); ++p) {
-    const SimTime before = p < control.cpu_at_start().size() ? control.cpu_at_start()[p] : 0;
-    const auto used = static_cast<double>(host.cpu_ns(p) - before);
+    // Processes started inside the window (new backends) had used nothing.
+    const bool old = p < control.cpu_at_start().size();
     const int role = static_cast<int>(stack.role_of(p));
-    cpu_ns[role] += used;
-    // The kernel's softirq work is not one thread: its "busiest process"
-    // figure would mean nothing.
-    if (stack.role_of(p) != Role::kKernel)
-      out.busiest_process[role] = std::max(out.busiest_process[role], used / window);
+    cpu_ns[role] += static_cast<double>(host.cpu_ns(p) - (old ? control.cpu_at_start()[p] : 0));
+    // A thread is busy for its own work and the kernel work it runs.
+    const auto busy = static_cast<double>(host.busy_ns(p) - (old ? control.busy_at_start_ns()[p] : 0));
+    out.busiest_process[role] = std::max(out.busiest_process[role], busy / window);
+    busy_ns[role] += busy;
+    ++processes[role];
   }
+  for (int r = 0; r < kRoleCount; ++r)
+    if (processes[r] > 0) out.busy_share[r] = busy_ns[r] / (window * processes[r]);
+  cpu_ns[static_cast<int>(Role::kKernel)] =
+      static_cast<double>(host.kernel_cpu_ns() - control.kernel_at_start());
   for (int r = 0; r < kRoleCount; ++r)
     out.cpu_us_per_request[r] = cpu_ns[r] * 1e-3 / static_cast<double>(out.completed);
 

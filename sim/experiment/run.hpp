@@ -27,6 +27,7 @@ struct RunResult {
   double cpu_utilisation = 0;  // busy processors / cores
   std::array<double, kRoleCount> cpu_us_per_request{};  // by role
   std::array<double, kRoleCount> busiest_process{};     // the busiest process of each role
+  std::array<double, kRoleCount> busy_share{};          // mean busy share of its processes
   double workers_busy = 0;     // share of workers holding a request
   double worker_slots = 0;     // requests held / (workers * max_concurrency)
   double sessions_busy = 0;    // server sessions in use / cap

@@ -33,30 +33,32 @@ double CpuHost::busy_processor_ns() {
   return busy_area_;
 }
 
-void CpuHost::start(ProcessId p, SimTime work_ns, Continuation done) {
+void CpuHost::start(ProcessId p, const Burst& b) {
+  const Slot burst{p, b.work_ns, b.kernel_ns, b.done};
   std::uint32_t slot;
   if (!free_slots_.empty()) {
     slot = free_slots_.back();
     free_slots_.pop_back();
-    slots_[slot] = Slot{p, work_ns, done};
+    slots_[slot] = burst;
   } else {
     slot = static_cast<std::uint32_t>(slots_.size());
     if (slot >= (1u << kSlotBits)) throw std::length_error("CpuHost: too many bursts in service");
-    slots_.push_back(Slot{p, work_ns, done});
+    slots_.push_back(burst);
   }
-  heap_.push_back(InService{v_ + static_cast<double>(work_ns), (next_seq_++ << kSlotBits) | slot});
+  const auto work = static_cast<double>(b.work_ns + b.kernel_ns);
+  heap_.push_back(InService{v_ + work, (next_seq_++ << kSlotBits) | slot});
   std::push_heap(heap_.begin(), heap_.end(), Later{});
   if (!processes_[p].multi_threaded) processes_[p].running = true;
 }
 
-void CpuHost::submit(ProcessId p, SimTime work_ns, Continuation done) {
+void CpuHost::submit(ProcessId p, SimTime work_ns, Continuation done, SimTime kernel_ns) {
   advance();
   Process& proc = processes_[p];
   if (!proc.multi_threaded && proc.running) {
-    proc.waiting.push_back(Burst{work_ns, done});
+    proc.waiting.push_back(Burst{work_ns, kernel_ns, done});
     return;  // nothing in service changed
   }
-  start(p, work_ns + context_switch_ns_, done);
+  start(p, Burst{work_ns + context_switch_ns_, kernel_ns, done});
   if (!dispatching_) reschedule();
 }
 
@@ -101,13 +103,15 @@ void CpuHost::on_event(std::uint64_t) {
   for (const Slot& c : completed_) {
     Process& proc = processes_[c.p];
     proc.cpu_ns += c.work_ns;
+    proc.kernel_ns += c.kernel_ns;
+    kernel_ns_ += c.kernel_ns;
     if (proc.multi_threaded) continue;
     if (proc.waiting.empty()) {
       proc.running = false;
     } else {
       const Burst next = proc.waiting.front();
       proc.waiting.pop_front();
-      start(c.p, next.work_ns, next.done);  // no wake-up: it was already running
+      start(c.p, next);  // no wake-up: it was already running
     }
   }
   dispatching_ = true;

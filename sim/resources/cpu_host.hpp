@@ -7,8 +7,13 @@
 // O(log n) rather than touching every burst.
 //
 // A process is single-threaded: its bursts run one at a time, FIFO, and only
-// the head is in service. A "multi-threaded" process (the kernel's softirq
-// work, owned by no process) puts every burst in service at once.
+// the head is in service. A "multi-threaded" process puts every burst in
+// service at once (a processor-sharing station of queueing theory).
+//
+// A burst may carry kernel work: on loopback the network stack's softirq work
+// runs on the sending process's CPU, right after its write, so it delays
+// that process and uses a core, but /proc/stat counts it as softirq, not as
+// the process's time. The host accounts it apart (kernel_cpu_ns).
 #pragma once
 
 #include <cstdint>
@@ -31,8 +36,9 @@ class CpuHost final : public EventHandler {
 
   ProcessId add_process(std::string name, bool multi_threaded = false);
 
-  // Queues work_ns of CPU on the process; `done` runs when it completes.
-  void submit(ProcessId p, SimTime work_ns, Continuation done);
+  // Queues work_ns of the process's own CPU plus kernel_ns of kernel work
+  // on its behalf; `done` runs when both are done.
+  void submit(ProcessId p, SimTime work_ns, Continuation done, SimTime kernel_ns = 0);
 
   int cores() const { return cores_; }
   std::size_t in_service() const { return heap_.size(); }
@@ -43,8 +49,12 @@ class CpuHost final : public EventHandler {
     return processes_[p].waiting.size() + (processes_[p].running ? 1 : 0);
   }
 
-  // CPU consumed by completed bursts (context switches included), in ns.
+  // The process's own CPU in completed bursts (context switches included).
   SimTime cpu_ns(ProcessId p) const { return processes_[p].cpu_ns; }
+  // How long the process was busy: its own CPU plus the kernel work it ran.
+  SimTime busy_ns(ProcessId p) const { return processes_[p].cpu_ns + processes_[p].kernel_ns; }
+  // Kernel work of completed bursts, all processes together.
+  SimTime kernel_cpu_ns() const { return kernel_ns_; }
   // Integral over time of busy processors, min(n, cores), in processor-ns.
   double busy_processor_ns();
 
@@ -53,6 +63,7 @@ class CpuHost final : public EventHandler {
  private:
   struct Burst {
     SimTime work_ns;
+    SimTime kernel_ns;
     Continuation done;
   };
   struct Process {
@@ -61,6 +72,7 @@ class CpuHost final : public EventHandler {
     bool running = false;
     std::deque<Burst> waiting;
     SimTime cpu_ns = 0;
+    SimTime kernel_ns = 0;
   };
   // The heap holds small keys; what a burst is sits in slots_, so a sift
   // moves 16 bytes. key = seq << 24 | slot orders equal finish tags FIFO.
@@ -71,6 +83,7 @@ class CpuHost final : public EventHandler {
   struct Slot {
     ProcessId p;
     SimTime work_ns;
+    SimTime kernel_ns;
     Continuation done;
   };
   struct Later {
@@ -88,7 +101,7 @@ class CpuHost final : public EventHandler {
     return n <= cores_ ? 1.0 : cores_ / n;
   }
   void advance();
-  void start(ProcessId p, SimTime work_ns, Continuation done);
+  void start(ProcessId p, const Burst& b);
   void reschedule();
 
   Simulator& sim_;
@@ -102,6 +115,7 @@ class CpuHost final : public EventHandler {
   double v_ = 0.0;
   SimTime last_ = 0;
   double busy_area_ = 0.0;
+  SimTime kernel_ns_ = 0;
   std::uint64_t next_seq_ = 0;
   // The completion event may be left in place when the head's completion
   // moves later (an arrival slows everyone down): it then fires early, finds
