@@ -43,6 +43,8 @@ void add_knobs(CLI::App* cmd, RunConfig& c) {
   cmd->add_option("--backlog", c.backlog, "Listen backlog of nginx and the app server")->capture_default_str();
   cmd->add_option("--max-foreign-cores", c.max_foreign_cores, "Flag runs with more foreign CPU than this")
       ->capture_default_str();
+  cmd->add_option("--wait-quiet-s", c.wait_quiet_s,
+                  "Before starting, wait up to this long for foreign CPU to fall below the limit");
   cmd->add_option("--stacks-file", c.stacks_file, "Stack recipes (default: live/stacks.json)");
   cmd->add_option("--apps-dir", c.apps_dir, "The apps (default: live/apps)");
   cmd->add_flag("--keep", c.keep, "Keep the run directory (configs, logs)");

@@ -78,6 +78,8 @@ void validate(const RunConfig& c) {
   require(c.pool_size >= 1, "--pool-size must be at least 1");
   require(c.port >= 0 && c.port <= 65535, "--port must be between 1 and 65535");
   require(c.backlog >= 1, "--backlog must be at least 1");
+  require(c.wait_quiet_s >= 0, "--wait-quiet-s must be 0 or more");
+  require(c.max_foreign_cores >= 0, "--max-foreign-cores must be 0 or more");
   require(c.load_generator != "wrk" || c.requests == 0, "--requests: wrk runs are timed; use --duration-s");
 }
 
@@ -120,6 +122,9 @@ RunConfig config_from_json(const json& j, const RunConfig& base, const std::stri
     else if (key == "db_mode") c.db_mode = str();
     else if (key == "pool_size") c.pool_size = static_cast<int>(integer());
     else if (key == "backlog") c.backlog = static_cast<int>(integer());
+    // Measurement policy, not configuration: not part of config_json's key.
+    else if (key == "max_foreign_cores") c.max_foreign_cores = num();
+    else if (key == "wait_quiet_s") c.wait_quiet_s = num();
     else throw InputError(at + ": unknown knob");
   }
   return c;
@@ -182,7 +187,12 @@ json run_once(const RunConfig& config_in, const ProgressFn& progress) {
                   "can fail for lack of ports (sysctl -w net.ipv4.tcp_tw_reuse=2)");
   }
   say(progress, "measuring foreign CPU before the run");
-  const double foreign_before = machine_busy_cores(std::chrono::milliseconds(1000));
+  double foreign_before = machine_busy_cores(std::chrono::milliseconds(1000));
+  const auto quiet_deadline = std::chrono::steady_clock::now() +
+                              std::chrono::milliseconds(static_cast<long>(config.wait_quiet_s * 1000));
+  while (foreign_before > config.max_foreign_cores && std::chrono::steady_clock::now() < quiet_deadline) {
+    foreign_before = machine_busy_cores(std::chrono::milliseconds(1000));
+  }
   if (foreign_before > config.max_foreign_cores) {
     say(progress, "warning: other processes use " + std::to_string(foreign_before) +
                       " cores before the run; the record is flagged");

@@ -32,6 +32,7 @@ struct RunConfig {
   std::string stacks_file;       // default: <source>/live/stacks.json
   std::string apps_dir;          // default: <source>/live/apps
   double max_foreign_cores = 0.15;  // above this the record is flagged
+  double wait_quiet_s = 0;       // wait up to this long for foreign CPU to fall below the limit
   int repeat = 0;                // index among repeats (recorded)
 };
 

@@ -177,8 +177,11 @@ TEST(Sweep, GridTimesRepeatsInASeededShuffleAndResumeSkipsStoredPoints) {
   EXPECT_EQ(a.points.front().config.rows, 10000);
   // Two points already stored: ten remain.
   std::vector<nlohmann::json> stored = {
-      {{"sweep", {{"key", a.points[0].key}, {"repeat", a.points[0].config.repeat}}}},
-      {{"sweep", {{"key", a.points[5].key}, {"repeat", a.points[5].config.repeat}}}}};
+      {{"sweep", {{"file", "sweep.json"}, {"key", a.points[0].key}, {"repeat", a.points[0].config.repeat}}}},
+      {{"sweep", {{"file", "sweep.json"}, {"key", a.points[5].key}, {"repeat", a.points[5].config.repeat}}}}};
+  EXPECT_EQ(pending_points(a, stored).size(), 10u);
+  // The same point run by another sweep does not count as done in this one.
+  stored.push_back({{"sweep", {{"file", "other.json"}, {"key", a.points[1].key}, {"repeat", a.points[1].config.repeat}}}});
   EXPECT_EQ(pending_points(a, stored).size(), 10u);
 }
 
