@@ -1,9 +1,13 @@
 #include "sim/analysis/network_simulation.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
+#include <exception>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "sim/engine/distribution.hpp"
 #include "sim/engine/event.hpp"
@@ -280,27 +284,72 @@ NetworkSimulationResult simulate_network(const ClosedNetwork& net, const Simulat
                      std::to_string(horizon_ns * 1e-9 / 86400 / 365) +
                      " simulated years, beyond the engine's clock");
 
-  NetworkSimulationResult out;
-  out.customers = customers;
+  // One replication's figures, computed wherever it ran.
+  struct Outcome {
+    ReplicationRecord rec;
+    std::vector<double> r, q, u;
+    std::uint64_t completions = 0;
+  };
   const std::size_t k_count = net.stations.size();
-  std::vector<double> x, cycle;
-  std::vector<std::vector<double>> r(k_count), q(k_count), u(k_count);
-  for (int rep = 0; rep < opt.replications; ++rep) {
+  std::vector<Outcome> outcomes(opt.replications);
+  auto run_one = [&](int rep) {
     Replication run(net, customers, opt.seed, static_cast<std::uint64_t>(rep));
-    const ReplicationRecord rec = run.run(warmup, opt.jobs);
-    x.push_back(rec.throughput_rps);
-    cycle.push_back(rec.cycle_time_ms);
+    Outcome& o = outcomes[rep];
+    o.rec = run.run(warmup, opt.jobs);
     const double window_ns = run.window_ns();
     for (std::size_t k = 0; k < k_count; ++k) {
       const StationState& st = run.stations()[k];
       const double per_visit_ms = st.visits ? st.sojourn_ns * 1e-6 / st.visits : 0.0;
-      r[k].push_back(per_visit_ms * st.spec->visits);
-      q[k].push_back(window_ns > 0.0 ? st.present_area / window_ns : 0.0);
-      u[k].push_back(window_ns > 0.0 ? st.busy_area / window_ns : 0.0);
+      o.r.push_back(per_visit_ms * st.spec->visits);
+      o.q.push_back(window_ns > 0.0 ? st.present_area / window_ns : 0.0);
+      o.u.push_back(window_ns > 0.0 ? st.busy_area / window_ns : 0.0);
     }
-    out.events += rec.events;
-    out.station_completions += run.measured_completions();
-    out.replications.push_back(rec);
+    o.completions = run.measured_completions();
+  };
+  // Replications share nothing but the (const) network, and each writes its
+  // own slot, so spreading them over threads changes no number.
+  int threads = opt.threads > 0
+                    ? opt.threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  threads = std::min(threads, opt.replications);
+  if (threads <= 1) {
+    for (int rep = 0; rep < opt.replications; ++rep) run_one(rep);
+  } else {
+    std::atomic<int> next{0};
+    std::exception_ptr failure;
+    std::mutex failure_mutex;
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) {
+      pool.emplace_back([&] {
+        for (int rep = next++; rep < opt.replications; rep = next++) {
+          try {
+            run_one(rep);
+          } catch (...) {
+            const std::lock_guard<std::mutex> lock(failure_mutex);
+            if (!failure) failure = std::current_exception();
+          }
+        }
+      });
+    }
+    for (std::thread& th : pool) th.join();
+    if (failure) std::rethrow_exception(failure);
+  }
+
+  NetworkSimulationResult out;
+  out.customers = customers;
+  std::vector<double> x, cycle;
+  std::vector<std::vector<double>> r(k_count), q(k_count), u(k_count);
+  for (const Outcome& o : outcomes) {
+    x.push_back(o.rec.throughput_rps);
+    cycle.push_back(o.rec.cycle_time_ms);
+    for (std::size_t k = 0; k < k_count; ++k) {
+      r[k].push_back(o.r[k]);
+      q[k].push_back(o.q[k]);
+      u[k].push_back(o.u[k]);
+    }
+    out.events += o.rec.events;
+    out.station_completions += o.completions;
+    out.replications.push_back(o.rec);
   }
   out.throughput_rps = estimate_95(x);
   out.cycle_time_ms = estimate_95(cycle);

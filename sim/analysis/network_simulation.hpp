@@ -35,6 +35,9 @@ struct SimulationOptions {
   std::int64_t jobs = 100'000;    // measured cycles per replication
   std::int64_t warmup_jobs = -1;  // discarded first; -1: jobs / 10
   std::uint64_t seed = 1;
+  // Replications run in parallel on this many threads (0: one per core);
+  // the numbers are the same for any count.
+  int threads = 1;
 };
 
 struct StationEstimate {

@@ -27,6 +27,7 @@ struct QnOptions {
   int replications = 10;
   std::int64_t jobs = 100'000;
   std::uint64_t seed = 1;
+  int threads = 0;
   std::string format = "table";
 };
 
@@ -133,7 +134,10 @@ nlohmann::json to_report(const analysis::ClosedNetwork& net, const analysis::Mva
 void run_qn(const QnOptions& opt, int& exit_code) {
   if (opt.customers && (*opt.customers < 1 || *opt.customers > 1'000'000))
     throw InputError("--customers: must be between 1 and 1000000");
-  if (opt.replications < 2) throw InputError("--replications: must be >= 2 for an interval");
+  if (opt.replications < 2 || opt.replications > 10'000)
+    throw InputError("--replications: must be between 2 and 10000");
+  if (opt.threads < 0 || opt.threads > 256)
+    throw InputError("--threads: must be between 0 and 256");
   if (opt.jobs < 1 || opt.jobs > 100'000'000)
     throw InputError("--jobs: must be between 1 and 100000000");
   analysis::ClosedNetwork net = analysis::load_network(opt.network);
@@ -143,6 +147,7 @@ void run_qn(const QnOptions& opt, int& exit_code) {
   so.replications = opt.replications;
   so.jobs = opt.jobs;
   so.seed = opt.seed;
+  so.threads = opt.threads;
   const analysis::NetworkSimulationResult sim = analysis::simulate_network(net, so);
   const analysis::ThroughputBound b = analysis::asymptotic_bounds(net);
   if (opt.format == "json") {
@@ -166,6 +171,9 @@ void add_qn_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--jobs", opt->jobs, "Measured cycles per replication (warm-up: a tenth more)")
       ->capture_default_str();
   cmd->add_option("--seed", opt->seed, "Master seed")->capture_default_str();
+  cmd->add_option("--threads", opt->threads,
+                  "Threads for the replications (0: one per core); results do not depend on it")
+      ->capture_default_str();
   cmd->add_option("--format", opt->format, "Output format")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();

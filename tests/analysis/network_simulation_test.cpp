@@ -130,7 +130,7 @@ TEST(NetworkSimulation, UtilisationAndQueueMatchMvaToo) {
   }
 }
 
-TEST(NetworkSimulation, SameSeedGivesIdenticalNumbersAndAnotherSeedDoesNot) {
+TEST(NetworkSimulation, SameSeedGivesIdenticalNumbersOnAnyThreadCountAndAnotherSeedDoesNot) {
   const ClosedNetwork net = load_network(kDir + "three_station.json");
   SimulationOptions o = options();
   o.replications = 3;
@@ -143,6 +143,14 @@ TEST(NetworkSimulation, SameSeedGivesIdenticalNumbersAndAnotherSeedDoesNot) {
     EXPECT_EQ(a.replications[i].cycle_time_ms, b.replications[i].cycle_time_ms);
     EXPECT_EQ(a.replications[i].events, b.replications[i].events);
   }
+  o.threads = 2;  // replications spread over threads: the same numbers
+  const auto d = simulate_network(net, o);
+  for (std::size_t i = 0; i < a.replications.size(); ++i) {
+    EXPECT_EQ(a.replications[i].throughput_rps, d.replications[i].throughput_rps);
+    EXPECT_EQ(a.replications[i].events, d.replications[i].events);
+  }
+  EXPECT_EQ(a.stations[1].residence_ms.mean, d.stations[1].residence_ms.mean);
+  o.threads = 1;
   o.seed = 2;
   const auto c = simulate_network(net, o);
   EXPECT_NE(a.replications[0].throughput_rps, c.replications[0].throughput_rps);
