@@ -122,6 +122,7 @@ class Replication {
 
   const std::vector<StationState>& stations() const { return stations_; }
   std::uint64_t measured_completions() const { return completions_; }
+  double window_ns() const { return window_ns_; }  // the measured window's length
 
  private:
   std::uint64_t completions_target(std::int64_t cycles) const {
@@ -219,10 +220,6 @@ class Replication {
     return rec;
   }
 
- public:
-  double window_ns() const { return window_ns_; }
-
- private:
   const ClosedNetwork& net_;
   int customers_;
   Simulator sim_;
