@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <csignal>
+#include <cstdio>
 #include <sys/stat.h>
 #include <thread>
 
@@ -21,9 +22,11 @@ bool cgroup_exists(pid_t runner) {
 TEST(LiveTeardown, InterruptAtRandomMomentsLeavesNoProcessAndNoListeningPort) {
   Rng rng(2026, "tests.live.teardown", 0);
   std::size_t processes_seen = 0;
-  for (int round = 0; round < 3; ++round) {
-    // 1 s to 8 s covers the foreign-CPU check, startup, warm-up and window.
-    const double at_s = 1.0 + 7.0 * rng.uniform_open01();
+  constexpr int kRounds = 4;
+  for (int round = 0; round < kRounds; ++round) {
+    // 1 s to 8 s covers the foreign-CPU check, startup, warm-up and window;
+    // one random moment in each quarter of it, so every phase gets hit.
+    const double at_s = 1.0 + 7.0 * (round + rng.uniform_open01()) / kRounds;
     const int sig = rng.uniform_index(2) == 0 ? SIGINT : SIGTERM;
     const BackgroundRun run = start_stacksim(short_run_args("gunicorn-flask", 2, 10, 10, 20, 20));
     std::set<ProcessId> seen;
@@ -37,6 +40,8 @@ TEST(LiveTeardown, InterruptAtRandomMomentsLeavesNoProcessAndNoListeningPort) {
     ASSERT_EQ(::kill(run.pid, sig), 0);
     const int rc = wait_stacksim(run, std::chrono::seconds(90));
     EXPECT_EQ(rc, 128 + sig) << "round " << round << " at " << at_s << " s:\n" << read_text(run.err_path);
+    std::printf("round %d: %s at %.2f s; %zu processes and %zu listening ports seen under the runner\n", round,
+                sig == SIGINT ? "SIGINT" : "SIGTERM", at_s, seen.size(), ports.size());
     processes_seen += seen.size();
     for (const auto& p : seen) EXPECT_FALSE(still_alive(p)) << "pid " << p.pid << " survived round " << round;
     const auto listening = all_listening_ports();
