@@ -1,5 +1,6 @@
 #include "live/cpu_accounting.hpp"
 
+#include <algorithm>
 #include <dirent.h>
 #include <fstream>
 #include <sstream>
@@ -59,18 +60,18 @@ void read_switches(pid_t pid, ProcessSample& sample) {
   }
 }
 
-double kernel_threads_cpu_s() {
-  double total = 0;
+std::map<pid_t, double> kernel_threads_cpu_s() {
+  std::map<pid_t, double> out;
   DIR* d = ::opendir("/proc");
-  if (d == nullptr) return 0;
+  if (d == nullptr) return out;
   while (dirent* e = ::readdir(d)) {
     const long pid = std::atol(e->d_name);
     if (pid <= 0) continue;
     const PidStat s = read_pid_stat(static_cast<pid_t>(pid));
-    if (s.ok && (pid == 2 || s.ppid == 2)) total += s.cpu_s;
+    if (s.ok && (pid == 2 || s.ppid == 2)) out[static_cast<pid_t>(pid)] = s.cpu_s;
   }
   ::closedir(d);
-  return total;
+  return out;
 }
 
 double self_cpu_s() {
@@ -171,7 +172,15 @@ CpuReport cpu_report(const CpuSnapshot& begin, const CpuSnapshot& end, long comp
   softirq.per_request_us = softirq.cpu_s * per_request;
   r.groups["kernel_softirq"] = softirq;
   GroupCpu system;
-  system.cpu_s = (end.machine.irq_s - begin.machine.irq_s) + (end.kernel_threads_s - begin.kernel_threads_s);
+  // Kernel threads come and go (kworkers): count each thread's own delta,
+  // the whole CPU of threads born in the window, nothing for ones that
+  // exited (their last CPU is lost, a difference of totals would go negative).
+  double kernel_threads_s = 0;
+  for (const auto& [pid, cpu_s] : end.kernel_threads_s) {
+    const auto it = begin.kernel_threads_s.find(pid);
+    kernel_threads_s += std::max(0.0, cpu_s - (it == begin.kernel_threads_s.end() ? 0.0 : it->second));
+  }
+  system.cpu_s = (end.machine.irq_s - begin.machine.irq_s) + kernel_threads_s;
   system.system_s = system.cpu_s;
   system.per_request_us = system.cpu_s * per_request;
   r.groups["kernel_system"] = system;

@@ -42,7 +42,7 @@ struct CpuSnapshot {
   ProcStat machine;
   std::map<std::string, CgroupCpu> groups;
   std::map<pid_t, ProcessSample> processes;
-  double kernel_threads_s = 0;    // ksoftirqd, kworkers: children of kthreadd
+  std::map<pid_t, double> kernel_threads_s;  // ksoftirqd, kworkers: kthreadd and its children
   double runner_s = 0;            // this process (the session monitor polls from it)
 };
 

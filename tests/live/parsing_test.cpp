@@ -197,3 +197,38 @@ TEST(Sweep, UnknownKnobIsAnErrorNamingIt) {
 
 }  // namespace
 }  // namespace stacksim::live
+
+namespace stacksim::live {
+namespace {
+
+// A 2 s window on 2 CPUs, 1000 requests. The five groups use 0.1 s each
+// (0.5 s), softirq 0.2 s, irq 0.05 s; kernel thread 10 goes 1.0 -> 1.1 s,
+// thread 11 exits (its 5 s must not count as -5 s), thread 12 is born with
+// 0.02 s. Machine busy 1.5 s, the runner 0.03 s. So kernel_system =
+// 0.05 + 0.1 + 0.02 = 0.17 s, foreign = 1.5 - 0.5 - 0.2 - 0.17 - 0.03 = 0.6 s,
+// and per request: app 0.1 s / 1000 = 100 us, foreign 600 us, 0.3 foreign cores.
+TEST(CpuReport, GroupsKernelAndForeignAddUpToMachineBusyPerRequest) {
+  CpuSnapshot a, b;
+  b.at = a.at + std::chrono::seconds(2);
+  a.machine = parse_proc_stat("cpu  1000 0 0 10000 0 0 0 0 0 0");
+  b.machine = parse_proc_stat("cpu  1125 0 0 10250 0 5 20 0 0 0");
+  for (const auto& g : kComponentGroups) {
+    a.groups[g] = CgroupCpu{1.0, 0.6, 0.4};
+    b.groups[g] = CgroupCpu{1.1, 0.66, 0.44};
+  }
+  a.kernel_threads_s = {{10, 1.0}, {11, 5.0}};
+  b.kernel_threads_s = {{10, 1.1}, {12, 0.02}};
+  a.runner_s = 0.5;
+  b.runner_s = 0.53;
+  const CpuReport r = cpu_report(a, b, 1000);
+  EXPECT_NEAR(r.machine_busy_s, 1.5, 1e-9);
+  EXPECT_NEAR(r.groups.at("app").per_request_us, 100, 1e-6);
+  EXPECT_NEAR(r.groups.at("kernel_softirq").cpu_s, 0.2, 1e-9);
+  EXPECT_NEAR(r.groups.at("kernel_system").cpu_s, 0.17, 1e-9);
+  EXPECT_NEAR(r.groups.at("foreign").cpu_s, 0.6, 1e-9);
+  EXPECT_NEAR(r.groups.at("foreign").per_request_us, 600, 1e-6);
+  EXPECT_NEAR(r.foreign_cores, 0.3, 1e-9);
+}
+
+}  // namespace
+}  // namespace stacksim::live
