@@ -31,7 +31,8 @@ using ProcessId = std::uint32_t;
 class CpuHost final : public EventHandler {
  public:
   // context_switch_ns is charged as extra work on every wake-up: a burst
-  // submitted to a process that had nothing to run.
+  // submitted to a process that had nothing to run, or to a multi-threaded
+  // process (each of whose bursts is a thread of its own waking up).
   CpuHost(Simulator& sim, int cores, SimTime context_switch_ns = 0);
 
   ProcessId add_process(std::string name, bool multi_threaded = false);

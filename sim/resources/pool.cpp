@@ -30,6 +30,8 @@ Pool::Grant Pool::acquire(Continuation granted, int* unit_out) {
     g.unit = created_++;
     g.created = true;
   } else {
+    if (unit_out == nullptr || !granted)
+      throw std::logic_error("Pool::acquire: a caller that may wait needs unit_out and granted");
     waiters_.push_back(Waiter{granted, unit_out});
     return g;
   }
