@@ -1,84 +1,94 @@
 #include "sim/engine/event_queue.hpp"
 
+#include <stdexcept>
 #include <utility>
 
 namespace stacksim {
 
 EventId EventQueue::push(SimTime time, EventHandler& handler, std::uint64_t arg) {
   std::uint32_t slot;
+  const std::uint64_t seq = next_seq_++;
   if (!free_slots_.empty()) {
     slot = free_slots_.back();
     free_slots_.pop_back();
+    slots_[slot] = Slot{&handler, arg, seq};
   } else {
-    slot = static_cast<std::uint32_t>(slot_seq_.size());
-    slot_seq_.push_back(0);
+    slot = static_cast<std::uint32_t>(slots_.size());
+    if (slot >= (1u << kSlotBits)) throw std::length_error("EventQueue: too many pending events");
+    slots_.push_back(Slot{&handler, arg, seq});
   }
-  const std::uint64_t seq = next_seq_++;
-  slot_seq_[slot] = seq;
-  heap_.push_back(Entry{time, seq, &handler, arg, slot});
-  sift_up(heap_.size() - 1);
+  if (seq >= (std::uint64_t{1} << (64 - kSlotBits)))
+    throw std::length_error("EventQueue: sequence numbers exhausted");
+  // Sift up with a hole: move parents down, write the new key once.
+  const Key k{time, (seq << kSlotBits) | slot};
+  std::size_t i = heap_.size();
+  heap_.push_back(k);
+  while (i > 0) {
+    const std::size_t parent = (i - 1) / 2;
+    if (!later(heap_[parent], k)) break;
+    heap_[i] = heap_[parent];
+    i = parent;
+  }
+  heap_[i] = k;
   return EventId{slot, seq};
 }
 
 void EventQueue::cancel(EventId id) {
-  if (is_pending(id)) slot_seq_[id.slot] = 0;
+  if (is_pending(id)) slots_[id.slot].seq = 0;
 }
 
 bool EventQueue::is_pending(EventId id) const {
-  return id.valid() && id.slot < slot_seq_.size() && slot_seq_[id.slot] == id.seq;
+  return id.valid() && id.slot < slots_.size() && slots_[id.slot].seq == id.seq;
+}
+
+// Floyd's bottom-up removal: walk the hole from the root to a leaf along
+// the smaller child (one comparison per level instead of two), drop the
+// last key into it and sift that up, which is nearly always zero or one step.
+void EventQueue::remove_top() {
+  const Key last = heap_.back();
+  heap_.pop_back();
+  const std::size_t n = heap_.size();
+  if (n == 0) return;
+  std::size_t i = 0;
+  for (;;) {
+    std::size_t child = 2 * i + 1;
+    if (child >= n) break;
+    if (child + 1 < n && later(heap_[child], heap_[child + 1])) ++child;
+    heap_[i] = heap_[child];
+    i = child;
+  }
+  while (i > 0) {
+    const std::size_t parent = (i - 1) / 2;
+    if (!later(heap_[parent], last)) break;
+    heap_[i] = heap_[parent];
+    i = parent;
+  }
+  heap_[i] = last;
 }
 
 void EventQueue::drop_dead_top() {
-  while (!heap_.empty() && slot_seq_[heap_.front().slot] != heap_.front().seq) {
-    free_slots_.push_back(heap_.front().slot);
-    pop_top();
+  while (!heap_.empty() && !live(heap_.front())) {
+    free_slots_.push_back(slot_of(heap_.front()));
+    remove_top();
   }
 }
 
 bool EventQueue::pop(Entry& out) {
   drop_dead_top();
   if (heap_.empty()) return false;
-  out = heap_.front();
-  slot_seq_[out.slot] = 0;
-  free_slots_.push_back(out.slot);
-  pop_top();
+  const Key top = heap_.front();
+  const std::uint32_t slot = slot_of(top);
+  Slot& s = slots_[slot];
+  out = Entry{top.time, s.seq, s.handler, s.arg, slot};
+  s.seq = 0;
+  free_slots_.push_back(slot);
+  remove_top();
   return true;
 }
 
 SimTime EventQueue::next_time() {
   drop_dead_top();
   return heap_.empty() ? kTimeNever : heap_.front().time;
-}
-
-void EventQueue::pop_top() {
-  heap_.front() = heap_.back();
-  heap_.pop_back();
-  if (!heap_.empty()) sift_down(0);
-}
-
-void EventQueue::sift_up(std::size_t i) {
-  Entry moving = heap_[i];
-  while (i > 0) {
-    const std::size_t parent = (i - 1) / 2;
-    if (!later(heap_[parent], moving)) break;
-    heap_[i] = heap_[parent];
-    i = parent;
-  }
-  heap_[i] = moving;
-}
-
-void EventQueue::sift_down(std::size_t i) {
-  const std::size_t n = heap_.size();
-  Entry moving = heap_[i];
-  for (;;) {
-    std::size_t child = 2 * i + 1;
-    if (child >= n) break;
-    if (child + 1 < n && later(heap_[child], heap_[child + 1])) ++child;
-    if (!later(moving, heap_[child])) break;
-    heap_[i] = heap_[child];
-    i = child;
-  }
-  heap_[i] = moving;
 }
 
 }  // namespace stacksim

@@ -2,6 +2,8 @@
 // so events at equal times run in the order they were scheduled (ns-3's
 // EventKey). Cancelling marks the event's slot dead; the heap entry stays and
 // is skipped when it reaches the top (lazy deletion), which keeps cancel O(1).
+// The heap holds 16-byte keys (time, seq << 24 | slot); what an event calls
+// sits in its slot, so a sift moves half the bytes of a full entry.
 #pragma once
 
 #include <cstdint>
@@ -35,18 +37,28 @@ class EventQueue {
   bool empty() { return next_time() == kTimeNever; }
 
  private:
-  static bool later(const Entry& a, const Entry& b) {
-    return a.time != b.time ? a.time > b.time : a.seq > b.seq;
+  static constexpr int kSlotBits = 24;
+  struct Key {
+    SimTime time;
+    std::uint64_t key;  // seq << kSlotBits | slot: ties run in scheduling order
+  };
+  struct Slot {
+    EventHandler* handler;
+    std::uint64_t arg;
+    std::uint64_t seq;  // of the live event holding the slot; 0 once run or cancelled
+  };
+  static bool later(const Key& a, const Key& b) {
+    return a.time != b.time ? a.time > b.time : a.key > b.key;
   }
-  void sift_up(std::size_t i);
-  void sift_down(std::size_t i);
-  void pop_top();
+  static std::uint32_t slot_of(const Key& k) {
+    return static_cast<std::uint32_t>(k.key & ((1u << kSlotBits) - 1));
+  }
+  bool live(const Key& k) const { return slots_[slot_of(k)].seq == (k.key >> kSlotBits); }
+  void remove_top();
   void drop_dead_top();
 
-  std::vector<Entry> heap_;
-  // slot_seq_[slot] is the sequence number of the live event holding the
-  // slot, or 0 once it has run or been cancelled.
-  std::vector<std::uint64_t> slot_seq_;
+  std::vector<Key> heap_;
+  std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;
   std::uint64_t next_seq_ = 1;
 };
