@@ -55,6 +55,7 @@ TEST(LiveBadInput, MissingServerBinaryIsNamed) {
   const std::string stacks = edited_recipes([](nlohmann::json& s) { s["argv"][0] = "/usr/bin/stacksim-no-such-server"; });
   expect_bad_input(run_stacksim({"live", "run", "--stack", "gunicorn-flask", "--stacks-file", stacks}),
                    "/usr/bin/stacksim-no-such-server is missing");
+  ::unlink(stacks.c_str());
 }
 
 TEST(LiveBadInput, MissingDebianPackageIsNamedWithTheInstallCommand) {
@@ -62,6 +63,7 @@ TEST(LiveBadInput, MissingDebianPackageIsNamedWithTheInstallCommand) {
   const BinaryResult r = run_stacksim({"live", "run", "--stack", "gunicorn-flask", "--stacks-file", stacks});
   expect_bad_input(r, "stacksim-no-such-package");
   EXPECT_NE(r.err.find("apt-get install"), std::string::npos) << r.err;
+  ::unlink(stacks.c_str());
 }
 
 TEST(LiveBadInput, OutOfRangeKnobNamesTheFlag) {
@@ -72,6 +74,7 @@ TEST(LiveBadInput, BadSweepFileNamesTheField) {
   const std::string sweep = write_temp("sweep", R"({"schema": "stacksim.live-sweep", "version": 1, "runs": [{"delay": 5}]})");
   expect_bad_input(run_stacksim({"live", "sweep", "--scenario", sweep, "--store", "/tmp/stacksim-test-unused.jsonl"}),
                    "runs[0].delay");
+  ::unlink(sweep.c_str());
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <unistd.h>
 
 #include "live_test_support.hpp"
 
@@ -128,6 +129,8 @@ TEST(LiveSweep, RunsEveryRepeatOnceAndResumesFromTheStore) {
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_NE(second.err.find("resuming: 2 of 2"), std::string::npos) << second.err;
   EXPECT_EQ(count_lines(), 2);
+  ::unlink(sweep.c_str());
+  ::unlink(store.c_str());
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <sys/stat.h>
 #include <thread>
+#include <unistd.h>
 
 #include "live_test_support.hpp"
 #include "sim/engine/rng.hpp"
@@ -47,6 +48,8 @@ TEST(LiveTeardown, InterruptAtRandomMomentsLeavesNoProcessAndNoListeningPort) {
     const auto listening = all_listening_ports();
     for (int port : ports) EXPECT_EQ(listening.count(port), 0u) << "port " << port << " still listening";
     EXPECT_FALSE(cgroup_exists(run.pid)) << "cgroup of runner " << run.pid << " left behind";
+    ::unlink(run.out_path.c_str());
+    ::unlink(run.err_path.c_str());
   }
   // Otherwise the checks above were vacuous.
   EXPECT_GT(processes_seen, 0u);
