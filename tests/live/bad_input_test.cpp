@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <arpa/inet.h>
+#include <filesystem>
 #include <functional>
 #include <netinet/in.h>
 #include <nlohmann/json.hpp>
 #include <sys/socket.h>
+#include <thread>
 #include <unistd.h>
 
 #include "live_test_support.hpp"
@@ -75,6 +77,46 @@ TEST(LiveBadInput, BadSweepFileNamesTheField) {
   expect_bad_input(run_stacksim({"live", "sweep", "--scenario", sweep, "--store", "/tmp/stacksim-test-unused.jsonl"}),
                    "runs[0].delay");
   ::unlink(sweep.c_str());
+}
+
+}  // namespace
+}  // namespace stacksim::live::testing
+
+namespace stacksim::live::testing {
+namespace {
+
+// A component that fails at run time is not bad input: exit 1, the run
+// directory with its logs kept and named, and nothing left running (the
+// PostgreSQL and pgbouncer that had started are stopped, the cgroups gone).
+TEST(LiveFailure, AppServerThatExitsAtStartupStopsEverythingAndKeepsTheLogs) {
+  const std::string stacks = edited_recipes([](nlohmann::json& s) {
+    s["argv"] = {"/bin/false"};
+    s["packages"] = {"coreutils"};
+  });
+  const BackgroundRun run = start_stacksim({"live", "run", "--stack", "gunicorn-flask", "--stacks-file", stacks,
+                                            "--rows", "10000", "--duration-s", "1", "--store", ""});
+  std::set<ProcessId> seen;
+  int rc = -1;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while ((rc = poll_stacksim(run)) == -1 && std::chrono::steady_clock::now() < deadline) {
+    for (const auto& p : descendants_of(run.pid)) seen.insert(p);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  if (rc == -1) rc = wait_stacksim(run, std::chrono::seconds(0));  // kills it
+  const std::string err = read_text(run.err_path);
+  EXPECT_EQ(rc, 1) << err;
+  EXPECT_NE(err.find("exited"), std::string::npos) << err;
+  EXPECT_GT(seen.size(), 0u);  // postgres at least had started
+  for (const auto& p : seen) EXPECT_FALSE(still_alive(p)) << "pid " << p.pid << " survived";
+  const std::string kept_marker = "logs of the failed run kept in ";
+  const auto at = err.find(kept_marker);
+  ASSERT_NE(at, std::string::npos) << err;
+  const std::string dir = err.substr(at + kept_marker.size(), err.find('\n', at) - at - kept_marker.size());
+  EXPECT_FALSE(read_text(dir + "/postgres.log").empty() && read_text(dir + "/app.log").empty());
+  std::filesystem::remove_all(dir);
+  ::unlink(stacks.c_str());
+  ::unlink(run.out_path.c_str());
+  ::unlink(run.err_path.c_str());
 }
 
 }  // namespace

@@ -115,6 +115,11 @@ BackgroundRun start_stacksim(const std::vector<std::string>& args) {
   return run;
 }
 
+int poll_stacksim(const BackgroundRun& run) {
+  int status = 0;
+  return ::waitpid(run.pid, &status, WNOHANG) == run.pid ? decode_status(status) : -1;
+}
+
 int wait_stacksim(const BackgroundRun& run, std::chrono::seconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   int status = 0;

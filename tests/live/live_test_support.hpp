@@ -28,7 +28,9 @@ struct BackgroundRun {
   std::string out_path, err_path;
 };
 BackgroundRun start_stacksim(const std::vector<std::string>& args);
-// Waits for it (bounded); returns the exit code as run_stacksim does.
+// The exit code if it has exited, -1 while it runs (never kills it).
+int poll_stacksim(const BackgroundRun& run);
+// Waits for it (bounded; killed after the timeout); returns the exit code as run_stacksim does.
 int wait_stacksim(const BackgroundRun& run, std::chrono::seconds timeout);
 
 // A process identity that survives PID reuse: pid plus start time.
