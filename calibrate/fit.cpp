@@ -1,0 +1,405 @@
+#include "calibrate/fit.hpp"
+
+#include <Eigen/Dense>
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <iomanip>
+#include <map>
+#include <set>
+#include <sstream>
+#include <stdexcept>
+
+#include "sim/components/topology.hpp"
+#include "sim/scenario/input_error.hpp"
+
+namespace stacksim::calibrate {
+
+LinearFit fit_linear(const std::vector<double>& x, const std::vector<double>& y, bool with_slope) {
+  if (y.empty() || x.size() != y.size())
+    throw std::invalid_argument("fit_linear: need as many x as y, at least one");
+  LinearFit f;
+  f.n = static_cast<int>(y.size());
+  double x_mean = 0;
+  for (double v : x) x_mean += v;
+  x_mean /= f.n;
+  const auto [lo, hi] = std::minmax_element(x.begin(), x.end());
+  const bool x_varies = *hi - *lo > 1e-9 * std::max(1.0, std::abs(x_mean));
+  f.slope_identified = with_slope && f.n >= 3 && x_varies;
+  if (with_slope && !f.slope_identified)
+    f.note = f.n < 3 ? "slope not identified: fewer than 3 records"
+                     : "slope not identified: the regressor does not vary";
+
+  // Centred design: column 0 is 1, column 1 is x - mean(x), so the first
+  // coefficient is the value at the mean and the two are uncorrelated.
+  const int p = f.slope_identified ? 2 : 1;
+  Eigen::MatrixXd design(f.n, p);
+  Eigen::VectorXd obs(f.n);
+  for (int i = 0; i < f.n; ++i) {
+    design(i, 0) = 1.0;
+    if (p == 2) design(i, 1) = x[i] - x_mean;
+    obs(i) = y[i];
+  }
+  const Eigen::VectorXd beta = design.colPivHouseholderQr().solve(obs);
+  const Eigen::VectorXd resid = obs - design * beta;
+  f.residuals.assign(resid.data(), resid.data() + f.n);
+  f.x_ref = x_mean;
+  f.value = beta(0);
+  f.slope = p == 2 ? beta(1) : 0.0;
+  f.intercept = f.value - f.slope * x_mean;
+  if (f.n > p) {
+    const double sigma2 = resid.squaredNorm() / (f.n - p);
+    const Eigen::MatrixXd cov = sigma2 * (design.transpose() * design).inverse();
+    f.residual_sd = std::sqrt(sigma2);
+    f.value_se = std::sqrt(cov(0, 0));
+    if (p == 2) {
+      f.slope_se = std::sqrt(cov(1, 1));
+      // intercept = value - slope * mean; value and slope are uncorrelated.
+      f.intercept_se = std::sqrt(cov(0, 0) + x_mean * x_mean * cov(1, 1));
+    } else {
+      f.intercept_se = f.value_se;
+    }
+  } else {
+    const std::string why = "standard errors not identified: " + std::to_string(f.n) +
+                            " record(s) for " + std::to_string(p) + " coefficient(s)";
+    f.note = f.note.empty() ? why : f.note + "; " + why;
+  }
+  return f;
+}
+
+const char* to_string(Regressor r) {
+  switch (r) {
+    case Regressor::kNone: return "none";
+    case Regressor::kSessions: return "sessions";
+    case Regressor::kThroughput: return "throughput";
+  }
+  return "?";
+}
+
+Regressor parse_regressor(const std::string& name, const std::string& where) {
+  if (name == "none") return Regressor::kNone;
+  if (name == "sessions") return Regressor::kSessions;
+  if (name == "throughput") return Regressor::kThroughput;
+  throw InputError(where + ": must be one of none, sessions, throughput, got \"" + name + "\"");
+}
+
+int kernel_hops_per_request(const Model& model, const StackModel& stack, const Scenario& scenario) {
+  const Topology t = Topology::build(model, stack, scenario);
+  int hops = 0;
+  for (std::int32_t i : t.main_path()) hops += t.route()[static_cast<std::size_t>(i)].sends ? 1 : 0;
+  // pgbouncer's side of the client's disconnect (Pgbouncer::release) sends
+  // one more message, off the request's path.
+  if (scenario.db_access == DbAccess::kConnectPerRequest) ++hops;
+  return hops;
+}
+
+namespace {
+
+// The simulator's view of a record's configuration: what decides the path.
+Scenario scenario_of(const CalibrationRecord& r) {
+  Scenario sc;
+  sc.cores = std::max(1, r.cores > 0 ? r.cores : r.cpus_online);
+  sc.clients = r.clients;
+  sc.sessions = r.sessions;
+  sc.delay_ms = r.delay_ms;
+  sc.workers = WorkerCounts{r.workers, r.workers, r.workers};
+  sc.db_access = r.db_mode == "pool" ? DbAccess::kAppPool : DbAccess::kConnectPerRequest;
+  sc.nginx = true;  // the live runner always runs nginx
+  return sc;
+}
+
+double regressor_of(const CalibrationRecord& r, Regressor reg) {
+  switch (reg) {
+    case Regressor::kNone: return 0.0;
+    case Regressor::kSessions: return r.sessions_peak;
+    case Regressor::kThroughput: return r.throughput_rps;
+  }
+  return 0.0;
+}
+
+// The bursts of one group a steady-state request runs in connect-per-request
+// mode (Topology::build): their prior means fix the split of the group's
+// fitted total. The kernel's single per-hop demand is handled apart.
+std::vector<Distribution*> bursts_of(Group g, Model& m, StackModel* s) {
+  switch (g) {
+    case Group::kClient: return {&m.client.send, &m.client.recv};
+    case Group::kNginx: return {&m.proxy.request, &m.proxy.response};
+    case Group::kApp: return {&s->pre, &s->connect, &s->query, &s->fetch, &s->close, &s->respond};
+    case Group::kPgbouncer:
+      return {&m.pgbouncer.login, &m.pgbouncer.query, &m.pgbouncer.result, &m.pgbouncer.close};
+    case Group::kPostgres: return {&m.postgres.query, &m.postgres.fetch, &m.postgres.reset};
+    case Group::kKernel: return {&m.kernel.per_hop};
+  }
+  return {};
+}
+
+Distribution with_mean(const Distribution& d, double mean_ns) {
+  return Distribution(d.shape(), std::max(0.0, mean_ns), d.cv());
+}
+
+// Sets the group's bursts to total_us in the prior's proportions; returns the
+// shares used, as a sentence for provenance.
+std::string split_group(const std::vector<Distribution*>& bursts, double total_us) {
+  double prior_sum = 0;
+  for (const Distribution* d : bursts) prior_sum += d->mean();
+  std::ostringstream shares;
+  shares << std::fixed << std::setprecision(3);
+  for (std::size_t i = 0; i < bursts.size(); ++i) {
+    const double share = prior_sum > 0 ? bursts[i]->mean() / prior_sum : 1.0 / bursts.size();
+    shares << (i ? ", " : "") << share;
+    *bursts[i] = with_mean(*bursts[i], total_us * 1e3 * share);
+  }
+  return (prior_sum > 0 ? "prior proportions " : "equal shares (the prior's are all 0) ") +
+         shares.str();
+}
+
+std::string today_utc() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
+
+nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nullptr; }
+
+nlohmann::json fit_json(const GroupFit& g) {
+  const LinearFit& f = g.fit;
+  nlohmann::json j = {{"group", to_string(g.group)},
+                      {"unit", g.group == Group::kKernel ? "us per hop" : "us per request"},
+                      {"n", f.n},
+                      {"value_us", f.value},
+                      {"value_se_us", number_or_null(f.value_se)},
+                      {"x_ref", f.x_ref},
+                      {"slope_identified", f.slope_identified},
+                      {"intercept_us", f.intercept},
+                      {"intercept_se_us", number_or_null(f.intercept_se)},
+                      {"slope_us_per_x", f.slope},
+                      {"slope_se", number_or_null(f.slope_se)},
+                      {"residual_sd_us", number_or_null(f.residual_sd)},
+                      {"note", f.note}};
+  if (!g.stack.empty()) j["stack"] = g.stack;
+  if (g.group == Group::kKernel) j["hops_per_request"] = g.hops;
+  nlohmann::json res = nlohmann::json::object();
+  for (std::size_t i = 0; i < g.record_ids.size(); ++i) res[g.record_ids[i]] = f.residuals[i];
+  j["residuals_us"] = res;
+  return j;
+}
+
+}  // namespace
+
+Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const Model& prior,
+                            const FitOptions& o) {
+  Calibration c;
+  c.regressor = o.regressor;
+
+  // Checks first: every record of a stack the prior knows, all from one host.
+  const CalibrationRecord* first = nullptr;
+  for (const CalibrationRecord& r : records) {
+    if (!prior.stacks.count(r.stack)) {
+      std::string known;
+      for (const auto& [name, s] : prior.stacks) known += (known.empty() ? "" : ", ") + name;
+      throw InputError(r.source + ": config.stack: stack \"" + r.stack +
+                       "\" is not in the prior model " + prior.source + " (its stacks: " + known +
+                       ")");
+    }
+    if (first == nullptr) {
+      first = &r;
+    } else if (r.cpu_model != first->cpu_model) {
+      throw InputError(r.source + ": host.cpu_model: \"" + r.cpu_model + "\" differs from \"" +
+                       first->cpu_model + "\" of " + first->source +
+                       "; fit records of one host only");
+    } else if (r.cpus_online != first->cpus_online) {
+      throw InputError(r.source + ": host.cpus_online: " + std::to_string(r.cpus_online) +
+                       " differs from " + std::to_string(first->cpus_online) + " of " +
+                       first->source + "; fit records of one host only");
+    }
+  }
+
+  std::vector<const CalibrationRecord*> used;
+  for (const CalibrationRecord& r : records) {
+    const std::string who = r.id + " (" + r.source + ")";
+    if (r.db_mode != "connect") {
+      c.skipped.push_back(who + ": db_mode " + r.db_mode +
+                          ": an app-side pool changes which bursts run per request; only "
+                          "connect-per-request records are fitted");
+    } else if (r.completed <= 0) {
+      c.skipped.push_back(who + ": no completed requests, no per-request figures");
+    } else if (o.skip_flagged && r.flagged) {
+      c.skipped.push_back(who + ": flagged by the live runner (" + r.flag_reason + ")");
+    } else {
+      used.push_back(&r);
+      c.record_ids.push_back(r.id);
+    }
+  }
+  if (used.empty())
+    throw InputError("records: none usable for fitting (" + std::to_string(records.size()) +
+                     " read, " + std::to_string(c.skipped.size()) + " skipped)" +
+                     (c.skipped.empty() ? "" : ": " + c.skipped.front()));
+
+  // Kernel work is fitted per hop: each record's kernel CPU over the hops its
+  // configuration makes in the simulator.
+  std::vector<double> hops(used.size());
+  for (std::size_t i = 0; i < used.size(); ++i)
+    hops[i] = kernel_hops_per_request(prior, prior.stacks.at(used[i]->stack), scenario_of(*used[i]));
+
+  const bool with_slope = o.regressor != Regressor::kNone;
+  auto fit_over = [&](const std::string& stack, Group g) {
+    GroupFit gf;
+    gf.stack = stack;
+    gf.group = g;
+    std::vector<double> x, y;
+    double hop_sum = 0;
+    for (std::size_t i = 0; i < used.size(); ++i) {
+      if (!stack.empty() && used[i]->stack != stack) continue;
+      double v = used[i]->cpu_us_per_request[static_cast<int>(g)];
+      if (g == Group::kKernel) v /= hops[i];
+      x.push_back(regressor_of(*used[i], o.regressor));
+      y.push_back(v);
+      hop_sum += hops[i];
+      gf.record_ids.push_back(used[i]->id);
+    }
+    gf.fit = fit_linear(x, y, with_slope);
+    gf.hops = hop_sum / static_cast<double>(y.size());
+    return gf;
+  };
+
+  std::set<std::string> stacks;
+  for (const CalibrationRecord* r : used) stacks.insert(r->stack);
+  for (const std::string& s : stacks)
+    for (Group g : kGroups) c.per_stack.push_back(fit_over(s, g));
+  for (Group g : kGroups)
+    if (g != Group::kApp) c.shared.push_back(fit_over("", g));
+
+  // The model: the prior's structure with the fitted means.
+  Model& m = c.model;
+  m = prior;
+  m.source.clear();
+  m.label = o.label;
+  m.host.cores = first->cpus_online;
+  m.host.cpu_model = first->cpu_model;
+  // The measured CPU of every group already contains its context switches:
+  // charging them again per wake-up would count them twice.
+  m.host.context_switch_ns = 0;
+  m.stacks.clear();
+  nlohmann::json splits = nlohmann::json::object();
+  for (const GroupFit& gf : c.shared)
+    splits[to_string(gf.group)] = split_group(bursts_of(gf.group, m, nullptr), gf.fit.value);
+  for (const GroupFit& gf : c.per_stack) {
+    if (gf.group != Group::kApp) continue;
+    StackModel s = prior.stacks.at(gf.stack);
+    splits["stacks." + gf.stack] = split_group(bursts_of(Group::kApp, m, &s), gf.fit.value);
+    m.stacks[gf.stack] = s;
+  }
+
+  c.not_identified = {
+      "per-burst split within each group: the records give CPU per group, not per burst; each "
+      "group's fitted total is split over its bursts in the prior model's proportions "
+      "(client: send, recv; nginx: request, response; app: pre, connect, query, fetch, close, "
+      "respond; pgbouncer: login, query, result, close; postgres: query, fetch, reset)",
+      "pgbouncer.server_login and postgres.backend_start: paid once per new server session; "
+      "sessions outlive the warm-up, so a window holds too few creations to separate them: "
+      "kept from the prior",
+      "shape and cv of every demand: the records hold per-group means only: kept from the prior",
+      "host.context_switch_us: set to 0, because the measured CPU of each group already "
+      "includes its context switches (the per-wake-up cost is not separated from it)",
+      "accept_policy and max_concurrency of each stack: kept from the prior",
+      "load dependence: the model's demands are constant; the fitted slope against the "
+      "regressor is reported, not carried into the model",
+      "per-stack differences of client, nginx, pgbouncer, postgres and kernel: the model holds "
+      "one value for each, fitted over the records of every stack (per-stack fits reported)"};
+  for (const auto& [name, s] : prior.stacks)
+    if (!stacks.count(name))
+      c.not_identified.push_back("stack " + name + ": no records, left out of the written model");
+
+  // Provenance, as the model file carries it.
+  nlohmann::json packages = nlohmann::json::object();
+  for (const CalibrationRecord* r : used) {
+    for (const auto& [name, version] : r->packages.items()) {
+      if (!packages.contains(name)) {
+        packages[name] = version;
+      } else if (packages[name] != version) {
+        nlohmann::json& p = packages[name];
+        if (!p.is_array()) p = nlohmann::json::array({p});
+        if (std::find(p.begin(), p.end(), version) == p.end()) p.push_back(version);
+      }
+    }
+  }
+  nlohmann::json prov = to_json(c);
+  prov["kind"] = "calibrated";
+  prov["date"] = o.date.empty() ? today_utc() : o.date;
+  prov["tool"] = "stacksim calibrate fit";
+  prov["prior"] = prior.source;
+  prov["host"] = {{"cpu_model", first->cpu_model}, {"cores", first->cpus_online}};
+  prov["packages"] = packages;
+  prov["splits"] = splits;
+  m.provenance = prov;
+  return c;
+}
+
+nlohmann::json to_json(const Calibration& c) {
+  nlohmann::json j;
+  j["regressor"] = to_string(c.regressor);
+  j["records"] = c.record_ids;
+  j["skipped"] = c.skipped;
+  nlohmann::json per_stack = nlohmann::json::array();
+  for (const GroupFit& g : c.per_stack) per_stack.push_back(fit_json(g));
+  nlohmann::json shared = nlohmann::json::array();
+  for (const GroupFit& g : c.shared) shared.push_back(fit_json(g));
+  j["fits_per_stack"] = per_stack;
+  j["fits_shared"] = shared;
+  j["not_identified"] = c.not_identified;
+  return j;
+}
+
+std::string format_summary(const Calibration& c) {
+  std::ostringstream o;
+  auto num = [](double v, int prec) {
+    std::ostringstream s;
+    if (std::isfinite(v)) {
+      s << std::fixed << std::setprecision(prec) << v;
+    } else {
+      s << "n/i";
+    }
+    return s.str();
+  };
+  const std::string x = c.regressor == Regressor::kSessions     ? "#DB"
+                        : c.regressor == Regressor::kThroughput ? "rps"
+                                                                : "-";
+  auto rows = [&](const std::vector<GroupFit>& fits) {
+    o << std::left << std::setw(22) << "stack" << std::setw(12) << "group" << std::right
+      << std::setw(4) << "n" << std::setw(11) << "demand_us" << std::setw(9) << "se_us"
+      << std::setw(13) << ("slope/" + x) << std::setw(10) << "slope_se" << std::setw(10)
+      << "resid_sd" << std::setw(9) << "at " + x << "\n";
+    for (const GroupFit& g : fits) {
+      const LinearFit& f = g.fit;
+      const std::string group =
+          g.group == Group::kKernel ? "kernel/hop" : std::string(to_string(g.group));
+      o << std::left << std::setw(22) << (g.stack.empty() ? "(all stacks)" : g.stack)
+        << std::setw(12) << group << std::right << std::setw(4) << f.n << std::setw(11)
+        << num(f.value, 1) << std::setw(9) << num(f.value_se, 1) << std::setw(13)
+        << (f.slope_identified ? num(f.slope, 3) : "n/i") << std::setw(10)
+        << (f.slope_identified ? num(f.slope_se, 3) : "n/i") << std::setw(10)
+        << num(f.residual_sd, 1) << std::setw(9) << num(f.x_ref, 1);
+      if (g.group == Group::kKernel) o << "  (" << num(g.hops, 1) << " hops/request)";
+      o << "\n";
+    }
+  };
+  o << "Fitted CPU demand per request (us) from " << c.record_ids.size()
+    << " records, y = a + b*x with x = " << to_string(c.regressor)
+    << "; demand = the fit at the records' mean x; n/i = not identified\n\n";
+  o << "Per stack (app goes into the model):\n";
+  rows(c.per_stack);
+  o << "\nShared components, over every stack (these go into the model):\n";
+  rows(c.shared);
+  if (!c.skipped.empty()) {
+    o << "\nSkipped records:\n";
+    for (const std::string& s : c.skipped) o << "  - " << s << "\n";
+  }
+  o << "\nNot identified from these records:\n";
+  for (const std::string& s : c.not_identified) o << "  - " << s << "\n";
+  return o.str();
+}
+
+}  // namespace stacksim::calibrate

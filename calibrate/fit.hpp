@@ -1,0 +1,90 @@
+// Fitting a model from run records. Per-group CPU per request is what the
+// records identify, so each group's demand is fitted by least squares (Eigen)
+// as y = a + b * x, x a load-dependent figure the records carry (peak server
+// sessions, or throughput), with per-record residuals and standard errors.
+// The model keeps one constant demand per burst: the group's fitted value at
+// the records' mean x (= their mean), split over the group's bursts in the
+// prior model's proportions — per-burst splits are not identifiable from
+// per-group CPU, and the output says so rather than defaulting silently.
+#pragma once
+
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "calibrate/record.hpp"
+#include "sim/scenario/config.hpp"
+
+namespace stacksim::calibrate {
+
+inline constexpr double kNotIdentified = std::numeric_limits<double>::quiet_NaN();
+
+// y = intercept + slope * x by least squares. Without a slope, or when the
+// data cannot identify one (fewer than 3 points, or x constant), it fits the
+// intercept alone. Standard errors need more points than coefficients; else
+// they are NaN (not identified). Residuals are y - fitted, in y's units.
+struct LinearFit {
+  int n = 0;
+  bool slope_identified = false;
+  double intercept = 0, intercept_se = kNotIdentified;
+  double slope = 0, slope_se = kNotIdentified;
+  double x_ref = 0;  // the mean x, where the model takes its value
+  double value = 0, value_se = kNotIdentified;  // intercept + slope * x_ref
+  double residual_sd = kNotIdentified;          // sqrt(RSS / (n - p))
+  std::vector<double> residuals;
+  std::string note;  // why a part was not identified, or empty
+};
+// Throws std::invalid_argument on empty or mismatched input.
+LinearFit fit_linear(const std::vector<double>& x, const std::vector<double>& y, bool with_slope);
+
+enum class Regressor { kNone, kSessions, kThroughput };
+const char* to_string(Regressor r);
+// "none", "sessions", "throughput"; InputError naming `where` otherwise.
+Regressor parse_regressor(const std::string& name, const std::string& where);
+
+// Kernel hops one request makes in the simulator for this stack and record:
+// socket sends on the Topology's main path, plus pgbouncer's off-path
+// disconnect in connect-per-request mode. The kernel group is fitted per hop.
+int kernel_hops_per_request(const Model& model, const StackModel& stack, const Scenario& scenario);
+
+struct GroupFit {
+  std::string stack;  // "" for a fit pooled over every stack
+  Group group = Group::kClient;
+  LinearFit fit;       // kernel: per hop; others: per request (us)
+  double hops = 0;     // kernel: mean hops per request of the records
+  std::vector<std::string> record_ids;
+};
+
+struct FitOptions {
+  Regressor regressor = Regressor::kSessions;
+  bool skip_flagged = false;  // leave out records flagged by the live runner
+  std::string label = "calibrated";
+  std::string date;  // ISO date for provenance; empty: today (UTC)
+};
+
+struct Calibration {
+  Model model;  // what gets written; provenance filled in
+  Regressor regressor = Regressor::kSessions;
+  std::vector<GroupFit> per_stack;  // every fitted stack x group, for the report
+  std::vector<GroupFit> shared;     // client, nginx, pgbouncer, postgres, kernel over all stacks
+  std::vector<std::string> record_ids;    // fitted from
+  std::vector<std::string> skipped;       // "id (source): reason"
+  std::vector<std::string> not_identified;  // what the model kept from the prior, and why
+};
+
+// Fits the records' stacks. Every record must name a stack of the prior and
+// come from one host (CPU model, cpus online); else InputError naming the
+// record and field. Records in pool mode or without completions are skipped
+// (listed). No usable record at all is an InputError.
+Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const Model& prior,
+                            const FitOptions& options);
+
+// The per-record provenance and fits as JSON (also the model's provenance).
+nlohmann::json to_json(const Calibration& c);
+// The summary table: per stack and group, fitted demand, its SE, the slope,
+// residual sd, n; then the shared fits the model takes, then what is not
+// identified.
+std::string format_summary(const Calibration& c);
+
+}  // namespace stacksim::calibrate
