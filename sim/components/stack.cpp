@@ -123,7 +123,7 @@ void Stack::run(Request& r) {
     r.step_start_ns = now;
     switch (s.kind) {
       case StepKind::kCpu: {
-        const auto work = static_cast<SimTime>(s.demand.sample(rng_for(s.role)));
+        const auto work = static_cast<SimTime>(s.sample_ns(rng_for(s.role)));
         const auto kernel =
             s.sends ? static_cast<SimTime>(s.hop.sample(rng_for(Role::kKernel))) : SimTime{0};
         r.step_work_ns = work + kernel;

@@ -42,10 +42,17 @@ class TopologyBuilder {
   TopologyBuilder(Topology& t, const Distribution& hop) : t_(t), hop_(hop) {}
 
   void cpu(Role role, const Distribution& demand, std::string label) {
+    if (has_last_ && pending_joins_.empty() && next_edge_ == EdgeKind::kNext &&
+        last_cpu_vertex_ == last_ && last_cpu_role_ == role) {
+      Step& same = t_.graph_[last_];  // the process runs on: one burst
+      same.demand.push_back(demand);
+      same.label += "+" + label;
+      return;
+    }
     if (last_cpu_role_ != Role::kNone && last_cpu_role_ != role) hop();
     Step s;
     s.role = role;
-    s.demand = demand;
+    s.demand = {demand};
     s.label = std::move(label);
     last_cpu_vertex_ = add(std::move(s));
     last_cpu_role_ = role;

@@ -8,6 +8,8 @@
 //   * an edge between CPU steps of two different processes is a socket: the
 //     sending step carries the kernel's softirq work for it (a hop), which
 //     on loopback runs on the sender's CPU right after its write;
+//   * consecutive CPU steps of one process with nothing between them are one
+//     burst (their demands add up): the process does not yield between them;
 //   * an acquire that may create its unit (pgbouncer opening a server session,
 //     the app pool opening a connection) branches: the creation steps hang
 //     off an "if created" edge and rejoin the main path.
@@ -44,7 +46,8 @@ const char* to_string(StepKind k);
 struct Step {
   StepKind kind = StepKind::kCpu;
   Role role = Role::kNone;
-  Distribution demand;  // ns of CPU work, for kCpu
+  // ns of CPU work, for kCpu: the sum of one sample of each part.
+  std::vector<Distribution> demand;
   // kCpu steps that end by writing to another process's socket: the kernel
   // work of that hop (ns), run on this step's process, counted as kernel.
   bool sends = false;
@@ -54,6 +57,19 @@ struct Step {
   // request continues when the unit already existed (the creation steps sit
   // between this step and that index).
   std::int32_t skip_to = -1;
+
+  double mean_ns() const {
+    double m = 0;
+    for (const Distribution& d : demand) m += d.mean();
+    return m;
+  }
+  // Mean time on the process: its own work and the hop it sends.
+  double busy_mean_ns() const { return mean_ns() + (sends ? hop.mean() : 0.0); }
+  double sample_ns(Rng& rng) const {
+    double w = 0;
+    for (const Distribution& d : demand) w += d.sample(rng);
+    return w;
+  }
 };
 
 enum class EdgeKind : std::uint8_t { kNext, kIfCreated };

@@ -17,7 +17,8 @@ std::string format(const char* fmt, double a, double b = 0, double c = 0) {
 }
 
 // Mean time (ms) of the main-path steps in [from, to) of kinds that take
-// time: CPU bursts at their mean demand, and the database delay.
+// time: CPU bursts at their mean demand with the hops they send, and the
+// database delay.
 double path_ms(const Topology& t, const Scenario& sc, StepKind from, StepKind to) {
   double ns = 0;
   bool inside = from == StepKind::kComplete;  // kComplete as `from`: the whole path
@@ -26,7 +27,7 @@ double path_ms(const Topology& t, const Scenario& sc, StepKind from, StepKind to
     if (s.kind == from) inside = true;
     if (s.kind == to && from != StepKind::kComplete) break;
     if (!inside) continue;
-    if (s.kind == StepKind::kCpu) ns += s.demand.mean();
+    if (s.kind == StepKind::kCpu) ns += s.busy_mean_ns();
     if (s.kind == StepKind::kDbDelay) ns += sc.delay_ms * 1e6;
   }
   return ns * 1e-6;
@@ -42,7 +43,7 @@ double role_demand_ms(const Topology& t, Role role) {
     if (s.kind != StepKind::kCpu) continue;
     const double hop = s.sends ? s.hop.mean() : 0.0;
     if (role == Role::kKernel) ns += hop;
-    if (s.role == role) ns += s.demand.mean() + hop;
+    if (s.role == role) ns += s.mean_ns() + hop;
   }
   return ns * 1e-6;
 }

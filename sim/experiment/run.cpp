@@ -5,6 +5,7 @@
 #include "sim/components/stack.hpp"
 #include "sim/engine/simulator.hpp"
 #include "sim/metrics/request_recorder.hpp"
+#include "sim/scenario/input_error.hpp"
 
 namespace stacksim {
 
@@ -34,6 +35,8 @@ class RunController final : public StackObserver {
   const RequestRecorder& recorder() const { return recorder_; }
   SimTime window_start_ns() const { return window_start_ns_; }
   SimTime window_end_ns() const { return window_end_ns_; }
+  bool finished() const { return done_ >= end_; }
+  std::int64_t done() const { return done_; }
   const std::vector<SimTime>& cpu_at_start() const { return cpu_at_start_; }
   const std::vector<SimTime>& busy_at_start_ns() const { return busy_at_start_ns_; }
   SimTime kernel_at_start() const { return kernel_at_start_; }
@@ -92,6 +95,18 @@ RunResult run_once(const Model& model, const StackModel& stack_model, const Scen
   control.attach(stack);
   stack.start();
   sim.run();
+  if (!control.finished()) {
+    // Nothing left to happen, yet requests are outstanding: they wait for
+    // something no one will release.
+    std::string why = "the run stalled after " + std::to_string(control.done()) + " of " +
+                      std::to_string(sc.warmup_requests + sc.requests) + " requests of " +
+                      stack_model.name;
+    if (sc.db_access == DbAccess::kAppPool)
+      why += ": with db_access = app_pool each pooled connection keeps its server session, so "
+             "sessions (" + std::to_string(sc.sessions) + ") must cover workers x app_pool_size (" +
+             std::to_string(sc.workers.for_type(stack_model.type) * sc.app_pool_size) + ")";
+    throw InputError(sc.source + ": " + why);
+  }
 
   RunResult out;
   const RequestRecorder& rec = control.recorder();

@@ -216,6 +216,18 @@ void check_scenario(const Scenario& s) {
     Where{s.source, "rate_rps"}.fail("must be > 0 when load is \"open\", got " +
                                      json_fields::describe(json(s.rate_rps)));
   }
+  // Pooled connections keep their server session for good: with fewer
+  // sessions than connections, the ones left over would wait forever.
+  if (s.db_access == DbAccess::kAppPool) {
+    const int most_workers = std::max({s.workers.sync, s.workers.greenlet, s.workers.coroutine});
+    const long long needed = static_cast<long long>(most_workers) * s.app_pool_size;
+    if (s.sessions < needed) {
+      Where{s.source, "sessions"}.fail(
+          "must be at least workers x app_pool_size = " + std::to_string(needed) +
+          " with db_access \"app_pool\" (each pooled connection keeps its server session), got " +
+          std::to_string(s.sessions));
+    }
+  }
 }
 
 Scenario parse_scenario(const json& j, const std::string& source) {

@@ -12,6 +12,8 @@
 #include "sim/experiment/experiment.hpp"
 #include "sim/experiment/report.hpp"
 #include "sim/experiment/run.hpp"
+#include "sim/scenario/input_error.hpp"
+#include "sim/scenario/scenario_io.hpp"
 #include "test_stack_model.hpp"
 
 namespace stacksim {
@@ -181,6 +183,25 @@ TEST(Stack, SyncWorkersUnderPoissonLoadAreAnMMcQueue) {
   sc.warmup_requests = 10'000;
   const RunResult r = run_once(m, m.stacks.at("sync"), sc, 0);
   EXPECT_NEAR(r.latency_mean_ms, 2.0787, 2.0787 * 0.05);
+}
+
+// App-side pools keep their sessions: with fewer sessions than pooled
+// connections the ones left over would wait forever, so the scenario is
+// refused before it runs, naming the field.
+TEST(Stack, AppPoolNeedsASessionForEveryPooledConnection) {
+  Scenario sc = small_scenario();
+  sc.db_access = DbAccess::kAppPool;
+  sc.workers = {4, 2, 2};
+  sc.app_pool_size = 4;
+  sc.sessions = 15;
+  try {
+    check_scenario(sc);
+    FAIL() << "16 pooled connections over 15 sessions were accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("sessions"), std::string::npos) << e.what();
+  }
+  sc.sessions = 16;
+  EXPECT_NO_THROW(check_scenario(sc));
 }
 
 TEST(Experiment, SameSeedGivesIdenticalJsonAndAnotherSeedDoesNot) {
