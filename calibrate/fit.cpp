@@ -368,7 +368,7 @@ std::string format_summary(const Calibration& c) {
                         : c.regressor == Regressor::kThroughput ? "rps"
                                                                 : "-";
   auto rows = [&](const std::vector<GroupFit>& fits) {
-    o << std::left << std::setw(22) << "stack" << std::setw(12) << "group" << std::right
+    o << std::left << std::setw(26) << "stack" << std::setw(12) << "group" << std::right
       << std::setw(4) << "n" << std::setw(11) << "demand_us" << std::setw(9) << "se_us"
       << std::setw(13) << ("slope/" + x) << std::setw(10) << "slope_se" << std::setw(10)
       << "resid_sd" << std::setw(9) << "at " + x << "\n";
@@ -376,7 +376,7 @@ std::string format_summary(const Calibration& c) {
       const LinearFit& f = g.fit;
       const std::string group =
           g.group == Group::kKernel ? "kernel/hop" : std::string(to_string(g.group));
-      o << std::left << std::setw(22) << (g.stack.empty() ? "(all stacks)" : g.stack)
+      o << std::left << std::setw(26) << (g.stack.empty() ? "(all stacks)" : g.stack)
         << std::setw(12) << group << std::right << std::setw(4) << f.n << std::setw(11)
         << num(f.value, 1) << std::setw(9) << num(f.value_se, 1) << std::setw(13)
         << (f.slope_identified ? num(f.slope, 3) : "n/i") << std::setw(10)

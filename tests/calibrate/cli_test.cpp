@@ -1,0 +1,74 @@
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "sim/scenario/model_io.hpp"
+#include "tests/calibrate/live_records.hpp"
+#include "tests/cli/run_command.hpp"
+
+namespace stacksim::calibrate {
+namespace {
+
+namespace fs = std::filesystem;
+using stacksim::testing::run_stacksim;
+
+class CalibrateCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string templ = (fs::temp_directory_path() / "stacksim-cal-cli-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
+    dir_ = templ;
+    records_ = (dir_ / "runs.jsonl").string();
+    std::ofstream out(records_);
+    out << testing::live_record("a", "gunicorn-flask", 1, 1, 1500).dump() << "\n"
+        << testing::live_record("b", "gunicorn-flask", 10, 5, 1400).dump() << "\n"
+        << testing::live_record("c", "gunicorn-flask", 50, 9, 1300).dump() << "\n";
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+  fs::path dir_;
+  std::string records_;
+};
+
+TEST_F(CalibrateCli, FitWritesALoadableModelAndPrintsTheTable) {
+  const auto r = run_stacksim("calibrate fit --records " + records_ +
+                              " --prior models/estimates.json --label cli-test --out " +
+                              dir_.string());
+  ASSERT_EQ(r.status, 0) << r.out;
+  EXPECT_NE(r.out.find("gunicorn-flask"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Not identified"), std::string::npos) << r.out;
+  const Model m = load_model((dir_ / "cli-test.json").string());
+  EXPECT_EQ(m.provenance.at("kind"), "calibrated");
+  EXPECT_EQ(m.provenance.at("records").size(), 3u);
+}
+
+TEST_F(CalibrateCli, MissingRecordsFileExitsTwoNamingIt) {
+  const auto r = run_stacksim("calibrate fit --records " + (dir_ / "none.jsonl").string() +
+                              " --label x --out " + dir_.string());
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("none.jsonl: no such records file"), std::string::npos) << r.out;
+}
+
+TEST_F(CalibrateCli, RecordWithoutANeededFieldExitsTwoNamingFileLineAndField) {
+  auto j = testing::live_record("d", "gunicorn-flask", 2, 2, 1500);
+  j["result"].erase("completed");
+  { std::ofstream(records_, std::ios::app) << j.dump() << "\n"; }
+  const auto r = run_stacksim("calibrate fit --records " + records_ + " --label x --out " +
+                              dir_.string());
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("runs.jsonl:4: result.completed: missing"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(dir_ / "x.json"));
+}
+
+TEST_F(CalibrateCli, BadRegressorOrLabelExitsTwo) {
+  auto r = run_stacksim("calibrate fit --records " + records_ + " --label x --regressor load --out " +
+                        dir_.string());
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("--regressor"), std::string::npos) << r.out;
+  r = run_stacksim("calibrate fit --records " + records_ + " --label a/b --out " + dir_.string());
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("--label"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace stacksim::calibrate

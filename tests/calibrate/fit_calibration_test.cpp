@@ -1,0 +1,98 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "calibrate/fit.hpp"
+#include "sim/scenario/input_error.hpp"
+#include "sim/scenario/model_io.hpp"
+#include "tests/calibrate/live_records.hpp"
+
+namespace stacksim::calibrate {
+namespace {
+
+Model prior() { return load_model(std::string(STACKSIM_SOURCE_DIR) + "/models/estimates.json"); }
+
+std::vector<CalibrationRecord> three_flask_records() {
+  return {record_from_live_json(testing::live_record("a", "gunicorn-flask", 1, 1, 1500), "r:1"),
+          record_from_live_json(testing::live_record("b", "gunicorn-flask", 10, 5, 1400), "r:2"),
+          record_from_live_json(testing::live_record("c", "gunicorn-flask", 50, 9, 1300), "r:3")};
+}
+
+// App CPU 1500, 1400, 1300 us at 1, 5, 9 peak sessions lies on one line:
+// slope -25 us per session, value 1400 at the mean (5), residuals 0. Every
+// other group is constant (slope 0). Kernel: (200 + 20) us over 11 hops = 20.
+TEST(FitCalibration, LineThroughThreeRecordsGivesItsSlopeAndValue) {
+  const Calibration c = fit_calibration(three_flask_records(), prior(), FitOptions{});
+  const GroupFit* app = nullptr;
+  for (const GroupFit& g : c.per_stack)
+    if (g.group == Group::kApp) app = &g;
+  ASSERT_NE(app, nullptr);
+  EXPECT_TRUE(app->fit.slope_identified);
+  EXPECT_NEAR(app->fit.slope, -25.0, 1e-9);
+  EXPECT_NEAR(app->fit.value, 1400.0, 1e-9);
+  EXPECT_NEAR(app->fit.x_ref, 5.0, 1e-12);
+  for (double r : app->fit.residuals) EXPECT_NEAR(r, 0.0, 1e-9);
+  for (const GroupFit& g : c.shared) {
+    if (g.group == Group::kKernel) {
+      EXPECT_NEAR(g.fit.value, 20.0, 1e-9);
+      EXPECT_DOUBLE_EQ(g.hops, 11.0);
+    }
+  }
+  // The model's app bursts add up to the fitted 1400 us.
+  const StackModel& s = c.model.stacks.at("gunicorn-flask");
+  const double app_ns = s.pre.mean() + s.connect.mean() + s.query.mean() + s.fetch.mean() +
+                        s.close.mean() + s.respond.mean();
+  EXPECT_NEAR(app_ns, 1400e3, 1e-6);
+  EXPECT_NEAR(c.model.kernel.per_hop.mean(), 20e3, 1e-6);
+  EXPECT_EQ(c.model.provenance.at("packages").at("gunicorn"), "20.1.0");
+}
+
+TEST(FitCalibration, RecordOfAStackTheModelLacksNamesTheRecordAndField) {
+  auto records = three_flask_records();
+  records[1].stack = "gunicorn-django";
+  try {
+    fit_calibration(records, prior(), FitOptions{});
+    FAIL() << "expected InputError";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("r:2: config.stack: stack \"gunicorn-django\""),
+              std::string::npos)
+        << e.what();
+  }
+}
+
+TEST(FitCalibration, RecordsOfTwoHostsAreRefused) {
+  auto records = three_flask_records();
+  records[2].cpus_online = 6;
+  EXPECT_THROW(fit_calibration(records, prior(), FitOptions{}), InputError);
+}
+
+TEST(FitCalibration, PoolModeAndFlaggedRecordsAreSkippedAndListed) {
+  auto records = three_flask_records();
+  records[0].db_mode = "pool";
+  records[1].flagged = true;
+  records[1].flag_reason = "foreign_cpu_high";
+  FitOptions o;
+  o.skip_flagged = true;
+  const Calibration c = fit_calibration(records, prior(), o);
+  EXPECT_EQ(c.record_ids, std::vector<std::string>{"c"});
+  ASSERT_EQ(c.skipped.size(), 2u);
+  EXPECT_NE(c.skipped[0].find("db_mode pool"), std::string::npos);
+  EXPECT_NE(c.skipped[1].find("foreign_cpu_high"), std::string::npos);
+  // One record: a value, no standard error, no slope.
+  EXPECT_TRUE(std::isnan(c.shared[0].fit.value_se));
+  EXPECT_FALSE(c.shared[0].fit.slope_identified);
+  records[2].db_mode = "pool";
+  EXPECT_THROW(fit_calibration(records, prior(), o), InputError);
+}
+
+TEST(FitCalibration, SummarySaysWhatIsNotIdentified) {
+  const Calibration c = fit_calibration(three_flask_records(), prior(), FitOptions{});
+  const std::string s = format_summary(c);
+  EXPECT_NE(s.find("Not identified"), std::string::npos);
+  EXPECT_NE(s.find("prior model's proportions"), std::string::npos);
+  EXPECT_NE(s.find("gunicorn-flask"), std::string::npos);
+  EXPECT_NE(s.find("stack uvicorn-starlette: no records"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace stacksim::calibrate

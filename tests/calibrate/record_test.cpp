@@ -1,0 +1,85 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include "calibrate/record.hpp"
+#include "sim/scenario/input_error.hpp"
+#include "tests/calibrate/live_records.hpp"
+
+namespace stacksim::calibrate {
+namespace {
+
+std::string message_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const InputError& e) {
+    return e.what();
+  }
+  return "(no InputError)";
+}
+
+// kernel = softirq + kernel system = 200 + 20 us.
+TEST(LiveRecord, ReadsConfigurationCpuGroupsAndHost) {
+  const auto j = testing::live_record("run-a", "gunicorn-flask", 10, 7, 1500);
+  const CalibrationRecord r = record_from_live_json(j, "runs.jsonl:1");
+  EXPECT_EQ(r.id, "run-a");
+  EXPECT_EQ(r.stack, "gunicorn-flask");
+  EXPECT_EQ(r.clients, 10);
+  EXPECT_EQ(r.workers, 5);
+  EXPECT_DOUBLE_EQ(r.sessions_peak, 7);
+  EXPECT_DOUBLE_EQ(r.cpu_us_per_request[static_cast<int>(Group::kApp)], 1500);
+  EXPECT_DOUBLE_EQ(r.cpu_us_per_request[static_cast<int>(Group::kKernel)], 220);
+  EXPECT_EQ(r.cpu_model, "AMD EPYC");
+  EXPECT_EQ(r.cpus_online, 2);
+  EXPECT_EQ(r.packages.at("gunicorn"), "20.1.0");
+  EXPECT_FALSE(r.flagged);
+}
+
+TEST(LiveRecord, MissingOrBadFieldIsNamedWithFileAndLine) {
+  auto j = testing::live_record("run-a", "gunicorn-flask", 10, 7, 1500);
+  j["cpu"]["groups"]["app"].erase("per_request_us");
+  EXPECT_EQ(message_of([&] { record_from_live_json(j, "runs.jsonl:3"); }),
+            "runs.jsonl:3: cpu.groups.app.per_request_us: missing (calibration needs it)");
+  j = testing::live_record("run-a", "gunicorn-flask", 10, 7, 1500);
+  j["cpu"]["groups"]["kernel_system"]["per_request_us"] = -60.9;
+  EXPECT_NE(message_of([&] { record_from_live_json(j, "runs.jsonl:4"); })
+                .find("runs.jsonl:4: cpu.groups.kernel_system.per_request_us: must be a number"),
+            std::string::npos);
+  j = testing::live_record("run-a", "gunicorn-flask", 10, 7, 1500);
+  j.erase("config");
+  EXPECT_EQ(message_of([&] { record_from_live_json(j, "x:1"); }),
+            "x:1: config: missing (calibration needs it)");
+}
+
+TEST(LiveRecord, FlagsAreKeptWithTheirReason) {
+  auto j = testing::live_record("run-a", "gunicorn-flask", 10, 7, 1500);
+  j["flags"]["foreign_cpu_high"] = true;
+  const CalibrationRecord r = record_from_live_json(j, "x:1");
+  EXPECT_TRUE(r.flagged);
+  EXPECT_EQ(r.flag_reason, "foreign_cpu_high");
+}
+
+TEST(RecordFile, ReadsEveryLineSkippingBlankOnesAndNamesLinesInErrors) {
+  const auto dir = std::filesystem::temp_directory_path();
+  const std::string path = (dir / ("stacksim-cal-records-" + std::to_string(::getpid()) + ".jsonl")).string();
+  {
+    std::ofstream out(path);
+    out << testing::live_record("a", "gunicorn-flask", 1, 1, 1500).dump() << "\n\n"
+        << testing::live_record("b", "gunicorn-flask", 10, 5, 1400).dump() << "\n";
+  }
+  const auto records = read_record_file(path);
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[1].id, "b");
+  EXPECT_EQ(records[1].source, path + ":3");
+  { std::ofstream(path, std::ios::app) << "{not json\n"; }
+  EXPECT_NE(message_of([&] { read_record_file(path); }).find(path + ":4: malformed JSON"),
+            std::string::npos);
+  std::filesystem::remove(path);
+  EXPECT_NE(message_of([&] { read_record_file(path); }).find("no such records file"),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace stacksim::calibrate
