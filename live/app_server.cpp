@@ -10,31 +10,27 @@ namespace stacksim::live {
 
 AppServer::AppServer(const StackRecipe& recipe, const AppSettings& s) {
   port_ = pick_free_port();
-  const std::map<std::string, std::string> values = {
-      {"workers", std::to_string(s.workers)}, {"port", std::to_string(port_)},
-      {"backlog", std::to_string(s.backlog)}, {"apps_dir", s.apps_dir},
-      {"run_dir", s.run_dir}};
+  const std::map<std::string, std::string> values = {{"workers", std::to_string(s.workers)},
+                                                     {"port", std::to_string(port_)},
+                                                     {"backlog", std::to_string(s.backlog)},
+                                                     {"apps_dir", s.apps_dir},
+                                                     {"run_dir", s.run_dir}};
   const std::string where = "stack " + recipe.name;
   SpawnSpec spec;
   spec.name = "app server (" + recipe.name + ")";
-  for (const auto& a : recipe.argv) spec.argv.push_back(substitute_placeholders(a, values, where + ".argv"));
+  for (const auto& a : recipe.argv)
+    spec.argv.push_back(substitute_placeholders(a, values, where + ".argv"));
   char delay[64];
   std::snprintf(delay, sizeof delay, "%.6g", s.delay_ms);
-  spec.env = {"PATH=/usr/bin:/bin",
-              "LANG=C.UTF-8",
-              "HOME=" + s.run_dir,
+  spec.env = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8", "HOME=" + s.run_dir,
               // Root must not leave __pycache__ behind in the source tree.
-              "PYTHONDONTWRITEBYTECODE=1",
-              "STACKSIM_DB_HOST=" + s.db_host,
-              "STACKSIM_DB_PORT=" + std::to_string(s.db_port),
-              "STACKSIM_DB_NAME=" + s.db_name,
-              "STACKSIM_DB_USER=" + s.db_user,
-              "STACKSIM_DB_PASSWORD=" + s.db_password,
-              std::string("STACKSIM_DELAY_MS=") + delay,
-              "STACKSIM_ROWS=" + std::to_string(s.rows),
-              "STACKSIM_DB_MODE=" + s.db_mode,
-              "STACKSIM_POOL_SIZE=" + std::to_string(s.pool_size)};
-  for (const auto& [k, v] : recipe.env) spec.env.push_back(k + "=" + substitute_placeholders(v, values, where + ".env." + k));
+              "PYTHONDONTWRITEBYTECODE=1", "STACKSIM_DB_HOST=" + s.db_host,
+              "STACKSIM_DB_PORT=" + std::to_string(s.db_port), "STACKSIM_DB_NAME=" + s.db_name,
+              "STACKSIM_DB_USER=" + s.db_user, "STACKSIM_DB_PASSWORD=" + s.db_password,
+              std::string("STACKSIM_DELAY_MS=") + delay, "STACKSIM_ROWS=" + std::to_string(s.rows),
+              "STACKSIM_DB_MODE=" + s.db_mode, "STACKSIM_POOL_SIZE=" + std::to_string(s.pool_size)};
+  for (const auto& [k, v] : recipe.env)
+    spec.env.push_back(k + "=" + substitute_placeholders(v, values, where + ".env." + k));
   log_path_ = s.run_dir + "/app.log";
   spec.log_path = log_path_;
   spec.working_dir = s.apps_dir;
@@ -59,8 +55,12 @@ AppServer::AppServer(const StackRecipe& recipe, const AppSettings& s) {
   }
 }
 
-AppServer::~AppServer() { stop(); }
+AppServer::~AppServer() {
+  stop();
+}
 
-void AppServer::stop() { process_.stop(std::chrono::seconds(10)); }
+void AppServer::stop() {
+  process_.stop(std::chrono::seconds(10));
+}
 
 }  // namespace stacksim::live

@@ -17,7 +17,7 @@ struct AppSettings {
   std::string apps_dir;
   std::string run_dir;
   std::string db_host = "127.0.0.1";
-  int db_port = 0;               // pgbouncer's
+  int db_port = 0;  // pgbouncer's
   std::string db_name;
   std::string db_user;
   std::string db_password;

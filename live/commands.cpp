@@ -2,6 +2,8 @@
 // stacks (stacks), and sweep configurations (sweep). Bad input surfaces as
 // InputError (exit 2 in main); a component failing at run time is exit 1;
 // SIGINT/SIGTERM stop everything and exit 128 + signal.
+#include "sim/cli/commands.hpp"
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
@@ -12,7 +14,6 @@
 #include "live/run.hpp"
 #include "live/stack_recipes.hpp"
 #include "live/sweep.hpp"
-#include "sim/cli/commands.hpp"
 #include "sim/scenario/input_error.hpp"
 
 namespace stacksim::live {
@@ -26,9 +27,12 @@ struct RunOptions {
 };
 
 void add_knobs(CLI::App* cmd, RunConfig& c) {
-  cmd->add_option("--workers", c.workers, "App worker processes (default: 2*cores+1 sync, cores async)");
-  cmd->add_option("--clients", c.clients, "Concurrent clients of the load generator")->capture_default_str();
-  cmd->add_option("--sessions", c.sessions, "pgbouncer server sessions (pool size)")->capture_default_str();
+  cmd->add_option("--workers", c.workers,
+                  "App worker processes (default: 2*cores+1 sync, cores async)");
+  cmd->add_option("--clients", c.clients, "Concurrent clients of the load generator")
+      ->capture_default_str();
+  cmd->add_option("--sessions", c.sessions, "pgbouncer server sessions (pool size)")
+      ->capture_default_str();
   cmd->add_option("--delay-ms", c.delay_ms, "pg_sleep per request, ms")->capture_default_str();
   cmd->add_option("--duration-s", c.duration_s, "Measured window, s")->capture_default_str();
   cmd->add_option("--requests", c.requests, "Measured window as a request count (ab only)");
@@ -36,12 +40,16 @@ void add_knobs(CLI::App* cmd, RunConfig& c) {
   cmd->add_option("--rows", c.rows, "Rows in the test table")->capture_default_str();
   cmd->add_option("--load-generator", c.load_generator, "ab or wrk")->capture_default_str();
   cmd->add_option("--cores", c.cores, "Pin everything to this many CPUs (0: all, unpinned)");
-  cmd->add_option("--db-mode", c.db_mode, "connect (per request, the article's) or pool (Paterson's)")
+  cmd->add_option("--db-mode", c.db_mode,
+                  "connect (per request, the article's) or pool (Paterson's)")
       ->capture_default_str();
-  cmd->add_option("--pool-size", c.pool_size, "App-side pool per worker in --db-mode pool")->capture_default_str();
+  cmd->add_option("--pool-size", c.pool_size, "App-side pool per worker in --db-mode pool")
+      ->capture_default_str();
   cmd->add_option("--port", c.port, "nginx's port on 127.0.0.1 (default: a free one)");
-  cmd->add_option("--backlog", c.backlog, "Listen backlog of nginx and the app server")->capture_default_str();
-  cmd->add_option("--max-foreign-cores", c.max_foreign_cores, "Flag runs with more foreign CPU than this")
+  cmd->add_option("--backlog", c.backlog, "Listen backlog of nginx and the app server")
+      ->capture_default_str();
+  cmd->add_option("--max-foreign-cores", c.max_foreign_cores,
+                  "Flag runs with more foreign CPU than this")
       ->capture_default_str();
   cmd->add_option("--wait-quiet-s", c.wait_quiet_s,
                   "Before starting, wait up to this long for foreign CPU to fall below the limit");
@@ -113,7 +121,8 @@ int list_stacks(const std::string& path, const std::string& format) {
       for (const auto& m : row["missing_packages"]) status += " " + m.get<std::string>();
     }
     std::printf("%-24s %-10s %-17s %s\n", row["stack"].get<std::string>().c_str(),
-                row["type"].get<std::string>().c_str(), row["server"].get<std::string>().c_str(), status.c_str());
+                row["type"].get<std::string>().c_str(), row["server"].get<std::string>().c_str(),
+                status.c_str());
   }
   return 0;
 }
@@ -142,22 +151,29 @@ void add_live_commands(CLI::App& app, int& exit_code) {
   live->require_subcommand(1);
 
   auto run_opts = std::make_shared<RunOptions>();
-  auto* run = live->add_subcommand("run", "One configuration: start the stack, warm up, measure, stop");
-  run->add_option("--stack", run_opts->config.stack, "Stack name from live/stacks.json")->capture_default_str();
-  add_knobs(run, run_opts->config);
-  run->add_option("--repeats", run_opts->repeats, "Repeat the run (spread is reported)")->capture_default_str();
-  run->add_option("--format", run_opts->format, "table or json")->capture_default_str();
-  run->add_option("--store", run_opts->store, "Append each record to this JSON-lines file ('' for none)")
+  auto* run =
+      live->add_subcommand("run", "One configuration: start the stack, warm up, measure, stop");
+  run->add_option("--stack", run_opts->config.stack, "Stack name from live/stacks.json")
       ->capture_default_str();
-  run->callback([run_opts, &exit_code] { exit_code = guarded([&] { return run_command(*run_opts); }); });
+  add_knobs(run, run_opts->config);
+  run->add_option("--repeats", run_opts->repeats, "Repeat the run (spread is reported)")
+      ->capture_default_str();
+  run->add_option("--format", run_opts->format, "table or json")->capture_default_str();
+  run->add_option("--store", run_opts->store,
+                  "Append each record to this JSON-lines file ('' for none)")
+      ->capture_default_str();
+  run->callback(
+      [run_opts, &exit_code] { exit_code = guarded([&] { return run_command(*run_opts); }); });
 
   auto stacks_file = std::make_shared<std::string>();
   auto stacks_format = std::make_shared<std::string>("table");
-  auto* stacks = live->add_subcommand("stacks", "List the stacks, their type and whether they are installed");
+  auto* stacks =
+      live->add_subcommand("stacks", "List the stacks, their type and whether they are installed");
   stacks->add_option("--stacks-file", *stacks_file, "Stack recipes (default: live/stacks.json)");
   stacks->add_option("--format", *stacks_format, "table or json")->capture_default_str();
   stacks->callback([stacks_file, stacks_format, &exit_code] {
-    if (*stacks_format != "table" && *stacks_format != "json") throw InputError("--format must be table or json");
+    if (*stacks_format != "table" && *stacks_format != "json")
+      throw InputError("--format must be table or json");
     exit_code = list_stacks(*stacks_file, *stacks_format);
   });
 
@@ -169,17 +185,22 @@ void add_live_commands(CLI::App& app, int& exit_code) {
     RunConfig defaults;
   };
   auto sweep_args = std::make_shared<SweepArgs>();
-  auto* sweep = live->add_subcommand("sweep", "Run a list or grid of configurations, shuffled, with repeats");
-  sweep->add_option("--scenario", sweep_args->scenario, "Sweep file (schema stacksim.live-sweep)")->required();
-  sweep->add_option("--store", sweep_args->store, "Results store; the sweep resumes from it")->capture_default_str();
-  sweep->add_option("--format", sweep_args->format, "table or json (records on stdout)")->capture_default_str();
+  auto* sweep =
+      live->add_subcommand("sweep", "Run a list or grid of configurations, shuffled, with repeats");
+  sweep->add_option("--scenario", sweep_args->scenario, "Sweep file (schema stacksim.live-sweep)")
+      ->required();
+  sweep->add_option("--store", sweep_args->store, "Results store; the sweep resumes from it")
+      ->capture_default_str();
+  sweep->add_option("--format", sweep_args->format, "table or json (records on stdout)")
+      ->capture_default_str();
   sweep->add_flag("--stop-on-error", sweep_args->stop_on_error, "Stop at the first failing run");
   sweep->callback([sweep_args, &exit_code] {
     exit_code = guarded([&] {
       if (sweep_args->format != "table" && sweep_args->format != "json") {
         throw InputError("--format must be table or json");
       }
-      if (sweep_args->store.empty()) throw InputError("--store: a sweep needs a results store to resume from");
+      if (sweep_args->store.empty())
+        throw InputError("--store: a sweep needs a results store to resume from");
       const SweepPlan plan = load_sweep(sweep_args->scenario, sweep_args->defaults);
       SweepOptions opts;
       opts.store = sweep_args->store;

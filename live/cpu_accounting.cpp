@@ -1,18 +1,21 @@
 #include "live/cpu_accounting.hpp"
 
-#include <algorithm>
 #include <dirent.h>
-#include <fstream>
-#include <sstream>
 #include <sys/resource.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <sstream>
 
 #include "live/process_registry.hpp"
 
 namespace stacksim::live {
 namespace {
 
-double ticks_to_s(double ticks) { return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK)); }
+double ticks_to_s(double ticks) {
+  return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path);
@@ -136,7 +139,8 @@ CpuReport cpu_report(const CpuSnapshot& begin, const CpuSnapshot& end, long comp
   r.cpus_online = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
   r.machine_busy_s = end.machine.busy_s() - begin.machine.busy_s();
   r.machine_total_s = end.machine.total_s() - begin.machine.total_s();
-  const double per_request = completed_requests > 0 ? 1e6 / static_cast<double>(completed_requests) : 0;
+  const double per_request =
+      completed_requests > 0 ? 1e6 / static_cast<double>(completed_requests) : 0;
   double ours = 0;
   for (const auto& g : kComponentGroups) {
     GroupCpu gc;
@@ -178,7 +182,8 @@ CpuReport cpu_report(const CpuSnapshot& begin, const CpuSnapshot& end, long comp
   double kernel_threads_s = 0;
   for (const auto& [pid, cpu_s] : end.kernel_threads_s) {
     const auto it = begin.kernel_threads_s.find(pid);
-    kernel_threads_s += std::max(0.0, cpu_s - (it == begin.kernel_threads_s.end() ? 0.0 : it->second));
+    kernel_threads_s +=
+        std::max(0.0, cpu_s - (it == begin.kernel_threads_s.end() ? 0.0 : it->second));
   }
   system.cpu_s = (end.machine.irq_s - begin.machine.irq_s) + kernel_threads_s;
   system.system_s = system.cpu_s;
@@ -188,7 +193,8 @@ CpuReport cpu_report(const CpuSnapshot& begin, const CpuSnapshot& end, long comp
   GroupCpu foreign;
   // /proc/stat counts in ticks, the cgroups in nanoseconds: a small negative
   // remainder is rounding, not negative work.
-  foreign.cpu_s = std::max(0.0, r.machine_busy_s - ours - softirq.cpu_s - system.cpu_s - r.runner_s);
+  foreign.cpu_s =
+      std::max(0.0, r.machine_busy_s - ours - softirq.cpu_s - system.cpu_s - r.runner_s);
   foreign.per_request_us = foreign.cpu_s * per_request;
   r.groups["foreign"] = foreign;
   r.foreign_cores = r.window_s > 0 ? foreign.cpu_s / r.window_s : 0;

@@ -6,11 +6,12 @@
 // groups + kernel + runner + foreign add up to the machine's busy time.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 #include "live/cpu_cgroups.hpp"
@@ -21,7 +22,7 @@ namespace stacksim::live {
 inline const std::vector<std::string> kComponentGroups = {"client", "nginx", "app", "pgbouncer",
                                                           "postgres"};
 
-struct ProcStat {        // the "cpu" line of /proc/stat, in seconds
+struct ProcStat {  // the "cpu" line of /proc/stat, in seconds
   double user_s = 0, nice_s = 0, system_s = 0, idle_s = 0, iowait_s = 0, irq_s = 0, softirq_s = 0,
          steal_s = 0;
   double busy_s() const { return user_s + nice_s + system_s + irq_s + softirq_s + steal_s; }
@@ -32,7 +33,7 @@ ProcStat parse_proc_stat(const std::string& text);
 
 struct ProcessSample {
   std::string group;
-  double cpu_s = 0;               // utime + stime
+  double cpu_s = 0;  // utime + stime
   long voluntary_switches = 0;
   long involuntary_switches = 0;
 };
@@ -43,7 +44,7 @@ struct CpuSnapshot {
   std::map<std::string, CgroupCpu> groups;
   std::map<pid_t, ProcessSample> processes;
   std::map<pid_t, double> kernel_threads_s;  // ksoftirqd, kworkers: kthreadd and its children
-  double runner_s = 0;            // this process (the session monitor polls from it)
+  double runner_s = 0;                       // this process (the session monitor polls from it)
 };
 
 CpuSnapshot take_cpu_snapshot(const CpuCgroups& cgroups);

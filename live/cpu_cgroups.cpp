@@ -1,11 +1,12 @@
 #include "live/cpu_cgroups.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <ctime>
 #include <fstream>
 #include <sstream>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "sim/scenario/input_error.hpp"
 
@@ -79,7 +80,6 @@ CgroupCpu CpuCgroups::read(const std::string& group) const {
     std::istringstream stat(read_file(dir + "/cpuacct.stat"));
     std::string key;
     double ticks = 0;
-    const double hz = static_cast<double>(::sysconf(_SC_CLK_TCK));
     double user_ticks = 0, system_ticks = 0;
     while (stat >> key >> ticks) {
       if (key == "user") user_ticks = ticks;
@@ -89,7 +89,6 @@ CgroupCpu CpuCgroups::read(const std::string& group) const {
     // Scale the tick split onto the precise nanosecond usage.
     cpu.user_s = total_ticks > 0 ? cpu.usage_s * user_ticks / total_ticks : 0;
     cpu.system_s = cpu.usage_s - cpu.user_s;
-    (void)hz;
   } else {
     std::istringstream stat(read_file(dir + "/cpu.stat"));
     std::string key;

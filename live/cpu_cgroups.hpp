@@ -6,15 +6,16 @@
 // every PID still in the run's cgroups, then removes them.
 #pragma once
 
+#include <sys/types.h>
+
 #include <map>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace stacksim::live {
 
 struct CgroupCpu {
-  double usage_s = 0;   // CPU time, user + system
+  double usage_s = 0;  // CPU time, user + system
   double user_s = 0;
   double system_s = 0;
 };

@@ -1,9 +1,10 @@
 #include "live/host_info.hpp"
 
-#include <fstream>
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
+
+#include <fstream>
 
 #include "live/stack_recipes.hpp"
 

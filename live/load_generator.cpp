@@ -1,5 +1,8 @@
 #include "live/load_generator.hpp"
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -7,7 +10,6 @@
 #include <regex>
 #include <sstream>
 #include <stdexcept>
-#include <sys/wait.h>
 
 #include "sim/scenario/input_error.hpp"
 
@@ -69,10 +71,7 @@ LoadResult parse_ab_output(const std::string& out, const std::string& gnuplot) {
   std::string line;
   std::getline(lines, line);  // header
   while (std::getline(lines, line)) {
-    const auto fields_start = line.find('\t');
-    if (fields_start == std::string::npos) continue;
-    std::istringstream ls(line.substr(line.rfind('\t', line.size())));
-    // ab's start time contains spaces and tabs; take the columns from the right.
+    // The start time column contains spaces: split on tabs, count from the right.
     std::vector<std::string> cols;
     std::istringstream all(line);
     std::string tok;
@@ -121,14 +120,14 @@ LoadResult parse_wrk_output(const std::string& out) {
 std::vector<std::string> load_generator_argv(const LoadSettings& s) {
   const std::string url = "http://127.0.0.1:" + std::to_string(s.port) + s.path;
   if (s.generator == "ab") {
-    std::vector<std::string> argv = {"/usr/bin/ab", "-q", "-r", "-s", "60",
-                                     "-c", std::to_string(s.clients)};
+    std::vector<std::string> argv = {
+        "/usr/bin/ab", "-q", "-r", "-s", "60", "-c", std::to_string(s.clients)};
     if (s.duration_s > 0) {
       // ab preallocates one record per request: bound -n by a rate no run
       // here reaches, but put it after -t (else -t sets -n 50000).
       const long bound = std::max(50000L, static_cast<long>(std::ceil(s.duration_s * 30000)));
-      argv.insert(argv.end(), {"-t", std::to_string(static_cast<long>(std::ceil(s.duration_s))), "-n",
-                               std::to_string(bound)});
+      argv.insert(argv.end(), {"-t", std::to_string(static_cast<long>(std::ceil(s.duration_s))),
+                               "-n", std::to_string(bound)});
     } else {
       argv.insert(argv.end(), {"-n", std::to_string(s.requests)});
     }
@@ -137,9 +136,18 @@ std::vector<std::string> load_generator_argv(const LoadSettings& s) {
   }
   if (s.generator == "wrk") {
     const double seconds = s.duration_s > 0 ? s.duration_s : 10;
-    return {"/usr/bin/wrk", "-t", "1", "-c", std::to_string(s.clients), "-d",
-            std::to_string(static_cast<long>(std::ceil(seconds))) + "s", "--timeout", "60s", "-s",
-            s.work_dir + "/stacksim.lua", url};
+    return {"/usr/bin/wrk",
+            "-t",
+            "1",
+            "-c",
+            std::to_string(s.clients),
+            "-d",
+            std::to_string(static_cast<long>(std::ceil(seconds))) + "s",
+            "--timeout",
+            "60s",
+            "-s",
+            s.work_dir + "/stacksim.lua",
+            url};
   }
   throw InputError("--load-generator " + s.generator + ": must be ab or wrk");
 }
@@ -148,11 +156,13 @@ LoadResult run_load(const LoadSettings& s) {
   auto argv = load_generator_argv(s);
   if (s.generator == "wrk") {
     std::ofstream(s.work_dir + "/stacksim.lua") << kWrkScript;
-    if (s.duration_s <= 0) throw InputError("--requests: wrk runs are timed; use --duration-s with wrk");
+    if (s.duration_s <= 0)
+      throw InputError("--requests: wrk runs are timed; use --duration-s with wrk");
   }
   if (::access(argv[0].c_str(), X_OK) != 0) {
     throw InputError(argv[0] + " is missing: install the Debian package " +
-                     (s.generator == "ab" ? "apache2-utils" : "wrk") + " (scripts/install-deps.sh)");
+                     (s.generator == "ab" ? "apache2-utils" : "wrk") +
+                     " (scripts/install-deps.sh)");
   }
   SpawnSpec spec;
   spec.name = s.generator + " (" + s.label + ")";
@@ -165,9 +175,11 @@ LoadResult run_load(const LoadSettings& s) {
   const int status = p.wait();
   const std::string out = slurp(spec.log_path);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    throw std::runtime_error(s.generator + " failed (" + spec.log_path + "): " + out.substr(0, 400));
+    throw std::runtime_error(s.generator + " failed (" + spec.log_path +
+                             "): " + out.substr(0, 400));
   }
-  if (s.generator == "ab") return parse_ab_output(out, slurp(s.work_dir + "/" + s.label + ".ab.tsv"));
+  if (s.generator == "ab")
+    return parse_ab_output(out, slurp(s.work_dir + "/" + s.label + ".ab.tsv"));
   return parse_wrk_output(out);
 }
 

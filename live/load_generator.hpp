@@ -17,24 +17,24 @@ struct LoadSettings {
   int port = 0;                  // nginx
   std::string path = "/test";
   int clients = 1;
-  double duration_s = 0;         // > 0: timed run
-  long requests = 0;             // > 0: fixed count (ab only; wrk is always timed)
-  std::string work_dir;          // per-request data files go here
-  std::string label;             // "warmup" / "window"
+  double duration_s = 0;  // > 0: timed run
+  long requests = 0;      // > 0: fixed count (ab only; wrk is always timed)
+  std::string work_dir;   // per-request data files go here
+  std::string label;      // "warmup" / "window"
   int cpus = 0;
   std::string cgroup_procs_path;
 };
 
 struct LoadResult {
   std::string generator;
-  long completed = 0;     // 2xx answers
-  long failed = 0;        // connection/receive errors and non-2xx answers
+  long completed = 0;  // 2xx answers
+  long failed = 0;     // connection/receive errors and non-2xx answers
   long non_2xx = 0;
-  double elapsed_s = 0;   // as the generator reports it
+  double elapsed_s = 0;  // as the generator reports it
   double throughput_rps = 0;
   double mean_ms = 0;
   double p50_ms = 0, p90_ms = 0, p99_ms = 0, p999_ms = 0, max_ms = 0;
-  long samples = 0;       // per-request latencies the percentiles come from
+  long samples = 0;  // per-request latencies the percentiles come from
 };
 
 // Nearest-rank percentile of sorted values (p in [0, 100]).

@@ -1,10 +1,11 @@
 #include "live/nginx.hpp"
 
-#include <algorithm>
-#include <sstream>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <algorithm>
+#include <sstream>
 
 #include "live/ports.hpp"
 #include "live/run_dir.hpp"
@@ -56,8 +57,9 @@ std::string nginx_config(const NginxSettings& s, const std::string& dir, long op
 
 Nginx::Nginx(const NginxSettings& settings, const std::string& run_dir, const UserIds& user) {
   if (::access(kNginxBinary, X_OK) != 0) {
-    throw InputError(std::string(kNginxBinary) +
-                     " is missing: install the Debian package nginx-light (scripts/install-deps.sh)");
+    throw InputError(
+        std::string(kNginxBinary) +
+        " is missing: install the Debian package nginx-light (scripts/install-deps.sh)");
   }
   NginxSettings s = settings;
   if (s.port == 0) s.port = pick_free_port();
@@ -67,7 +69,8 @@ Nginx::Nginx(const NginxSettings& settings, const std::string& run_dir, const Us
   if (::chown(dir_.c_str(), user.uid, user.gid) != 0) throw std::runtime_error("chown " + dir_);
   rlimit lim{};
   ::getrlimit(RLIMIT_NOFILE, &lim);
-  write_private_file(dir_ + "/nginx.conf", nginx_config(s, dir_, static_cast<long>(lim.rlim_max)), user);
+  write_private_file(dir_ + "/nginx.conf", nginx_config(s, dir_, static_cast<long>(lim.rlim_max)),
+                     user);
 
   SpawnSpec spec;
   spec.name = "nginx";
@@ -84,8 +87,12 @@ Nginx::Nginx(const NginxSettings& settings, const std::string& run_dir, const Us
   wait_for_port(port_, process_, std::chrono::seconds(20), dir_ + "/error.log");
 }
 
-Nginx::~Nginx() { stop(); }
+Nginx::~Nginx() {
+  stop();
+}
 
-void Nginx::stop() { process_.stop(std::chrono::seconds(5)); }
+void Nginx::stop() {
+  process_.stop(std::chrono::seconds(5));
+}
 
 }  // namespace stacksim::live

@@ -12,7 +12,7 @@
 namespace stacksim::live {
 
 struct NginxSettings {
-  int port = 0;              // 0: pick a free one
+  int port = 0;  // 0: pick a free one
   int app_port = 0;
   int worker_processes = 2;
   int worker_connections = 4096;

@@ -1,10 +1,11 @@
 #include "live/pgbouncer.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <fstream>
 #include <sstream>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "live/ports.hpp"
 #include "live/postgres_cluster.hpp"
@@ -37,8 +38,9 @@ Pgbouncer::Pgbouncer(const PgbouncerSettings& s, const std::string& run_dir, con
 
   std::ostringstream ini;
   ini << "[databases]\n"
-      << kDatabaseName << " = host=127.0.0.1 port=" << s.postgres_port << " dbname=" << kDatabaseName
-      << " user=" << s.db_user << " pool_size=" << s.sessions << "\n\n"
+      << kDatabaseName << " = host=127.0.0.1 port=" << s.postgres_port
+      << " dbname=" << kDatabaseName << " user=" << s.db_user << " pool_size=" << s.sessions
+      << "\n\n"
       << "[pgbouncer]\n"
       << "listen_addr = 127.0.0.1\n"
       << "listen_port = " << port_ << "\n"
@@ -76,7 +78,9 @@ Pgbouncer::Pgbouncer(const PgbouncerSettings& s, const std::string& run_dir, con
   wait_for_port(port_, process_, std::chrono::seconds(20), dir_ + "/pgbouncer.log");
 }
 
-Pgbouncer::~Pgbouncer() { stop(); }
+Pgbouncer::~Pgbouncer() {
+  stop();
+}
 
 void Pgbouncer::stop() {
   // The pidfile names the real pgbouncer (a wrapper's PID would not); it is
@@ -84,7 +88,8 @@ void Pgbouncer::stop() {
   std::ifstream pidfile(dir_ + "/pgbouncer.pid");
   long pid = 0;
   if (pidfile >> pid && pid > 1 && pid != process_.pid() && process_.pid() > 0) {
-    if (::getpgid(static_cast<pid_t>(pid)) == process_.pid()) ::kill(static_cast<pid_t>(pid), SIGTERM);
+    if (::getpgid(static_cast<pid_t>(pid)) == process_.pid())
+      ::kill(static_cast<pid_t>(pid), SIGTERM);
   }
   process_.stop(std::chrono::seconds(5));
 }

@@ -12,9 +12,9 @@
 namespace stacksim::live {
 
 struct PgbouncerSettings {
-  int sessions = 100;        // server sessions: pool size and max_db_connections
+  int sessions = 100;  // server sessions: pool size and max_db_connections
   int postgres_port = 0;
-  std::string db_user;       // PostgreSQL role the pool logs in as
+  std::string db_user;  // PostgreSQL role the pool logs in as
   std::string db_password;
   int listen_backlog = 4096;
   int cpus = 0;

@@ -2,6 +2,7 @@
 
 #include <dlfcn.h>
 #include <libpq-fe.h>
+
 #include <stdexcept>
 
 namespace stacksim::live {
@@ -34,7 +35,8 @@ const Libpq& libpq() {
     void* handle = RTLD_DEFAULT;
     if (::dlsym(handle, "PQconnectdb") == nullptr) {
       handle = ::dlopen("libpq.so.5", RTLD_NOW | RTLD_GLOBAL);
-      if (handle == nullptr) throw std::runtime_error("libpq.so.5 not found (Debian package libpq5)");
+      if (handle == nullptr)
+        throw std::runtime_error("libpq.so.5 not found (Debian package libpq5)");
     }
     Libpq l;
     resolve(handle, l.connectdb, "PQconnectdb");

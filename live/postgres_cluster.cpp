@@ -1,14 +1,15 @@
 #include "live/postgres_cluster.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <sstream>
-#include <sys/file.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "live/ports.hpp"
 #include "live/process_registry.hpp"
@@ -37,11 +38,13 @@ PostgresCluster::PostgresCluster(const PostgresSettings& settings, const UserIds
     : user_(service_user), log_path_(settings.log_path) {
   const std::string postgres = std::string(kPostgresBinDir) + "/postgres";
   if (::access(postgres.c_str(), X_OK) != 0) {
-    throw InputError(postgres + " is missing: install the Debian package postgresql-15 "
+    throw InputError(postgres +
+                     " is missing: install the Debian package postgresql-15 "
                      "(scripts/install-deps.sh)");
   }
   ::mkdir(kClusterCacheDir, 0755);
-  const std::string base = std::string(kClusterCacheDir) + "/cluster-" + std::to_string(settings.rows);
+  const std::string base =
+      std::string(kClusterCacheDir) + "/cluster-" + std::to_string(settings.rows);
   data_dir_ = base;
   credentials_path_ = base + ".credentials.json";
 
@@ -74,17 +77,28 @@ PostgresCluster::PostgresCluster(const PostgresSettings& settings, const UserIds
   SpawnSpec spec;
   spec.name = "postgres";
   spec.argv = {postgres,
-               "-D", data_dir_,
-               "-p", std::to_string(port_),
-               "-c", "listen_addresses=127.0.0.1",
-               "-c", "unix_socket_directories=",
-               "-c", "max_connections=" + std::to_string(settings.max_connections),
-               "-c", "fsync=off",
-               "-c", "synchronous_commit=off",
-               "-c", "full_page_writes=off",
-               "-c", "shared_buffers=128MB",
-               "-c", "logging_collector=off",
-               "-c", "log_min_messages=warning"};
+               "-D",
+               data_dir_,
+               "-p",
+               std::to_string(port_),
+               "-c",
+               "listen_addresses=127.0.0.1",
+               "-c",
+               "unix_socket_directories=",
+               "-c",
+               "max_connections=" + std::to_string(settings.max_connections),
+               "-c",
+               "fsync=off",
+               "-c",
+               "synchronous_commit=off",
+               "-c",
+               "full_page_writes=off",
+               "-c",
+               "shared_buffers=128MB",
+               "-c",
+               "logging_collector=off",
+               "-c",
+               "log_min_messages=warning"};
   spec.env = {"PATH=/usr/bin:/bin", "LANG=C"};
   spec.log_path = log_path_;
   spec.user = user_;
@@ -112,7 +126,9 @@ PostgresCluster::~PostgresCluster() {
   if (lock_fd_ >= 0) ::close(lock_fd_);  // releases the flock
 }
 
-void PostgresCluster::stop() { server_.stop(std::chrono::seconds(15)); }
+void PostgresCluster::stop() {
+  server_.stop(std::chrono::seconds(15));
+}
 
 std::string PostgresCluster::conninfo(bool superuser) const {
   std::ostringstream s;
@@ -132,10 +148,10 @@ void PostgresCluster::initialise(const PostgresSettings& settings) {
   }
   const std::string pwfile = settings.run_dir + "/initdb-password";
   write_private_file(pwfile, credentials_.superuser_password + "\n", user_);
-  const auto r = run_and_capture({std::string(kPostgresBinDir) + "/initdb", "-D", data_dir_, "-U",
-                                  credentials_.superuser, "--pwfile=" + pwfile,
-                                  "--auth=scram-sha-256", "-E", "UTF8", "--no-locale"},
-                                 user_, {"PATH=/usr/bin:/bin", "LANG=C"});
+  const auto r = run_and_capture(
+      {std::string(kPostgresBinDir) + "/initdb", "-D", data_dir_, "-U", credentials_.superuser,
+       "--pwfile=" + pwfile, "--auth=scram-sha-256", "-E", "UTF8", "--no-locale"},
+      user_, {"PATH=/usr/bin:/bin", "LANG=C"});
   ::unlink(pwfile.c_str());
   if (r.exit_code != 0) throw std::runtime_error("initdb failed:\n" + r.output);
   nlohmann::json j{{"superuser", credentials_.superuser},
@@ -158,7 +174,8 @@ void PostgresCluster::wait_until_ready(std::chrono::milliseconds timeout) {
     } catch (const pqxx::broken_connection&) {
       // "the database system is starting up": try again shortly
     }
-    if (!server_.running()) throw std::runtime_error("postgres exited during startup; see " + log_path_);
+    if (!server_.running())
+      throw std::runtime_error("postgres exited during startup; see " + log_path_);
     if (std::chrono::steady_clock::now() > deadline) {
       throw std::runtime_error("postgres did not accept connections in time; see " + log_path_);
     }

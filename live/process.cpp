@@ -1,7 +1,5 @@
 #include "live/process.hpp"
 
-#include <cerrno>
-#include <cstring>
 #include <fcntl.h>
 #include <grp.h>
 #include <sched.h>
@@ -11,7 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 
 #include "live/process_registry.hpp"
@@ -101,7 +101,8 @@ Process Process::spawn(const SpawnSpec& spec) {
                         ? ::open("/dev/null", O_WRONLY)
                         : ::open(spec.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
     if (out < 0) child_fail(err_fd, "open log");
-    if (spec.user && ::fchown(out, spec.user->uid, spec.user->gid) != 0) child_fail(err_fd, "chown log");
+    if (spec.user && ::fchown(out, spec.user->uid, spec.user->gid) != 0)
+      child_fail(err_fd, "chown log");
     ::dup2(out, 1);
     ::dup2(out, 2);
     if (!spec.cgroup_procs_path.empty()) join_cgroup(err_fd, spec.cgroup_procs_path.c_str());
@@ -114,7 +115,8 @@ Process Process::spawn(const SpawnSpec& spec) {
     // Die with the runner even if it is SIGKILLed (set after setuid, which clears it).
     ::prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (::getppid() != parent) _exit(1);
-    if (!spec.working_dir.empty() && ::chdir(spec.working_dir.c_str()) != 0) child_fail(err_fd, "chdir");
+    if (!spec.working_dir.empty() && ::chdir(spec.working_dir.c_str()) != 0)
+      child_fail(err_fd, "chdir");
     ::execve(argv[0], argv.data(), envp.data());
     child_fail(err_fd, "execve");
   }
@@ -146,7 +148,9 @@ Process Process::spawn(const SpawnSpec& spec) {
   return p;
 }
 
-Process::Process(Process&& other) noexcept { *this = std::move(other); }
+Process::Process(Process&& other) noexcept {
+  *this = std::move(other);
+}
 
 Process& Process::operator=(Process&& other) noexcept {
   if (this != &other) {
@@ -266,7 +270,8 @@ std::string find_executable(const std::string& name) {
   std::size_t start = 0;
   while (start <= dirs.size()) {
     const std::size_t end = dirs.find(':', start);
-    const std::string dir = dirs.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    const std::string dir =
+        dirs.substr(start, end == std::string::npos ? std::string::npos : end - start);
     const std::string candidate = dir + "/" + name;
     if (!dir.empty() && ::access(candidate.c_str(), X_OK) == 0) return candidate;
     if (end == std::string::npos) break;

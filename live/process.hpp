@@ -5,11 +5,12 @@
 // stops it (stop signal to the group, SIGKILL after a grace period).
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <csignal>
 #include <optional>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace stacksim::live {
@@ -21,16 +22,16 @@ struct UserIds {
 };
 
 struct SpawnSpec {
-  std::string name;                  // for messages: "pgbouncer"
-  std::vector<std::string> argv;     // argv[0] is an absolute path
-  std::vector<std::string> env;      // the whole environment, "KEY=value"
-  std::string log_path;              // stdout and stderr go here; empty: /dev/null
-  std::string working_dir;           // empty: inherit
-  std::optional<UserIds> user;       // run as this user instead of root
-  std::string cgroup_procs_path;     // join this cgroup before exec; empty: none
-  int cpus = 0;                      // pin to the first `cpus` allowed CPUs; 0: no pinning
-  int stop_signal = SIGTERM;         // sent to the group by stop()
-  bool signal_leader_only = false;   // postgres: its postmaster stops its backends itself
+  std::string name;                 // for messages: "pgbouncer"
+  std::vector<std::string> argv;    // argv[0] is an absolute path
+  std::vector<std::string> env;     // the whole environment, "KEY=value"
+  std::string log_path;             // stdout and stderr go here; empty: /dev/null
+  std::string working_dir;          // empty: inherit
+  std::optional<UserIds> user;      // run as this user instead of root
+  std::string cgroup_procs_path;    // join this cgroup before exec; empty: none
+  int cpus = 0;                     // pin to the first `cpus` allowed CPUs; 0: no pinning
+  int stop_signal = SIGTERM;        // sent to the group by stop()
+  bool signal_leader_only = false;  // postgres: its postmaster stops its backends itself
 };
 
 class Process {

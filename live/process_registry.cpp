@@ -1,10 +1,11 @@
 #include "live/process_registry.hpp"
 
+#include <unistd.h>
+
 #include <array>
 #include <atomic>
 #include <csignal>
 #include <ctime>
-#include <unistd.h>
 
 namespace stacksim::live {
 namespace {
@@ -41,7 +42,9 @@ void install_interrupt_handlers() {
   std::signal(SIGPIPE, SIG_IGN);
 }
 
-int interrupt_signal() { return static_cast<int>(g_signal); }
+int interrupt_signal() {
+  return static_cast<int>(g_signal);
+}
 
 void check_interrupted() {
   if (g_signal != 0) throw Interrupted(static_cast<int>(g_signal));

@@ -4,10 +4,11 @@
 // second signal kills every registered process group at once and exits.
 #pragma once
 
+#include <sys/types.h>
+
 #include <csignal>
 #include <stdexcept>
 #include <string>
-#include <sys/types.h>
 
 namespace stacksim::live {
 

@@ -43,7 +43,8 @@ std::vector<ConfigSummary> summarise(const std::vector<nlohmann::json>& records)
       db.push_back(res.at("peak_server_sessions").get<double>());
       foreign.push_back(r->at("flags").value("foreign_cores_window", 0.0));
       const auto& flags = r->at("flags");
-      if (flags.value("failed_requests", false) || flags.value("foreign_cpu_high", false)) ++s.flagged;
+      if (flags.value("failed_requests", false) || flags.value("foreign_cpu_high", false))
+        ++s.flagged;
     }
     s.throughput_rps = spread_of(tput);
     s.p50_ms = spread_of(p50);
@@ -58,15 +59,17 @@ std::vector<ConfigSummary> summarise(const std::vector<nlohmann::json>& records)
 std::string format_summary(const std::vector<ConfigSummary>& rows) {
   std::string out;
   char line[512];
-  std::snprintf(line, sizeof line, "%-24s %4s %4s %5s %6s %4s %10s %7s %8s %8s %5s %8s %s\n", "stack", "W",
-                "C", "S", "D_ms", "runs", "tput_rps", "spread", "p50_ms", "p99_ms", "#DB", "foreign",
-                "flagged");
+  std::snprintf(line, sizeof line, "%-24s %4s %4s %5s %6s %4s %10s %7s %8s %8s %5s %8s %s\n",
+                "stack", "W", "C", "S", "D_ms", "runs", "tput_rps", "spread", "p50_ms", "p99_ms",
+                "#DB", "foreign", "flagged");
   out += line;
   for (const auto& r : rows) {
-    std::snprintf(line, sizeof line, "%-24s %4d %4d %5d %6g %4d %10.1f %6.1f%% %8.1f %8.1f %5.0f %8.2f %d\n",
-                  r.config.value("stack", "").c_str(), r.config.value("workers", 0), r.config.value("clients", 0),
-                  r.config.value("sessions", 0), r.config.value("delay_ms", 0.0), r.runs,
-                  r.throughput_rps.median, 100 * r.throughput_rps.relative, r.p50_ms.median, r.p99_ms.median,
+    std::snprintf(line, sizeof line,
+                  "%-24s %4d %4d %5d %6g %4d %10.1f %6.1f%% %8.1f %8.1f %5.0f %8.2f %d\n",
+                  r.config.value("stack", "").c_str(), r.config.value("workers", 0),
+                  r.config.value("clients", 0), r.config.value("sessions", 0),
+                  r.config.value("delay_ms", 0.0), r.runs, r.throughput_rps.median,
+                  100 * r.throughput_rps.relative, r.p50_ms.median, r.p99_ms.median,
                   r.peak_sessions.median, r.foreign_cores.median, r.flagged);
     out += line;
   }
@@ -75,7 +78,8 @@ std::string format_summary(const std::vector<ConfigSummary>& rows) {
 
 nlohmann::json to_json(const ConfigSummary& s) {
   auto spread = [](const Spread& x) {
-    return nlohmann::json{{"median", x.median}, {"min", x.min}, {"max", x.max}, {"relative", x.relative}};
+    return nlohmann::json{
+        {"median", x.median}, {"min", x.min}, {"max", x.max}, {"relative", x.relative}};
   };
   return {{"config", s.config},
           {"runs", s.runs},

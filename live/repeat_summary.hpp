@@ -18,7 +18,7 @@ Spread spread_of(std::vector<double> values);
 struct ConfigSummary {
   nlohmann::json config;  // the knobs, repeat index removed
   int runs = 0;
-  int flagged = 0;        // failed requests or foreign CPU
+  int flagged = 0;  // failed requests or foreign CPU
   Spread throughput_rps, p50_ms, p99_ms, peak_sessions, foreign_cores;
 };
 

@@ -1,10 +1,11 @@
 #include "live/results_store.hpp"
 
 #include <fcntl.h>
-#include <fstream>
-#include <stdexcept>
 #include <sys/file.h>
 #include <unistd.h>
+
+#include <fstream>
+#include <stdexcept>
 
 #include "sim/scenario/input_error.hpp"
 

@@ -1,12 +1,13 @@
 #include "live/run.hpp"
 
+#include <unistd.h>
+
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <optional>
 #include <sstream>
-#include <unistd.h>
 
 #include "live/app_server.hpp"
 #include "live/cpu_accounting.hpp"
@@ -38,7 +39,9 @@ std::string utc_now() {
   return buf;
 }
 
-int online_cpus() { return static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)); }
+int online_cpus() {
+  return static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
+}
 
 void say(const ProgressFn& progress, const std::string& what) {
   if (progress) progress(what);
@@ -71,7 +74,8 @@ void validate(const RunConfig& c) {
   require(c.requests >= 0, "--requests must be 0 or more");
   require(c.warmup_s >= 0, "--warmup-s must be 0 or more");
   require(c.rows >= 1, "--rows must be at least 1");
-  require(c.load_generator == "ab" || c.load_generator == "wrk", "--load-generator must be ab or wrk");
+  require(c.load_generator == "ab" || c.load_generator == "wrk",
+          "--load-generator must be ab or wrk");
   require(c.cores >= 0 && c.cores <= online_cpus(),
           "--cores must be between 1 and the " + std::to_string(online_cpus()) + " online CPUs");
   require(c.db_mode == "connect" || c.db_mode == "pool", "--db-mode must be connect or pool");
@@ -80,14 +84,17 @@ void validate(const RunConfig& c) {
   require(c.backlog >= 1, "--backlog must be at least 1");
   require(c.wait_quiet_s >= 0, "--wait-quiet-s must be 0 or more");
   require(c.max_foreign_cores >= 0, "--max-foreign-cores must be 0 or more");
-  require(c.load_generator != "wrk" || c.requests == 0, "--requests: wrk runs are timed; use --duration-s");
+  require(c.load_generator != "wrk" || c.requests == 0,
+          "--requests: wrk runs are timed; use --duration-s");
 }
 
 json config_json(const RunConfig& c) {
-  return {{"stack", c.stack},       {"workers", c.workers},       {"clients", c.clients},
-          {"sessions", c.sessions}, {"delay_ms", c.delay_ms},     {"duration_s", c.duration_s},
-          {"requests", c.requests}, {"warmup_s", c.warmup_s},     {"rows", c.rows},
-          {"load_generator", c.load_generator}, {"cores", c.cores}, {"db_mode", c.db_mode},
+  return {{"stack", c.stack},         {"workers", c.workers},
+          {"clients", c.clients},     {"sessions", c.sessions},
+          {"delay_ms", c.delay_ms},   {"duration_s", c.duration_s},
+          {"requests", c.requests},   {"warmup_s", c.warmup_s},
+          {"rows", c.rows},           {"load_generator", c.load_generator},
+          {"cores", c.cores},         {"db_mode", c.db_mode},
           {"pool_size", c.pool_size}, {"backlog", c.backlog}};
 }
 
@@ -108,24 +115,41 @@ RunConfig config_from_json(const json& j, const RunConfig& base, const std::stri
       if (!v.is_string()) throw InputError(at + ": must be a string");
       return v.get<std::string>();
     };
-    if (key == "stack") c.stack = str();
-    else if (key == "workers") c.workers = static_cast<int>(integer());
-    else if (key == "clients") c.clients = static_cast<int>(integer());
-    else if (key == "sessions") c.sessions = static_cast<int>(integer());
-    else if (key == "delay_ms") c.delay_ms = num();
-    else if (key == "duration_s") c.duration_s = num();
-    else if (key == "requests") c.requests = integer();
-    else if (key == "warmup_s") c.warmup_s = num();
-    else if (key == "rows") c.rows = integer();
-    else if (key == "load_generator") c.load_generator = str();
-    else if (key == "cores") c.cores = static_cast<int>(integer());
-    else if (key == "db_mode") c.db_mode = str();
-    else if (key == "pool_size") c.pool_size = static_cast<int>(integer());
-    else if (key == "backlog") c.backlog = static_cast<int>(integer());
+    if (key == "stack")
+      c.stack = str();
+    else if (key == "workers")
+      c.workers = static_cast<int>(integer());
+    else if (key == "clients")
+      c.clients = static_cast<int>(integer());
+    else if (key == "sessions")
+      c.sessions = static_cast<int>(integer());
+    else if (key == "delay_ms")
+      c.delay_ms = num();
+    else if (key == "duration_s")
+      c.duration_s = num();
+    else if (key == "requests")
+      c.requests = integer();
+    else if (key == "warmup_s")
+      c.warmup_s = num();
+    else if (key == "rows")
+      c.rows = integer();
+    else if (key == "load_generator")
+      c.load_generator = str();
+    else if (key == "cores")
+      c.cores = static_cast<int>(integer());
+    else if (key == "db_mode")
+      c.db_mode = str();
+    else if (key == "pool_size")
+      c.pool_size = static_cast<int>(integer());
+    else if (key == "backlog")
+      c.backlog = static_cast<int>(integer());
     // Measurement policy, not configuration: not part of config_json's key.
-    else if (key == "max_foreign_cores") c.max_foreign_cores = num();
-    else if (key == "wait_quiet_s") c.wait_quiet_s = num();
-    else throw InputError(at + ": unknown knob");
+    else if (key == "max_foreign_cores")
+      c.max_foreign_cores = num();
+    else if (key == "wait_quiet_s")
+      c.wait_quiet_s = num();
+    else
+      throw InputError(at + ": unknown knob");
   }
   return c;
 }
@@ -135,8 +159,9 @@ json run_once(const RunConfig& config_in, const ProgressFn& progress) {
   RunConfig config = config_in;
   validate(config);
   if (::geteuid() != 0) {
-    throw InputError("stacksim live must run as root (it creates cgroups and starts PostgreSQL "
-                     "and pgbouncer as the unprivileged user `stacksim`)");
+    throw InputError(
+        "stacksim live must run as root (it creates cgroups and starts PostgreSQL "
+        "and pgbouncer as the unprivileged user `stacksim`)");
   }
   if (config.stacks_file.empty()) config.stacks_file = default_stacks_path();
   if (config.apps_dir.empty()) config.apps_dir = default_apps_dir();
@@ -153,17 +178,20 @@ json run_once(const RunConfig& config_in, const ProgressFn& progress) {
   if (!missing.empty()) {
     std::string list;
     for (const auto& m : missing) list += " " + m;
-    throw InputError("stack " + config.stack + " needs Debian packages that are not installed:" + list +
-                     "; install them with `apt-get install -y" + list + "` or scripts/install-deps.sh");
+    throw InputError(
+        "stack " + config.stack + " needs Debian packages that are not installed:" + list +
+        "; install them with `apt-get install -y" + list + "` or scripts/install-deps.sh");
   }
   if (::access(recipe.argv[0].c_str(), X_OK) != 0) {
-    throw InputError(recipes.path + ".stacks." + config.stack + ".argv: " + recipe.argv[0] +
-                     " is missing or not executable; reinstall its package (" +
-                     (recipe.packages.empty() ? std::string("see the recipe") : recipe.packages.front()) + ")");
+    throw InputError(
+        recipes.path + ".stacks." + config.stack + ".argv: " + recipe.argv[0] +
+        " is missing or not executable; reinstall its package (" +
+        (recipe.packages.empty() ? std::string("see the recipe") : recipe.packages.front()) + ")");
   }
   if (::access("/usr/sbin/nginx", X_OK) != 0) {
-    throw InputError("/usr/sbin/nginx is missing: install the Debian package nginx-light "
-                     "(scripts/install-deps.sh)");
+    throw InputError(
+        "/usr/sbin/nginx is missing: install the Debian package nginx-light "
+        "(scripts/install-deps.sh)");
   }
   if (config.port != 0 && !port_is_free(config.port)) {
     throw InputError("--port " + std::to_string(config.port) +
@@ -183,14 +211,17 @@ json run_once(const RunConfig& config_in, const ProgressFn& progress) {
   const long open_files = raise_open_files_limit();
   const int tw_reuse = tcp_tw_reuse();
   if (tw_reuse == 0) {
-    say(progress, "warning: net.ipv4.tcp_tw_reuse is 0: at these rates new loopback connections "
-                  "can fail for lack of ports (sysctl -w net.ipv4.tcp_tw_reuse=2)");
+    say(progress,
+        "warning: net.ipv4.tcp_tw_reuse is 0: at these rates new loopback connections "
+        "can fail for lack of ports (sysctl -w net.ipv4.tcp_tw_reuse=2)");
   }
   say(progress, "measuring foreign CPU before the run");
   double foreign_before = machine_busy_cores(std::chrono::milliseconds(1000));
-  const auto quiet_deadline = std::chrono::steady_clock::now() +
-                              std::chrono::milliseconds(static_cast<long>(config.wait_quiet_s * 1000));
-  while (foreign_before > config.max_foreign_cores && std::chrono::steady_clock::now() < quiet_deadline) {
+  const auto quiet_deadline =
+      std::chrono::steady_clock::now() +
+      std::chrono::milliseconds(static_cast<long>(config.wait_quiet_s * 1000));
+  while (foreign_before > config.max_foreign_cores &&
+         std::chrono::steady_clock::now() < quiet_deadline) {
     foreign_before = machine_busy_cores(std::chrono::milliseconds(1000));
   }
   if (foreign_before > config.max_foreign_cores) {
@@ -224,7 +255,8 @@ json run_once(const RunConfig& config_in, const ProgressFn& progress) {
   pg.log_path = run_dir.file("postgres.log");
   pg.run_dir = run_dir.path();
   PostgresCluster cluster(pg, user);
-  if (cluster.loaded_now()) say(progress, "loaded the table in " + std::to_string(cluster.load_seconds()) + " s");
+  if (cluster.loaded_now())
+    say(progress, "loaded the table in " + std::to_string(cluster.load_seconds()) + " s");
 
   say(progress, "starting pgbouncer");
   PgbouncerSettings pb;
@@ -237,7 +269,8 @@ json run_once(const RunConfig& config_in, const ProgressFn& progress) {
   pb.cgroup_procs_path = cgroups.procs_path("pgbouncer");
   Pgbouncer bouncer(pb, run_dir.path(), user);
 
-  say(progress, "starting " + config.stack + " with " + std::to_string(config.workers) + " workers");
+  say(progress,
+      "starting " + config.stack + " with " + std::to_string(config.workers) + " workers");
   AppSettings as;
   as.workers = config.workers;
   as.backlog = config.backlog;
@@ -283,7 +316,8 @@ json run_once(const RunConfig& config_in, const ProgressFn& progress) {
     w.duration_s = config.warmup_s;
     w.label = "warmup";
     const LoadResult wr = run_load(w);
-    warmup = {{"completed", wr.completed}, {"failed", wr.failed}, {"throughput_rps", wr.throughput_rps}};
+    warmup = {
+        {"completed", wr.completed}, {"failed", wr.failed}, {"throughput_rps", wr.throughput_rps}};
   }
   // Requests of the warm-up still in flight would land in the window. An
   // app-side pool (db_mode pool) keeps its connections to pgbouncer open on
@@ -308,23 +342,24 @@ json run_once(const RunConfig& config_in, const ProgressFn& progress) {
   }
 
   const CpuReport cpu = cpu_report(begin, end, result.completed);
-  record["result"] = {{"completed", result.completed},
-                      {"failed", result.failed},
-                      {"non_2xx", result.non_2xx},
-                      {"elapsed_s", result.elapsed_s},
-                      {"throughput_rps", result.throughput_rps},
-                      {"latency_ms",
-                       {{"mean", result.mean_ms},
-                        {"p50", result.p50_ms},
-                        {"p90", result.p90_ms},
-                        {"p99", result.p99_ms},
-                        {"p99_9", result.p999_ms},
-                        {"max", result.max_ms}}},
-                      {"latency_samples", result.samples},
-                      {"peak_server_sessions", monitor.peak_server_sessions()},
-                      {"peak_clients_waiting", monitor.peak_clients_waiting()},
-                      {"session_polls", monitor.polls()},
-                      {"pgbouncer_transactions", totals_after.transactions - totals_before.transactions}};
+  record["result"] = {
+      {"completed", result.completed},
+      {"failed", result.failed},
+      {"non_2xx", result.non_2xx},
+      {"elapsed_s", result.elapsed_s},
+      {"throughput_rps", result.throughput_rps},
+      {"latency_ms",
+       {{"mean", result.mean_ms},
+        {"p50", result.p50_ms},
+        {"p90", result.p90_ms},
+        {"p99", result.p99_ms},
+        {"p99_9", result.p999_ms},
+        {"max", result.max_ms}}},
+      {"latency_samples", result.samples},
+      {"peak_server_sessions", monitor.peak_server_sessions()},
+      {"peak_clients_waiting", monitor.peak_clients_waiting()},
+      {"session_polls", monitor.polls()},
+      {"pgbouncer_transactions", totals_after.transactions - totals_before.transactions}};
   if (!monitor.error().empty()) record["result"]["session_monitor_error"] = monitor.error();
   record["warmup"] = warmup;
   record["cpu"] = to_json(cpu);
@@ -364,8 +399,9 @@ std::string format_record(const json& r) {
                 "  throughput %.1f rps  completed %ld  failed %ld  #DB %d\n"
                 "  latency ms: p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f\n",
                 res.at("throughput_rps").get<double>(), res.at("completed").get<long>(),
-                res.at("failed").get<long>(), res.at("peak_server_sessions").get<int>(), lat.at("p50").get<double>(),
-                lat.at("p90").get<double>(), lat.at("p99").get<double>(), lat.at("p99_9").get<double>(),
+                res.at("failed").get<long>(), res.at("peak_server_sessions").get<int>(),
+                lat.at("p50").get<double>(), lat.at("p90").get<double>(),
+                lat.at("p99").get<double>(), lat.at("p99_9").get<double>(),
                 lat.at("max").get<double>());
   o << line;
   o << "  CPU per request (us):";
@@ -373,14 +409,17 @@ std::string format_record(const json& r) {
   for (const char* g : {"client", "nginx", "app", "pgbouncer", "postgres", "kernel_softirq",
                         "kernel_system", "foreign"}) {
     if (!groups.contains(g)) continue;
-    std::snprintf(line, sizeof line, " %s %.0f", g, groups.at(g).at("per_request_us").get<double>());
+    std::snprintf(line, sizeof line, " %s %.0f", g,
+                  groups.at(g).at("per_request_us").get<double>());
     o << line;
   }
-  std::snprintf(line, sizeof line, "\n  machine busy %.2f of %.2f CPU-s, foreign %.2f cores%s%s\n",
-                r.at("cpu").at("machine_busy_s").get<double>(), r.at("cpu").at("machine_total_s").get<double>(),
-                r.at("cpu").at("foreign_cores").get<double>(),
-                r.at("flags").at("foreign_cpu_high").get<bool>() ? "  [FLAG: foreign CPU high]" : "",
-                r.at("flags").at("failed_requests").get<bool>() ? "  [FLAG: failed requests]" : "");
+  std::snprintf(
+      line, sizeof line, "\n  machine busy %.2f of %.2f CPU-s, foreign %.2f cores%s%s\n",
+      r.at("cpu").at("machine_busy_s").get<double>(),
+      r.at("cpu").at("machine_total_s").get<double>(),
+      r.at("cpu").at("foreign_cores").get<double>(),
+      r.at("flags").at("foreign_cpu_high").get<bool>() ? "  [FLAG: foreign CPU high]" : "",
+      r.at("flags").at("failed_requests").get<bool>() ? "  [FLAG: failed requests]" : "");
   o << line;
   return o.str();
 }

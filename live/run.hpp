@@ -14,26 +14,26 @@ namespace stacksim::live {
 
 struct RunConfig {
   std::string stack = "gunicorn-flask";
-  int workers = 0;               // 0: 2*cores+1 for sync, cores for greenlet/coroutine
+  int workers = 0;  // 0: 2*cores+1 for sync, cores for greenlet/coroutine
   int clients = 100;
   int sessions = 100;
   double delay_ms = 20;
-  double duration_s = 10;        // the measured window (unless requests > 0)
+  double duration_s = 10;  // the measured window (unless requests > 0)
   long requests = 0;
   double warmup_s = 2;
   long rows = 1000000;
   std::string load_generator = "ab";
-  int cores = 0;                 // 0: all, no pinning
+  int cores = 0;  // 0: all, no pinning
   std::string db_mode = "connect";
   int pool_size = 4;
-  int port = 0;                  // nginx's port; 0: a free one
-  int backlog = 4096;            // listen backlog of nginx and the app server
-  bool keep = false;             // keep the run directory
-  std::string stacks_file;       // default: <source>/live/stacks.json
-  std::string apps_dir;          // default: <source>/live/apps
+  int port = 0;                     // nginx's port; 0: a free one
+  int backlog = 4096;               // listen backlog of nginx and the app server
+  bool keep = false;                // keep the run directory
+  std::string stacks_file;          // default: <source>/live/stacks.json
+  std::string apps_dir;             // default: <source>/live/apps
   double max_foreign_cores = 0.15;  // above this the record is flagged
-  double wait_quiet_s = 0;       // wait up to this long for foreign CPU to fall below the limit
-  int repeat = 0;                // index among repeats (recorded)
+  double wait_quiet_s = 0;          // wait up to this long for foreign CPU to fall below the limit
+  int repeat = 0;                   // index among repeats (recorded)
 };
 
 // Validates the knobs (InputError naming the flag).
@@ -41,7 +41,8 @@ void validate(const RunConfig& c);
 // The knobs as JSON, in the simulator's names.
 nlohmann::json config_json(const RunConfig& c);
 // The inverse, for sweeps: unknown fields are InputErrors naming `where`.
-RunConfig config_from_json(const nlohmann::json& j, const RunConfig& base, const std::string& where);
+RunConfig config_from_json(const nlohmann::json& j, const RunConfig& base,
+                           const std::string& where);
 
 using ProgressFn = std::function<void(const std::string&)>;
 

@@ -52,7 +52,9 @@ SessionMonitor::SessionMonitor(std::string admin_conninfo, std::string db, int i
   thread_ = std::thread([this] { loop(); });
 }
 
-SessionMonitor::~SessionMonitor() { stop(); }
+SessionMonitor::~SessionMonitor() {
+  stop();
+}
 
 void SessionMonitor::stop() {
   stopping_ = true;

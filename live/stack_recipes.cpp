@@ -24,7 +24,8 @@ std::string string_field(const json& obj, const std::string& key, const std::str
   return v.get<std::string>();
 }
 
-std::vector<std::string> string_list(const json& obj, const std::string& key, const std::string& where) {
+std::vector<std::string> string_list(const json& obj, const std::string& key,
+                                     const std::string& where) {
   const json& v = field(obj, key, where);
   if (!v.is_array()) throw InputError(where + "." + key + ": must be a list of strings");
   std::vector<std::string> out;
@@ -37,12 +38,17 @@ std::vector<std::string> string_list(const json& obj, const std::string& key, co
 
 }  // namespace
 
-std::string default_stacks_path() { return std::string(STACKSIM_SOURCE_DIR) + "/live/stacks.json"; }
-std::string default_apps_dir() { return std::string(STACKSIM_SOURCE_DIR) + "/live/apps"; }
+std::string default_stacks_path() {
+  return std::string(STACKSIM_SOURCE_DIR) + "/live/stacks.json";
+}
+std::string default_apps_dir() {
+  return std::string(STACKSIM_SOURCE_DIR) + "/live/apps";
+}
 
 StackRecipes load_stack_recipes(const std::string& path) {
   std::ifstream in(path);
-  if (!in) throw InputError(path + ": cannot read the stack recipes (give another with --stacks-file)");
+  if (!in)
+    throw InputError(path + ": cannot read the stack recipes (give another with --stacks-file)");
   std::stringstream ss;
   ss << in.rdbuf();
   return parse_stack_recipes(ss.str(), path);
@@ -65,8 +71,8 @@ StackRecipes parse_stack_recipes(const std::string& text, const std::string& pat
   }
   const json& stacks = field(doc, "stacks", path);
   if (!stacks.is_object()) throw InputError(path + ".stacks: must be an object");
-  static const std::set<std::string> kKnown = {"type",     "server", "framework", "installable", "reason",
-                                               "packages", "argv",   "env",       "notes"};
+  static const std::set<std::string> kKnown = {
+      "type", "server", "framework", "installable", "reason", "packages", "argv", "env", "notes"};
   StackRecipes out;
   out.path = path;
   for (const auto& [name, s] : stacks.items()) {
@@ -95,7 +101,8 @@ StackRecipes parse_stack_recipes(const std::string& text, const std::string& pat
         throw InputError(where + ".argv: must start with an absolute path to the server binary");
       }
       if (s.contains("env")) {
-        if (!s.at("env").is_object()) throw InputError(where + ".env: must be an object of strings");
+        if (!s.at("env").is_object())
+          throw InputError(where + ".env: must be an object of strings");
         for (const auto& [k, v] : s.at("env").items()) {
           if (!v.is_string()) throw InputError(where + ".env." + k + ": must be a string");
           r.env[k] = v.get<std::string>();
@@ -152,13 +159,15 @@ std::string substitute_placeholders(const std::string& text,
   return out;
 }
 
-std::map<std::string, std::string> debian_package_versions(const std::vector<std::string>& packages) {
+std::map<std::string, std::string> debian_package_versions(
+    const std::vector<std::string>& packages) {
   std::map<std::string, std::string> out;
   for (const auto& p : packages) out[p] = "";
   if (packages.empty()) return out;
   const std::string dpkg_query = find_executable("dpkg-query");
   if (dpkg_query.empty()) return out;
-  std::vector<std::string> argv = {dpkg_query, "-W", "-f=${Package} ${db:Status-Abbrev} ${Version}\\n"};
+  std::vector<std::string> argv = {dpkg_query, "-W",
+                                   "-f=${Package} ${db:Status-Abbrev} ${Version}\\n"};
   argv.insert(argv.end(), packages.begin(), packages.end());
   const auto r = run_and_capture(argv);  // exits 1 when some are unknown: read the lines anyway
   std::istringstream lines(r.output);
@@ -169,7 +178,8 @@ std::map<std::string, std::string> debian_package_versions(const std::vector<std
     if (!(ls >> pkg >> status >> version)) continue;
     // Multi-arch names come back as "name:arch".
     const std::string bare = pkg.substr(0, pkg.find(':'));
-    if (out.count(bare) && status.size() >= 2 && status.compare(0, 2, "ii") == 0) out[bare] = version;
+    if (out.count(bare) && status.size() >= 2 && status.compare(0, 2, "ii") == 0)
+      out[bare] = version;
   }
   return out;
 }

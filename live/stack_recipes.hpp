@@ -12,12 +12,12 @@
 namespace stacksim::live {
 
 struct StackRecipe {
-  std::string name;        // "gunicorn-flask"
-  std::string type;        // "sync" | "greenlet" | "coroutine"
+  std::string name;  // "gunicorn-flask"
+  std::string type;  // "sync" | "greenlet" | "coroutine"
   std::string server;
   std::string framework;
   bool installable = true;
-  std::string reason;      // why not installable
+  std::string reason;  // why not installable
   std::vector<std::string> packages;
   std::vector<std::string> argv;
   std::map<std::string, std::string> env;
@@ -47,7 +47,8 @@ std::string substitute_placeholders(const std::string& text,
                                     const std::string& where);
 
 // Installed versions of Debian packages ("" when not installed).
-std::map<std::string, std::string> debian_package_versions(const std::vector<std::string>& packages);
+std::map<std::string, std::string> debian_package_versions(
+    const std::vector<std::string>& packages);
 // The packages among `packages` that are not installed.
 std::vector<std::string> missing_packages(const std::vector<std::string>& packages);
 

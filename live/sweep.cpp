@@ -19,7 +19,8 @@ using nlohmann::json;
 void progress_bar(std::size_t done, std::size_t total, const std::string& what) {
   constexpr int kWidth = 30;
   const int filled = total > 0 ? static_cast<int>(kWidth * done / total) : kWidth;
-  std::fprintf(stderr, "\r[%s%s] %zu/%zu %-60s", std::string(static_cast<std::size_t>(filled), '#').c_str(),
+  std::fprintf(stderr, "\r[%s%s] %zu/%zu %-60s",
+               std::string(static_cast<std::size_t>(filled), '#').c_str(),
                std::string(static_cast<std::size_t>(kWidth - filled), '.').c_str(), done, total,
                what.substr(0, 60).c_str());
   std::fflush(stderr);
@@ -27,8 +28,8 @@ void progress_bar(std::size_t done, std::size_t total, const std::string& what) 
 
 std::string describe(const RunConfig& c) {
   std::ostringstream o;
-  o << c.stack << " W=" << c.workers << " C=" << c.clients << " S=" << c.sessions << " D=" << c.delay_ms
-    << "ms #" << c.repeat;
+  o << c.stack << " W=" << c.workers << " C=" << c.clients << " S=" << c.sessions
+    << " D=" << c.delay_ms << "ms #" << c.repeat;
   return o.str();
 }
 
@@ -41,7 +42,9 @@ bool same_sweep(const SweepPlan& plan, const json& tag) {
 
 }  // namespace
 
-std::string sweep_key(const RunConfig& c) { return config_json(c).dump(); }
+std::string sweep_key(const RunConfig& c) {
+  return config_json(c).dump();
+}
 
 SweepPlan load_sweep(const std::string& path, const RunConfig& defaults) {
   std::ifstream in(path);
@@ -57,15 +60,16 @@ SweepPlan load_sweep(const std::string& path, const RunConfig& defaults) {
 
 SweepPlan parse_sweep(const json& doc, const std::string& path, const RunConfig& defaults) {
   if (!doc.is_object()) throw InputError(path + ": must be a JSON object");
-  static const std::set<std::string> kKnown = {"schema", "version", "name", "base", "grid",
-                                               "runs",   "repeats", "seed"};
+  static const std::set<std::string> kKnown = {"schema", "version", "name",    "base",
+                                               "grid",   "runs",    "repeats", "seed"};
   for (const auto& [key, unused] : doc.items()) {
     if (!kKnown.count(key)) throw InputError(path + "." + key + ": unknown field");
   }
   if (doc.value("schema", "") != "stacksim.live-sweep") {
     throw InputError(path + ".schema: must be \"stacksim.live-sweep\"");
   }
-  if (!doc.contains("version") || !doc.at("version").is_number_integer() || doc.at("version").get<int>() != 1) {
+  if (!doc.contains("version") || !doc.at("version").is_number_integer() ||
+      doc.at("version").get<int>() != 1) {
     throw InputError(path + ".version: only version 1 is understood");
   }
   SweepPlan plan;
@@ -84,11 +88,13 @@ SweepPlan parse_sweep(const json& doc, const std::string& path, const RunConfig&
     }
     plan.seed = doc.at("seed").get<std::uint64_t>();
   }
-  const RunConfig base = doc.contains("base") ? config_from_json(doc.at("base"), defaults, path + ".base") : defaults;
+  const RunConfig base =
+      doc.contains("base") ? config_from_json(doc.at("base"), defaults, path + ".base") : defaults;
 
   std::vector<RunConfig> configs;
   if (doc.contains("runs")) {
-    if (!doc.at("runs").is_array()) throw InputError(path + ".runs: must be a list of knob objects");
+    if (!doc.at("runs").is_array())
+      throw InputError(path + ".runs: must be a list of knob objects");
     int i = 0;
     for (const auto& r : doc.at("runs")) {
       configs.push_back(config_from_json(r, base, path + ".runs[" + std::to_string(i++) + "]"));
@@ -114,7 +120,8 @@ SweepPlan parse_sweep(const json& doc, const std::string& path, const RunConfig&
     }
     for (const auto& c : combos) configs.push_back(config_from_json(c, base, path + ".grid"));
   }
-  if (configs.empty()) throw InputError(path + ": give \"runs\" or \"grid\" (no configuration to run)");
+  if (configs.empty())
+    throw InputError(path + ": give \"runs\" or \"grid\" (no configuration to run)");
   for (const auto& c : configs) validate(c);
 
   for (const auto& c : configs) {
@@ -137,7 +144,8 @@ SweepPlan parse_sweep(const json& doc, const std::string& path, const RunConfig&
 std::vector<SweepPoint> pending_points(const SweepPlan& plan, const std::vector<json>& records) {
   std::set<std::pair<std::string, int>> done;
   for (const auto& r : records) {
-    if (!r.contains("sweep") || !r.at("sweep").is_object() || !same_sweep(plan, r.at("sweep"))) continue;
+    if (!r.contains("sweep") || !r.at("sweep").is_object() || !same_sweep(plan, r.at("sweep")))
+      continue;
     done.insert({r.at("sweep").value("key", ""), r.at("sweep").value("repeat", -1)});
   }
   std::vector<SweepPoint> out;
@@ -151,14 +159,17 @@ int run_sweep(const SweepPlan& plan, const SweepOptions& options) {
   const auto pending = pending_points(plan, read_records(options.store));
   const std::size_t total = plan.points.size();
   std::size_t done = total - pending.size();
-  if (done > 0) std::fprintf(stderr, "resuming: %zu of %zu runs already in %s\n", done, total, options.store.c_str());
+  if (done > 0)
+    std::fprintf(stderr, "resuming: %zu of %zu runs already in %s\n", done, total,
+                 options.store.c_str());
   int failures = 0;
   for (const auto& p : pending) {
     check_interrupted();
     progress_bar(done, total, describe(p.config));
     try {
       json record = run_once(p.config);
-      record["sweep"] = {{"file", plan.path}, {"name", plan.name}, {"key", p.key}, {"repeat", p.config.repeat}};
+      record["sweep"] = {
+          {"file", plan.path}, {"name", plan.name}, {"key", p.key}, {"repeat", p.config.repeat}};
       append_record(options.store, record);
       if (options.json) std::printf("%s\n", record.dump().c_str());
     } catch (const Interrupted&) {
@@ -178,7 +189,8 @@ int run_sweep(const SweepPlan& plan, const SweepOptions& options) {
   std::fprintf(stderr, "\n");
   std::vector<json> mine;
   for (const auto& r : read_records(options.store)) {
-    if (r.contains("sweep") && r.at("sweep").is_object() && same_sweep(plan, r.at("sweep"))) mine.push_back(r);
+    if (r.contains("sweep") && r.at("sweep").is_object() && same_sweep(plan, r.at("sweep")))
+      mine.push_back(r);
   }
   std::printf("%s", format_summary(summarise(mine)).c_str());
   return failures;

@@ -14,8 +14,8 @@
 namespace stacksim::live {
 
 struct SweepPoint {
-  RunConfig config;     // config.repeat is the repeat index
-  std::string key;      // identifies the point in the store
+  RunConfig config;  // config.repeat is the repeat index
+  std::string key;   // identifies the point in the store
 };
 
 struct SweepPlan {
@@ -30,12 +30,14 @@ struct SweepPlan {
 //   {"base": {knobs}, "grid": {"knob": [values], ...}, "runs": [{knobs}, ...],
 //    "repeats": 3, "seed": 1, "name": "article"}
 // Knobs use run's names (stack, workers, clients, sessions, delay_ms, ...).
-SweepPlan parse_sweep(const nlohmann::json& doc, const std::string& path, const RunConfig& defaults);
+SweepPlan parse_sweep(const nlohmann::json& doc, const std::string& path,
+                      const RunConfig& defaults);
 SweepPlan load_sweep(const std::string& path, const RunConfig& defaults);
 
 std::string sweep_key(const RunConfig& c);
 // The points whose record is not yet in `records`.
-std::vector<SweepPoint> pending_points(const SweepPlan& plan, const std::vector<nlohmann::json>& records);
+std::vector<SweepPoint> pending_points(const SweepPlan& plan,
+                                       const std::vector<nlohmann::json>& records);
 
 struct SweepOptions {
   std::string store;

@@ -22,11 +22,11 @@ UserIds ensure_service_user() {
     throw InputError(std::string("the service user `") + kServiceUser +
                      "` does not exist and only root can create it: run stacksim live as root");
   }
-  const std::string useradd = find_executable("useradd").empty() ? "/usr/sbin/useradd"
-                                                                 : find_executable("useradd");
-  const auto r = run_and_capture({useradd, "--system", "--user-group", "--no-create-home",
-                                  "--home-dir", "/nonexistent", "--shell", "/usr/sbin/nologin",
-                                  kServiceUser});
+  const std::string useradd =
+      find_executable("useradd").empty() ? "/usr/sbin/useradd" : find_executable("useradd");
+  const auto r =
+      run_and_capture({useradd, "--system", "--user-group", "--no-create-home", "--home-dir",
+                       "/nonexistent", "--shell", "/usr/sbin/nologin", kServiceUser});
   if (auto ids = lookup(kServiceUser)) return *ids;
   throw InputError(std::string("could not create the service user `") + kServiceUser +
                    "` with useradd (" + r.output + "): create it by hand");

@@ -1,16 +1,16 @@
 // Bad input gets one clear line naming the fix and exit status 2, before
 // anything starts (so nothing is left running).
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
-#include <arpa/inet.h>
 #include <filesystem>
 #include <functional>
-#include <netinet/in.h>
 #include <nlohmann/json.hpp>
-#include <sys/socket.h>
 #include <thread>
-#include <unistd.h>
 
 #include "live_test_support.hpp"
 
@@ -25,7 +25,8 @@ void expect_bad_input(const BinaryResult& r, const std::string& needle) {
 
 // A recipes file whose gunicorn-flask entry is changed by `edit`.
 std::string edited_recipes(const std::function<void(nlohmann::json&)>& edit) {
-  nlohmann::json doc = nlohmann::json::parse(read_text(std::string(STACKSIM_SOURCE_DIR) + "/live/stacks.json"));
+  nlohmann::json doc =
+      nlohmann::json::parse(read_text(std::string(STACKSIM_SOURCE_DIR) + "/live/stacks.json"));
   edit(doc["stacks"]["gunicorn-flask"]);
   return write_temp("stacks", doc.dump());
 }
@@ -35,7 +36,8 @@ TEST(LiveBadInput, UnknownStackListsTheKnownOnes) {
 }
 
 TEST(LiveBadInput, UninstallableStackSaysWhy) {
-  expect_bad_input(run_stacksim({"live", "run", "--stack", "meinheld-flask"}), "cannot be run here");
+  expect_bad_input(run_stacksim({"live", "run", "--stack", "meinheld-flask"}),
+                   "cannot be run here");
 }
 
 TEST(LiveBadInput, BusyPortIsNamed) {
@@ -54,27 +56,34 @@ TEST(LiveBadInput, BusyPortIsNamed) {
 }
 
 TEST(LiveBadInput, MissingServerBinaryIsNamed) {
-  const std::string stacks = edited_recipes([](nlohmann::json& s) { s["argv"][0] = "/usr/bin/stacksim-no-such-server"; });
-  expect_bad_input(run_stacksim({"live", "run", "--stack", "gunicorn-flask", "--stacks-file", stacks}),
-                   "/usr/bin/stacksim-no-such-server is missing");
+  const std::string stacks =
+      edited_recipes([](nlohmann::json& s) { s["argv"][0] = "/usr/bin/stacksim-no-such-server"; });
+  expect_bad_input(
+      run_stacksim({"live", "run", "--stack", "gunicorn-flask", "--stacks-file", stacks}),
+      "/usr/bin/stacksim-no-such-server is missing");
   ::unlink(stacks.c_str());
 }
 
 TEST(LiveBadInput, MissingDebianPackageIsNamedWithTheInstallCommand) {
-  const std::string stacks = edited_recipes([](nlohmann::json& s) { s["packages"].push_back("stacksim-no-such-package"); });
-  const BinaryResult r = run_stacksim({"live", "run", "--stack", "gunicorn-flask", "--stacks-file", stacks});
+  const std::string stacks = edited_recipes(
+      [](nlohmann::json& s) { s["packages"].push_back("stacksim-no-such-package"); });
+  const BinaryResult r =
+      run_stacksim({"live", "run", "--stack", "gunicorn-flask", "--stacks-file", stacks});
   expect_bad_input(r, "stacksim-no-such-package");
   EXPECT_NE(r.err.find("apt-get install"), std::string::npos) << r.err;
   ::unlink(stacks.c_str());
 }
 
 TEST(LiveBadInput, OutOfRangeKnobNamesTheFlag) {
-  expect_bad_input(run_stacksim({"live", "run", "--stack", "gunicorn-flask", "--clients", "0"}), "--clients");
+  expect_bad_input(run_stacksim({"live", "run", "--stack", "gunicorn-flask", "--clients", "0"}),
+                   "--clients");
 }
 
 TEST(LiveBadInput, BadSweepFileNamesTheField) {
-  const std::string sweep = write_temp("sweep", R"({"schema": "stacksim.live-sweep", "version": 1, "runs": [{"delay": 5}]})");
-  expect_bad_input(run_stacksim({"live", "sweep", "--scenario", sweep, "--store", "/tmp/stacksim-test-unused.jsonl"}),
+  const std::string sweep = write_temp(
+      "sweep", R"({"schema": "stacksim.live-sweep", "version": 1, "runs": [{"delay": 5}]})");
+  expect_bad_input(run_stacksim({"live", "sweep", "--scenario", sweep, "--store",
+                                 "/tmp/stacksim-test-unused.jsonl"}),
                    "runs[0].delay");
   ::unlink(sweep.c_str());
 }
@@ -93,8 +102,9 @@ TEST(LiveFailure, AppServerThatExitsAtStartupStopsEverythingAndKeepsTheLogs) {
     s["argv"] = {"/bin/false"};
     s["packages"] = {"coreutils"};
   });
-  const BackgroundRun run = start_stacksim({"live", "run", "--stack", "gunicorn-flask", "--stacks-file", stacks,
-                                            "--rows", "10000", "--duration-s", "1", "--store", ""});
+  const BackgroundRun run =
+      start_stacksim({"live", "run", "--stack", "gunicorn-flask", "--stacks-file", stacks, "--rows",
+                      "10000", "--duration-s", "1", "--store", ""});
   std::set<ProcessId> seen;
   int rc = -1;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
@@ -111,7 +121,8 @@ TEST(LiveFailure, AppServerThatExitsAtStartupStopsEverythingAndKeepsTheLogs) {
   const std::string kept_marker = "logs of the failed run kept in ";
   const auto at = err.find(kept_marker);
   ASSERT_NE(at, std::string::npos) << err;
-  const std::string dir = err.substr(at + kept_marker.size(), err.find('\n', at) - at - kept_marker.size());
+  const std::string dir =
+      err.substr(at + kept_marker.size(), err.find('\n', at) - at - kept_marker.size());
   EXPECT_FALSE(read_text(dir + "/postgres.log").empty() && read_text(dir + "/app.log").empty());
   std::filesystem::remove_all(dir);
   ::unlink(stacks.c_str());

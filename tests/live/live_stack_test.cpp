@@ -4,9 +4,9 @@
 // with the runner's own message naming them (CI installs them through
 // scripts/install-deps.sh).
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
-#include <unistd.h>
 
 #include "live_test_support.hpp"
 
@@ -54,12 +54,14 @@ void expect_sound_record(const json& r, int sessions) {
 TEST(LiveStack, SyncGunicornFlaskStaysUnderWorkersOverDelay) {
   const int workers = 2, sessions = 10;
   const double delay_s = 0.050;
-  const json r = run_json(short_run_args("gunicorn-flask", workers, 10, sessions, delay_s * 1000, 3));
+  const json r =
+      run_json(short_run_args("gunicorn-flask", workers, 10, sessions, delay_s * 1000, 3));
   ASSERT_FALSE(r.is_null());
   expect_sound_record(r, sessions);
   const auto& res = r.at("result");
   const double elapsed_s = res.at("elapsed_s").get<double>();
-  EXPECT_LE(res.at("completed").get<long>(), static_cast<long>(workers * (elapsed_s / delay_s + 1)));
+  EXPECT_LE(res.at("completed").get<long>(),
+            static_cast<long>(workers * (elapsed_s / delay_s + 1)));
   // A sync worker serves one request at a time: never more sessions than workers.
   EXPECT_LE(res.at("peak_server_sessions").get<int>(), workers);
   EXPECT_EQ(r.at("config").at("type"), "sync");
@@ -125,7 +127,8 @@ TEST(LiveSweep, RunsEveryRepeatOnceAndResumesFromTheStore) {
     return n;
   };
   EXPECT_EQ(count_lines(), 2);
-  const BinaryResult second = run_stacksim({"live", "sweep", "--scenario", sweep, "--store", store});
+  const BinaryResult second =
+      run_stacksim({"live", "sweep", "--scenario", sweep, "--store", store});
   ASSERT_EQ(second.exit_code, 0) << second.err;
   EXPECT_NE(second.err.find("resuming: 2 of 2"), std::string::npos) << second.err;
   EXPECT_EQ(count_lines(), 2);

@@ -1,16 +1,17 @@
 #include "live_test_support.hpp"
 
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
-#include <dirent.h>
-#include <fcntl.h>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-#include <sys/wait.h>
 #include <thread>
-#include <unistd.h>
 
 namespace stacksim::live::testing {
 namespace {
@@ -202,19 +203,24 @@ std::set<int> all_listening_ports() {
   return ports;
 }
 
-std::vector<std::string> short_run_args(const std::string& stack, int workers, int clients, int sessions,
-                                        double delay_ms, double duration_s) {
+std::vector<std::string> short_run_args(const std::string& stack, int workers, int clients,
+                                        int sessions, double delay_ms, double duration_s) {
   auto num = [](double v) {
     std::ostringstream o;
     o << v;
     return o.str();
   };
-  return {"live",       "run",         "--stack",        stack,
-          "--workers",  std::to_string(workers),         "--clients", std::to_string(clients),
-          "--sessions", std::to_string(sessions),        "--delay-ms", num(delay_ms),
-          "--duration-s", num(duration_s), "--warmup-s", "1",
-          "--rows",     "10000",       "--format",       "json",
-          "--store",    ""};
+  return {"live",         "run",
+          "--stack",      stack,
+          "--workers",    std::to_string(workers),
+          "--clients",    std::to_string(clients),
+          "--sessions",   std::to_string(sessions),
+          "--delay-ms",   num(delay_ms),
+          "--duration-s", num(duration_s),
+          "--warmup-s",   "1",
+          "--rows",       "10000",
+          "--format",     "json",
+          "--store",      ""};
 }
 
 }  // namespace stacksim::live::testing

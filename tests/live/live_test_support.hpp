@@ -3,11 +3,12 @@
 // ports they listen on, to prove that nothing is left behind.
 #pragma once
 
+#include <sys/types.h>
+
 #include <chrono>
 #include <map>
 #include <set>
 #include <string>
-#include <sys/types.h>
 #include <vector>
 
 namespace stacksim::live::testing {
@@ -52,7 +53,7 @@ std::string read_text(const std::string& path);
 std::string write_temp(const std::string& stem, const std::string& content);
 
 // The arguments of a short run on a small table: the suite's common knobs.
-std::vector<std::string> short_run_args(const std::string& stack, int workers, int clients, int sessions,
-                                        double delay_ms, double duration_s);
+std::vector<std::string> short_run_args(const std::string& stack, int workers, int clients,
+                                        int sessions, double delay_ms, double duration_s);
 
 }  // namespace stacksim::live::testing

@@ -46,8 +46,9 @@ TEST(AbOutput, FailuresIncludeNon2xxAndPercentilesComeFromPerRequestData) {
       "Non-2xx responses:      1\n";
   std::string tsv = "starttime\tseconds\tctime\tdtime\tttime\twait\n";
   for (int i = 1; i <= 6; ++i) {
-    tsv += "Thu Nov 26 08:00:0" + std::to_string(i) + " 2026\t1764144000\t1\t" + std::to_string(10 * i - 1) +
-           "\t" + std::to_string(10 * i) + "\t" + std::to_string(10 * i - 1) + "\n";
+    tsv += "Thu Nov 26 08:00:0" + std::to_string(i) + " 2026\t1764144000\t1\t" +
+           std::to_string(10 * i - 1) + "\t" + std::to_string(10 * i) + "\t" +
+           std::to_string(10 * i - 1) + "\n";
   }
   const LoadResult r = parse_ab_output(out, tsv);
   EXPECT_EQ(r.failed, 2);
@@ -106,13 +107,15 @@ TEST(StackRecipes, ErrorNamesTheFileAndTheField) {
     parse_stack_recipes(text, "stacks.json");
     FAIL() << "a bad type was accepted";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("stacks.json.stacks.x.type"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("stacks.json.stacks.x.type"), std::string::npos)
+        << e.what();
   }
 }
 
 TEST(Placeholders, KnownAreReplacedUnknownIsAnError) {
   const std::map<std::string, std::string> v = {{"port", "8000"}, {"workers", "5"}};
-  EXPECT_EQ(substitute_placeholders("127.0.0.1:{port} -w {workers}", v, "argv"), "127.0.0.1:8000 -w 5");
+  EXPECT_EQ(substitute_placeholders("127.0.0.1:{port} -w {workers}", v, "argv"),
+            "127.0.0.1:8000 -w 5");
   EXPECT_THROW(substitute_placeholders("{prot}", v, "argv"), InputError);
 }
 
@@ -161,12 +164,13 @@ TEST(TableRows, SameSeedSameTwentyLowercaseLetters) {
 }
 
 TEST(Sweep, GridTimesRepeatsInASeededShuffleAndResumeSkipsStoredPoints) {
-  const nlohmann::json doc = {{"schema", "stacksim.live-sweep"},
-                              {"version", 1},
-                              {"base", {{"rows", 10000}, {"duration_s", 2}}},
-                              {"grid", {{"stack", {"gunicorn-flask", "uvicorn-starlette"}}, {"clients", {10, 20}}}},
-                              {"repeats", 3},
-                              {"seed", 7}};
+  const nlohmann::json doc = {
+      {"schema", "stacksim.live-sweep"},
+      {"version", 1},
+      {"base", {{"rows", 10000}, {"duration_s", 2}}},
+      {"grid", {{"stack", {"gunicorn-flask", "uvicorn-starlette"}}, {"clients", {10, 20}}}},
+      {"repeats", 3},
+      {"seed", 7}};
   const SweepPlan a = parse_sweep(doc, "sweep.json", RunConfig{});
   const SweepPlan b = parse_sweep(doc, "sweep.json", RunConfig{});
   ASSERT_EQ(a.points.size(), 2u * 2u * 3u);
@@ -177,16 +181,24 @@ TEST(Sweep, GridTimesRepeatsInASeededShuffleAndResumeSkipsStoredPoints) {
   EXPECT_EQ(a.points.front().config.rows, 10000);
   // Two points already stored: ten remain.
   std::vector<nlohmann::json> stored = {
-      {{"sweep", {{"file", "sweep.json"}, {"key", a.points[0].key}, {"repeat", a.points[0].config.repeat}}}},
-      {{"sweep", {{"file", "sweep.json"}, {"key", a.points[5].key}, {"repeat", a.points[5].config.repeat}}}}};
+      {{"sweep",
+        {{"file", "sweep.json"}, {"key", a.points[0].key}, {"repeat", a.points[0].config.repeat}}}},
+      {{"sweep",
+        {{"file", "sweep.json"},
+         {"key", a.points[5].key},
+         {"repeat", a.points[5].config.repeat}}}}};
   EXPECT_EQ(pending_points(a, stored).size(), 10u);
   // The same point run by another sweep does not count as done in this one.
-  stored.push_back({{"sweep", {{"file", "other.json"}, {"key", a.points[1].key}, {"repeat", a.points[1].config.repeat}}}});
+  stored.push_back({{"sweep",
+                     {{"file", "other.json"},
+                      {"key", a.points[1].key},
+                      {"repeat", a.points[1].config.repeat}}}});
   EXPECT_EQ(pending_points(a, stored).size(), 10u);
 }
 
 TEST(Sweep, UnknownKnobIsAnErrorNamingIt) {
-  const nlohmann::json doc = {{"schema", "stacksim.live-sweep"}, {"version", 1}, {"runs", {{{"clinets", 10}}}}};
+  const nlohmann::json doc = {
+      {"schema", "stacksim.live-sweep"}, {"version", 1}, {"runs", {{{"clinets", 10}}}}};
   try {
     parse_sweep(doc, "s.json", RunConfig{});
     FAIL() << "a misspelt knob was accepted";

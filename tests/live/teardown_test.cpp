@@ -2,12 +2,12 @@
 // up, in the window), the runner stops every process it started and leaves
 // no port listening. The moments and signals come from a seeded generator.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
-#include <sys/stat.h>
 #include <thread>
-#include <unistd.h>
 
 #include "live_test_support.hpp"
 #include "sim/engine/rng.hpp"
@@ -32,7 +32,8 @@ TEST(LiveTeardown, InterruptAtRandomMomentsLeavesNoProcessAndNoListeningPort) {
     const BackgroundRun run = start_stacksim(short_run_args("gunicorn-flask", 2, 10, 10, 20, 20));
     std::set<ProcessId> seen;
     std::set<int> ports;
-    const auto fire = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int>(at_s * 1000));
+    const auto fire =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int>(at_s * 1000));
     while (std::chrono::steady_clock::now() < fire) {
       for (const auto& p : descendants_of(run.pid)) seen.insert(p);
       for (int port : listening_ports_of(descendants_of(run.pid))) ports.insert(port);
@@ -40,13 +41,17 @@ TEST(LiveTeardown, InterruptAtRandomMomentsLeavesNoProcessAndNoListeningPort) {
     }
     ASSERT_EQ(::kill(run.pid, sig), 0);
     const int rc = wait_stacksim(run, std::chrono::seconds(90));
-    EXPECT_EQ(rc, 128 + sig) << "round " << round << " at " << at_s << " s:\n" << read_text(run.err_path);
-    std::printf("round %d: %s at %.2f s; %zu processes and %zu listening ports seen under the runner\n", round,
-                sig == SIGINT ? "SIGINT" : "SIGTERM", at_s, seen.size(), ports.size());
+    EXPECT_EQ(rc, 128 + sig) << "round " << round << " at " << at_s << " s:\n"
+                             << read_text(run.err_path);
+    std::printf(
+        "round %d: %s at %.2f s; %zu processes and %zu listening ports seen under the runner\n",
+        round, sig == SIGINT ? "SIGINT" : "SIGTERM", at_s, seen.size(), ports.size());
     processes_seen += seen.size();
-    for (const auto& p : seen) EXPECT_FALSE(still_alive(p)) << "pid " << p.pid << " survived round " << round;
+    for (const auto& p : seen)
+      EXPECT_FALSE(still_alive(p)) << "pid " << p.pid << " survived round " << round;
     const auto listening = all_listening_ports();
-    for (int port : ports) EXPECT_EQ(listening.count(port), 0u) << "port " << port << " still listening";
+    for (int port : ports)
+      EXPECT_EQ(listening.count(port), 0u) << "port " << port << " still listening";
     EXPECT_FALSE(cgroup_exists(run.pid)) << "cgroup of runner " << run.pid << " left behind";
     ::unlink(run.out_path.c_str());
     ::unlink(run.err_path.c_str());
