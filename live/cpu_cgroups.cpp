@@ -1,10 +1,13 @@
 #include "live/cpu_cgroups.hpp"
 
+#include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -117,6 +120,65 @@ std::vector<pid_t> CpuCgroups::all_pids() const {
     out.insert(out.end(), p.begin(), p.end());
   }
   return out;
+}
+
+int reap_orphaned_runs() {
+  std::string root;
+  if (exists(std::string(kV1Root) + "/cpuacct.usage")) {
+    root = kV1Root;
+  } else {
+    root = v2_root();
+  }
+  if (root.empty()) return 0;
+  int killed = 0;
+  DIR* d = ::opendir(root.c_str());
+  if (d == nullptr) return 0;
+  std::vector<std::string> orphans;
+  while (dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name.rfind("stacksim-", 0) != 0) continue;
+    const long runner = std::atol(name.c_str() + 9);
+    if (runner <= 0 || (::kill(static_cast<pid_t>(runner), 0) != 0 && errno == ESRCH)) {
+      orphans.push_back(root + "/" + name);
+    }
+  }
+  ::closedir(d);
+  for (const auto& dir : orphans) {
+    for (int round = 0; round < 100; ++round) {
+      bool any = false;
+      DIR* groups = ::opendir(dir.c_str());
+      while (dirent* g = groups ? ::readdir(groups) : nullptr) {
+        if (g->d_type != DT_DIR || g->d_name[0] == '.') continue;
+        std::istringstream procs(read_file(dir + "/" + g->d_name + "/cgroup.procs"));
+        long pid = 0;
+        while (procs >> pid) {
+          any = true;
+          if (::kill(static_cast<pid_t>(pid), SIGKILL) == 0 && round == 0) ++killed;
+        }
+      }
+      if (groups) ::closedir(groups);
+      if (!any) break;
+      timespec ts{0, 20 * 1000000L};
+      nanosleep(&ts, nullptr);
+    }
+    DIR* groups = ::opendir(dir.c_str());
+    while (dirent* g = groups ? ::readdir(groups) : nullptr) {
+      if (g->d_type == DT_DIR && g->d_name[0] != '.') ::rmdir((dir + "/" + g->d_name).c_str());
+    }
+    if (groups) ::closedir(groups);
+    ::rmdir(dir.c_str());
+    // Its run directory (RunDir puts the runner's PID in the name).
+    const std::string prefix = "stacksim-run-" + dir.substr(dir.rfind('-') + 1) + "-";
+    DIR* tmp = ::opendir("/tmp");
+    while (dirent* t = tmp ? ::readdir(tmp) : nullptr) {
+      if (std::string(t->d_name).rfind(prefix, 0) == 0) {
+        std::error_code ec;
+        std::filesystem::remove_all(std::string("/tmp/") + t->d_name, ec);
+      }
+    }
+    if (tmp) ::closedir(tmp);
+  }
+  return killed;
 }
 
 void CpuCgroups::kill_all() {

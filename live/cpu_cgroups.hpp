@@ -45,4 +45,11 @@ class CpuCgroups {
   std::vector<std::string> groups_;
 };
 
+// A runner that was SIGKILLed could not stop what it started (its direct
+// children die with it through PR_SET_PDEATHSIG, their children may not).
+// Its cgroups remain and name it: every stacksim-<pid> cgroup whose runner is
+// gone has its processes killed by PID and is removed, with the runner's run
+// directory. Returns the number of processes killed.
+int reap_orphaned_runs();
+
 }  // namespace stacksim::live

@@ -73,6 +73,7 @@ PostgresCluster::PostgresCluster(const PostgresSettings& settings, const UserIds
     credentials_.app_password = j.at("app_password").get<std::string>();
   }
 
+  remove_stale_lock_file();
   port_ = pick_free_port();
   SpawnSpec spec;
   spec.name = "postgres";
@@ -137,6 +138,30 @@ std::string PostgresCluster::conninfo(bool superuser) const {
     << " password=" << (superuser ? credentials_.superuser_password : credentials_.app_password)
     << " connect_timeout=5";
   return s.str();
+}
+
+void PostgresCluster::remove_stale_lock_file() {
+  // We hold the cluster lock, so a postmaster.pid here is from a runner that
+  // was killed; reap_orphaned_runs has killed its postmaster, which may still
+  // be a zombie waiting for PID 1, and PostgreSQL takes a zombie for alive.
+  const std::string lock = data_dir_ + "/postmaster.pid";
+  std::ifstream in(lock);
+  long pid = 0;
+  if (!(in >> pid) || pid <= 0) return;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    const std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
+    const auto close = stat.rfind(')');
+    const bool gone = stat.empty() || (close != std::string::npos && close + 2 < stat.size() &&
+                                       (stat[close + 2] == 'Z' || stat[close + 2] == 'X'));
+    if (gone) break;
+    if (std::chrono::steady_clock::now() > deadline) {
+      throw std::runtime_error("a postmaster (PID " + std::to_string(pid) + ") still runs on " +
+                               data_dir_ + "; stop it, then retry");
+    }
+    interruptible_sleep_ms(50);
+  }
+  ::unlink(lock.c_str());
 }
 
 void PostgresCluster::initialise(const PostgresSettings& settings) {

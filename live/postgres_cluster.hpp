@@ -56,6 +56,7 @@ class PostgresCluster {
 
  private:
   void initialise(const PostgresSettings& settings);
+  void remove_stale_lock_file();
   void wait_until_ready(std::chrono::milliseconds timeout);
   void create_database_and_table(long rows);
 

@@ -208,6 +208,11 @@ json run_once(const RunConfig& config_in, const ProgressFn& progress) {
   record["config"]["repeat"] = config.repeat;
   record["flags"] = json::object();
 
+  // Before measuring foreign CPU: the leftovers would count as foreign.
+  if (const int reaped = reap_orphaned_runs(); reaped > 0) {
+    say(progress,
+        "stopped " + std::to_string(reaped) + " processes left by a runner that was killed");
+  }
   const long open_files = raise_open_files_limit();
   const int tw_reuse = tcp_tw_reuse();
   if (tw_reuse == 0) {

@@ -11,8 +11,10 @@
 namespace stacksim::live {
 
 RunDir::RunDir(const UserIds& owner, bool keep) : owner_(owner), keep_(keep) {
-  char tmpl[] = "/tmp/stacksim-run-XXXXXX";
-  if (::mkdtemp(tmpl) == nullptr) throw std::runtime_error("mkdtemp failed under /tmp");
+  // The runner's PID in the name lets reap_orphaned_runs find the directory
+  // of a runner that was SIGKILLed.
+  std::string tmpl = "/tmp/stacksim-run-" + std::to_string(::getpid()) + "-XXXXXX";
+  if (::mkdtemp(tmpl.data()) == nullptr) throw std::runtime_error("mkdtemp failed under /tmp");
   path_ = tmpl;
   ::chmod(path_.c_str(), 0700);
   if (::chown(path_.c_str(), owner_.uid, owner_.gid) != 0) {

@@ -60,5 +60,34 @@ TEST(LiveTeardown, InterruptAtRandomMomentsLeavesNoProcessAndNoListeningPort) {
   EXPECT_GT(processes_seen, 0u);
 }
 
+// SIGKILL cannot be caught: the runner's direct children die with it
+// (PR_SET_PDEATHSIG) but e.g. nginx's workers outlive their master. The next
+// run finds the dead runner's cgroup, kills what is in it and removes it
+// and the run directory.
+TEST(LiveTeardown, NextRunStopsWhatAKilledRunnerLeft) {
+  const BackgroundRun killed = start_stacksim(short_run_args("gunicorn-flask", 2, 10, 10, 20, 20));
+  std::set<ProcessId> seen;
+  std::set<int> ports;
+  const auto fire = std::chrono::steady_clock::now() + std::chrono::seconds(7);
+  while (std::chrono::steady_clock::now() < fire) {
+    const auto now = descendants_of(killed.pid);
+    seen.insert(now.begin(), now.end());
+    for (int port : listening_ports_of(now)) ports.insert(port);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_EQ(::kill(killed.pid, SIGKILL), 0);
+  EXPECT_EQ(wait_stacksim(killed, std::chrono::seconds(10)), 128 + SIGKILL);
+  ASSERT_GT(seen.size(), 0u);
+  const BinaryResult next = run_stacksim(short_run_args("gunicorn-flask", 1, 1, 1, 0, 1));
+  EXPECT_EQ(next.exit_code, 0) << next.err;
+  for (const auto& p : seen) EXPECT_FALSE(still_alive(p)) << "pid " << p.pid << " survived";
+  const auto listening = all_listening_ports();
+  for (int port : ports)
+    EXPECT_EQ(listening.count(port), 0u) << "port " << port << " still listening";
+  EXPECT_FALSE(cgroup_exists(killed.pid));
+  ::unlink(killed.out_path.c_str());
+  ::unlink(killed.err_path.c_str());
+}
+
 }  // namespace
 }  // namespace stacksim::live::testing
