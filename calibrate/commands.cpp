@@ -20,6 +20,7 @@ struct FitCommandOptions {
   std::string label;
   std::string out = "models";
   std::string regressor = "sessions";
+  std::string evaluate_at = "mean";
   bool skip_flagged = false;
   std::string format = "table";
 };
@@ -34,6 +35,7 @@ int run_fit(const FitCommandOptions& o) {
   }
   FitOptions options;
   options.regressor = parse_regressor(o.regressor, "--regressor");
+  options.evaluate_at = parse_evaluate_at(o.evaluate_at, "--evaluate-at");
   options.skip_flagged = o.skip_flagged;
   options.label = "calibrated by stacksim calibrate fit from " +
                   std::to_string(records.size()) + " live records (" + o.label + ")";
@@ -69,7 +71,12 @@ void add_calibrate_commands(CLI::App& app, int& exit_code) {
       ->required();
   fit->add_option("--out", opts->out, "Directory of the model file")->capture_default_str();
   fit->add_option("--regressor", opts->regressor,
-                  "x of y = a + b*x per group: sessions (peak server sessions), throughput, none")
+                  "x of y = a + b*x per group: sessions (peak server sessions), throughput (rps), "
+                  "inverse_throughput (1e6/rps: the slope is background CPU in cores), none")
+      ->capture_default_str();
+  fit->add_option("--evaluate-at", opts->evaluate_at,
+                  "Read each group's line for the model at the records' mean x, their largest x (max), "
+                  "or x = 0 (zero)")
       ->capture_default_str();
   fit->add_flag("--skip-flagged", opts->skip_flagged,
                 "Leave out records the live runner flagged (failed requests, foreign CPU)");

@@ -43,6 +43,7 @@ LinearFit fit_linear(const std::vector<double>& x, const std::vector<double>& y,
   const Eigen::VectorXd beta = design.colPivHouseholderQr().solve(obs);
   const Eigen::VectorXd resid = obs - design * beta;
   f.residuals.assign(resid.data(), resid.data() + f.n);
+  f.x_mean = x_mean;
   f.x_ref = x_mean;
   f.value = beta(0);
   f.slope = p == 2 ? beta(1) : 0.0;
@@ -67,11 +68,37 @@ LinearFit fit_linear(const std::vector<double>& x, const std::vector<double>& y,
   return f;
 }
 
+void evaluate_at(LinearFit& f, double x) {
+  if (!f.slope_identified) return;
+  f.x_ref = x;
+  f.value = f.intercept + f.slope * x;
+  if (std::isfinite(f.value_se))
+    f.value_se = std::sqrt(f.value_se * f.value_se +
+                           (x - f.x_mean) * (x - f.x_mean) * f.slope_se * f.slope_se);
+}
+
+const char* to_string(EvaluateAt e) {
+  switch (e) {
+    case EvaluateAt::kMean: return "mean";
+    case EvaluateAt::kMax: return "max";
+    case EvaluateAt::kZero: return "zero";
+  }
+  return "?";
+}
+
+EvaluateAt parse_evaluate_at(const std::string& name, const std::string& where) {
+  if (name == "mean") return EvaluateAt::kMean;
+  if (name == "max") return EvaluateAt::kMax;
+  if (name == "zero") return EvaluateAt::kZero;
+  throw InputError(where + ": must be mean, max or zero, got \"" + name + "\"");
+}
+
 const char* to_string(Regressor r) {
   switch (r) {
     case Regressor::kNone: return "none";
     case Regressor::kSessions: return "sessions";
     case Regressor::kThroughput: return "throughput";
+    case Regressor::kInverseThroughput: return "inverse_throughput";
   }
   return "?";
 }
@@ -80,7 +107,9 @@ Regressor parse_regressor(const std::string& name, const std::string& where) {
   if (name == "none") return Regressor::kNone;
   if (name == "sessions") return Regressor::kSessions;
   if (name == "throughput") return Regressor::kThroughput;
-  throw InputError(where + ": must be one of none, sessions, throughput, got \"" + name + "\"");
+  if (name == "inverse_throughput") return Regressor::kInverseThroughput;
+  throw InputError(where + ": must be one of none, sessions, throughput, inverse_throughput, got \"" +
+                   name + "\"");
 }
 
 int kernel_hops_per_request(const Model& model, const StackModel& stack, const Scenario& scenario) {
@@ -113,6 +142,7 @@ double regressor_of(const CalibrationRecord& r, Regressor reg) {
     case Regressor::kNone: return 0.0;
     case Regressor::kSessions: return r.sessions_peak;
     case Regressor::kThroughput: return r.throughput_rps;
+    case Regressor::kInverseThroughput: return 1e6 / r.throughput_rps;  // completed > 0
   }
   return 0.0;
 }
@@ -171,6 +201,7 @@ nlohmann::json fit_json(const GroupFit& g) {
                       {"n", f.n},
                       {"value_us", f.value},
                       {"value_se_us", number_or_null(f.value_se)},
+                      {"x_mean", f.x_mean},
                       {"x_ref", f.x_ref},
                       {"slope_identified", f.slope_identified},
                       {"intercept_us", f.intercept},
@@ -193,6 +224,7 @@ Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const
                             const FitOptions& o) {
   Calibration c;
   c.regressor = o.regressor;
+  c.evaluate_at = o.evaluate_at;
 
   // Checks first: every record of a stack the prior knows, all from one host.
   const CalibrationRecord* first = nullptr;
@@ -261,6 +293,8 @@ Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const
       gf.record_ids.push_back(used[i]->id);
     }
     gf.fit = fit_linear(x, y, with_slope);
+    if (o.evaluate_at == EvaluateAt::kMax) evaluate_at(gf.fit, *std::max_element(x.begin(), x.end()));
+    if (o.evaluate_at == EvaluateAt::kZero) evaluate_at(gf.fit, 0.0);
     gf.hops = hop_sum / static_cast<double>(y.size());
     return gf;
   };
@@ -305,8 +339,8 @@ Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const
       "host.context_switch_us: set to 0, because the measured CPU of each group already "
       "includes its context switches (the per-wake-up cost is not separated from it)",
       "accept_policy and max_concurrency of each stack: kept from the prior",
-      "load dependence: the model's demands are constant; the fitted slope against the "
-      "regressor is reported, not carried into the model",
+      "load dependence: the model's demands are constant, read off each group's line at the "
+      "regressor's " + std::string(to_string(o.evaluate_at)) + " (mean, max or zero); the slope is reported, not carried into the model",
       "per-stack differences of client, nginx, pgbouncer, postgres and kernel: the model holds "
       "one value for each, fitted over the records of every stack (per-stack fits reported)"};
   for (const auto& [name, s] : prior.stacks)
@@ -341,6 +375,7 @@ Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const
 nlohmann::json to_json(const Calibration& c) {
   nlohmann::json j;
   j["regressor"] = to_string(c.regressor);
+  j["evaluate_at"] = to_string(c.evaluate_at);
   j["records"] = c.record_ids;
   j["skipped"] = c.skipped;
   nlohmann::json per_stack = nlohmann::json::array();
@@ -364,31 +399,33 @@ std::string format_summary(const Calibration& c) {
     }
     return s.str();
   };
-  const std::string x = c.regressor == Regressor::kSessions     ? "#DB"
-                        : c.regressor == Regressor::kThroughput ? "rps"
-                                                                : "-";
+  const std::string x = c.regressor == Regressor::kSessions            ? "#DB"
+                        : c.regressor == Regressor::kThroughput        ? "rps"
+                        : c.regressor == Regressor::kInverseThroughput ? "us/req"
+                                                                       : "-";
   auto rows = [&](const std::vector<GroupFit>& fits) {
     o << std::left << std::setw(26) << "stack" << std::setw(12) << "group" << std::right
       << std::setw(4) << "n" << std::setw(11) << "demand_us" << std::setw(9) << "se_us"
-      << std::setw(13) << ("slope/" + x) << std::setw(10) << "slope_se" << std::setw(10)
-      << "resid_sd" << std::setw(9) << "at " + x << "\n";
+      << std::setw(14) << ("slope/" + x) << std::setw(10) << "slope_se" << std::setw(10)
+      << "resid_sd" << std::setw(11) << "at " + x << "\n";
     for (const GroupFit& g : fits) {
       const LinearFit& f = g.fit;
       const std::string group =
           g.group == Group::kKernel ? "kernel/hop" : std::string(to_string(g.group));
       o << std::left << std::setw(26) << (g.stack.empty() ? "(all stacks)" : g.stack)
         << std::setw(12) << group << std::right << std::setw(4) << f.n << std::setw(11)
-        << num(f.value, 1) << std::setw(9) << num(f.value_se, 1) << std::setw(13)
-        << (f.slope_identified ? num(f.slope, 3) : "n/i") << std::setw(10)
-        << (f.slope_identified ? num(f.slope_se, 3) : "n/i") << std::setw(10)
-        << num(f.residual_sd, 1) << std::setw(9) << num(f.x_ref, 1);
+        << num(f.value, 1) << std::setw(9) << num(f.value_se, 1) << std::setw(14)
+        << (f.slope_identified ? num(f.slope, 4) : "n/i") << std::setw(10)
+        << (f.slope_identified ? num(f.slope_se, 4) : "n/i") << std::setw(10)
+        << num(f.residual_sd, 1) << std::setw(11) << num(f.x_ref, 1);
       if (g.group == Group::kKernel) o << "  (" << num(g.hops, 1) << " hops/request)";
       o << "\n";
     }
   };
   o << "Fitted CPU demand per request (us) from " << c.record_ids.size()
     << " records, y = a + b*x with x = " << to_string(c.regressor)
-    << "; demand = the fit at the records' mean x; n/i = not identified\n\n";
+    << "; demand = the fit at x = " << to_string(c.evaluate_at)
+    << " (of the records' x); n/i = not identified\n\n";
   o << "Per stack (app goes into the model):\n";
   rows(c.per_stack);
   o << "\nShared components, over every stack (these go into the model):\n";

@@ -29,7 +29,8 @@ struct LinearFit {
   bool slope_identified = false;
   double intercept = 0, intercept_se = kNotIdentified;
   double slope = 0, slope_se = kNotIdentified;
-  double x_ref = 0;  // the mean x, where the model takes its value
+  double x_mean = 0;
+  double x_ref = 0;  // where the model takes its value: x_mean unless moved by evaluate_at
   double value = 0, value_se = kNotIdentified;  // intercept + slope * x_ref
   double residual_sd = kNotIdentified;          // sqrt(RSS / (n - p))
   std::vector<double> residuals;
@@ -37,10 +38,18 @@ struct LinearFit {
 };
 // Throws std::invalid_argument on empty or mismatched input.
 LinearFit fit_linear(const std::vector<double>& x, const std::vector<double>& y, bool with_slope);
+// Moves the value to x: intercept + slope * x, with standard error
+// sqrt(SE(value at mean)^2 + (x - mean)^2 SE(slope)^2) (the centred
+// coefficients are uncorrelated). Without an identified slope it stays put.
+void evaluate_at(LinearFit& f, double x);
 
-enum class Regressor { kNone, kSessions, kThroughput };
+// kInverseThroughput: x = 1e6 / throughput_rps, the wall-clock us per
+// completed request. CPU a group spends per second whatever the load
+// (timers, polling) shows as y = d + F x: F is that background CPU in cores,
+// d the demand per request without it.
+enum class Regressor { kNone, kSessions, kThroughput, kInverseThroughput };
 const char* to_string(Regressor r);
-// "none", "sessions", "throughput"; InputError naming `where` otherwise.
+// "none", "sessions", "throughput", "inverse_throughput"; InputError naming `where` otherwise.
 Regressor parse_regressor(const std::string& name, const std::string& where);
 
 // Kernel hops one request makes in the simulator for this stack and record:
@@ -56,8 +65,17 @@ struct GroupFit {
   std::vector<std::string> record_ids;
 };
 
+// Where each group's line is read for the model: at the records' mean x
+// (their mean), or at the largest x (e.g. the most loaded record, where the
+// CPU bound that decides saturated throughput is), or at x = 0 (the
+// intercept: with inverse_throughput, the demand without background CPU).
+enum class EvaluateAt { kMean, kMax, kZero };
+const char* to_string(EvaluateAt e);
+EvaluateAt parse_evaluate_at(const std::string& name, const std::string& where);
+
 struct FitOptions {
   Regressor regressor = Regressor::kSessions;
+  EvaluateAt evaluate_at = EvaluateAt::kMean;
   bool skip_flagged = false;  // leave out records flagged by the live runner
   std::string label = "calibrated";
   std::string date;  // ISO date for provenance; empty: today (UTC)
@@ -66,6 +84,7 @@ struct FitOptions {
 struct Calibration {
   Model model;  // what gets written; provenance filled in
   Regressor regressor = Regressor::kSessions;
+  EvaluateAt evaluate_at = EvaluateAt::kMean;
   std::vector<GroupFit> per_stack;  // every fitted stack x group, for the report
   std::vector<GroupFit> shared;     // client, nginx, pgbouncer, postgres, kernel over all stacks
   std::vector<std::string> record_ids;    // fitted from

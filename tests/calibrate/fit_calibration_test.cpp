@@ -47,6 +47,18 @@ TEST(FitCalibration, LineThroughThreeRecordsGivesItsSlopeAndValue) {
   EXPECT_EQ(c.model.provenance.at("packages").at("gunicorn"), "20.1.0");
 }
 
+// Read at the largest x (9 sessions): 1400 - 25 * (9 - 5) = 1300 us.
+TEST(FitCalibration, EvaluatedAtTheLargestRegressorTakesTheLineThere) {
+  FitOptions o;
+  o.evaluate_at = EvaluateAt::kMax;
+  const Calibration c = fit_calibration(three_flask_records(), prior(), o);
+  const StackModel& s = c.model.stacks.at("gunicorn-flask");
+  const double app_ns = s.pre.mean() + s.connect.mean() + s.query.mean() + s.fetch.mean() +
+                        s.close.mean() + s.respond.mean();
+  EXPECT_NEAR(app_ns, 1300e3, 1e-6);
+  EXPECT_EQ(c.model.provenance.at("evaluate_at"), "max");
+}
+
 TEST(FitCalibration, RecordOfAStackTheModelLacksNamesTheRecordAndField) {
   auto records = three_flask_records();
   records[1].stack = "gunicorn-django";

@@ -32,6 +32,17 @@ TEST(FitLinear, RecoversExactCoefficientsAndTextbookStandardErrors) {
   for (int i = 0; i < 4; ++i) EXPECT_NEAR(f.residuals[i], e[i], 1e-12);
 }
 
+// Read at x = 4 instead of the mean 2.5: 2 + 3*4 = 14, with variance
+// s^2/n + (4 - 2.5)^2 s^2/Sxx = 0.005 + 0.009 = 0.014.
+TEST(FitLinear, EvaluatedAtAnotherPointWidensTheStandardErrorByTheSlopes) {
+  LinearFit f = fit_linear({1, 2, 3, 4}, {5.1, 7.9, 10.9, 14.1}, true);
+  evaluate_at(f, 4.0);
+  EXPECT_NEAR(f.value, 14.0, 1e-12);
+  EXPECT_NEAR(f.value_se, std::sqrt(0.014), 1e-12);
+  EXPECT_DOUBLE_EQ(f.x_ref, 4.0);
+  EXPECT_DOUBLE_EQ(f.x_mean, 2.5);
+}
+
 // A regressor that never changes cannot separate a slope from the intercept:
 // the fit is the mean (10, 12, 14 -> 12), s^2 = 8/2 = 4, SE = sqrt(4/3).
 TEST(FitLinear, ConstantRegressorFitsTheMeanAndSaysTheSlopeIsNotIdentified) {
