@@ -139,6 +139,7 @@ Explanation explain(const Model& model, const StackModel& stack, const Scenario&
   struct Candidate {
     Bound bound;
     double utilisation;
+    double wait_ms = 0;  // held resources: mean time a request waits for one
   };
   // Processors and threads do work; workers and sessions are held, and a
   // holder waiting for CPU or for a session keeps them busy too. So a busy
@@ -160,23 +161,32 @@ Explanation explain(const Model& model, const StackModel& stack, const Scenario&
   const std::vector<Candidate> held = {
       {{"sessions", rps(session_units, sim_session_hold),
         format("%.0f sessions / %.2f ms held per request", session_units, sim_session_hold)},
-       result.mean(&RunResult::sessions_busy)},
+       result.mean(&RunResult::sessions_busy),
+       mean_of([](const RunResult& r) { return r.phase_ms[static_cast<int>(Phase::kWaitSession)]; })},
       {{"workers", rps(slots, sim_worker_hold),
         stack.max_concurrency == 1
             ? format("%.0f workers / %.2f ms held per request", w, sim_worker_hold)
             : format("%.0f workers x %.0f requests / %.2f ms held", w, stack.max_concurrency,
                      sim_worker_hold)},
-       result.mean(&RunResult::worker_slots)},
+       result.mean(&RunResult::worker_slots),
+       mean_of([](const RunResult& r) {
+         return r.phase_ms[static_cast<int>(Phase::kWaitWorker)] +
+                r.phase_ms[static_cast<int>(Phase::kRetry)];
+       })},
   };
-  // Below this, a resource is not saturated.
+  // Below this, a resource is not saturated. A held resource binds only if
+  // requests also queue for it: C clients on C sessions keep them busy
+  // without any of them waiting, and then the clients set the pace.
   constexpr double kSaturated = 0.85;
+  constexpr double kQueueingShare = 0.02;  // of the mean latency
   const auto busiest = std::max_element(
       active.begin(), active.end(),
       [](const Candidate& a, const Candidate& b) { return a.utilisation < b.utilisation; });
   const Candidate* binding = nullptr;
   if (busiest->utilisation >= kSaturated) binding = &*busiest;
   for (const Candidate& c : held)
-    if (!binding && c.utilisation >= kSaturated) binding = &c;
+    if (!binding && c.utilisation >= kSaturated && c.wait_ms >= kQueueingShare * sim_response)
+      binding = &c;
   if (binding) {
     e.binding = binding->bound;
     e.binding_utilisation = binding->utilisation;
@@ -192,8 +202,8 @@ Explanation explain(const Model& model, const StackModel& stack, const Scenario&
   std::snprintf(buf, sizeof buf, "%s: %.0f rps, bound by %s: %s = %.0f rps (%s %.0f%% busy).",
                 stack.name.c_str(), x, e.binding.resource.c_str(), e.binding.formula.c_str(),
                 e.binding.rps,
-                binding == nullptr ? "busiest resource"
-                                                : e.binding.resource.c_str(),
+                binding == nullptr ? ("busiest, " + busiest->bound.resource + ",").c_str()
+                                   : e.binding.resource.c_str(),
                 100 * e.binding_utilisation);
   e.sentence = buf;
   return e;
