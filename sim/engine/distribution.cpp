@@ -39,6 +39,8 @@ Distribution::Distribution(Shape shape, double mean, double cv)
       if (!(cv > 0.0) || !std::isfinite(cv)) throw std::invalid_argument("cv must be > 0");
       p1_ = 1.0 / (cv * cv);  // shape k
       p2_ = mean * cv * cv;   // scale theta
+      d_ = (p1_ < 1.0 ? p1_ + 1.0 : p1_) - 1.0 / 3.0;
+      c_ = 1.0 / std::sqrt(9.0 * d_);
       break;
     case Shape::kLognormal: {
       if (!(cv > 0.0) || !std::isfinite(cv)) throw std::invalid_argument("cv must be > 0");
@@ -55,28 +57,29 @@ double Distribution::sample(Rng& rng) const {
   switch (shape_) {
     case Shape::kDeterministic: return mean_;
     case Shape::kExponential: return -mean_ * std::log(rng.uniform_open01());
-    case Shape::kGamma: return p2_ * standard_gamma(rng, p1_);
+    case Shape::kGamma: return p2_ * standard_gamma(rng);
     case Shape::kLognormal: return std::exp(p1_ + p2_ * rng.standard_normal());
   }
   return mean_;
 }
 
 // Marsaglia and Tsang (2000); for k < 1, Gamma(k) = Gamma(k + 1) * U^(1/k).
-double Distribution::standard_gamma(Rng& rng, double k) {
-  if (k < 1.0) return standard_gamma(rng, k + 1.0) * std::pow(rng.uniform_open01(), 1.0 / k);
-  const double d = k - 1.0 / 3.0;
-  const double c = 1.0 / std::sqrt(9.0 * d);
+double Distribution::standard_gamma(Rng& rng) const {
+  double g;
   for (;;) {
     double x, v;
     do {
       x = rng.standard_normal();
-      v = 1.0 + c * x;
+      v = 1.0 + c_ * x;
     } while (v <= 0.0);
     v = v * v * v;
     const double u = rng.uniform_open01();
-    if (u < 1.0 - 0.0331 * x * x * x * x) return d * v;
-    if (std::log(u) < 0.5 * x * x + d * (1.0 - v + std::log(v))) return d * v;
+    if (u < 1.0 - 0.0331 * x * x * x * x || std::log(u) < 0.5 * x * x + d_ * (1.0 - v + std::log(v))) {
+      g = d_ * v;
+      break;
+    }
   }
+  return p1_ < 1.0 ? g * std::pow(rng.uniform_open01(), 1.0 / p1_) : g;
 }
 
 }  // namespace stacksim

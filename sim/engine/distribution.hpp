@@ -34,14 +34,18 @@ class Distribution {
   double cv() const { return cv_; }
 
  private:
-  static double standard_gamma(Rng& rng, double k);
+  // Gamma(k) with scale 1 by Marsaglia and Tsang, from the precomputed d, c.
+  double standard_gamma(Rng& rng) const;
 
   Shape shape_ = Shape::kDeterministic;
   double mean_ = 0.0;
   double cv_ = 0.0;
-  // Derived parameters: gamma (k, theta); lognormal (mu, sigma).
+  // Derived parameters: gamma (k, theta, and Marsaglia-Tsang's d and c for
+  // max(k, k + 1)); lognormal (mu, sigma).
   double p1_ = 0.0;
   double p2_ = 0.0;
+  double d_ = 0.0;
+  double c_ = 0.0;
 };
 
 }  // namespace stacksim
