@@ -37,7 +37,7 @@ Stack::Stack(Simulator& sim, const Model& model, const StackModel& stack, const 
                  Rng(sc.seed, "pgbouncer.release", static_cast<std::uint64_t>(replication))),
       load_(sim, host_, *this, sc.load == LoadType::kClosed ? sc.clients : 0, sc.rate_rps,
             Rng(sc.seed, "client.arrivals", static_cast<std::uint64_t>(replication))),
-      delay_ns_(ns_from_ms(sc.delay_ms)) {
+      db_delay_(sim, ns_from_ms(sc.delay_ms)) {
   if (sc.db_access == DbAccess::kAppPool) {
     for (int w = 0; w < app_.workers(); ++w) {
       app_pools_.push_back(std::make_unique<Pool>(sim, sc.app_pool_size, /*lazy=*/true));
@@ -131,7 +131,7 @@ void Stack::run(Request& r) {
         return;
       }
       case StepKind::kDbDelay:
-        sim_.schedule_in(delay_ns_, resume(r));
+        db_delay_.wait(resume(r));
         return;
       case StepKind::kAcceptWorker:
         switch (app_.accept(r, resume(r))) {

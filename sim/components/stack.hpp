@@ -16,6 +16,7 @@
 #include "sim/components/proxy.hpp"
 #include "sim/components/topology.hpp"
 #include "sim/resources/cpu_host.hpp"
+#include "sim/resources/fixed_delay.hpp"
 #include "sim/resources/pool.hpp"
 #include "sim/scenario/config.hpp"
 
@@ -69,7 +70,7 @@ class Stack final : public EventHandler, public RequestRouter {
   // connection holds.
   std::vector<std::unique_ptr<Pool>> app_pools_;
   std::vector<std::vector<int>> app_pool_session_;
-  SimTime delay_ns_;
+  FixedDelay db_delay_;
   std::size_t retries_ = 0;
 };
 
