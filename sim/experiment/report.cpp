@@ -95,6 +95,15 @@ nlohmann::json stack_json(const Model& model, const ConfigurationResult& cr, con
   return j;
 }
 
+// A figure, or `otherwise` when there is none (NaN: one replication has
+// no interval; a run without the baseline stack has no relative figure).
+std::string number_or(double v, const char* fmt, const char* otherwise) {
+  if (!std::isfinite(v)) return otherwise;
+  char buf[64];
+  std::snprintf(buf, sizeof buf, fmt, v);
+  return buf;
+}
+
 std::string header(const ConfigurationResult& cr) {
   const Scenario& sc = cr.configuration.scenario;
   char buf[512];
@@ -150,9 +159,10 @@ void print_table(std::ostream& out, const Model& model,
     for (const StackResult& s : cr.stacks) {
       const Summary x = s.summary([](const RunResult& r) { return r.throughput_rps; });
       const Explanation e = explain(model, model.stacks.at(s.stack), cr.configuration.scenario, s);
-      std::snprintf(line, sizeof line, "%-24s %-9s %3d %9.0f %7.0f %5.2f %8.2f %8.2f %4.0f %5.0f  %s\n",
+      std::snprintf(line, sizeof line, "%-24s %-9s %3d %9.0f %7s %5s %8.2f %8.2f %4.0f %5.0f  %s\n",
                     s.stack.c_str(), std::string(to_string(s.type)).c_str(), s.workers, x.mean,
-                    std::isnan(x.ci95) ? 0.0 : x.ci95, x.mean / base, s.mean(&RunResult::p50_ms),
+                    number_or(x.ci95, "%.0f", "-").c_str(),
+                    number_or(x.mean / base, "%.2f", "-").c_str(), s.mean(&RunResult::p50_ms),
                     s.mean(&RunResult::p99_ms),
                     s.summary([](const RunResult& r) { return double(r.db_sessions_peak); }).mean,
                     100 * s.mean(&RunResult::cpu_utilisation), e.binding.resource.c_str());
@@ -177,10 +187,11 @@ void print_csv(std::ostream& out, const Model& model,
       const Summary x = s.summary([](const RunResult& r) { return r.throughput_rps; });
       const Explanation e = explain(model, model.stacks.at(s.stack), cr.configuration.scenario, s);
       std::snprintf(line, sizeof line,
-                    "\"%s\",%s,%s,%d,%.3f,%.3f,%.4f,%.4f,%.4f,%.4f,%.4f,%.4f,%.1f,%.4f,%.0f,%s\n",
+                    "\"%s\",%s,%s,%d,%.3f,%s,%s,%.4f,%.4f,%.4f,%.4f,%.4f,%.1f,%.4f,%.0f,%s\n",
                     cr.configuration.label().c_str(), s.stack.c_str(),
                     std::string(to_string(s.type)).c_str(), s.workers, x.mean,
-                    std::isnan(x.ci95) ? 0.0 : x.ci95, x.mean / base, s.mean(&RunResult::p50_ms),
+                    number_or(x.ci95, "%.3f", "").c_str(),
+                    number_or(x.mean / base, "%.4f", "").c_str(), s.mean(&RunResult::p50_ms),
                     s.mean(&RunResult::p90_ms), s.mean(&RunResult::p99_ms),
                     s.mean(&RunResult::p999_ms), s.mean(&RunResult::max_ms),
                     s.summary([](const RunResult& r) { return double(r.db_sessions_peak); }).mean,
