@@ -1,14 +1,30 @@
 // `stacksim calibrate fit`: read live run records, fit each component
 // group's CPU demand, write models/<label>.json atomically and print the
 // fitted demands with their standard errors and what is not identified.
+// `stacksim calibrate run`: run a calibration plan live (resumable), then fit.
+// `stacksim validate`: run a held-out plan live, predict it, report.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <set>
 
 #include "calibrate/fit.hpp"
 #include "calibrate/model_writer.hpp"
+#include "calibrate/plan.hpp"
 #include "calibrate/record.hpp"
+#include "calibrate/validation.hpp"
+#include "live/process_registry.hpp"
+#include "live/results_store.hpp"
+#include "live/stack_recipes.hpp"
+#include "live/sweep.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/scenario/input_error.hpp"
 #include "sim/scenario/model_io.hpp"
 
 namespace stacksim::calibrate {
@@ -19,7 +35,7 @@ struct FitCommandOptions {
   std::string prior = "models/estimates.json";
   std::string label;
   std::string out = "models";
-  std::string regressor = "sessions";
+  std::string regressor = "load";
   std::string evaluate_at = "mean";
   bool skip_flagged = false;
   std::string format = "table";
@@ -50,6 +66,159 @@ int run_fit(const FitCommandOptions& o) {
   }
   return 0;
 }
+struct RunCommandOptions {
+  std::string plan;
+  std::vector<std::string> stacks;  // only these stacks of the plan (empty: all)
+  std::string holdout;
+  std::string store;
+  std::string prior = "models/estimates.json";
+  std::string label;
+  std::string out = "models";
+  bool no_run = false;
+  bool skip_flagged = false;
+};
+
+int online_cpus() { return static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)); }
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// The records in the store of the plan's points, in calibration's shape.
+std::vector<CalibrationRecord> plan_records(const live::SweepPlan& plan, const std::string& store) {
+  std::set<std::string> keys;
+  for (const live::SweepPoint& p : plan.points) keys.insert(p.key);
+  std::vector<CalibrationRecord> out;
+  long line = 0;
+  for (const nlohmann::json& j : live::read_records(store)) {
+    ++line;
+    if (live::belongs_to(plan, j) && keys.count(j.at("sweep").value("key", "")))
+      out.push_back(record_from_live_json(j, store + ":" + std::to_string(line)));
+  }
+  return out;
+}
+
+// Says what the plan costs before it starts: runs, how many the store
+// already holds, and a time estimate from the plan's windows.
+void announce(const live::SweepPlan& plan, const std::string& store, bool will_run) {
+  const auto pending = live::pending_points(plan, live::read_records(store));
+  double seconds = 0;
+  for (const live::SweepPoint& p : pending)
+    seconds += p.config.duration_s + p.config.warmup_s + 3.0;  // + start and stop, measured ~3 s
+  std::fprintf(stderr, "plan %s: %zu runs, %zu already in %s%s\n", plan.path.c_str(),
+               plan.points.size(), plan.points.size() - pending.size(), store.c_str(),
+               will_run && !pending.empty()
+                   ? (", about " + std::to_string(static_cast<int>(seconds / 60 + 1)) +
+                      " min to run the rest")
+                         .c_str()
+                   : "");
+}
+
+int run_calibration(const RunCommandOptions& o) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const live::RunConfig defaults;
+  live::SweepPlan plan = live::load_sweep(o.plan, defaults);
+  if (!o.stacks.empty()) {
+    for (const std::string& s : o.stacks)
+      if (std::none_of(plan.points.begin(), plan.points.end(),
+                       [&s](const live::SweepPoint& p) { return p.config.stack == s; }))
+        throw InputError("--stack " + s + ": the plan " + o.plan + " has no point of this stack");
+    std::erase_if(plan.points, [&o](const live::SweepPoint& p) {
+      return std::find(o.stacks.begin(), o.stacks.end(), p.config.stack) == o.stacks.end();
+    });
+  }
+  const live::StackRecipes recipes = live::load_stack_recipes(live::default_stacks_path());
+  if (!o.holdout.empty()) {
+    const live::SweepPlan holdout = live::load_sweep(o.holdout, defaults);
+    check_configurations_disjoint(plan_configurations(plan, recipes, online_cpus()),
+                                  plan_configurations(holdout, recipes, online_cpus()),
+                                  "the calibration plan " + o.plan,
+                                  "the validation plan " + o.holdout);
+  }
+  const Model prior = load_model(o.prior);
+  for (const live::SweepPoint& p : plan.points)
+    if (!prior.stacks.count(p.config.stack))
+      throw InputError(o.plan + ": stack " + p.config.stack + " is not in the prior model " +
+                       o.prior);
+  announce(plan, o.store, !o.no_run);
+  int failed = 0;
+  if (!o.no_run) {
+    live::SweepOptions so;
+    so.store = o.store;
+    failed = live::run_sweep(plan, so);
+  }
+  const double run_s = seconds_since(t0);
+  const std::vector<CalibrationRecord> records = plan_records(plan, o.store);
+  if (records.empty()) throw InputError(o.store + ": holds no record of plan " + o.plan);
+  FitOptions options;
+  options.regressor = Regressor::kLoad;
+  options.skip_flagged = o.skip_flagged;
+  options.label = "calibrated on this host by stacksim calibrate run from " +
+                  std::to_string(records.size()) + " live records of " + o.plan + " (" + o.label +
+                  ")";
+  Calibration c = fit_calibration(records, prior, options);
+  c.model.provenance["tool"] = "stacksim calibrate run";
+  c.model.provenance["plan"] = o.plan;
+  c.model.provenance["store"] = o.store;
+  if (!o.holdout.empty()) c.model.provenance["holdout_plan"] = o.holdout;
+  const std::string path = model_path(o.out, o.label);
+  write_model_atomically(c.model, path);
+  std::cout << format_summary(c) << "\nWrote " << path << "\n";
+  std::fprintf(stdout, "Calibration took %.0f s (%.0f s running the plan, %d failed runs)\n",
+               seconds_since(t0), run_s, failed);
+  return failed > 0 ? 1 : 0;
+}
+
+struct ValidateCommandOptions {
+  std::string model;
+  std::string plan;
+  std::string store;
+  std::string report;  // prefix of .md and .json
+  bool no_run = false;
+  ValidateOptions options;
+  std::string format = "markdown";
+};
+
+int run_validation(const ValidateCommandOptions& o) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const Model model = load_model(o.model);
+  const live::SweepPlan plan = live::load_sweep(o.plan, live::RunConfig{});
+  const live::StackRecipes recipes = live::load_stack_recipes(live::default_stacks_path());
+  const nlohmann::json& prov = model.provenance;
+  if (prov.contains("configurations") && prov.at("configurations").is_array()) {
+    check_configurations_disjoint(prov.at("configurations").get<std::vector<std::string>>(),
+                                  plan_configurations(plan, recipes, online_cpus()),
+                                  "the configurations " + o.model + " was fitted from",
+                                  "the validation plan " + o.plan);
+  } else {
+    std::fprintf(stderr,
+                 "validate: %s does not list the configurations it was fitted from "
+                 "(provenance.configurations); held-out is not checked\n",
+                 o.model.c_str());
+  }
+  announce(plan, o.store, !o.no_run);
+  if (!o.no_run) {
+    live::SweepOptions so;
+    so.store = o.store;
+    live::run_sweep(plan, so);
+  }
+  const ValidationReport rep =
+      validate_model(model, plan, recipes, live::read_records(o.store), o.options);
+  const std::string md = to_markdown(rep);
+  const nlohmann::json js = to_json(rep);
+  if (!o.report.empty()) {
+    for (const auto& [suffix, text] : {std::pair<std::string, std::string>{".md", md},
+                                       {".json", js.dump(2) + "\n"}}) {
+      std::ofstream f(o.report + suffix);
+      if (!(f << text)) throw InputError("--report: cannot write " + o.report + suffix);
+    }
+    std::fprintf(stderr, "wrote %s.md and %s.json\n", o.report.c_str(), o.report.c_str());
+  }
+  std::cout << (o.format == "json" ? js.dump(2) + "\n" : md);
+  std::fprintf(stderr, "validation took %.0f s\n", seconds_since(t0));
+  return 0;
+}
+
 }  // namespace
 
 void add_calibrate_commands(CLI::App& app, int& exit_code) {
@@ -71,8 +240,10 @@ void add_calibrate_commands(CLI::App& app, int& exit_code) {
       ->required();
   fit->add_option("--out", opts->out, "Directory of the model file")->capture_default_str();
   fit->add_option("--regressor", opts->regressor,
-                  "x of y = a + b*x per group: sessions (peak server sessions), throughput (rps), "
-                  "inverse_throughput (1e6/rps: the slope is background CPU in cores), none")
+                  "x of y = a + b*x per group: load (the host's idle share; postgres adds its "
+                  "backends; carried into the model), sessions (peak server sessions), "
+                  "throughput (rps), inverse_throughput (1e6/rps: the slope is background CPU "
+                  "in cores), none")
       ->capture_default_str();
   fit->add_option("--evaluate-at", opts->evaluate_at,
                   "Read each group's line for the model at the records' mean x, their largest x (max), "
@@ -84,6 +255,59 @@ void add_calibrate_commands(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
   fit->callback([opts, &exit_code] { exit_code = run_fit(*opts); });
+
+  auto ro = std::make_shared<RunCommandOptions>();
+  auto* run = cmd->add_subcommand(
+      "run",
+      "Run a calibration plan live (resumable from --store), then fit the load model "
+      "(demand at saturation, idle inflation, postgres per backend) and write <out>/<label>.json");
+  run->add_option("--plan", ro->plan, "Calibration plan (a stacksim.live-sweep file)")->required();
+  run->add_option("--stack", ro->stacks, "Calibrate only this stack of the plan (repeatable)");
+  run->add_option("--holdout", ro->holdout,
+                  "Validation plan: refused if it shares a configuration with --plan");
+  run->add_option("--store", ro->store, "Results store (JSON lines); the plan resumes from it")
+      ->required();
+  run->add_option("--prior", ro->prior, "Model giving the stacks and the per-burst proportions")
+      ->capture_default_str();
+  run->add_option("--label", ro->label, "Name of the model: writes <out>/<label>.json")->required();
+  run->add_option("--out", ro->out, "Directory of the model file")->capture_default_str();
+  run->add_flag("--no-run", ro->no_run, "Do not run anything: fit the plan's records in --store");
+  run->add_flag("--skip-flagged", ro->skip_flagged,
+                "Leave out records the live runner flagged (failed requests, foreign CPU)");
+  run->callback([ro, &exit_code] {
+    exit_code = live::run_guarded("calibrate", [&] { return run_calibration(*ro); });
+  });
+
+  auto vo = std::make_shared<ValidateCommandOptions>();
+  auto* val = app.add_subcommand(
+      "validate",
+      "Run a held-out plan live (resumable from --store), predict each point with the model, "
+      "and report the errors and the sync/async winners (Markdown and JSON)");
+  val->add_option("--model", vo->model, "Model file to validate")->required();
+  val->add_option("--plan", vo->plan, "Validation plan (a stacksim.live-sweep file)")->required();
+  val->add_option("--store", vo->store, "Results store (JSON lines); the plan resumes from it")
+      ->required();
+  val->add_option("--report", vo->report, "Write the report to PREFIX.md and PREFIX.json");
+  val->add_flag("--no-run", vo->no_run, "Do not run anything: validate on the records in --store");
+  val->add_option("--requests", vo->options.requests, "Simulated requests per replication")
+      ->check(CLI::Range(std::int64_t{100}, std::int64_t{100'000'000}))
+      ->capture_default_str();
+  val->add_option("--warmup-requests", vo->options.warmup_requests,
+                  "Simulated warm-up requests per replication")
+      ->check(CLI::Range(std::int64_t{0}, std::int64_t{100'000'000}))
+      ->capture_default_str();
+  val->add_option("--replications", vo->options.replications, "Simulated replications")
+      ->check(CLI::Range(1, 1000))
+      ->capture_default_str();
+  val->add_option("--threads", vo->options.threads, "Simulation threads (0: one per core)");
+  val->add_flag("--skip-flagged", vo->options.skip_flagged,
+                "Leave out records the live runner flagged");
+  val->add_option("--format", vo->format, "markdown or json on stdout")
+      ->check(CLI::IsMember({"markdown", "json"}))
+      ->capture_default_str();
+  val->callback([vo, &exit_code] {
+    exit_code = live::run_guarded("validate", [&] { return run_validation(*vo); });
+  });
 }
 
 }  // namespace stacksim::calibrate

@@ -15,66 +15,144 @@
 
 namespace stacksim::calibrate {
 
-LinearFit fit_linear(const std::vector<double>& x, const std::vector<double>& y, bool with_slope) {
+namespace {
+bool varies(const std::vector<double>& v, double mean) {
+  const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
+  return *hi - *lo > 1e-9 * std::max(1.0, std::abs(mean));
+}
+double mean_of(const std::vector<double>& v) {
+  double m = 0;
+  for (double e : v) m += e;
+  return v.empty() ? 0.0 : m / static_cast<double>(v.size());
+}
+}  // namespace
+
+const ExtraTerm* LinearFit::term(const std::string& name) const {
+  for (const ExtraTerm& t : extra)
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+LinearFit fit_linear(const std::vector<double>& x, const std::vector<double>& y, bool with_slope,
+                     const std::vector<Column>& extra) {
   if (y.empty() || x.size() != y.size())
     throw std::invalid_argument("fit_linear: need as many x as y, at least one");
+  for (const Column& c : extra)
+    if (c.second.size() != y.size())
+      throw std::invalid_argument("fit_linear: term " + c.first + " has not as many values as y");
   LinearFit f;
   f.n = static_cast<int>(y.size());
-  double x_mean = 0;
-  for (double v : x) x_mean += v;
-  x_mean /= f.n;
-  const auto [lo, hi] = std::minmax_element(x.begin(), x.end());
-  const bool x_varies = *hi - *lo > 1e-9 * std::max(1.0, std::abs(x_mean));
-  f.slope_identified = with_slope && f.n >= 3 && x_varies;
+  f.x_mean = mean_of(x);
+  f.x_ref = f.x_mean;
+  auto note = [&f](const std::string& why) { f.note += (f.note.empty() ? "" : "; ") + why; };
+  // Each regressor needs one more point than the coefficients so far, and spread.
+  int p = 1;
+  f.slope_identified = with_slope && f.n >= p + 2 && varies(x, f.x_mean);
   if (with_slope && !f.slope_identified)
-    f.note = f.n < 3 ? "slope not identified: fewer than 3 records"
-                     : "slope not identified: the regressor does not vary";
+    note(f.n < p + 2 ? "slope not identified: too few records"
+                     : "slope not identified: the regressor does not vary");
+  if (f.slope_identified) ++p;
+  for (const Column& c : extra) {
+    ExtraTerm t;
+    t.name = c.first;
+    t.mean = mean_of(c.second);
+    t.ref = t.mean;
+    t.identified = f.n >= p + 2 && varies(c.second, t.mean);
+    if (!t.identified)
+      note(t.name + " not identified: " +
+           (f.n < p + 2 ? std::string("too few records") : std::string("it does not vary")));
+    if (t.identified) ++p;
+    f.extra.push_back(t);
+  }
 
-  // Centred design: column 0 is 1, column 1 is x - mean(x), so the first
-  // coefficient is the value at the mean and the two are uncorrelated.
-  const int p = f.slope_identified ? 2 : 1;
+  // Centred design: column 0 is 1, then x - mean(x), then each z_j - mean:
+  // the first coefficient is the value at the means.
   Eigen::MatrixXd design(f.n, p);
   Eigen::VectorXd obs(f.n);
   for (int i = 0; i < f.n; ++i) {
-    design(i, 0) = 1.0;
-    if (p == 2) design(i, 1) = x[i] - x_mean;
+    int col = 0;
+    design(i, col++) = 1.0;
+    if (f.slope_identified) design(i, col++) = x[i] - f.x_mean;
+    for (std::size_t j = 0; j < extra.size(); ++j)
+      if (f.extra[j].identified) design(i, col++) = extra[j].second[i] - f.extra[j].mean;
     obs(i) = y[i];
   }
   const Eigen::VectorXd beta = design.colPivHouseholderQr().solve(obs);
   const Eigen::VectorXd resid = obs - design * beta;
   f.residuals.assign(resid.data(), resid.data() + f.n);
-  f.x_mean = x_mean;
-  f.x_ref = x_mean;
-  f.value = beta(0);
-  f.slope = p == 2 ? beta(1) : 0.0;
-  f.intercept = f.value - f.slope * x_mean;
+  int col = 1;
+  f.intercept = beta(0);
+  if (f.slope_identified) {
+    f.slope = beta(col++);
+    f.intercept -= f.slope * f.x_mean;
+  }
+  for (ExtraTerm& t : f.extra) {
+    if (!t.identified) continue;
+    t.coef = beta(col++);
+    f.intercept -= t.coef * t.mean;
+  }
   if (f.n > p) {
     const double sigma2 = resid.squaredNorm() / (f.n - p);
     const Eigen::MatrixXd cov = sigma2 * (design.transpose() * design).inverse();
     f.residual_sd = std::sqrt(sigma2);
-    f.value_se = std::sqrt(cov(0, 0));
-    if (p == 2) {
-      f.slope_se = std::sqrt(cov(1, 1));
-      // intercept = value - slope * mean; value and slope are uncorrelated.
-      f.intercept_se = std::sqrt(cov(0, 0) + x_mean * x_mean * cov(1, 1));
-    } else {
-      f.intercept_se = f.value_se;
+    f.cov.assign(static_cast<std::size_t>(p * p), 0.0);
+    for (int r = 0; r < p; ++r)
+      for (int c = 0; c < p; ++c) f.cov[static_cast<std::size_t>(r * p + c)] = cov(r, c);
+    col = 1;
+    if (f.slope_identified) {
+      f.slope_se = std::sqrt(cov(col, col));
+      ++col;
+    }
+    for (ExtraTerm& t : f.extra) {
+      if (!t.identified) continue;
+      t.se = std::sqrt(cov(col, col));
+      ++col;
     }
   } else {
-    const std::string why = "standard errors not identified: " + std::to_string(f.n) +
-                            " record(s) for " + std::to_string(p) + " coefficient(s)";
-    f.note = f.note.empty() ? why : f.note + "; " + why;
+    note("standard errors not identified: " + std::to_string(f.n) + " record(s) for " +
+         std::to_string(p) + " coefficient(s)");
   }
+  // The intercept is the fit with every regressor at 0: same covariance, other point.
+  LinearFit at_zero = f;
+  evaluate_at(at_zero, 0.0, std::vector<double>(f.extra.size(), 0.0));
+  f.intercept_se = at_zero.value_se;
+  evaluate_at(f, f.x_mean);
   return f;
 }
 
 void evaluate_at(LinearFit& f, double x) {
-  if (!f.slope_identified) return;
-  f.x_ref = x;
-  f.value = f.intercept + f.slope * x;
-  if (std::isfinite(f.value_se))
-    f.value_se = std::sqrt(f.value_se * f.value_se +
-                           (x - f.x_mean) * (x - f.x_mean) * f.slope_se * f.slope_se);
+  std::vector<double> refs;
+  for (const ExtraTerm& t : f.extra) refs.push_back(t.ref);
+  evaluate_at(f, x, refs);
+}
+
+void evaluate_at(LinearFit& f, double x, const std::vector<double>& extra_refs) {
+  if (extra_refs.size() != f.extra.size())
+    throw std::invalid_argument("evaluate_at: one ref per extra term");
+  if (f.slope_identified) f.x_ref = x;
+  // g = (1, x - mean, z_j - mean...) over the identified coefficients; value = intercept + ...
+  std::vector<double> g = {1.0};
+  f.value = f.intercept + f.slope * f.x_mean;
+  if (f.slope_identified) {
+    g.push_back(f.x_ref - f.x_mean);
+    f.value += f.slope * (f.x_ref - f.x_mean);
+  }
+  for (std::size_t j = 0; j < f.extra.size(); ++j) {
+    ExtraTerm& t = f.extra[j];
+    if (!t.identified) continue;
+    t.ref = extra_refs[j];
+    f.value += t.coef * t.ref;
+    g.push_back(t.ref - t.mean);
+  }
+  if (f.cov.empty()) {
+    f.value_se = kNotIdentified;
+    return;
+  }
+  const std::size_t p = g.size();
+  double var = 0;
+  for (std::size_t r = 0; r < p; ++r)
+    for (std::size_t c = 0; c < p; ++c) var += g[r] * f.cov[r * p + c] * g[c];
+  f.value_se = std::sqrt(std::max(0.0, var));
 }
 
 const char* to_string(EvaluateAt e) {
@@ -99,6 +177,7 @@ const char* to_string(Regressor r) {
     case Regressor::kSessions: return "sessions";
     case Regressor::kThroughput: return "throughput";
     case Regressor::kInverseThroughput: return "inverse_throughput";
+    case Regressor::kLoad: return "load";
   }
   return "?";
 }
@@ -108,7 +187,8 @@ Regressor parse_regressor(const std::string& name, const std::string& where) {
   if (name == "sessions") return Regressor::kSessions;
   if (name == "throughput") return Regressor::kThroughput;
   if (name == "inverse_throughput") return Regressor::kInverseThroughput;
-  throw InputError(where + ": must be one of none, sessions, throughput, inverse_throughput, got \"" +
+  if (name == "load") return Regressor::kLoad;
+  throw InputError(where + ": must be one of load, none, sessions, throughput, inverse_throughput, got \"" +
                    name + "\"");
 }
 
@@ -137,12 +217,17 @@ Scenario scenario_of(const CalibrationRecord& r) {
   return sc;
 }
 
+// The load model's extra terms (Regressor::kLoad).
+constexpr const char* kBackendsTerm = "backends";
+constexpr const char* kWallTerm = "wall_ms_per_request";
+
 double regressor_of(const CalibrationRecord& r, Regressor reg) {
   switch (reg) {
     case Regressor::kNone: return 0.0;
     case Regressor::kSessions: return r.sessions_peak;
     case Regressor::kThroughput: return r.throughput_rps;
     case Regressor::kInverseThroughput: return 1e6 / r.throughput_rps;  // completed > 0
+    case Regressor::kLoad: return 1.0 - r.host_busy;
   }
   return 0.0;
 }
@@ -192,6 +277,42 @@ std::string today_utc() {
   return buf;
 }
 
+// The load model of a group from its fit y = d + e idle + b backends + c
+// wall_ms: k = e / d, per backend b, background c / 1000 cores (per hop for
+// the kernel, so times its hops). A coefficient that is not identified, or
+// has the wrong sign for what it stands for (a host is not faster for being
+// idle, background CPU is not negative), is 0 and a note says so; a
+// negative per-backend cost is kept (batching at high concurrency).
+LoadDependence load_of(const GroupFit& gf, std::vector<std::string>& notes) {
+  const std::string who =
+      (gf.stack.empty() ? std::string("") : gf.stack + " ") + to_string(gf.group);
+  const LinearFit& f = gf.fit;
+  LoadDependence l;
+  if (!f.slope_identified) {
+    notes.push_back(who + " idle inflation: not identified (" + f.note + "), set to 0");
+  } else if (f.value <= 0 || f.slope <= 0) {
+    notes.push_back(who + " idle inflation: the fitted slope is not positive, set to 0");
+  } else {
+    l.idle_inflation = f.slope / f.value;
+  }
+  if (const ExtraTerm* b = f.term(kBackendsTerm)) {
+    if (b->identified)
+      l.per_backend_ns = b->coef * 1e3;
+    else
+      notes.push_back(who + " per backend: not identified, set to 0");
+  }
+  if (const ExtraTerm* w = f.term(kWallTerm)) {
+    if (!w->identified) {
+      notes.push_back(who + " background CPU: not identified, set to 0");
+    } else if (w->coef <= 0) {
+      notes.push_back(who + " background CPU: the fitted coefficient is not positive, set to 0");
+    } else {
+      l.background_cores = w->coef * 1e-3 * (gf.group == Group::kKernel ? gf.hops : 1.0);
+    }
+  }
+  return l;
+}
+
 nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nullptr; }
 
 nlohmann::json fit_json(const GroupFit& g) {
@@ -210,6 +331,15 @@ nlohmann::json fit_json(const GroupFit& g) {
                       {"slope_se", number_or_null(f.slope_se)},
                       {"residual_sd_us", number_or_null(f.residual_sd)},
                       {"note", f.note}};
+  nlohmann::json terms = nlohmann::json::object();
+  for (const ExtraTerm& t : f.extra)
+    terms[t.name] = {{"identified", t.identified},
+                     {"coef", t.coef},
+                     {"se", number_or_null(t.se)},
+                     {"mean", t.mean},
+                     {"ref", t.ref}};
+  if (!f.extra.empty()) j["extra_terms"] = terms;
+  if (f.slope_identified && f.value > 0) j["slope_over_demand"] = f.slope / f.value;
   if (!g.stack.empty()) j["stack"] = g.stack;
   if (g.group == Group::kKernel) j["hops_per_request"] = g.hops;
   nlohmann::json res = nlohmann::json::object();
@@ -224,7 +354,8 @@ Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const
                             const FitOptions& o) {
   Calibration c;
   c.regressor = o.regressor;
-  c.evaluate_at = o.evaluate_at;
+  // The load model's demand is the saturated one: the line at idle = 0.
+  c.evaluate_at = o.regressor == Regressor::kLoad ? EvaluateAt::kZero : o.evaluate_at;
 
   // Checks first: every record of a stack the prior knows, all from one host.
   const CalibrationRecord* first = nullptr;
@@ -281,7 +412,7 @@ Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const
     GroupFit gf;
     gf.stack = stack;
     gf.group = g;
-    std::vector<double> x, y;
+    std::vector<double> x, y, backends, wall_ms;
     double hop_sum = 0;
     for (std::size_t i = 0; i < used.size(); ++i) {
       if (!stack.empty() && used[i]->stack != stack) continue;
@@ -289,12 +420,21 @@ Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const
       if (g == Group::kKernel) v /= hops[i];
       x.push_back(regressor_of(*used[i], o.regressor));
       y.push_back(v);
+      backends.push_back(used[i]->sessions_peak);
+      wall_ms.push_back(1e3 / used[i]->throughput_rps);
       hop_sum += hops[i];
       gf.record_ids.push_back(used[i]->id);
     }
-    gf.fit = fit_linear(x, y, with_slope);
-    if (o.evaluate_at == EvaluateAt::kMax) evaluate_at(gf.fit, *std::max_element(x.begin(), x.end()));
-    if (o.evaluate_at == EvaluateAt::kZero) evaluate_at(gf.fit, 0.0);
+    std::vector<Column> extra;
+    if (o.regressor == Regressor::kLoad) {
+      if (g != Group::kApp) extra.push_back({kBackendsTerm, backends});
+      extra.push_back({kWallTerm, wall_ms});
+    }
+    gf.fit = fit_linear(x, y, with_slope, extra);
+    if (c.evaluate_at == EvaluateAt::kMax)
+      evaluate_at(gf.fit, *std::max_element(x.begin(), x.end()));
+    if (c.evaluate_at == EvaluateAt::kZero)
+      evaluate_at(gf.fit, 0.0, std::vector<double>(extra.size(), 0.0));
     gf.hops = hop_sum / static_cast<double>(y.size());
     return gf;
   };
@@ -324,7 +464,26 @@ Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const
     if (gf.group != Group::kApp) continue;
     StackModel s = prior.stacks.at(gf.stack);
     splits["stacks." + gf.stack] = split_group(bursts_of(Group::kApp, m, &s), gf.fit.value);
+    s.load = LoadDependence{};
+    if (o.regressor == Regressor::kLoad) s.load = load_of(gf, c.notes);
     m.stacks[gf.stack] = s;
+  }
+  // Load dependence of the shared groups.
+  for (LoadDependence* l :
+       {&m.client.load, &m.proxy.load, &m.kernel.load, &m.pgbouncer.load, &m.postgres.load})
+    *l = LoadDependence{};
+  if (o.regressor == Regressor::kLoad) {
+    for (const GroupFit& gf : c.shared) {
+      const LoadDependence l = load_of(gf, c.notes);
+      switch (gf.group) {
+        case Group::kClient: m.client.load = l; break;
+        case Group::kNginx: m.proxy.load = l; break;
+        case Group::kPgbouncer: m.pgbouncer.load = l; break;
+        case Group::kKernel: m.kernel.load = l; break;
+        case Group::kPostgres: m.postgres.load = l; break;
+        case Group::kApp: break;
+      }
+    }
   }
 
   c.not_identified = {
@@ -339,8 +498,15 @@ Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const
       "host.context_switch_us: set to 0, because the measured CPU of each group already "
       "includes its context switches (the per-wake-up cost is not separated from it)",
       "accept_policy and max_concurrency of each stack: kept from the prior",
-      "load dependence: the model's demands are constant, read off each group's line at the "
-      "regressor's " + std::string(to_string(o.evaluate_at)) + " (mean, max or zero); the slope is reported, not carried into the model",
+      o.regressor == Regressor::kLoad
+          ? "load dependence: carried into the model as each group's load (idle_inflation = "
+            "slope / demand at idle 0, per_backend_us, background_cores); the app's per-backend "
+            "cost is not fitted (a sync stack's backends are its workers); host.idle_window_us "
+            "(how fast the host's idle share is smoothed) is kept from the prior: the window "
+            "averages cannot separate it"
+          : "load dependence: the model's demands are constant, read off each group's line at "
+            "the regressor's " + std::string(to_string(c.evaluate_at)) +
+                " (mean, max or zero); the slope is reported, not carried into the model",
       "per-stack differences of client, nginx, pgbouncer, postgres and kernel: the model holds "
       "one value for each, fitted over the records of every stack (per-stack fits reported)"};
   for (const auto& [name, s] : prior.stacks)
@@ -368,6 +534,10 @@ Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const
   prov["host"] = {{"cpu_model", first->cpu_model}, {"cores", first->cpus_online}};
   prov["packages"] = packages;
   prov["splits"] = splits;
+  // What validation must keep away from (calibrate/plan.hpp).
+  std::set<std::string> configurations;
+  for (const CalibrationRecord* r : used) configurations.insert(configuration_key(*r));
+  prov["configurations"] = std::vector<std::string>(configurations.begin(), configurations.end());
   m.provenance = prov;
   return c;
 }
@@ -385,6 +555,7 @@ nlohmann::json to_json(const Calibration& c) {
   j["fits_per_stack"] = per_stack;
   j["fits_shared"] = shared;
   j["not_identified"] = c.not_identified;
+  j["notes"] = c.notes;
   return j;
 }
 
@@ -402,6 +573,7 @@ std::string format_summary(const Calibration& c) {
   const std::string x = c.regressor == Regressor::kSessions            ? "#DB"
                         : c.regressor == Regressor::kThroughput        ? "rps"
                         : c.regressor == Regressor::kInverseThroughput ? "us/req"
+                        : c.regressor == Regressor::kLoad              ? "idle"
                                                                        : "-";
   auto rows = [&](const std::vector<GroupFit>& fits) {
     o << std::left << std::setw(26) << "stack" << std::setw(12) << "group" << std::right
@@ -419,6 +591,9 @@ std::string format_summary(const Calibration& c) {
         << (f.slope_identified ? num(f.slope_se, 4) : "n/i") << std::setw(10)
         << num(f.residual_sd, 1) << std::setw(11) << num(f.x_ref, 1);
       if (g.group == Group::kKernel) o << "  (" << num(g.hops, 1) << " hops/request)";
+      for (const ExtraTerm& t : f.extra)
+        o << "  " << t.name << " " << (t.identified ? num(t.coef, 3) : "n/i") << " +- "
+          << num(t.se, 3);
       o << "\n";
     }
   };
@@ -433,6 +608,10 @@ std::string format_summary(const Calibration& c) {
   if (!c.skipped.empty()) {
     o << "\nSkipped records:\n";
     for (const std::string& s : c.skipped) o << "  - " << s << "\n";
+  }
+  if (!c.notes.empty()) {
+    o << "\nNotes:\n";
+    for (const std::string& s : c.notes) o << "  - " << s << "\n";
   }
   o << "\nNot identified from these records:\n";
   for (const std::string& s : c.not_identified) o << "  - " << s << "\n";

@@ -1,11 +1,16 @@
 // Fitting a model from run records. Per-group CPU per request is what the
 // records identify, so each group's demand is fitted by least squares (Eigen)
-// as y = a + b * x, x a load-dependent figure the records carry (peak server
-// sessions, or throughput), with per-record residuals and standard errors.
-// The model keeps one constant demand per burst: the group's fitted value at
-// the records' mean x (= their mean), split over the group's bursts in the
-// prior model's proportions — per-burst splits are not identifiable from
-// per-group CPU, and the output says so rather than defaulting silently.
+// as y = a + b * x, x a load-dependent figure the records carry, with
+// per-record residuals and standard errors. With the load regressor (the
+// default) x is the host's idle share in the window and postgres adds its
+// open backends, y = d + e * idle (+ b * backends), which is the model's own
+// load dependence: the demand is d (the saturated one), the idle inflation
+// e / d, and postgres's per-backend cost b. With the other regressors the
+// model keeps one constant demand per burst, read off the line at the
+// records' mean x (or max, or 0) and the slope is only reported. A group's
+// demand is split over its bursts in the prior model's proportions: per-burst
+// splits are not identifiable from per-group CPU, and the output says so
+// rather than defaulting silently.
 #pragma once
 
 #include <limits>
@@ -20,34 +25,56 @@ namespace stacksim::calibrate {
 
 inline constexpr double kNotIdentified = std::numeric_limits<double>::quiet_NaN();
 
-// y = intercept + slope * x by least squares. Without a slope, or when the
-// data cannot identify one (fewer than 3 points, or x constant), it fits the
-// intercept alone. Standard errors need more points than coefficients; else
-// they are NaN (not identified). Residuals are y - fitted, in y's units.
+// y = intercept + slope * x [+ sum of coef_j * z_j] by least squares. The
+// extra terms z_j are further regressors (the load model's). A regressor is
+// fitted only when the data can identify it: enough points (one more than
+// the coefficients up to it) and some spread; otherwise it is left out and
+// the note says so. Standard errors need more points than coefficients;
+// else they are NaN (not identified). Residuals are y - fitted, in y's units.
+struct ExtraTerm {
+  std::string name;
+  bool identified = false;
+  double coef = 0, se = kNotIdentified;
+  double mean = 0, ref = 0;  // ref: where the value is read (the mean unless moved)
+};
 struct LinearFit {
   int n = 0;
   bool slope_identified = false;
-  double intercept = 0, intercept_se = kNotIdentified;
+  double intercept = 0, intercept_se = kNotIdentified;  // at x = 0 and every z_j = 0
   double slope = 0, slope_se = kNotIdentified;
   double x_mean = 0;
   double x_ref = 0;  // where the model takes its value: x_mean unless moved by evaluate_at
-  double value = 0, value_se = kNotIdentified;  // intercept + slope * x_ref
+  double value = 0, value_se = kNotIdentified;  // the fit at (x_ref, z_j refs)
   double residual_sd = kNotIdentified;          // sqrt(RSS / (n - p))
+  std::vector<ExtraTerm> extra;
   std::vector<double> residuals;
+  std::vector<double> cov;  // identified coefficients' covariance, centred design, row-major
   std::string note;  // why a part was not identified, or empty
+  const ExtraTerm* term(const std::string& name) const;
 };
+using Column = std::pair<std::string, std::vector<double>>;  // an extra regressor, by name
 // Throws std::invalid_argument on empty or mismatched input.
-LinearFit fit_linear(const std::vector<double>& x, const std::vector<double>& y, bool with_slope);
-// Moves the value to x: intercept + slope * x, with standard error
-// sqrt(SE(value at mean)^2 + (x - mean)^2 SE(slope)^2) (the centred
-// coefficients are uncorrelated). Without an identified slope it stays put.
+LinearFit fit_linear(const std::vector<double>& x, const std::vector<double>& y, bool with_slope,
+                     const std::vector<Column>& extra = {});
+// Moves the value to x (extra terms at their refs, or at `extra_refs`): the
+// fit there, with its standard error from the coefficients' covariance.
+// Unidentified coefficients contribute nothing.
 void evaluate_at(LinearFit& f, double x);
+void evaluate_at(LinearFit& f, double x, const std::vector<double>& extra_refs);
 
 // kInverseThroughput: x = 1e6 / throughput_rps, the wall-clock us per
 // completed request. CPU a group spends per second whatever the load
 // (timers, polling) shows as y = d + F x: F is that background CPU in cores,
 // d the demand per request without it.
-enum class Regressor { kNone, kSessions, kThroughput, kInverseThroughput };
+// kLoad: the model's own load dependence (LoadDependence). x = the host's
+// idle share in the window (1 - machine busy / cores), and two extra terms:
+// the open backends (peak server sessions) and 1e3 / throughput (ms of wall
+// clock per request): y = d + e x + b backends + F 1e3 / X, in us. So d is
+// the demand on a saturated host with no backend and no background, e / d
+// the idle inflation, b the CPU per backend per request, and F (ms per
+// second) / 1000 the background cores. The app is fitted per stack without
+// the backends term (a sync stack's backends are its workers: not separable).
+enum class Regressor { kNone, kSessions, kThroughput, kInverseThroughput, kLoad };
 const char* to_string(Regressor r);
 // "none", "sessions", "throughput", "inverse_throughput"; InputError naming `where` otherwise.
 Regressor parse_regressor(const std::string& name, const std::string& where);
@@ -74,7 +101,7 @@ const char* to_string(EvaluateAt e);
 EvaluateAt parse_evaluate_at(const std::string& name, const std::string& where);
 
 struct FitOptions {
-  Regressor regressor = Regressor::kSessions;
+  Regressor regressor = Regressor::kLoad;
   EvaluateAt evaluate_at = EvaluateAt::kMean;
   bool skip_flagged = false;  // leave out records flagged by the live runner
   std::string label = "calibrated";
@@ -83,13 +110,14 @@ struct FitOptions {
 
 struct Calibration {
   Model model;  // what gets written; provenance filled in
-  Regressor regressor = Regressor::kSessions;
+  Regressor regressor = Regressor::kLoad;
   EvaluateAt evaluate_at = EvaluateAt::kMean;
   std::vector<GroupFit> per_stack;  // every fitted stack x group, for the report
   std::vector<GroupFit> shared;     // client, nginx, pgbouncer, postgres, kernel over all stacks
   std::vector<std::string> record_ids;    // fitted from
   std::vector<std::string> skipped;       // "id (source): reason"
   std::vector<std::string> not_identified;  // what the model kept from the prior, and why
+  std::vector<std::string> notes;           // coefficients set to 0, and why
 };
 
 // Fits the records' stacks. Every record must name a stack of the prior and

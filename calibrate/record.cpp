@@ -1,5 +1,6 @@
 #include "calibrate/record.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -66,8 +67,15 @@ CalibrationRecord record_from_live_json(const nlohmann::json& j, const std::stri
   r.sessions_peak = static_cast<double>(jf::read_int(
       field(res, rw, "peak_server_sessions"), rw / "peak_server_sessions", 0, 1000000));
 
-  const jf::Where gw = root / "cpu" / "groups";
-  const nlohmann::json& groups = field(field(j, root, "cpu"), root / "cpu", "groups");
+  const jf::Where pw = root / "cpu";
+  const nlohmann::json& cpu_j = field(j, root, "cpu");
+  const double busy_s =
+      jf::read_number(field(cpu_j, pw, "machine_busy_s"), pw / "machine_busy_s", 0.0);
+  const double total_s =
+      jf::read_number(field(cpu_j, pw, "machine_total_s"), pw / "machine_total_s", 0.0);
+  const double machine_busy_share = total_s > 0 ? busy_s / total_s : 0.0;
+  const jf::Where gw = pw / "groups";
+  const nlohmann::json& groups = field(cpu_j, pw, "groups");
   auto& cpu = r.cpu_us_per_request;
   cpu[static_cast<int>(Group::kClient)] = per_request_us(groups, gw, "client");
   cpu[static_cast<int>(Group::kNginx)] = per_request_us(groups, gw, "nginx");
@@ -82,6 +90,10 @@ CalibrationRecord record_from_live_json(const nlohmann::json& j, const std::stri
   r.cpu_model = jf::read_string(field(host, hw, "cpu_model"), hw / "cpu_model");
   r.cpus_online =
       static_cast<int>(jf::read_int(field(host, hw, "cpus_online"), hw / "cpus_online", 1, 1024));
+  // Busy share of the cores the run used: a pinned run leaves the rest idle.
+  const double used_share =
+      r.cores > 0 && r.cores < r.cpus_online ? static_cast<double>(r.cpus_online) / r.cores : 1.0;
+  r.host_busy = std::clamp(machine_busy_share * used_share, 0.0, 1.0);
   if (const auto it = host.find("packages"); it != host.end() && it->is_object()) r.packages = *it;
 
   if (const auto it = j.find("flags"); it != j.end() && it->is_object()) {
@@ -129,6 +141,7 @@ CalibrationRecord record_from_run(const RunResult& res, const Model& model, cons
   r.completed = static_cast<std::int64_t>(res.completed);
   r.throughput_rps = res.throughput_rps;
   r.sessions_peak = res.db_sessions_peak;
+  r.host_busy = res.cpu_utilisation;
   auto role = [&res](Role x) { return res.cpu_us_per_request[static_cast<int>(x)]; };
   r.cpu_us_per_request = {role(Role::kClient), role(Role::kProxy),     role(Role::kApp),
                           role(Role::kPgbouncer), role(Role::kPostgres), role(Role::kKernel)};

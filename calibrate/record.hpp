@@ -41,6 +41,7 @@ struct CalibrationRecord {
   std::int64_t completed = 0;
   double throughput_rps = 0;
   double sessions_peak = 0;  // the article's #DB
+  double host_busy = 0;      // machine busy CPU / (cores x window), in [0, 1]
   std::array<double, kGroupCount> cpu_us_per_request{};
   // The host and software it ran on.
   std::string cpu_model;

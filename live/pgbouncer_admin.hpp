@@ -1,8 +1,7 @@
 // A client for pgbouncer's admin console (SHOW POOLS, SHOW STATS). libpqxx
 // 6.4 cannot be used here: it refuses any server whose version is below 9.0,
 // and the console reports pgbouncer's own version (1.x). So this calls libpq
-// itself (already loaded as libpqxx's dependency), resolved at run time with
-// dlsym because the build links libpqxx only.
+// itself (pkg-config libpq, the library libpqxx is built on).
 #pragma once
 
 #include <map>

@@ -7,8 +7,11 @@
 #include <sys/types.h>
 
 #include <csignal>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
+
+#include "sim/scenario/input_error.hpp"
 
 namespace stacksim::live {
 
@@ -39,5 +42,24 @@ void unregister_process_group(pid_t pgid);
 
 // Sleeps in small steps, throwing Interrupted as soon as a signal arrived.
 void interruptible_sleep_ms(long ms);
+
+// Runs the body of a command that starts processes and turns what it throws
+// into an exit status: Interrupted (everything was stopped on the way out)
+// is 128 + the signal; InputError goes on to main (exit 2); any other
+// failure is one line naming `who`, exit 1.
+template <typename F>
+int run_guarded(const char* who, F&& body) {
+  try {
+    return body();
+  } catch (const Interrupted& e) {
+    std::fprintf(stderr, "stacksim: %s: %s; everything started was stopped\n", who, e.what());
+    return 128 + e.signal_number();
+  } catch (const InputError&) {
+    throw;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "stacksim: %s: run failed: %s\n", who, e.what());
+    return 1;
+  }
+}
 
 }  // namespace stacksim::live

@@ -33,12 +33,6 @@ std::string describe(const RunConfig& c) {
   return o.str();
 }
 
-// A sweep is known by its name, or by its file when it has none: the same
-// configuration run by another sweep does not count as done here.
-bool same_sweep(const SweepPlan& plan, const json& tag) {
-  if (!plan.name.empty()) return tag.value("name", "") == plan.name;
-  return tag.value("file", "") == plan.path;
-}
 
 }  // namespace
 
@@ -141,11 +135,17 @@ SweepPlan parse_sweep(const json& doc, const std::string& path, const RunConfig&
   return plan;
 }
 
+bool belongs_to(const SweepPlan& plan, const json& record) {
+  if (!record.contains("sweep") || !record.at("sweep").is_object()) return false;
+  const json& tag = record.at("sweep");
+  if (!plan.name.empty()) return tag.value("name", "") == plan.name;
+  return tag.value("file", "") == plan.path;
+}
+
 std::vector<SweepPoint> pending_points(const SweepPlan& plan, const std::vector<json>& records) {
   std::set<std::pair<std::string, int>> done;
   for (const auto& r : records) {
-    if (!r.contains("sweep") || !r.at("sweep").is_object() || !same_sweep(plan, r.at("sweep")))
-      continue;
+    if (!belongs_to(plan, r)) continue;
     done.insert({r.at("sweep").value("key", ""), r.at("sweep").value("repeat", -1)});
   }
   std::vector<SweepPoint> out;
@@ -189,8 +189,7 @@ int run_sweep(const SweepPlan& plan, const SweepOptions& options) {
   std::fprintf(stderr, "\n");
   std::vector<json> mine;
   for (const auto& r : read_records(options.store)) {
-    if (r.contains("sweep") && r.at("sweep").is_object() && same_sweep(plan, r.at("sweep")))
-      mine.push_back(r);
+    if (belongs_to(plan, r)) mine.push_back(r);
   }
   std::printf("%s", format_summary(summarise(mine)).c_str());
   return failures;

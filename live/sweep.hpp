@@ -35,6 +35,9 @@ SweepPlan parse_sweep(const nlohmann::json& doc, const std::string& path,
 SweepPlan load_sweep(const std::string& path, const RunConfig& defaults);
 
 std::string sweep_key(const RunConfig& c);
+// Whether a store record was run by this sweep (its name, or its file when
+// it has no name): the same configuration run by another sweep does not count.
+bool belongs_to(const SweepPlan& plan, const nlohmann::json& record);
 // The points whose record is not yet in `records`.
 std::vector<SweepPoint> pending_points(const SweepPlan& plan,
                                        const std::vector<nlohmann::json>& records);

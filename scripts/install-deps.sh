@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything stacksim needs from Debian's packages (idempotent).
-# Build: compiler, CMake and the libraries of the card. Live: the real stack
-# (PostgreSQL, pgbouncer, nginx, ab, the Python servers and frameworks).
+# Build: compiler, CMake and the libraries of the card. Notebook: Jupyter's
+# nbconvert, pandas, matplotlib. Live: the real stack (PostgreSQL, pgbouncer,
+# nginx, ab, the Python servers and frameworks).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
@@ -10,11 +11,13 @@ BUILD_PACKAGES=(
   libeigen3-dev libboost-graph-dev libboost-math-dev nlohmann-json3-dev libpqxx-dev
   libcli11-dev libgtest-dev libbenchmark-dev
 )
+# The validation notebook (notebooks/validation.ipynb), executed by the tests.
+NOTEBOOK_PACKAGES=(jupyter-nbconvert python3-ipykernel python3-pandas python3-matplotlib)
 # The live stack: kept in live/packages.txt, one package a line.
 mapfile -t LIVE_PACKAGES < <(grep -v '^\s*#' "$(dirname "$0")/../live/packages.txt" | sed '/^\s*$/d')
 
 missing=()
-for p in "${BUILD_PACKAGES[@]}" "${LIVE_PACKAGES[@]}"; do
+for p in "${BUILD_PACKAGES[@]}" "${NOTEBOOK_PACKAGES[@]}" "${LIVE_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -12,7 +12,9 @@ Pgbouncer::Pgbouncer(Simulator& sim, CpuHost& host, Postgres& postgres,
       pg_model_(pg_model),
       hop_(hop),
       pool_(sim, sessions, /*lazy=*/true),
-      rng_(rng) {}
+      rng_(rng) {
+  host.set_idle_inflation(process_, model.load.idle_inflation);
+}
 
 bool Pgbouncer::acquire(Request& r, Continuation granted) {
   r.unit_created = false;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "sim/scenario/input_error.hpp"
+
 namespace stacksim {
 
 namespace {
@@ -31,13 +33,36 @@ Stack::Stack(Simulator& sim, const Model& model, const StackModel& stack, const 
       app_(sim, host_, stack.name, sc.workers.for_type(stack.type), stack.max_concurrency,
            stack.accept_policy, sc.backlog,
            Rng(sc.seed, "app.accept", static_cast<std::uint64_t>(replication))),
-      postgres_(host_),
+      postgres_(host_, model.postgres.load.idle_inflation),
       pgbouncer_(sim, host_, postgres_, model.pgbouncer, model.postgres,
                  model.kernel.per_hop, sc.sessions,
                  Rng(sc.seed, "pgbouncer.release", static_cast<std::uint64_t>(replication))),
       load_(sim, host_, *this, sc.load == LoadType::kClosed ? sc.clients : 0, sc.rate_rps,
             Rng(sc.seed, "client.arrivals", static_cast<std::uint64_t>(replication))),
-      db_delay_(sim, ns_from_ms(sc.delay_ms)) {
+      db_delay_(sim, ns_from_ms(sc.delay_ms)),
+      kernel_per_backend_ns_(model.kernel.load.per_backend_ns) {
+  // Load dependence, per process group (the backends and pgbouncer set
+  // their own idle inflation).
+  host_.set_idle_window(model.host.idle_window_ns);
+  host_.set_kernel_idle_inflation(model.kernel.load.idle_inflation);
+  host_.set_idle_inflation(load_.process(), model.client.load.idle_inflation);
+  for (ProcessId p : proxy_.processes())
+    host_.set_idle_inflation(p, model.proxy.load.idle_inflation);
+  for (int w = 0; w < app_.workers(); ++w)
+    host_.set_idle_inflation(app_.process(w), stack.load.idle_inflation);
+  background_[static_cast<int>(Role::kClient)] = model.client.load.background_cores;
+  background_[static_cast<int>(Role::kProxy)] = sc.nginx ? model.proxy.load.background_cores : 0;
+  background_[static_cast<int>(Role::kApp)] = stack.load.background_cores;
+  background_[static_cast<int>(Role::kPgbouncer)] = model.pgbouncer.load.background_cores;
+  background_[static_cast<int>(Role::kPostgres)] = model.postgres.load.background_cores;
+  background_[static_cast<int>(Role::kKernel)] = model.kernel.load.background_cores;
+  double background = 0;
+  for (double b : background_) background += b;
+  if (background >= sc.cores)
+    throw InputError(model.source + ": the groups' load.background_cores add up to " +
+                     std::to_string(background) + ", not less than the scenario's " +
+                     std::to_string(sc.cores) + " cores");
+  host_.set_background_cores(background);
   if (sc.db_access == DbAccess::kAppPool) {
     for (int w = 0; w < app_.workers(); ++w) {
       app_pools_.push_back(std::make_unique<Pool>(sim, sc.app_pool_size, /*lazy=*/true));
@@ -123,11 +148,21 @@ void Stack::run(Request& r) {
     r.step_start_ns = now;
     switch (s.kind) {
       case StepKind::kCpu: {
-        const auto work = static_cast<SimTime>(s.sample_ns(rng_for(s.role)));
-        const auto kernel =
-            s.sends ? static_cast<SimTime>(s.hop.sample(rng_for(Role::kKernel))) : SimTime{0};
-        r.step_work_ns = work + kernel;
-        host_.submit(process_for(s.role, r), work, resume(r), kernel);
+        const double backends = static_cast<double>(postgres_.backends().size());
+        double sampled = s.sample_ns(rng_for(s.role));
+        // A negative per-backend cost (batching) never takes the burst
+        // below a tenth of its sample.
+        if (s.per_backend_ns != 0)
+          sampled = std::max(0.1 * sampled, sampled + s.per_backend_ns * backends);
+        const auto work = static_cast<SimTime>(sampled);
+        double hop = 0;
+        if (s.sends) {
+          hop = s.hop.sample(rng_for(Role::kKernel));
+          if (kernel_per_backend_ns_ != 0)
+            hop = std::max(0.1 * hop, hop + kernel_per_backend_ns_ * backends);
+        }
+        const auto kernel = static_cast<SimTime>(hop);
+        r.step_work_ns = host_.submit(process_for(s.role, r), work, resume(r), kernel);
         return;
       }
       case StepKind::kDbDelay:

@@ -40,6 +40,9 @@ class Stack final : public EventHandler, public RequestRouter {
   // The role a process of the host plays (postgres backends are added as
   // sessions open, so ask after the run).
   Role role_of(ProcessId p) const;
+  // Cores a role's group keeps busy in the background (LoadDependence), in
+  // the host's capacity; run.cpp adds them to the role's CPU.
+  double background_cores(Role r) const { return background_[static_cast<int>(r)]; }
   std::size_t retries() const { return retries_; }
 
   void route(Request& r) override;            // a new request enters
@@ -71,6 +74,8 @@ class Stack final : public EventHandler, public RequestRouter {
   std::vector<std::unique_ptr<Pool>> app_pools_;
   std::vector<std::vector<int>> app_pool_session_;
   FixedDelay db_delay_;
+  double kernel_per_backend_ns_;  // added to each hop per open backend
+  std::array<double, kRoleCount> background_{};
   std::size_t retries_ = 0;
 };
 

@@ -167,7 +167,28 @@ Topology Topology::build(const Model& m, const StackModel& s, const Scenario& sc
   b.cpu(Role::kClient, m.client.recv, "client.recv");
   b.wait(StepKind::kComplete, "client.complete");
   t.finish();
+  std::array<double, kRoleCount> per_backend{};
+  per_backend[static_cast<int>(Role::kClient)] = m.client.load.per_backend_ns;
+  per_backend[static_cast<int>(Role::kProxy)] = sc.nginx ? m.proxy.load.per_backend_ns : 0.0;
+  per_backend[static_cast<int>(Role::kApp)] = s.load.per_backend_ns;
+  per_backend[static_cast<int>(Role::kPgbouncer)] = m.pgbouncer.load.per_backend_ns;
+  per_backend[static_cast<int>(Role::kPostgres)] = m.postgres.load.per_backend_ns;
+  t.spread_per_backend(per_backend);
   return t;
+}
+
+void Topology::spread_per_backend(const std::array<double, kRoleCount>& per_backend_ns) {
+  std::array<double, kRoleCount> total{};
+  for (std::int32_t i : main_path_) {
+    const Step& s = route_[static_cast<std::size_t>(i)];
+    if (s.kind == StepKind::kCpu) total[static_cast<int>(s.role)] += s.mean_ns();
+  }
+  for (std::int32_t i : main_path_) {
+    Step& s = route_[static_cast<std::size_t>(i)];
+    const int r = static_cast<int>(s.role);
+    if (s.kind == StepKind::kCpu && total[r] > 0)
+      s.per_backend_ns = per_backend_ns[r] * s.mean_ns() / total[r];
+  }
 }
 
 void Topology::finish() {

@@ -16,6 +16,7 @@
 // The explanation's bounds are read off the main path of the same graph.
 #pragma once
 
+#include <array>
 #include <boost/graph/adjacency_list.hpp>
 #include <cstdint>
 #include <string>
@@ -48,6 +49,10 @@ struct Step {
   Role role = Role::kNone;
   // ns of CPU work, for kCpu: the sum of one sample of each part.
   std::vector<Distribution> demand;
+  // Added to the work per open server session: the group's
+  // LoadDependence::per_backend_ns spread over its main-path bursts in
+  // proportion to their means (set in route() only).
+  double per_backend_ns = 0;
   // kCpu steps that end by writing to another process's socket: the kernel
   // work of that hop (ns), run on this step's process, counted as kernel.
   bool sends = false;
@@ -93,6 +98,8 @@ class Topology {
  private:
   friend class TopologyBuilder;
   void finish();
+  // Spreads each role's per-backend cost over its main-path CPU steps.
+  void spread_per_backend(const std::array<double, kRoleCount>& per_backend_ns);
 
   Graph graph_;
   std::vector<Step> route_;

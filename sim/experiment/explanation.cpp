@@ -88,9 +88,30 @@ Explanation explain(const Model& model, const StackModel& stack, const Scenario&
       per_request ? sc.sessions : std::min(sc.sessions, w * sc.app_pool_size);
   const double response_ms = path_ms(t, sc, StepKind::kComplete, StepKind::kComplete);
   const double slots = static_cast<double>(w) * stack.max_concurrency;
+  // Demands are the saturated ones (no idle stretch: the bound is about a
+  // busy host). The per-backend costs take the most backends the app can
+  // keep busy at once; background CPU takes its cores off the host.
+  const double backends = std::min({session_units, static_cast<double>(sc.clients), slots});
+  double per_backend_ns = 0;
+  for (std::int32_t i : t.main_path()) {
+    const Step& s = t.route()[static_cast<std::size_t>(i)];
+    per_backend_ns += s.per_backend_ns + (s.sends ? model.kernel.load.per_backend_ns : 0.0);
+  }
+  cpu_ms = std::max(0.1 * cpu_ms, cpu_ms + per_backend_ns * backends * 1e-6);
+  const double background = model.client.load.background_cores +
+                            (sc.nginx ? model.proxy.load.background_cores : 0.0) +
+                            stack.load.background_cores + model.pgbouncer.load.background_cores +
+                            model.postgres.load.background_cores +
+                            model.kernel.load.background_cores;
+  const double cpu_cores = std::max(0.0, sc.cores - background);
 
   e.analytic = {
-      {"cpu", rps(sc.cores, cpu_ms), format("%.0f cores / %.3f ms CPU per request", sc.cores, cpu_ms)},
+      {"cpu", rps(cpu_cores, cpu_ms),
+       background > 0
+           ? format("%.2f cores (%.0f less %.2f in the background)", cpu_cores, sc.cores,
+                    background) +
+                 format(" / %.3f ms CPU per request", cpu_ms)
+           : format("%.0f cores / %.3f ms CPU per request", sc.cores, cpu_ms)},
       {"workers", rps(slots, worker_hold_ms),
        stack.max_concurrency == 1
            ? format("%.0f workers / %.2f ms held per request", w, worker_hold_ms)

@@ -148,6 +148,8 @@ RunResult run_once(const Model& model, const StackModel& stack_model, const Scen
     if (processes[r] > 0) out.busy_share[r] = busy_ns[r] / (window * processes[r]);
   cpu_ns[static_cast<int>(Role::kKernel)] =
       static_cast<double>(host.kernel_cpu_ns() - control.kernel_at_start());
+  // Background CPU is a fluid of the host: each group's share over the window.
+  for (int r = 0; r < kRoleCount; ++r) cpu_ns[r] += stack.background_cores(static_cast<Role>(r)) * window;
   for (int r = 0; r < kRoleCount; ++r)
     out.cpu_us_per_request[r] = cpu_ns[r] * 1e-3 / static_cast<double>(out.completed);
 

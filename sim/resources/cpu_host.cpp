@@ -19,12 +19,51 @@ ProcessId CpuHost::add_process(std::string name, bool multi_threaded) {
   return static_cast<ProcessId>(processes_.size() - 1);
 }
 
+void CpuHost::set_idle_window(SimTime window_ns) {
+  if (window_ns <= 0) throw std::invalid_argument("CpuHost: the idle window must be positive");
+  advance();
+  idle_window_ns_ = static_cast<double>(window_ns);
+}
+
+void CpuHost::set_idle_inflation(ProcessId p, double k) {
+  if (!(k >= 0)) throw std::invalid_argument("CpuHost: idle inflation must be 0 or more");
+  advance();
+  processes_.at(p).idle_inflation = k;
+  load_dependent_ = load_dependent_ || k > 0;
+}
+
+void CpuHost::set_kernel_idle_inflation(double k) {
+  if (!(k >= 0)) throw std::invalid_argument("CpuHost: idle inflation must be 0 or more");
+  advance();
+  kernel_idle_inflation_ = k;
+  load_dependent_ = load_dependent_ || k > 0;
+}
+
+void CpuHost::set_background_cores(double b) {
+  if (!(b >= 0 && b < cores_))
+    throw std::invalid_argument("CpuHost: background cores must be in [0, cores)");
+  advance();
+  background_ = b;
+  if (!dispatching_) reschedule();
+}
+
+double CpuHost::idle_share() {
+  advance();
+  return 1.0 - u_;
+}
+
 void CpuHost::advance() {
   const SimTime now = sim_.now();
   if (now == last_) return;
   const double dt = static_cast<double>(now - last_);
+  const double busy =
+      std::min<double>(static_cast<double>(heap_.size()), capacity()) + background_;
   v_ += rate() * dt;
-  busy_area_ += std::min<double>(static_cast<double>(heap_.size()), cores_) * dt;
+  busy_area_ += busy * dt;
+  if (load_dependent_) {  // exact for the piecewise-constant busy count
+    const double u_now = busy / cores_;
+    u_ = u_now + (u_ - u_now) * std::exp(-dt / idle_window_ns_);
+  }
   last_ = now;
 }
 
@@ -51,15 +90,23 @@ void CpuHost::start(ProcessId p, const Burst& b) {
   if (!processes_[p].multi_threaded) processes_[p].running = true;
 }
 
-void CpuHost::submit(ProcessId p, SimTime work_ns, Continuation done, SimTime kernel_ns) {
+SimTime CpuHost::submit(ProcessId p, SimTime work_ns, Continuation done, SimTime kernel_ns) {
   advance();
   Process& proc = processes_[p];
+  if (load_dependent_) {
+    const double idle = 1.0 - u_;
+    work_ns += static_cast<SimTime>(std::llround(static_cast<double>(work_ns) *
+                                                 proc.idle_inflation * idle));
+    kernel_ns += static_cast<SimTime>(std::llround(static_cast<double>(kernel_ns) *
+                                                   kernel_idle_inflation_ * idle));
+  }
   if (!proc.multi_threaded && proc.running) {
     proc.waiting.push_back(Burst{work_ns, kernel_ns, done});
-    return;  // nothing in service changed
+    return work_ns + kernel_ns;  // nothing in service changed
   }
   start(p, Burst{work_ns + context_switch_ns_, kernel_ns, done});
   if (!dispatching_) reschedule();
+  return work_ns + kernel_ns;
 }
 
 void CpuHost::reschedule() {

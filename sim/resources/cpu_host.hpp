@@ -14,6 +14,17 @@
 // runs on the sending process's CPU, right after its write, so it delays
 // that process and uses a core, but /proc/stat counts it as softirq, not as
 // the process's time. The host accounts it apart (kernel_cpu_ns).
+//
+// Load dependence: a process (and the kernel) may have an idle inflation k.
+// Work submitted while the host has been mostly idle is stretched by
+// (1 + k * idle), idle = 1 - u, u the busy share of the cores smoothed
+// exponentially over idle_window (what a core that was idle pays in cold
+// caches and wake-up). On a saturated host the work is what was asked.
+// The stretch is fixed when the work is submitted.
+//
+// Background CPU (timers, housekeeping: CPU spent per second whatever the
+// load) is a fluid: b cores always busy, so bursts share cores - b, and the
+// busy share counts b.
 #pragma once
 
 #include <cstdint>
@@ -37,9 +48,21 @@ class CpuHost final : public EventHandler {
 
   ProcessId add_process(std::string name, bool multi_threaded = false);
 
+  // Load dependence (see the header comment). Off until some k > 0.
+  void set_idle_window(SimTime window_ns);
+  void set_idle_inflation(ProcessId p, double k);
+  void set_kernel_idle_inflation(double k);
+  // Cores always busy with background work, in [0, cores).
+  void set_background_cores(double b);
+  double background_cores() const { return background_; }
+  // The smoothed idle share of the cores now, in [0, 1].
+  double idle_share();
+
   // Queues work_ns of the process's own CPU plus kernel_ns of kernel work
-  // on its behalf; `done` runs when both are done.
-  void submit(ProcessId p, SimTime work_ns, Continuation done, SimTime kernel_ns = 0);
+  // on its behalf; `done` runs when both are done. Returns the work asked
+  // for, own and kernel, after the idle stretch (a context switch charged
+  // on top is the process's, not the request's).
+  SimTime submit(ProcessId p, SimTime work_ns, Continuation done, SimTime kernel_ns = 0);
 
   int cores() const { return cores_; }
   std::size_t in_service() const { return heap_.size(); }
@@ -56,7 +79,7 @@ class CpuHost final : public EventHandler {
   SimTime busy_ns(ProcessId p) const { return processes_[p].cpu_ns + processes_[p].kernel_ns; }
   // Kernel work of completed bursts, all processes together.
   SimTime kernel_cpu_ns() const { return kernel_ns_; }
-  // Integral over time of busy processors, min(n, cores), in processor-ns.
+  // Integral over time of busy processors, min(n, cores - b) + b, in processor-ns.
   double busy_processor_ns();
 
   void on_event(std::uint64_t arg) override;
@@ -74,6 +97,7 @@ class CpuHost final : public EventHandler {
     std::deque<Burst> waiting;
     SimTime cpu_ns = 0;
     SimTime kernel_ns = 0;
+    double idle_inflation = 0;
   };
   // The heap holds small keys; what a burst is sits in slots_, so a sift
   // moves 16 bytes. key = seq << 24 | slot orders equal finish tags FIFO.
@@ -97,9 +121,10 @@ class CpuHost final : public EventHandler {
     return static_cast<std::uint32_t>(s.key & ((1u << kSlotBits) - 1));
   }
 
+  double capacity() const { return cores_ - background_; }
   double rate() const {
     const auto n = static_cast<double>(heap_.size());
-    return n <= cores_ ? 1.0 : cores_ / n;
+    return n <= capacity() ? 1.0 : capacity() / n;
   }
   void advance();
   void start(ProcessId p, const Burst& b);
@@ -118,6 +143,12 @@ class CpuHost final : public EventHandler {
   double busy_area_ = 0.0;
   SimTime kernel_ns_ = 0;
   std::uint64_t next_seq_ = 0;
+  // Load dependence: u_ smoothed over idle_window_ns_, tracked only when on.
+  bool load_dependent_ = false;
+  double idle_window_ns_ = 5e6;
+  double kernel_idle_inflation_ = 0;
+  double u_ = 0.0;
+  double background_ = 0.0;
   // The completion event may be left in place when the head's completion
   // moves later (an arrival slows everyone down): it then fires early, finds
   // the head not yet due and re-arms. due_* say when the head is really due.

@@ -29,18 +29,38 @@ std::string_view to_string(LoadType l);
 
 // --- the model: what was measured (or estimated) about one host ---------
 
+// Load dependence. Live runs here spend more CPU per request on a mostly
+// idle host than on a saturated one (1.5-3x), less at high concurrency
+// (epoll batches), and some CPU per second whatever the load. Each group's
+// demand is what it spends at saturation, and around it:
+struct LoadDependence {
+  // Bursts are stretched by (1 + idle_inflation * idle), idle the host's
+  // recent share of idle cores (CpuHost, smoothed over host.idle_window).
+  double idle_inflation = 0;
+  // Added to the group's work per request for every open server session
+  // (postgres backends; negative for groups that batch at high concurrency).
+  double per_backend_ns = 0;
+  // CPU the group spends per second whatever the load (timers, background
+  // workers, housekeeping), in cores.
+  double background_cores = 0;
+  bool any() const { return idle_inflation != 0 || per_backend_ns != 0 || background_cores != 0; }
+};
+
 struct ClientModel {  // the load generator, ab: one single-threaded process
   Distribution send;  // connect + write the request
   Distribution recv;  // read the response, close
+  LoadDependence load;
 };
 
 struct ProxyModel {      // nginx, per worker process
   Distribution request;  // accept, parse, connect upstream, forward
   Distribution response; // read upstream response, write to client, close both
+  LoadDependence load;
 };
 
 struct KernelModel {    // softirq work on loopback, owned by no process
   Distribution per_hop; // per message crossing a local socket
+  LoadDependence load;  // per_backend_ns is per hop; background_cores the kernel's own
 };
 
 struct PgbouncerModel {       // one single-threaded process
@@ -49,6 +69,7 @@ struct PgbouncerModel {       // one single-threaded process
   Distribution query;         // forward a query to the server
   Distribution result;        // forward the result to the client
   Distribution close;         // client disconnects, session released
+  LoadDependence load;
 };
 
 struct PostgresModel {        // one backend process per server session
@@ -56,6 +77,9 @@ struct PostgresModel {        // one backend process per server session
   Distribution query;         // parse, plan, start executing (before the delay)
   Distribution fetch;         // the select after pg_sleep, commit
   Distribution reset;         // DISCARD ALL when pgbouncer releases the session
+  // per_backend_ns: snapshots scan every backend (postgres CPU per request
+  // doubled from 5 to 100 backends in DESIGN's hand-runs).
+  LoadDependence load;
 };
 
 struct StackModel {
@@ -74,12 +98,14 @@ struct StackModel {
   Distribution fetch;    // read and decode the result
   Distribution close;    // commit and close the connection
   Distribution respond;  // build the JSON, write the response
+  LoadDependence load;
 };
 
 struct HostModel {
   int cores = 2;
   std::string cpu_model;
   SimTime context_switch_ns = 0;  // charged per wake-up of a process
+  SimTime idle_window_ns = 5'000'000;  // time constant of the host's recent idle share
 };
 
 struct Model {

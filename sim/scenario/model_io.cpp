@@ -18,6 +18,35 @@ constexpr double kMinCv = 0.001;
 constexpr double kMaxCv = 100.0;
 constexpr std::int64_t kMaxCores = 1024;
 constexpr std::int64_t kMaxConcurrency = 1'000'000;
+// Bounds that catch typos: a stretch of 100x or a group using more than
+// 1024 cores in the background is not a host.
+constexpr double kMaxIdleInflation = 100.0;
+constexpr double kMaxPerBackendUs = 1e6;
+
+// The optional "load" object of a group; all zero when absent (models
+// written before load dependence, or estimates).
+LoadDependence read_load(ObjectReader& group) {
+  LoadDependence l;
+  const json* j = group.optional("load");
+  if (j == nullptr) return l;
+  ObjectReader r(*j, group.where("load"));
+  if (const json* v = r.optional("idle_inflation"))
+    l.idle_inflation = json_fields::read_number(*v, r.where("idle_inflation"), 0.0, kMaxIdleInflation);
+  if (const json* v = r.optional("per_backend_us"))
+    l.per_backend_ns = 1e3 * json_fields::read_number(*v, r.where("per_backend_us"),
+                                                      -kMaxPerBackendUs, kMaxPerBackendUs);
+  if (const json* v = r.optional("background_cores"))
+    l.background_cores = json_fields::read_number(*v, r.where("background_cores"), 0.0,
+                                                  static_cast<double>(kMaxCores));
+  r.done();
+  return l;
+}
+
+json load_to_json(const LoadDependence& l) {
+  return {{"idle_inflation", l.idle_inflation},
+          {"per_backend_us", l.per_backend_ns * 1e-3},
+          {"background_cores", l.background_cores}};
+}
 
 Distribution read_demand(const json& j, const Where& where) {
   ObjectReader r(j, where);
@@ -95,6 +124,7 @@ StackModel read_stack(const std::string& name, const json& j, const Where& where
   s.close = read_demand(b.required("close"), b.where("close"));
   s.respond = read_demand(b.required("respond"), b.where("respond"));
   b.done();
+  s.load = read_load(r);
   r.done();
   return s;
 }
@@ -135,23 +165,30 @@ Model parse_model(const json& j, const std::string& source) {
     m.host.cpu_model = json_fields::read_string(r.required("cpu_model"), r.where("cpu_model"));
     m.host.context_switch_ns = ns_from_us(json_fields::read_number(
         r.required("context_switch_us"), r.where("context_switch_us"), 0.0, 1e6));
+    if (const json* w = r.optional("idle_window_us")) {
+      m.host.idle_window_ns =
+          ns_from_us(json_fields::read_number(*w, r.where("idle_window_us"), 1.0, 1e9));
+    }
     r.done();
   }
   {
     ObjectReader r(top.required("client"), top.where("client"));
     m.client.send = read_demand(r.required("send"), r.where("send"));
     m.client.recv = read_demand(r.required("recv"), r.where("recv"));
+    m.client.load = read_load(r);
     r.done();
   }
   {
     ObjectReader r(top.required("proxy"), top.where("proxy"));
     m.proxy.request = read_demand(r.required("request"), r.where("request"));
     m.proxy.response = read_demand(r.required("response"), r.where("response"));
+    m.proxy.load = read_load(r);
     r.done();
   }
   {
     ObjectReader r(top.required("kernel"), top.where("kernel"));
     m.kernel.per_hop = read_demand(r.required("per_hop"), r.where("per_hop"));
+    m.kernel.load = read_load(r);
     r.done();
   }
   {
@@ -161,6 +198,7 @@ Model parse_model(const json& j, const std::string& source) {
     m.pgbouncer.query = read_demand(r.required("query"), r.where("query"));
     m.pgbouncer.result = read_demand(r.required("result"), r.where("result"));
     m.pgbouncer.close = read_demand(r.required("close"), r.where("close"));
+    m.pgbouncer.load = read_load(r);
     r.done();
   }
   {
@@ -169,6 +207,7 @@ Model parse_model(const json& j, const std::string& source) {
     m.postgres.query = read_demand(r.required("query"), r.where("query"));
     m.postgres.fetch = read_demand(r.required("fetch"), r.where("fetch"));
     m.postgres.reset = read_demand(r.required("reset"), r.where("reset"));
+    m.postgres.load = read_load(r);
     r.done();
   }
   {
@@ -208,6 +247,7 @@ json to_json(const Model& m) {
           {"fetch", demand_to_json(s.fetch)},
           {"close", demand_to_json(s.close)},
           {"respond", demand_to_json(s.respond)}}},
+        {"load", load_to_json(s.load)},
     };
   }
   return {
@@ -218,24 +258,32 @@ json to_json(const Model& m) {
       {"host",
        {{"cores", m.host.cores},
         {"cpu_model", m.host.cpu_model},
-        {"context_switch_us", us_from_ns(m.host.context_switch_ns)}}},
+        {"context_switch_us", us_from_ns(m.host.context_switch_ns)},
+        {"idle_window_us", us_from_ns(m.host.idle_window_ns)}}},
       {"client",
-       {{"send", demand_to_json(m.client.send)}, {"recv", demand_to_json(m.client.recv)}}},
+       {{"send", demand_to_json(m.client.send)},
+        {"recv", demand_to_json(m.client.recv)},
+        {"load", load_to_json(m.client.load)}}},
       {"proxy",
        {{"request", demand_to_json(m.proxy.request)},
-        {"response", demand_to_json(m.proxy.response)}}},
-      {"kernel", {{"per_hop", demand_to_json(m.kernel.per_hop)}}},
+        {"response", demand_to_json(m.proxy.response)},
+        {"load", load_to_json(m.proxy.load)}}},
+      {"kernel",
+       {{"per_hop", demand_to_json(m.kernel.per_hop)},
+        {"load", load_to_json(m.kernel.load)}}},
       {"pgbouncer",
        {{"login", demand_to_json(m.pgbouncer.login)},
         {"server_login", demand_to_json(m.pgbouncer.server_login)},
         {"query", demand_to_json(m.pgbouncer.query)},
         {"result", demand_to_json(m.pgbouncer.result)},
-        {"close", demand_to_json(m.pgbouncer.close)}}},
+        {"close", demand_to_json(m.pgbouncer.close)},
+        {"load", load_to_json(m.pgbouncer.load)}}},
       {"postgres",
        {{"backend_start", demand_to_json(m.postgres.backend_start)},
         {"query", demand_to_json(m.postgres.query)},
         {"fetch", demand_to_json(m.postgres.fetch)},
-        {"reset", demand_to_json(m.postgres.reset)}}},
+        {"reset", demand_to_json(m.postgres.reset)},
+        {"load", load_to_json(m.postgres.load)}}},
       {"stacks", stacks},
   };
 }

@@ -61,13 +61,48 @@ TEST_F(CalibrateCli, RecordWithoutANeededFieldExitsTwoNamingFileLineAndField) {
 }
 
 TEST_F(CalibrateCli, BadRegressorOrLabelExitsTwo) {
-  auto r = run_stacksim("calibrate fit --records " + records_ + " --label x --regressor load --out " +
+  auto r = run_stacksim("calibrate fit --records " + records_ + " --label x --regressor loud --out " +
                         dir_.string());
   EXPECT_EQ(r.status, 2) << r.out;
   EXPECT_NE(r.out.find("--regressor"), std::string::npos) << r.out;
   r = run_stacksim("calibrate fit --records " + records_ + " --label a/b --out " + dir_.string());
   EXPECT_EQ(r.status, 2) << r.out;
   EXPECT_NE(r.out.find("--label"), std::string::npos) << r.out;
+}
+
+// Plans are checked before anything runs: a validation plan that shares a
+// configuration with the calibration plan is refused with the configuration
+// named, exit 2, and nothing is written.
+TEST_F(CalibrateCli, RunRefusesAHoldoutPlanThatSharesAConfiguration) {
+  const std::string fit = (dir_ / "fit.json").string();
+  const std::string holdout = (dir_ / "holdout.json").string();
+  std::ofstream(fit) << R"({"schema": "stacksim.live-sweep", "version": 1, "name": "f",
+    "grid": {"stack": ["gunicorn-flask", "uvicorn-starlette"], "clients": [1, 20]}})";
+  std::ofstream(holdout) << R"({"schema": "stacksim.live-sweep", "version": 1, "name": "h",
+    "runs": [{"stack": "uvicorn-starlette", "clients": 20}, {"stack": "tornado", "clients": 20}]})";
+  const auto r = run_stacksim("calibrate run --plan " + fit + " --holdout " + holdout +
+                              " --store " + (dir_ / "s.jsonl").string() + " --label x --out " +
+                              dir_.string());
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("shares 1 configuration(s)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("stack=uvicorn-starlette db_mode=connect workers="), std::string::npos)
+      << r.out;
+  EXPECT_FALSE(fs::exists(dir_ / "x.json"));
+  EXPECT_FALSE(fs::exists(dir_ / "s.jsonl"));
+}
+
+TEST_F(CalibrateCli, ValidateWithoutRecordsOfThePlanExitsTwo) {
+  const std::string plan = (dir_ / "v.json").string();
+  std::ofstream(plan) << R"({"schema": "stacksim.live-sweep", "version": 1, "name": "v",
+    "runs": [{"stack": "gunicorn-flask", "clients": 7}]})";
+  const auto r = run_stacksim("validate --model models/estimates.json --plan " + plan +
+                              " --store " + records_ + " --no-run");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("holds no usable record of plan"), std::string::npos) << r.out;
+  const auto bad = run_stacksim("validate --model models/estimates.json --plan " + plan +
+                                " --store " + records_ + " --no-run --replications 0");
+  EXPECT_EQ(bad.status, 2) << bad.out;
+  EXPECT_NE(bad.out.find("--replications"), std::string::npos) << bad.out;
 }
 
 }  // namespace

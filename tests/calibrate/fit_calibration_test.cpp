@@ -22,7 +22,9 @@ std::vector<CalibrationRecord> three_flask_records() {
 // slope -25 us per session, value 1400 at the mean (5), residuals 0. Every
 // other group is constant (slope 0). Kernel: (200 + 20) us over 11 hops = 20.
 TEST(FitCalibration, LineThroughThreeRecordsGivesItsSlopeAndValue) {
-  const Calibration c = fit_calibration(three_flask_records(), prior(), FitOptions{});
+  FitOptions o;
+  o.regressor = Regressor::kSessions;
+  const Calibration c = fit_calibration(three_flask_records(), prior(), o);
   const GroupFit* app = nullptr;
   for (const GroupFit& g : c.per_stack)
     if (g.group == Group::kApp) app = &g;
@@ -50,6 +52,7 @@ TEST(FitCalibration, LineThroughThreeRecordsGivesItsSlopeAndValue) {
 // Read at the largest x (9 sessions): 1400 - 25 * (9 - 5) = 1300 us.
 TEST(FitCalibration, EvaluatedAtTheLargestRegressorTakesTheLineThere) {
   FitOptions o;
+  o.regressor = Regressor::kSessions;
   o.evaluate_at = EvaluateAt::kMax;
   const Calibration c = fit_calibration(three_flask_records(), prior(), o);
   const StackModel& s = c.model.stacks.at("gunicorn-flask");

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
 #include "calibrate/plan.hpp"
+#include "live/stack_recipes.hpp"
+#include "live/sweep.hpp"
 #include "sim/scenario/input_error.hpp"
 
 namespace stacksim::calibrate {
@@ -70,6 +72,56 @@ TEST(CheckDisjoint, KeyDiffersInEveryKnob) {
   EXPECT_TRUE(differs(r));
   r = base, r.cores = 1;
   EXPECT_TRUE(differs(r));
+}
+
+live::SweepPlan plan(const nlohmann::json& runs, const std::string& name) {
+  return live::parse_sweep({{"schema", "stacksim.live-sweep"},
+                            {"version", 1},
+                            {"name", name},
+                            {"runs", runs},
+                            {"repeats", 2}},
+                           name + ".json", live::RunConfig{});
+}
+
+// Plans are checked before anything runs: workers are resolved as the live
+// runner will (2 * cores + 1 for sync, cores otherwise), repeats collapse to
+// one configuration, and a shared configuration is refused by name.
+TEST(PlanConfigurations, ResolveWorkersAndRefuseSharedConfigurations) {
+  const live::StackRecipes recipes = live::load_stack_recipes(live::default_stacks_path());
+  const live::SweepPlan fit = plan({{{"stack", "gunicorn-flask"}, {"clients", 1}},
+                                    {{"stack", "uvicorn-starlette"}, {"clients", 1}}},
+                                   "fit");
+  const std::vector<std::string> keys = plan_configurations(fit, recipes, 2);
+  ASSERT_EQ(keys.size(), 2u);  // 4 points: 2 configurations x 2 repeats
+  EXPECT_NE(keys[0].find("stack=gunicorn-flask db_mode=connect workers=5 clients=1"),
+            std::string::npos)
+      << keys[0];
+  EXPECT_NE(keys[1].find("stack=uvicorn-starlette db_mode=connect workers=2 clients=1"),
+            std::string::npos)
+      << keys[1];
+  const live::SweepPlan one_core =
+      plan({{{"stack", "gunicorn-flask"}, {"clients", 1}, {"cores", 1}}}, "one-core");
+  EXPECT_NE(plan_configurations(one_core, recipes, 2).front().find("workers=3"), std::string::npos);
+
+  // Another core count or client count is another configuration...
+  const live::SweepPlan held_out = plan({{{"stack", "gunicorn-flask"}, {"clients", 2}}}, "v");
+  EXPECT_NO_THROW(check_configurations_disjoint(
+      keys, plan_configurations(held_out, recipes, 2), "fit.json", "v.json"));
+  EXPECT_NO_THROW(check_configurations_disjoint(
+      keys, plan_configurations(one_core, recipes, 2), "fit.json", "one-core.json"));
+  // ...but the same one, even with explicit default workers, is refused.
+  const live::SweepPlan same =
+      plan({{{"stack", "uvicorn-starlette"}, {"clients", 1}, {"workers", 2}}}, "v");
+  try {
+    check_configurations_disjoint(keys, plan_configurations(same, recipes, 2), "fit.json",
+                                  "v.json");
+    ADD_FAILURE() << "a shared configuration was accepted";
+  } catch (const InputError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("v.json shares 1 configuration(s) with fit.json"), std::string::npos)
+        << what;
+    EXPECT_NE(what.find("stack=uvicorn-starlette"), std::string::npos) << what;
+  }
 }
 
 }  // namespace

@@ -231,5 +231,130 @@ TEST_F(SyntheticRecovery, WrittenModelSplitsGroupsInPriorProportionsAndKeepsTheR
   EXPECT_EQ(m.provenance.at("fits_shared").at(0).at("residuals_us").size(), 24u);
 }
 
+// The load model (Regressor::kLoad) must recover what the simulator was
+// given (LoadDependence): each group's saturated demand d, its idle
+// inflation k (work stretched by 1 + k * idle, idle the host's smoothed
+// idle share), its CPU per open backend b (negative: batching) and its
+// background cores F. The fit regresses each record's CPU per request on
+// the window's idle share, peak backends and wall-clock ms per request:
+// E[y] ~ d (1 + k idle) + b backends + F / X. The simulator stretches each
+// submission by a smoothed idle share while the fit uses the window's mean,
+// and stretches the per-backend part too (a cross term the fit leaves out),
+// so the recovery is close, not exact: d within 6%, k within 20%, b and F
+// within 30% of the truth.
+Model load_truth() {
+  Model m = truth_model();
+  m.client.load = {0.6, 0, 0.004};
+  m.proxy.load = {0.5, 0, 0};
+  m.kernel.load = {0.8, 0, 0.01};
+  m.pgbouncer.load = {0.7, -500, 0};
+  m.postgres.load = {0.4, 1500, 0.02};
+  m.stacks.at("gunicorn-flask").load = {0.9, 0, 0.01};
+  m.stacks.at("uvicorn-starlette").load = {0.5, 0, 0};
+  return m;
+}
+
+std::vector<CalibrationRecord> simulate_load_records(const Model& truth) {
+  std::vector<CalibrationRecord> out;
+  int index = 0;
+  for (const auto& [name, stack] : truth.stacks) {
+    for (int clients : {1, 4, 100}) {
+      for (double delay_ms : {0.0, 5.0, 20.0}) {
+        for (int sessions : {5, 100}) {
+          Scenario sc;
+          sc.cores = 2;
+          sc.workers = WorkerCounts{5, 2, 2};
+          sc.clients = clients;
+          sc.sessions = sessions;
+          sc.delay_ms = delay_ms;
+          sc.requests = 3000;
+          sc.warmup_requests = 1000;
+          sc.replications = 1;
+          sc.seed = 300 + static_cast<std::uint64_t>(index);
+          const RunResult res = run_once(truth, stack, sc, 0);
+          CalibrationRecord r =
+              record_from_run(res, truth, stack, sc, "load-" + std::to_string(index));
+          Rng noise(20261126, "calibrate.load-noise", static_cast<std::uint64_t>(index));
+          for (double& v : r.cpu_us_per_request) v *= 1.0 + 0.02 * noise.standard_normal();
+          out.push_back(r);
+          ++index;
+        }
+      }
+    }
+  }
+  return out;
+}
+
+TEST(LoadRecovery, SaturatedDemandIdleInflationPerBackendAndBackgroundAreRecovered) {
+  const Model truth = load_truth();
+  const Model prior = load_model(std::string(STACKSIM_SOURCE_DIR) + "/models/estimates.json");
+  const std::vector<CalibrationRecord> records = simulate_load_records(truth);
+  double idle_lo = 1, idle_hi = 0;
+  for (const CalibrationRecord& r : records) {
+    idle_lo = std::min(idle_lo, 1 - r.host_busy);
+    idle_hi = std::max(idle_hi, 1 - r.host_busy);
+  }
+  // The configurations span the idle share the fit needs.
+  EXPECT_LT(idle_lo, 0.1);
+  EXPECT_GT(idle_hi, 0.6);
+
+  FitOptions o;  // the default: the load model
+  ASSERT_EQ(o.regressor, Regressor::kLoad);
+  const Calibration c = fit_calibration(records, prior, o);
+  EXPECT_EQ(c.evaluate_at, EvaluateAt::kZero);
+  const Model& m = c.model;
+  auto expect_group = [](const char* what, double d_got, double d_truth, const LoadDependence& got,
+                         const LoadDependence& want) {
+    SCOPED_TRACE(std::string(what) + ": d " + std::to_string(d_got) + " vs " +
+                 std::to_string(d_truth) + ", k " + std::to_string(got.idle_inflation) + " vs " +
+                 std::to_string(want.idle_inflation) + ", b " + std::to_string(got.per_backend_ns) +
+                 " vs " + std::to_string(want.per_backend_ns) + ", F " +
+                 std::to_string(got.background_cores) + " vs " +
+                 std::to_string(want.background_cores));
+    EXPECT_NEAR(d_got, d_truth, 0.06 * d_truth);
+    EXPECT_NEAR(got.idle_inflation, want.idle_inflation, 0.20 * want.idle_inflation);
+    // A term the truth does not have must come out small: within 100 ns per
+    // backend, or a thousandth of a core.
+    EXPECT_NEAR(got.per_backend_ns, want.per_backend_ns,
+                std::max(100.0, 0.30 * std::abs(want.per_backend_ns)));
+    EXPECT_NEAR(got.background_cores, want.background_cores,
+                std::max(0.001, 0.30 * want.background_cores));
+  };
+  auto total = [](std::initializer_list<const Distribution*> ds) {
+    double ns = 0;
+    for (const Distribution* d : ds) ns += d->mean();
+    return ns;
+  };
+  expect_group("client", total({&m.client.send, &m.client.recv}),
+               total({&truth.client.send, &truth.client.recv}), m.client.load, truth.client.load);
+  expect_group("nginx", total({&m.proxy.request, &m.proxy.response}),
+               total({&truth.proxy.request, &truth.proxy.response}), m.proxy.load,
+               truth.proxy.load);
+  expect_group("kernel", m.kernel.per_hop.mean(), truth.kernel.per_hop.mean(), m.kernel.load,
+               truth.kernel.load);
+  expect_group("pgbouncer",
+               total({&m.pgbouncer.login, &m.pgbouncer.query, &m.pgbouncer.result,
+                      &m.pgbouncer.close}),
+               total({&truth.pgbouncer.login, &truth.pgbouncer.query, &truth.pgbouncer.result,
+                      &truth.pgbouncer.close}),
+               m.pgbouncer.load, truth.pgbouncer.load);
+  expect_group("postgres", total({&m.postgres.query, &m.postgres.fetch, &m.postgres.reset}),
+               total({&truth.postgres.query, &truth.postgres.fetch, &truth.postgres.reset}),
+               m.postgres.load, truth.postgres.load);
+  for (const auto& [name, s] : truth.stacks) {
+    const StackModel& got = m.stacks.at(name);
+    expect_group(name.c_str(),
+                 total({&got.pre, &got.connect, &got.query, &got.fetch, &got.close, &got.respond}),
+                 total({&s.pre, &s.connect, &s.query, &s.fetch, &s.close, &s.respond}), got.load,
+                 s.load);
+  }
+  // The model file carries all of it and reads back.
+  const Model back = parse_model(to_json(m), "calibrated");
+  EXPECT_DOUBLE_EQ(back.postgres.load.per_backend_ns, m.postgres.load.per_backend_ns);
+  EXPECT_DOUBLE_EQ(back.stacks.at("gunicorn-flask").load.idle_inflation,
+                   m.stacks.at("gunicorn-flask").load.idle_inflation);
+  EXPECT_EQ(m.provenance.at("configurations").size(), records.size());
+}
+
 }  // namespace
 }  // namespace stacksim::calibrate

@@ -46,6 +46,71 @@ TEST(Stack, OneClientSeesTheSumOfItsBurstsPlusTheDelay) {
   EXPECT_NEAR(r.phase_ms[static_cast<int>(Phase::kInDatabase)], 20.0, 1e-9);
 }
 
+// Postgres pays per_backend for every open backend on each query. With 8
+// sessions and 50 coroutine clients all 8 backends open in the warm-up and
+// stay open, so each request's postgres CPU is query + fetch + reset (30 us)
+// plus 8 x 5 us = 70 us, exactly (deterministic demands, no load dependence).
+TEST(Stack, PostgresPaysPerOpenBackend) {
+  Model m = uniform_model(10, 100);
+  m.postgres.load.per_backend_ns = 5'000;
+  Scenario sc = small_scenario();
+  sc.sessions = 8;
+  const RunResult r = run_once(m, m.stacks.at("coroutine"), sc, 0);
+  ASSERT_EQ(r.db_sessions_peak, 8);
+  EXPECT_NEAR(r.cpu_us_per_request[static_cast<int>(Role::kPostgres)], 70.0, 0.5);
+}
+
+// Idle inflation through the whole stack: one client with no delay keeps
+// about one of two cores busy (its chain, plus now and then the off-path
+// reset on the other), so the smoothed idle share is a bit under one half
+// and the app pays about 1 + k/2 times its demand (1.4-1.6 with k = 1); a
+// saturated host (async, no delay, 50 clients) pays within a few percent of
+// the demand itself.
+TEST(Stack, IdleInflationStretchesLightLoadAndVanishesAtSaturation) {
+  Model m = uniform_model(10, 100);
+  m.stacks.at("coroutine").load.idle_inflation = 1.0;
+  Scenario sc = small_scenario();
+  sc.delay_ms = 0;
+  const double app_us = 100 + 5 * 10;  // pre + connect, query, fetch, close, respond
+  sc.clients = 1;
+  const RunResult light = run_once(m, m.stacks.at("coroutine"), sc, 0);
+  const double light_app = light.cpu_us_per_request[static_cast<int>(Role::kApp)];
+  EXPECT_GE(light_app, 1.4 * app_us);
+  EXPECT_LE(light_app, 1.6 * app_us);
+  sc.clients = 50;
+  const RunResult busy = run_once(m, m.stacks.at("coroutine"), sc, 0);
+  EXPECT_GT(busy.cpu_utilisation, 0.97);
+  const double busy_app = busy.cpu_us_per_request[static_cast<int>(Role::kApp)];
+  EXPECT_GE(busy_app, app_us);
+  EXPECT_LE(busy_app, 1.03 * app_us);
+  // Groups without inflation are not stretched.
+  EXPECT_NEAR(light.cpu_us_per_request[static_cast<int>(Role::kProxy)], 20.0, 1e-6);
+}
+
+// Background CPU is a fluid: b cores always busy. One client keeps at most
+// two bursts in service (its chain, and the off-path reset), so with b =
+// 0.25 of 2 cores it runs at nearly full speed; the group is charged b cores
+// x the window, and the host's busy share counts them (all of b, less the
+// rare moments when two bursts fill both cores anyway).
+TEST(Stack, BackgroundCoresAreChargedToTheirGroupAndTheHost) {
+  Model m = uniform_model(10, 100);
+  m.postgres.load.background_cores = 0.25;
+  Scenario sc = small_scenario();
+  sc.clients = 1;
+  sc.requests = 500;
+  sc.warmup_requests = 10;
+  const RunResult base = run_once(uniform_model(10, 100), m.stacks.at("sync"), sc, 0);
+  const RunResult r = run_once(m, m.stacks.at("sync"), sc, 0);
+  EXPECT_NEAR(r.throughput_rps, base.throughput_rps, 0.01 * base.throughput_rps);
+  const double per_request_us = 0.25 * 1e6 / r.throughput_rps;  // 0.25 cores over X requests/s
+  EXPECT_NEAR(r.cpu_us_per_request[static_cast<int>(Role::kPostgres)],
+              base.cpu_us_per_request[static_cast<int>(Role::kPostgres)] + per_request_us,
+              1e-6 * per_request_us);
+  EXPECT_NEAR(r.cpu_utilisation, base.cpu_utilisation + 0.25 / sc.cores, 0.005);
+  m.postgres.load.background_cores = 2.5;  // more than the host has
+  EXPECT_THROW(run_once(m, m.stacks.at("sync"), sc, 0), InputError);
+}
+
 // Little's law for the closed loop with zero think time: the C clients are
 // always in the system, so C = X * R.
 TEST(Stack, LittlesLawHoldsForEveryStackType) {

@@ -16,11 +16,12 @@ inline Model uniform_model(double each_us, double app_us, WorkerType type = Work
   m.provenance = {{"kind", "estimate"}};
   m.host.cores = 2;
   const Distribution d = us(each_us);
-  m.client = {d, d};
-  m.proxy = {d, d};
-  m.kernel = {d};
-  m.pgbouncer = {d, d, d, d, d};
-  m.postgres = {d, d, d, d};
+  m.client.send = m.client.recv = d;
+  m.proxy.request = m.proxy.response = d;
+  m.kernel.per_hop = d;
+  m.pgbouncer.login = m.pgbouncer.server_login = m.pgbouncer.query = m.pgbouncer.result =
+      m.pgbouncer.close = d;
+  m.postgres.backend_start = m.postgres.query = m.postgres.fetch = m.postgres.reset = d;
   for (WorkerType t : {WorkerType::kSync, WorkerType::kGreenlet, WorkerType::kCoroutine}) {
     StackModel s;
     s.type = t;

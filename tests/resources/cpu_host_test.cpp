@@ -264,5 +264,103 @@ TEST(CpuHost, OpenMM1UnderPsHasMeanResponseSOverOneMinusRho) {
   }
 }
 
+// Load dependence. The host's busy share u is smoothed exponentially with
+// time constant tau: with b cores busy from t0, u(t) = b/c + (u(t0) - b/c)
+// exp(-(t - t0) / tau). Work submitted is stretched by 1 + k (1 - u).
+TEST(CpuHostIdleInflation, AnIdleHostStretchesWorkByOnePlusK) {
+  Simulator sim;
+  CpuHost host(sim, 2);
+  const ProcessId p = host.add_process("app");
+  host.set_idle_inflation(p, 0.5);
+  Done done(sim);
+  // At t = 0 the host has never been busy: idle share 1, stretch 1.5.
+  EXPECT_DOUBLE_EQ(host.idle_share(), 1.0);
+  EXPECT_EQ(host.submit(p, 2 * kMs, done.k(0)), 3 * kMs);
+  sim.run();
+  EXPECT_EQ(done.at[0], 3 * kMs);
+  EXPECT_EQ(host.cpu_ns(p), 3 * kMs);  // the stretch is CPU the process spent
+}
+
+TEST(CpuHostIdleInflation, SmoothedBusyShareFollowsTheExponentialExactly) {
+  Simulator sim;
+  CpuHost host(sim, 2);
+  host.set_idle_window(4 * kMs);
+  const ProcessId a = host.add_process("a");
+  const ProcessId b = host.add_process("b");
+  host.set_idle_inflation(a, 1.0);  // turns the tracking on
+  Done done(sim);
+  // Without inflation on b its work is exact: one core busy for [0, 10 ms).
+  host.submit(b, 10 * kMs, done.k(0));
+  sim.run_until(6 * kMs);
+  // One of two cores busy for 6 ms from u = 0: u = 0.5 (1 - e^{-6/4}).
+  EXPECT_NEAR(host.idle_share(), 1.0 - 0.5 * (1.0 - std::exp(-1.5)), 1e-12);
+  sim.run();
+  // Then idle from 10 ms to 30 ms: u decays from u(10) by e^{-20/4}.
+  const double u10 = 0.5 * (1.0 - std::exp(-2.5));
+  sim.run_until(30 * kMs);
+  EXPECT_NEAR(host.idle_share(), 1.0 - u10 * std::exp(-5.0), 1e-12);
+  // The stretch at 30 ms uses that idle share.
+  const double idle = host.idle_share();
+  EXPECT_EQ(host.submit(a, 1 * kMs, done.k(1)),
+            static_cast<SimTime>(std::llround(1e6 * (1.0 + idle))));
+}
+
+TEST(CpuHostIdleInflation, ASaturatedHostDoesNotStretchAndKernelWorkHasItsOwnK) {
+  Simulator sim;
+  CpuHost host(sim, 1);
+  host.set_idle_window(1 * kMs);
+  const ProcessId busy = host.add_process("busy");
+  const ProcessId p = host.add_process("app");
+  host.set_idle_inflation(p, 2.0);
+  host.set_kernel_idle_inflation(3.0);
+  Done done(sim);
+  host.submit(busy, 1000 * kMs, done.k(0));  // the core is busy for a second
+  sim.run_until(100 * kMs);                   // 100 time constants: u = 1 - e^-100
+  EXPECT_LT(host.idle_share(), 1e-40);
+  EXPECT_EQ(host.submit(p, 1 * kMs, done.k(1), 1 * kMs), 2 * kMs);  // nothing stretched
+  // Idle again: the kernel part is stretched by its own k.
+  Simulator sim2;
+  CpuHost idle_host(sim2, 1);
+  const ProcessId q = idle_host.add_process("app");
+  idle_host.set_kernel_idle_inflation(3.0);  // the process's own k stays 0
+  Done done2(sim2);
+  EXPECT_EQ(idle_host.submit(q, 1 * kMs, done2.k(0), 1 * kMs), 1 * kMs + 4 * kMs);
+  sim2.run();
+  EXPECT_EQ(idle_host.kernel_cpu_ns(), 4 * kMs);
+  EXPECT_EQ(idle_host.cpu_ns(q), 1 * kMs);
+}
+
+// Background cores take capacity: with b = 0.5 of 2 cores, one burst runs
+// at full speed, two share 1.5 cores (0.75 each), and the busy integral
+// counts b all the time.
+TEST(CpuHostBackground, BurstsShareTheCoresTheBackgroundLeaves) {
+  Simulator sim;
+  CpuHost host(sim, 2);
+  host.set_background_cores(0.5);
+  const ProcessId a = host.add_process("a");
+  const ProcessId b = host.add_process("b");
+  Done done(sim);
+  host.submit(a, 3 * kMs, done.k(0));
+  sim.run();
+  EXPECT_EQ(done.at[0], 3 * kMs);
+  host.submit(a, 3 * kMs, done.k(1));
+  host.submit(b, 3 * kMs, done.k(2));
+  sim.run();
+  EXPECT_EQ(done.at[1], 3 * kMs + 4 * kMs);  // 3 ms of work at 0.75
+  EXPECT_EQ(done.at[2], 3 * kMs + 4 * kMs);
+  // busy: 3 ms x (1 + 0.5) + 4 ms x (1.5 + 0.5) processor-ms
+  EXPECT_NEAR(host.busy_processor_ns(), 4.5e6 + 8e6, 1.0);
+  EXPECT_THROW(host.set_background_cores(2.0), std::invalid_argument);
+}
+
+TEST(CpuHostIdleInflation, BadSettingsAreRefused) {
+  Simulator sim;
+  CpuHost host(sim, 1);
+  const ProcessId p = host.add_process("app");
+  EXPECT_THROW(host.set_idle_inflation(p, -0.1), std::invalid_argument);
+  EXPECT_THROW(host.set_kernel_idle_inflation(std::nan("")), std::invalid_argument);
+  EXPECT_THROW(host.set_idle_window(0), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace stacksim

@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <tuple>
+
 #include "sim/scenario/config_names.hpp"
 #include "sim/scenario/input_error.hpp"
 
@@ -81,6 +83,57 @@ TEST(ModelIo, ACvThatContradictsTheShapeIsAnError) {
   j = minimal_model();
   j["stacks"]["s"]["bursts"]["query"]["cv"] = 0;  // lognormal needs cv > 0
   EXPECT_THROW(parse_model(j, "t.json"), InputError);
+}
+
+// The load model's fields are optional (0: no load dependence) and read
+// back through to_json; out-of-range values name their field.
+TEST(ModelIo, LoadDependenceIsOptionalAndRoundTrips) {
+  const Model plain = parse_model(minimal_model(), "t.json");
+  EXPECT_FALSE(plain.client.load.any());
+  EXPECT_FALSE(plain.stacks.at("s").load.any());
+  EXPECT_FALSE(plain.postgres.load.any());
+  EXPECT_EQ(plain.host.idle_window_ns, 5'000'000);  // the default, 5 ms
+
+  json j = minimal_model();
+  j["host"]["idle_window_us"] = 2000;
+  j["client"]["load"] = {{"idle_inflation", 0.25}, {"background_cores", 0.01}};
+  j["proxy"]["load"] = {{"idle_inflation", 0.5}};
+  j["kernel"]["load"] = {{"per_backend_us", -0.5}};
+  j["pgbouncer"]["load"] = {{"idle_inflation", 1.0}, {"per_backend_us", -1.0}};
+  j["postgres"]["load"] = {{"idle_inflation", 1.25}, {"per_backend_us", 1.5}};
+  j["stacks"]["s"]["load"] = {{"idle_inflation", 1.75}, {"background_cores", 0.02}};
+  const Model m = parse_model(j, "t.json");
+  EXPECT_EQ(m.host.idle_window_ns, 2'000'000);
+  EXPECT_EQ(m.client.load.idle_inflation, 0.25);
+  EXPECT_EQ(m.client.load.background_cores, 0.01);
+  EXPECT_EQ(m.proxy.load.idle_inflation, 0.5);
+  EXPECT_EQ(m.kernel.load.per_backend_ns, -500.0);
+  EXPECT_EQ(m.pgbouncer.load.per_backend_ns, -1000.0);
+  EXPECT_EQ(m.postgres.load.idle_inflation, 1.25);
+  EXPECT_EQ(m.postgres.load.per_backend_ns, 1500.0);
+  EXPECT_EQ(m.stacks.at("s").load.idle_inflation, 1.75);
+  EXPECT_EQ(m.stacks.at("s").load.background_cores, 0.02);
+  const Model back = parse_model(to_json(m), "back.json");
+  EXPECT_EQ(to_json(back), to_json(m));
+
+  for (const auto& [section, field, value] :
+       {std::tuple<const char*, const char*, double>{"client", "idle_inflation", -0.5},
+        {"postgres", "background_cores", -1.0},
+        {"pgbouncer", "surprise", 1.0}}) {
+    json bad = minimal_model();
+    bad[section]["load"][field] = value;
+    try {
+      parse_model(bad, "t.json");
+      ADD_FAILURE() << section << ".load." << field << " = " << value << " was accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string(section) + ".load." + field),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  json bad = minimal_model();
+  bad["host"]["idle_window_us"] = 0;
+  EXPECT_THROW(parse_model(bad, "t.json"), InputError);
 }
 
 TEST(ModelIo, EnumNamesReadBackToTheSameValue) {

@@ -1,0 +1,379 @@
+#include "calibrate/validation.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "live/repeat_summary.hpp"
+#include "sim/experiment/experiment.hpp"
+#include "sim/scenario/input_error.hpp"
+#include "sim/scenario/scenario_io.hpp"
+
+namespace stacksim::calibrate {
+namespace {
+
+using nlohmann::json;
+
+double median_of(std::vector<double> v) {
+  if (v.empty()) return std::nan("");
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+Comparison compare(const std::vector<double>& measured, double predicted) {
+  Comparison c;
+  const live::Spread s = live::spread_of(measured);
+  c.repeats = static_cast<int>(measured.size());
+  c.median = s.median;
+  c.min = s.min;
+  c.max = s.max;
+  c.predicted = predicted;
+  c.error = c.median != 0 ? (predicted - c.median) / c.median : std::nan("");
+  c.within_range = predicted >= c.min && predicted <= c.max;
+  return c;
+}
+
+std::string group_label(const live::RunConfig& c, int cores) {
+  std::ostringstream o;
+  o << "cores=" << cores << " clients=" << c.clients << " sessions=" << c.sessions
+    << " delay_ms=" << c.delay_ms;
+  if (c.workers > 0) o << " workers=" << c.workers;
+  if (c.db_mode != "connect") o << " db_mode=" << c.db_mode << " pool_size=" << c.pool_size;
+  return o.str();
+}
+
+WorkerType worker_type(const std::string& type) {
+  return type == "sync" ? WorkerType::kSync
+                        : type == "greenlet" ? WorkerType::kGreenlet : WorkerType::kCoroutine;
+}
+
+// One configuration of the plan (all its stacks) as a simulator scenario.
+Scenario scenario_for(const live::RunConfig& c, int cores, const std::vector<std::string>& stacks,
+                      const std::map<WorkerType, int>& workers, const ValidateOptions& o) {
+  Scenario sc;
+  sc.source = "validation plan";
+  sc.name = group_label(c, cores);
+  sc.stacks = stacks;
+  sc.baseline = stacks.front();
+  sc.cores = cores;
+  auto w = [&workers](WorkerType t) {
+    const auto it = workers.find(t);
+    return it == workers.end() ? 1 : it->second;
+  };
+  sc.workers = WorkerCounts{w(WorkerType::kSync), w(WorkerType::kGreenlet), w(WorkerType::kCoroutine)};
+  sc.clients = c.clients;
+  sc.sessions = c.sessions;
+  sc.delay_ms = c.delay_ms;
+  sc.db_access = c.db_mode == "pool" ? DbAccess::kAppPool : DbAccess::kConnectPerRequest;
+  sc.app_pool_size = c.pool_size;
+  sc.requests = o.requests;
+  sc.warmup_requests = o.warmup_requests;
+  sc.replications = o.replications;
+  sc.seed = o.seed;
+  sc.nginx = true;  // the live runner always runs nginx, one worker per core
+  sc.nginx_workers = cores;
+  sc.backlog = c.backlog;
+  check_scenario(sc);
+  return sc;
+}
+
+ErrorSummary summarise_errors(const std::vector<const ValidationPoint*>& points) {
+  ErrorSummary s;
+  s.points = static_cast<int>(points.size());
+  std::vector<double> tp, p50, p99, db;
+  int within = 0;
+  for (const ValidationPoint* p : points) {
+    auto add = [](std::vector<double>& v, const Comparison& c) {
+      if (std::isfinite(c.error)) v.push_back(std::abs(c.error));
+    };
+    add(tp, p->throughput);
+    add(p50, p->p50);
+    add(p99, p->p99);
+    add(db, p->sessions_peak);
+    within += p->throughput.within_range ? 1 : 0;
+  }
+  s.throughput = median_of(tp);
+  s.p50 = median_of(p50);
+  s.p99 = median_of(p99);
+  s.sessions = median_of(db);
+  s.throughput_within_range = points.empty() ? 0.0 : static_cast<double>(within) / points.size();
+  return s;
+}
+
+json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+
+json to_json(const Comparison& c) {
+  return {{"repeats", c.repeats},         {"measured_median", number(c.median)},
+          {"measured_min", number(c.min)}, {"measured_max", number(c.max)},
+          {"predicted", number(c.predicted)}, {"error", number(c.error)},
+          {"within_range", c.within_range}};
+}
+
+json to_json(const ErrorSummary& s) {
+  return {{"points", s.points},
+          {"median_abs_error",
+           {{"throughput", number(s.throughput)},
+            {"p50", number(s.p50)},
+            {"p99", number(s.p99)},
+            {"sessions", number(s.sessions)}}},
+          {"throughput_within_range", s.throughput_within_range}};
+}
+
+std::string pct(double v) {
+  if (!std::isfinite(v)) return "-";
+  char b[32];
+  std::snprintf(b, sizeof b, "%+.1f%%", 100 * v);
+  return b;
+}
+std::string apct(double v) {
+  if (!std::isfinite(v)) return "-";
+  char b[32];
+  std::snprintf(b, sizeof b, "%.1f%%", 100 * v);
+  return b;
+}
+std::string fixed(double v, int prec) {
+  if (!std::isfinite(v)) return "-";
+  char b[48];
+  std::snprintf(b, sizeof b, "%.*f", prec, v);
+  return b;
+}
+
+}  // namespace
+
+ValidationReport validate_model(const Model& model, const live::SweepPlan& plan,
+                                const live::StackRecipes& recipes, const std::vector<json>& records,
+                                const ValidateOptions& o) {
+  ValidationReport rep;
+  rep.model = model.source;
+  rep.model_label = model.label;
+  rep.plan = plan.path;
+  rep.plan_name = plan.name;
+
+  // The plan's distinct configurations, and the store's records of each.
+  std::map<std::string, std::vector<const json*>> by_key;
+  for (const json& r : records) {
+    if (!live::belongs_to(plan, r)) continue;
+    if (!r.contains("result") || r.at("result").value("completed", 0L) <= 0) continue;
+    const bool flagged = r.contains("flags") && (r.at("flags").value("failed_requests", false) ||
+                                                 r.at("flags").value("foreign_cpu_high", false));
+    if (o.skip_flagged && flagged) continue;
+    by_key[r.at("sweep").value("key", "")].push_back(&r);
+  }
+  struct Pending {
+    live::RunConfig config;
+    std::vector<const json*> records;
+    int cores = 0;
+  };
+  std::map<std::string, std::vector<Pending>> groups;  // by group label
+  std::set<std::string> seen;
+  for (const live::SweepPoint& p : plan.points) {
+    if (!seen.insert(p.key).second) continue;
+    const auto it = by_key.find(p.key);
+    const std::string what = p.config.stack + " " + group_label(p.config, p.config.cores);
+    if (it == by_key.end()) {
+      rep.missing.push_back(what + ": no record in the store");
+      continue;
+    }
+    if (!model.stacks.count(p.config.stack)) {
+      rep.missing.push_back(what + ": the model has no stack " + p.config.stack);
+      continue;
+    }
+    const json& first = *it->second.front();
+    Pending pending{p.config, it->second, first.at("host").value("cores_used", 0)};
+    groups[group_label(p.config, pending.cores)].push_back(std::move(pending));
+  }
+  if (groups.empty())
+    throw InputError("the store holds no usable record of plan " + plan.path +
+                     (rep.missing.empty() ? std::string() : " (" + rep.missing.front() + ")"));
+
+  for (auto& [label, members] : groups) {
+    std::sort(members.begin(), members.end(),
+              [](const Pending& a, const Pending& b) { return a.config.stack < b.config.stack; });
+    std::vector<std::string> stacks;
+    std::map<WorkerType, int> workers;
+    for (const Pending& m : members) {
+      stacks.push_back(m.config.stack);
+      const int w = m.records.front()->at("config").value("workers", 1);
+      workers[worker_type(live::find_stack(recipes, m.config.stack).type)] = w;
+    }
+    const Scenario sc = scenario_for(members.front().config, members.front().cores, stacks, workers, o);
+    const std::vector<ConfigurationResult> predicted = run_experiment(model, sc, o.threads);
+    const ConfigurationResult& pr = predicted.front();
+    for (const Pending& m : members) {
+      const StackResult* sr = pr.find(m.config.stack);
+      ValidationPoint v;
+      v.stack = m.config.stack;
+      v.type = live::find_stack(recipes, v.stack).type;
+      v.group = label;
+      v.cores = m.cores;
+      v.workers = sc.workers.for_type(worker_type(v.type));
+      v.clients = m.config.clients;
+      v.sessions = m.config.sessions;
+      v.delay_ms = m.config.delay_ms;
+      std::vector<double> tp, p50, p99, db;
+      for (const json* r : m.records) {
+        const json& res = r->at("result");
+        tp.push_back(res.at("throughput_rps").get<double>());
+        p50.push_back(res.at("latency_ms").at("p50").get<double>());
+        p99.push_back(res.at("latency_ms").at("p99").get<double>());
+        db.push_back(res.at("peak_server_sessions").get<double>());
+        v.record_ids.push_back(r->value("run_id", ""));
+        const json& f = r->at("flags");
+        if (f.value("failed_requests", false) || f.value("foreign_cpu_high", false)) ++v.flagged;
+      }
+      v.throughput = compare(tp, sr->mean(&RunResult::throughput_rps));
+      v.p50 = compare(p50, sr->mean(&RunResult::p50_ms));
+      v.p99 = compare(p99, sr->mean(&RunResult::p99_ms));
+      v.sessions_peak = compare(
+          db, sr->summary([](const RunResult& r) { return double(r.db_sessions_peak); }).mean);
+      rep.points.push_back(std::move(v));
+    }
+  }
+
+  // Winner pairs: every sync stack against every greenlet or coroutine
+  // stack measured in the same configuration.
+  for (std::size_t i = 0; i < rep.points.size(); ++i) {
+    for (std::size_t j = 0; j < rep.points.size(); ++j) {
+      const ValidationPoint& s = rep.points[i];
+      const ValidationPoint& a = rep.points[j];
+      if (s.group != a.group || s.type != "sync" || a.type == "sync") continue;
+      WinnerPair w;
+      w.group = s.group;
+      w.sync_stack = s.stack;
+      w.async_stack = a.stack;
+      w.measured_ratio = a.throughput.median / s.throughput.median;
+      w.predicted_ratio = a.throughput.predicted / s.throughput.predicted;
+      w.measured_winner = w.measured_ratio > 1 ? a.stack : s.stack;
+      w.predicted_winner = w.predicted_ratio > 1 ? a.stack : s.stack;
+      w.decisive = a.throughput.min > s.throughput.max || s.throughput.min > a.throughput.max;
+      w.correct = w.measured_winner == w.predicted_winner;
+      rep.decisive_pairs += w.decisive ? 1 : 0;
+      rep.decisive_correct += w.decisive && w.correct ? 1 : 0;
+      rep.pairs_correct += w.correct ? 1 : 0;
+      rep.pairs.push_back(w);
+    }
+  }
+
+  std::vector<const ValidationPoint*> all;
+  std::map<int, std::vector<const ValidationPoint*>> by_cores;
+  for (const ValidationPoint& p : rep.points) {
+    all.push_back(&p);
+    by_cores[p.cores].push_back(&p);
+  }
+  rep.all = summarise_errors(all);
+  for (const auto& [cores, pts] : by_cores) rep.by_cores.emplace_back(cores, summarise_errors(pts));
+  return rep;
+}
+
+json to_json(const ValidationReport& r) {
+  json points = json::array();
+  for (const ValidationPoint& p : r.points) {
+    points.push_back({{"stack", p.stack},
+                      {"type", p.type},
+                      {"configuration", p.group},
+                      {"cores", p.cores},
+                      {"workers", p.workers},
+                      {"clients", p.clients},
+                      {"sessions", p.sessions},
+                      {"delay_ms", p.delay_ms},
+                      {"records", p.record_ids},
+                      {"flagged_records", p.flagged},
+                      {"throughput_rps", to_json(p.throughput)},
+                      {"p50_ms", to_json(p.p50)},
+                      {"p99_ms", to_json(p.p99)},
+                      {"sessions_peak", to_json(p.sessions_peak)}});
+  }
+  json pairs = json::array();
+  for (const WinnerPair& w : r.pairs) {
+    pairs.push_back({{"configuration", w.group},
+                     {"sync", w.sync_stack},
+                     {"async", w.async_stack},
+                     {"measured_ratio", number(w.measured_ratio)},
+                     {"predicted_ratio", number(w.predicted_ratio)},
+                     {"measured_winner", w.measured_winner},
+                     {"predicted_winner", w.predicted_winner},
+                     {"decisive", w.decisive},
+                     {"correct", w.correct}});
+  }
+  json cores = json::object();
+  for (const auto& [c, s] : r.by_cores) cores[std::to_string(c)] = to_json(s);
+  return {{"schema", "stacksim.validation"},
+          {"version", 1},
+          {"model", r.model},
+          {"model_label", r.model_label},
+          {"plan", r.plan},
+          {"plan_name", r.plan_name},
+          {"summary",
+           {{"all", to_json(r.all)},
+            {"by_cores", cores},
+            {"winner",
+             {{"pairs", r.pairs.size()},
+              {"correct", r.pairs_correct},
+              {"decisive_pairs", r.decisive_pairs},
+              {"decisive_correct", r.decisive_correct}}}}},
+          {"points", points},
+          {"pairs", pairs},
+          {"missing", r.missing}};
+}
+
+std::string to_markdown(const ValidationReport& r) {
+  std::ostringstream o;
+  o << "# Validation of " << r.model << "\n\n"
+    << "Model: " << r.model_label << "  \nPlan: " << r.plan << " (" << r.plan_name
+    << "): configurations the model was not fitted from, run live with repeats.\n"
+    << "Error = (predicted - measured median) / measured median; \"in range\" = the "
+       "prediction lies between the smallest and largest measured repeat.\n\n"
+    << "## Summary\n\n"
+    << "| points | cores | throughput | P50 | P99 | #DB | throughput in range |\n"
+    << "|---|---|---|---|---|---|---|\n";
+  auto row = [&o](const std::string& cores, const ErrorSummary& s) {
+    o << "| " << s.points << " | " << cores << " | " << apct(s.throughput) << " | "
+      << apct(s.p50) << " | " << apct(s.p99) << " | " << apct(s.sessions) << " | "
+      << apct(s.throughput_within_range) << " |\n";
+  };
+  row("all", r.all);
+  for (const auto& [c, s] : r.by_cores) row(std::to_string(c), s);
+  o << "\n(median absolute errors)\n\n"
+    << "Winner (sync vs async stack in one configuration): " << r.pairs_correct << " of "
+    << r.pairs.size() << " pairs right; " << r.decisive_correct << " of " << r.decisive_pairs
+    << " where the measured gap exceeds the repeats' ranges.\n\n";
+  std::vector<const WinnerPair*> wrong;
+  for (const WinnerPair& w : r.pairs)
+    if (w.decisive && !w.correct) wrong.push_back(&w);
+  if (!wrong.empty()) {
+    o << "Decisive pairs predicted wrong:\n\n| configuration | sync | async | measured async/sync "
+         "| predicted |\n|---|---|---|---|---|\n";
+    for (const WinnerPair* w : wrong)
+      o << "| " << w->group << " | " << w->sync_stack << " | " << w->async_stack << " | "
+        << fixed(w->measured_ratio, 2) << " | " << fixed(w->predicted_ratio, 2) << " |\n";
+    o << "\n";
+  }
+  o << "## Points\n\n"
+    << "| configuration | stack | type | W | rps measured (range) | rps predicted | err | P50 ms "
+       "meas / pred | err | P99 ms meas / pred | err | #DB meas / pred | err |\n"
+    << "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  std::string last;
+  for (const ValidationPoint& p : r.points) {
+    o << "| " << (p.group == last ? "" : p.group) << " | " << p.stack
+      << (p.flagged ? " (flagged)" : "") << " | " << p.type << " | " << p.workers << " | "
+      << fixed(p.throughput.median, 0) << " (" << fixed(p.throughput.min, 0) << "-"
+      << fixed(p.throughput.max, 0) << ") | " << fixed(p.throughput.predicted, 0) << " | "
+      << pct(p.throughput.error) << " | " << fixed(p.p50.median, 1) << " / "
+      << fixed(p.p50.predicted, 1) << " | " << pct(p.p50.error) << " | " << fixed(p.p99.median, 1)
+      << " / " << fixed(p.p99.predicted, 1) << " | " << pct(p.p99.error) << " | "
+      << fixed(p.sessions_peak.median, 0) << " / " << fixed(p.sessions_peak.predicted, 1) << " | "
+      << pct(p.sessions_peak.error) << " |\n";
+    last = p.group;
+  }
+  if (!r.missing.empty()) {
+    o << "\n## Not validated\n\n";
+    for (const std::string& m : r.missing) o << "- " << m << "\n";
+  }
+  return o.str();
+}
+
+}  // namespace stacksim::calibrate

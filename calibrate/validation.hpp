@@ -1,0 +1,84 @@
+// Validation: a model's predictions against live runs it was not fitted
+// from. For each point of a validation plan the measured repeats (median and
+// range) of throughput, P50, P99 and #DB are set against the simulator's
+// prediction of the same configuration; the report aggregates the errors
+// (all points, and per core count: calibrated at 2, checked at 1), and
+// scores, for every sync/async pair of stacks in one configuration, whether
+// the predicted winner is the measured one.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "live/stack_recipes.hpp"
+#include "live/sweep.hpp"
+#include "sim/scenario/config.hpp"
+
+namespace stacksim::calibrate {
+
+struct ValidateOptions {
+  std::int64_t requests = 20'000;  // simulated per replication
+  std::int64_t warmup_requests = 4'000;
+  int replications = 3;
+  unsigned threads = 0;
+  std::uint64_t seed = 1;
+  bool skip_flagged = false;  // leave out records the live runner flagged
+};
+
+struct Comparison {
+  int repeats = 0;
+  double median = 0, min = 0, max = 0;  // measured over repeats
+  double predicted = 0;
+  double error = 0;  // (predicted - median) / median
+  bool within_range = false;  // min <= predicted <= max
+};
+
+struct ValidationPoint {
+  std::string stack, type;
+  std::string group;  // the configuration without the stack: what pairs share
+  int cores = 0;      // used (pinned count, or the host's)
+  int workers = 0;
+  int clients = 0, sessions = 0;
+  double delay_ms = 0;
+  std::vector<std::string> record_ids;
+  int flagged = 0;  // records flagged by the live runner (kept unless skip_flagged)
+  Comparison throughput, p50, p99, sessions_peak;
+};
+
+struct WinnerPair {
+  std::string group, sync_stack, async_stack;
+  std::string measured_winner, predicted_winner;
+  double measured_ratio = 0;   // async / sync, medians
+  double predicted_ratio = 0;
+  bool decisive = false;  // the repeats' ranges do not overlap
+  bool correct = false;
+};
+
+struct ErrorSummary {
+  int points = 0;
+  double throughput = 0, p50 = 0, p99 = 0, sessions = 0;  // median |error|
+  double throughput_within_range = 0;                     // share of points
+};
+
+struct ValidationReport {
+  std::string model, model_label, plan, plan_name;
+  std::vector<ValidationPoint> points;
+  std::vector<std::string> missing;  // plan points without records
+  std::vector<WinnerPair> pairs;
+  ErrorSummary all;
+  std::vector<std::pair<int, ErrorSummary>> by_cores;
+  int decisive_pairs = 0, decisive_correct = 0, pairs_correct = 0;
+};
+
+// Predicts every plan point that has records and compares. Throws InputError
+// when no plan point has a record.
+ValidationReport validate_model(const Model& model, const live::SweepPlan& plan,
+                                const live::StackRecipes& recipes,
+                                const std::vector<nlohmann::json>& records,
+                                const ValidateOptions& options);
+
+nlohmann::json to_json(const ValidationReport& r);
+std::string to_markdown(const ValidationReport& r);
+
+}  // namespace stacksim::calibrate

@@ -1,0 +1,197 @@
+// Validation's arithmetic, on records whose measured values are set from the
+// model's own predictions: a measurement equal to the prediction has error 0
+// and lies in its range, one twice the prediction has error -50%, and a
+// measured winner opposite to the predicted one is counted wrong (and
+// decisive when the repeats' ranges do not overlap).
+#include "calibrate/validation.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+
+#include "sim/scenario/input_error.hpp"
+#include "sim/scenario/model_io.hpp"
+
+namespace stacksim::calibrate {
+namespace {
+
+using nlohmann::json;
+
+struct Measured {
+  double throughput, p50, p99, sessions;
+};
+
+json record(const live::SweepPoint& p, const Measured& m, int workers, int cores_used) {
+  const std::string id = p.config.stack + "-" + std::to_string(p.config.cores) + "-" +
+                         std::to_string(p.config.repeat);
+  return {{"run_id", id},
+          {"sweep", {{"name", "v"}, {"file", "v.json"}, {"key", p.key}, {"repeat", p.config.repeat}}},
+          {"config", {{"stack", p.config.stack}, {"workers", workers}}},
+          {"host", {{"cores_used", cores_used}}},
+          {"flags", {{"failed_requests", false}, {"foreign_cpu_high", false}}},
+          {"result",
+           {{"completed", 1000},
+            {"throughput_rps", m.throughput},
+            {"latency_ms", {{"p50", m.p50}, {"p99", m.p99}}},
+            {"peak_server_sessions", m.sessions}}}};
+}
+
+class Validation : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    model_ = load_model(std::string(STACKSIM_SOURCE_DIR) + "/models/estimates.json");
+    recipes_ = live::load_stack_recipes(live::default_stacks_path());
+    const json runs = json::array({{{"stack", "gunicorn-flask"}, {"clients", 20}, {"delay_ms", 10}},
+                                   {{"stack", "uvicorn-starlette"}, {"clients", 20}, {"delay_ms", 10}},
+                                   {{"stack", "gunicorn-flask"}, {"clients", 20}, {"cores", 1}},
+                                   {{"stack", "uvicorn-starlette"}, {"clients", 20}, {"cores", 1}}});
+    plan_ = live::parse_sweep({{"schema", "stacksim.live-sweep"},
+                               {"version", 1},
+                               {"name", "v"},
+                               {"runs", runs},
+                               {"repeats", 2}},
+                              "v.json", live::RunConfig{});
+    options_.requests = 3000;
+    options_.warmup_requests = 500;
+    options_.replications = 2;
+    options_.threads = 1;
+    // First pass on placeholder measurements: what the model predicts.
+    const ValidationReport first = validate_model(
+        model_, plan_, recipes_, records([](const live::SweepPoint&, int) {
+          return Measured{100, 10, 20, 5};
+        }),
+        options_);
+    for (const ValidationPoint& v : first.points) predicted_[name(v.stack, v.cores)] = v;
+  }
+
+  static std::string name(const std::string& stack, int cores) {
+    return stack + "@" + std::to_string(cores);
+  }
+  static int cores_used(const live::SweepPoint& p) { return p.config.cores > 0 ? p.config.cores : 2; }
+
+  // Records of every plan point, measured by `f(point, cores used)`.
+  template <class F>
+  std::vector<json> records(F f) const {
+    std::vector<json> out;
+    for (const live::SweepPoint& p : plan_.points) {
+      const int cores = cores_used(p);
+      const bool sync = p.config.stack == "gunicorn-flask";
+      out.push_back(record(p, f(p, cores), sync ? 2 * cores + 1 : cores, cores));
+    }
+    return out;
+  }
+  Measured scaled(const std::string& stack, int cores, double f) const {
+    const ValidationPoint& v = predicted_.at(name(stack, cores));
+    return Measured{f * v.throughput.predicted, f * v.p50.predicted, f * v.p99.predicted,
+                    f * v.sessions_peak.predicted};
+  }
+
+  Model model_;
+  live::StackRecipes recipes_;
+  live::SweepPlan plan_;
+  ValidateOptions options_;
+  std::map<std::string, ValidationPoint> predicted_;
+};
+
+TEST_F(Validation, MeasurementsAroundThePredictionHaveZeroErrorAndAreInRange) {
+  ASSERT_EQ(predicted_.size(), 4u);
+  for (const auto& [n, v] : predicted_) {
+    EXPECT_GT(v.throughput.predicted, 0) << n;
+    EXPECT_GT(v.p99.predicted, v.p50.predicted * 0.999) << n;
+  }
+  // Repeat 0 measures 0.9 x the prediction, repeat 1 1.1 x: the median is the prediction.
+  const ValidationReport r = validate_model(
+      model_, plan_, recipes_, records([this](const live::SweepPoint& p, int cores) {
+        return scaled(p.config.stack, cores, p.config.repeat == 0 ? 0.9 : 1.1);
+      }),
+      options_);
+  ASSERT_EQ(r.points.size(), 4u);
+  for (const ValidationPoint& v : r.points) {
+    SCOPED_TRACE(name(v.stack, v.cores));
+    EXPECT_EQ(v.throughput.repeats, 2);
+    for (const Comparison* c : {&v.throughput, &v.p50, &v.p99, &v.sessions_peak}) {
+      EXPECT_NEAR(c->error, 0.0, 1e-12);
+      EXPECT_TRUE(c->within_range);
+      EXPECT_NEAR(c->min, 0.9 * c->predicted, 1e-9 * c->predicted);
+      EXPECT_NEAR(c->max, 1.1 * c->predicted, 1e-9 * c->predicted);
+    }
+  }
+  EXPECT_EQ(r.all.points, 4);
+  EXPECT_NEAR(r.all.throughput, 0.0, 1e-12);
+  EXPECT_DOUBLE_EQ(r.all.throughput_within_range, 1.0);
+  ASSERT_EQ(r.by_cores.size(), 2u);  // calibrated at 2 cores, checked at 1
+  EXPECT_EQ(r.by_cores[0].first, 1);
+  EXPECT_EQ(r.by_cores[0].second.points, 2);
+  EXPECT_EQ(r.pairs.size(), 2u);  // one sync/async pair per configuration
+  EXPECT_EQ(r.pairs_correct, 2);
+  EXPECT_TRUE(r.missing.empty());
+}
+
+TEST_F(Validation, ErrorsAreSignedRelativeToTheMeasuredMedianAndWrongWinnersAreCounted) {
+  // At 2 cores the sync stack measures twice its prediction, and the async
+  // one is measured so that the winner is the opposite of the predicted one.
+  const ValidationPoint& ps = predicted_.at(name("gunicorn-flask", 2));
+  const ValidationPoint& pa = predicted_.at(name("uvicorn-starlette", 2));
+  const bool async_predicted_to_win = pa.throughput.predicted > ps.throughput.predicted;
+  const double sync_measured = 2.0 * ps.throughput.predicted;
+  const double async_measured = async_predicted_to_win ? 0.5 * sync_measured : 2.0 * sync_measured;
+  const ValidationReport r = validate_model(
+      model_, plan_, recipes_, records([&](const live::SweepPoint& p, int cores) {
+        const double jitter = p.config.repeat == 0 ? 0.99 : 1.01;
+        if (cores == 1) return scaled(p.config.stack, 1, jitter);
+        Measured m = scaled(p.config.stack, 2, 2.0 * jitter);
+        if (p.config.stack == "uvicorn-starlette") m.throughput = jitter * async_measured;
+        return m;
+      }),
+      options_);
+  for (const ValidationPoint& v : r.points) {
+    if (v.cores != 2) continue;
+    if (v.stack == "gunicorn-flask") {
+      // predicted / (2 x predicted) - 1 = -50%, outside the measured 1.98-2.02 x.
+      EXPECT_NEAR(v.throughput.error, -0.5, 1e-12);
+      EXPECT_NEAR(v.p99.error, -0.5, 1e-12);
+      EXPECT_FALSE(v.throughput.within_range);
+    }
+  }
+  int decisive_wrong = 0;
+  for (const WinnerPair& w : r.pairs) {
+    if (w.group.find("cores=2") == std::string::npos) {
+      EXPECT_TRUE(w.correct) << w.group;  // at 1 core the medians are the predictions
+      continue;
+    }
+    EXPECT_FALSE(w.correct);
+    EXPECT_TRUE(w.decisive);  // 0.99-1.01 ranges a factor 2 apart
+    EXPECT_EQ(w.predicted_winner, async_predicted_to_win ? "uvicorn-starlette" : "gunicorn-flask");
+    decisive_wrong += w.decisive && !w.correct;
+  }
+  EXPECT_EQ(decisive_wrong, 1);
+  EXPECT_EQ(r.decisive_correct, r.decisive_pairs - 1);
+
+  const json j = to_json(r);
+  EXPECT_EQ(j.at("schema"), "stacksim.validation");
+  EXPECT_EQ(j.at("points").size(), 4u);
+  EXPECT_EQ(j.at("summary").at("winner").at("pairs"), 2);
+  EXPECT_TRUE(j.at("summary").at("by_cores").contains("1"));
+  const std::string md = to_markdown(r);
+  EXPECT_NE(md.find("Decisive pairs predicted wrong"), std::string::npos);
+  EXPECT_NE(md.find("-50.0%"), std::string::npos);
+}
+
+TEST_F(Validation, PointsWithoutRecordsAreListedAndNoRecordAtAllIsAnInputError) {
+  std::vector<json> some = records([this](const live::SweepPoint& p, int cores) {
+    return scaled(p.config.stack, cores, 1.0);
+  });
+  // Drop the 1-core uvicorn records: that point is reported, not validated.
+  std::erase_if(some, [](const json& j) {
+    return j.at("config").at("stack") == "uvicorn-starlette" && j.at("host").at("cores_used") == 1;
+  });
+  const ValidationReport r = validate_model(model_, plan_, recipes_, some, options_);
+  EXPECT_EQ(r.points.size(), 3u);
+  ASSERT_EQ(r.missing.size(), 1u);
+  EXPECT_NE(r.missing[0].find("uvicorn-starlette"), std::string::npos);
+  EXPECT_THROW(validate_model(model_, plan_, recipes_, {}, options_), InputError);
+}
+
+}  // namespace
+}  // namespace stacksim::calibrate
