@@ -66,6 +66,7 @@ int run_fit(const FitCommandOptions& o) {
   }
   return 0;
 }
+
 struct RunCommandOptions {
   std::string plan;
   std::vector<std::string> stacks;  // only these stacks of the plan (empty: all)
@@ -222,7 +223,7 @@ int run_validation(const ValidateCommandOptions& o) {
 }  // namespace
 
 void add_calibrate_commands(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("calibrate", "Fit a model file from live run records");
+  auto* cmd = app.add_subcommand("calibrate", "Run calibration plans live and fit model files from their records");
   cmd->require_subcommand(1);
   auto opts = std::make_shared<FitCommandOptions>();
   auto* fit = cmd->add_subcommand(

@@ -278,11 +278,14 @@ std::string today_utc() {
 }
 
 // The load model of a group from its fit y = d + e idle + b backends + c
-// wall_ms: k = e / d, per backend b, background c / 1000 cores (per hop for
-// the kernel, so times its hops). A coefficient that is not identified, or
+// wall_ms: k = e / d, per backend b, cold cost c per ms of wall clock per
+// request (the kernel's per hop). A coefficient that is not identified, or
 // has the wrong sign for what it stands for (a host is not faster for being
-// idle, background CPU is not negative), is 0 and a note says so; a
+// idle or for having had time to cool), is 0 and a note says so; a
 // negative per-backend cost is kept (batching at high concurrency).
+// background_cores stays 0: the wall-clock term cannot tell CPU spent per
+// second from CPU spent per request after a long gap, and latencies (the
+// cold work sits on the request's path) say it is the latter.
 LoadDependence load_of(const GroupFit& gf, std::vector<std::string>& notes) {
   const std::string who =
       (gf.stack.empty() ? std::string("") : gf.stack + " ") + to_string(gf.group);
@@ -303,11 +306,11 @@ LoadDependence load_of(const GroupFit& gf, std::vector<std::string>& notes) {
   }
   if (const ExtraTerm* w = f.term(kWallTerm)) {
     if (!w->identified) {
-      notes.push_back(who + " background CPU: not identified, set to 0");
+      notes.push_back(who + " cold-cache cost: not identified, set to 0");
     } else if (w->coef <= 0) {
-      notes.push_back(who + " background CPU: the fitted coefficient is not positive, set to 0");
+      notes.push_back(who + " cold-cache cost: the fitted coefficient is not positive, set to 0");
     } else {
-      l.background_cores = w->coef * 1e-3 * (gf.group == Group::kKernel ? gf.hops : 1.0);
+      l.cold_ns_per_ms = w->coef * 1e3;  // us per ms of wall clock per request (per hop: kernel)
     }
   }
   return l;
@@ -500,7 +503,7 @@ Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const
       "accept_policy and max_concurrency of each stack: kept from the prior",
       o.regressor == Regressor::kLoad
           ? "load dependence: carried into the model as each group's load (idle_inflation = "
-            "slope / demand at idle 0, per_backend_us, background_cores); the app's per-backend "
+            "slope / demand at idle 0, per_backend_us, cold_us_per_ms); the app's per-backend "
             "cost is not fitted (a sync stack's backends are its workers); host.idle_window_us "
             "(how fast the host's idle share is smoothed) is kept from the prior: the window "
             "averages cannot separate it"

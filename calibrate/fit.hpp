@@ -69,11 +69,11 @@ void evaluate_at(LinearFit& f, double x, const std::vector<double>& extra_refs);
 // kLoad: the model's own load dependence (LoadDependence). x = the host's
 // idle share in the window (1 - machine busy / cores), and two extra terms:
 // the open backends (peak server sessions) and 1e3 / throughput (ms of wall
-// clock per request): y = d + e x + b backends + F 1e3 / X, in us. So d is
-// the demand on a saturated host with no backend and no background, e / d
-// the idle inflation, b the CPU per backend per request, and F (ms per
-// second) / 1000 the background cores. The app is fitted per stack without
-// the backends term (a sync stack's backends are its workers: not separable).
+// clock per request): y = d + e x + b backends + c 1e3 / X, in us. So d is
+// the demand on a saturated host with no backend and no gaps, e / d the idle
+// inflation, b the CPU per backend per request, and c the cold-cache CPU per
+// ms of wall clock per request. The app is fitted per stack without the
+// backends term (a sync stack's backends are its workers: not separable).
 enum class Regressor { kNone, kSessions, kThroughput, kInverseThroughput, kLoad };
 const char* to_string(Regressor r);
 // "none", "sessions", "throughput", "inverse_throughput"; InputError naming `where` otherwise.

@@ -21,13 +21,22 @@ std::string model_path(const std::string& out_dir, const std::string& label) {
 }
 
 void write_model_atomically(const Model& model, const std::string& path) {
-  const std::string text = to_json(model).dump(2) + "\n";
+  // The file holds microseconds, the model nanoseconds: a fitted value may
+  // not survive us -> ns -> us to the last bit. Writing what a read-back
+  // writes (a fixed point, reached in a trip or two) makes the file read
+  // back to exactly itself.
+  nlohmann::json doc = to_json(model);
   try {
-    parse_model(nlohmann::json::parse(text), path);
+    for (int trip = 0; trip < 4; ++trip) {
+      nlohmann::json again = to_json(parse_model(doc, path));
+      if (again == doc) break;
+      doc = std::move(again);
+    }
   } catch (const InputError& e) {
     throw std::logic_error(std::string("calibrate wrote a model that does not read back: ") +
                            e.what());
   }
+  const std::string text = doc.dump(2) + "\n";
   const std::filesystem::path target(path);
   const std::filesystem::path dir =
       target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");

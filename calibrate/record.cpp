@@ -82,8 +82,11 @@ CalibrationRecord record_from_live_json(const nlohmann::json& j, const std::stri
   cpu[static_cast<int>(Group::kApp)] = per_request_us(groups, gw, "app");
   cpu[static_cast<int>(Group::kPgbouncer)] = per_request_us(groups, gw, "pgbouncer");
   cpu[static_cast<int>(Group::kPostgres)] = per_request_us(groups, gw, "postgres");
-  cpu[static_cast<int>(Group::kKernel)] =
-      per_request_us(groups, gw, "kernel_softirq") + per_request_us(groups, gw, "kernel_system");
+  // Softirq work runs in the context of the process that sent the packet
+  // and cgroup cpuacct counts it there: the process groups hold it already
+  // (they add up to the machine's busy time without it). What the kernel
+  // does outside them is kernel_system: interrupts, ksoftirqd, kworkers.
+  cpu[static_cast<int>(Group::kKernel)] = per_request_us(groups, gw, "kernel_system");
 
   const jf::Where hw = root / "host";
   const nlohmann::json& host = field(j, root, "host");

@@ -18,8 +18,11 @@ namespace stacksim::calibrate {
 
 // The component groups the live runner measures and the simulator reports.
 // kKernel is loopback network work owned by no process: the live record's
-// kernel_softirq plus kernel_system (ksoftirqd and kworkers run deferred
-// softirq work too), the simulator's kernel role.
+// kernel_system (interrupts, ksoftirqd, kworkers), the simulator's kernel
+// role. The softirq work that runs inline, in the sending process's
+// context, is inside that process's cgroup CPU already: the process groups
+// alone add up to the machine's busy time (checked on this host's records),
+// so /proc/stat's softirq column is not added again.
 enum class Group { kClient, kNginx, kApp, kPgbouncer, kPostgres, kKernel };
 inline constexpr int kGroupCount = 6;
 inline constexpr std::array<Group, kGroupCount> kGroups = {

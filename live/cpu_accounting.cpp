@@ -191,10 +191,12 @@ CpuReport cpu_report(const CpuSnapshot& begin, const CpuSnapshot& end, long comp
   r.groups["kernel_system"] = system;
   r.runner_s = end.runner_s - begin.runner_s;
   GroupCpu foreign;
-  // /proc/stat counts in ticks, the cgroups in nanoseconds: a small negative
-  // remainder is rounding, not negative work.
-  foreign.cpu_s =
-      std::max(0.0, r.machine_busy_s - ours - softirq.cpu_s - system.cpu_s - r.runner_s);
+  // Softirq work mostly runs inline in the context of the process that
+  // sent the packet, and cgroup cpuacct counts it there: it is inside
+  // `ours` already (our groups add up to the busy time without it), so it
+  // is not taken off again. /proc/stat counts in ticks, the cgroups in
+  // nanoseconds: a small negative remainder is rounding, not negative work.
+  foreign.cpu_s = std::max(0.0, r.machine_busy_s - ours - system.cpu_s - r.runner_s);
   foreign.per_request_us = foreign.cpu_s * per_request;
   r.groups["foreign"] = foreign;
   r.foreign_cores = r.window_s > 0 ? foreign.cpu_s / r.window_s : 0;

@@ -28,7 +28,8 @@ bool Pgbouncer::acquire(Request& r, Continuation granted) {
 
 void Pgbouncer::release(int session) {
   const std::uint64_t base = static_cast<std::uint64_t>(session) * kStages;
-  host_.submit(process_, draw(model_.close), Continuation{this, base + kCloseDone}, draw(hop_));
+  host_.submit(process_, host_.stretch(process_, draw(model_.close)),
+               Continuation{this, base + kCloseDone}, host_.stretch_kernel(draw(hop_)));
 }
 
 void Pgbouncer::on_event(std::uint64_t arg) {
@@ -36,7 +37,8 @@ void Pgbouncer::on_event(std::uint64_t arg) {
   const std::uint64_t base = arg - arg % kStages;
   switch (arg % kStages) {
     case kCloseDone:
-      host_.submit(postgres_.backend(session), draw(pg_model_.reset),
+      host_.submit(postgres_.backend(session),
+                   host_.stretch(postgres_.backend(session), draw(pg_model_.reset)),
                    Continuation{this, base + kResetDone});
       break;
     case kResetDone:

@@ -40,7 +40,8 @@ Stack::Stack(Simulator& sim, const Model& model, const StackModel& stack, const 
       load_(sim, host_, *this, sc.load == LoadType::kClosed ? sc.clients : 0, sc.rate_rps,
             Rng(sc.seed, "client.arrivals", static_cast<std::uint64_t>(replication))),
       db_delay_(sim, ns_from_ms(sc.delay_ms)),
-      kernel_per_backend_ns_(model.kernel.load.per_backend_ns) {
+      kernel_per_backend_ns_(model.kernel.load.per_backend_ns),
+      kernel_cold_ns_per_ms_(model.kernel.load.cold_ns_per_ms) {
   // Load dependence, per process group (the backends and pgbouncer set
   // their own idle inflation).
   host_.set_idle_window(model.host.idle_window_ns);
@@ -96,7 +97,17 @@ ProcessId Stack::process_for(Role role, Request& r) {
   throw std::logic_error("a CPU step without a process role");
 }
 
-void Stack::route(Request& r) { run(r); }
+void Stack::route(Request& r) {
+  // The smoothed interval between requests (1/16 weight to the newest):
+  // what the cold-cache term of LoadDependence charges per ms.
+  const SimTime now = sim_.now();
+  if (last_arrival_ns_ >= 0) {
+    const double gap_ms = static_cast<double>(now - last_arrival_ns_) * 1e-6;
+    interval_ms_ = interval_ms_ == 0 ? gap_ms : interval_ms_ + (gap_ms - interval_ms_) / 16;
+  }
+  last_arrival_ns_ = now;
+  run(r);
+}
 
 void Stack::on_event(std::uint64_t arg) { step_done(request_of(arg)); }
 
@@ -148,21 +159,27 @@ void Stack::run(Request& r) {
     r.step_start_ns = now;
     switch (s.kind) {
       case StepKind::kCpu: {
+        // The sampled demand, stretched on an idle host, plus the fixed
+        // extras (LoadDependence): per open backend (a negative one never
+        // takes the burst below a tenth of its sample) and the cold cost.
+        const ProcessId p = process_for(s.role, r);
         const double backends = static_cast<double>(postgres_.backends().size());
-        double sampled = s.sample_ns(rng_for(s.role));
-        // A negative per-backend cost (batching) never takes the burst
-        // below a tenth of its sample.
-        if (s.per_backend_ns != 0)
-          sampled = std::max(0.1 * sampled, sampled + s.per_backend_ns * backends);
-        const auto work = static_cast<SimTime>(sampled);
-        double hop = 0;
+        const double sampled = s.sample_ns(rng_for(s.role));
+        double work = static_cast<double>(host_.stretch(p, static_cast<SimTime>(sampled)));
+        if (s.per_backend_ns != 0) work = std::max(0.1 * work, work + s.per_backend_ns * backends);
+        work += s.cold_ns_per_ms * interval_ms_;
+        double kernel = 0;
         if (s.sends) {
-          hop = s.hop.sample(rng_for(Role::kKernel));
+          kernel = static_cast<double>(
+              host_.stretch_kernel(static_cast<SimTime>(s.hop.sample(rng_for(Role::kKernel)))));
           if (kernel_per_backend_ns_ != 0)
-            hop = std::max(0.1 * hop, hop + kernel_per_backend_ns_ * backends);
+            kernel = std::max(0.1 * kernel, kernel + kernel_per_backend_ns_ * backends);
+          kernel += kernel_cold_ns_per_ms_ * interval_ms_;
         }
-        const auto kernel = static_cast<SimTime>(hop);
-        r.step_work_ns = host_.submit(process_for(s.role, r), work, resume(r), kernel);
+        const auto work_ns = static_cast<SimTime>(work);
+        const auto kernel_ns = static_cast<SimTime>(kernel);
+        r.step_work_ns = work_ns + kernel_ns;
+        host_.submit(p, work_ns, resume(r), kernel_ns);
         return;
       }
       case StepKind::kDbDelay:

@@ -75,6 +75,10 @@ class Stack final : public EventHandler, public RequestRouter {
   std::vector<std::vector<int>> app_pool_session_;
   FixedDelay db_delay_;
   double kernel_per_backend_ns_;  // added to each hop per open backend
+  double kernel_cold_ns_per_ms_;  // added to each hop per ms between requests
+  // Wall-clock ms between requests entering, smoothed (the cold-cache term).
+  double interval_ms_ = 0;
+  SimTime last_arrival_ns_ = -1;
   std::array<double, kRoleCount> background_{};
   std::size_t retries_ = 0;
 };

@@ -167,17 +167,17 @@ Topology Topology::build(const Model& m, const StackModel& s, const Scenario& sc
   b.cpu(Role::kClient, m.client.recv, "client.recv");
   b.wait(StepKind::kComplete, "client.complete");
   t.finish();
-  std::array<double, kRoleCount> per_backend{};
-  per_backend[static_cast<int>(Role::kClient)] = m.client.load.per_backend_ns;
-  per_backend[static_cast<int>(Role::kProxy)] = sc.nginx ? m.proxy.load.per_backend_ns : 0.0;
-  per_backend[static_cast<int>(Role::kApp)] = s.load.per_backend_ns;
-  per_backend[static_cast<int>(Role::kPgbouncer)] = m.pgbouncer.load.per_backend_ns;
-  per_backend[static_cast<int>(Role::kPostgres)] = m.postgres.load.per_backend_ns;
-  t.spread_per_backend(per_backend);
+  std::array<LoadDependence, kRoleCount> load{};
+  load[static_cast<int>(Role::kClient)] = m.client.load;
+  if (sc.nginx) load[static_cast<int>(Role::kProxy)] = m.proxy.load;
+  load[static_cast<int>(Role::kApp)] = s.load;
+  load[static_cast<int>(Role::kPgbouncer)] = m.pgbouncer.load;
+  load[static_cast<int>(Role::kPostgres)] = m.postgres.load;
+  t.spread_load(load);
   return t;
 }
 
-void Topology::spread_per_backend(const std::array<double, kRoleCount>& per_backend_ns) {
+void Topology::spread_load(const std::array<LoadDependence, kRoleCount>& load) {
   std::array<double, kRoleCount> total{};
   for (std::int32_t i : main_path_) {
     const Step& s = route_[static_cast<std::size_t>(i)];
@@ -186,8 +186,10 @@ void Topology::spread_per_backend(const std::array<double, kRoleCount>& per_back
   for (std::int32_t i : main_path_) {
     Step& s = route_[static_cast<std::size_t>(i)];
     const int r = static_cast<int>(s.role);
-    if (s.kind == StepKind::kCpu && total[r] > 0)
-      s.per_backend_ns = per_backend_ns[r] * s.mean_ns() / total[r];
+    if (s.kind != StepKind::kCpu || total[r] <= 0) continue;
+    const double share = s.mean_ns() / total[r];
+    s.per_backend_ns = load[r].per_backend_ns * share;
+    s.cold_ns_per_ms = load[r].cold_ns_per_ms * share;
   }
 }
 

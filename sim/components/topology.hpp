@@ -49,10 +49,12 @@ struct Step {
   Role role = Role::kNone;
   // ns of CPU work, for kCpu: the sum of one sample of each part.
   std::vector<Distribution> demand;
-  // Added to the work per open server session: the group's
-  // LoadDependence::per_backend_ns spread over its main-path bursts in
-  // proportion to their means (set in route() only).
+  // Added to the work per open server session, and per ms of wall-clock
+  // time between requests: the group's LoadDependence per_backend_ns and
+  // cold_ns_per_ms spread over its main-path bursts in proportion to their
+  // means (set in route() only).
   double per_backend_ns = 0;
+  double cold_ns_per_ms = 0;
   // kCpu steps that end by writing to another process's socket: the kernel
   // work of that hop (ns), run on this step's process, counted as kernel.
   bool sends = false;
@@ -98,8 +100,8 @@ class Topology {
  private:
   friend class TopologyBuilder;
   void finish();
-  // Spreads each role's per-backend cost over its main-path CPU steps.
-  void spread_per_backend(const std::array<double, kRoleCount>& per_backend_ns);
+  // Spreads each role's per-backend and cold costs over its main-path CPU steps.
+  void spread_load(const std::array<LoadDependence, kRoleCount>& load);
 
   Graph graph_;
   std::vector<Step> route_;

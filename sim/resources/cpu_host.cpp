@@ -90,23 +90,29 @@ void CpuHost::start(ProcessId p, const Burst& b) {
   if (!processes_[p].multi_threaded) processes_[p].running = true;
 }
 
-SimTime CpuHost::submit(ProcessId p, SimTime work_ns, Continuation done, SimTime kernel_ns) {
+SimTime CpuHost::stretch(ProcessId p, SimTime work_ns) {
+  const double k = processes_[p].idle_inflation;
+  if (k == 0) return work_ns;
+  advance();
+  return work_ns + static_cast<SimTime>(std::llround(static_cast<double>(work_ns) * k * (1.0 - u_)));
+}
+
+SimTime CpuHost::stretch_kernel(SimTime kernel_ns) {
+  if (kernel_idle_inflation_ == 0) return kernel_ns;
+  advance();
+  return kernel_ns + static_cast<SimTime>(std::llround(static_cast<double>(kernel_ns) *
+                                                       kernel_idle_inflation_ * (1.0 - u_)));
+}
+
+void CpuHost::submit(ProcessId p, SimTime work_ns, Continuation done, SimTime kernel_ns) {
   advance();
   Process& proc = processes_[p];
-  if (load_dependent_) {
-    const double idle = 1.0 - u_;
-    work_ns += static_cast<SimTime>(std::llround(static_cast<double>(work_ns) *
-                                                 proc.idle_inflation * idle));
-    kernel_ns += static_cast<SimTime>(std::llround(static_cast<double>(kernel_ns) *
-                                                   kernel_idle_inflation_ * idle));
-  }
   if (!proc.multi_threaded && proc.running) {
     proc.waiting.push_back(Burst{work_ns, kernel_ns, done});
-    return work_ns + kernel_ns;  // nothing in service changed
+    return;  // nothing in service changed
   }
   start(p, Burst{work_ns + context_switch_ns_, kernel_ns, done});
   if (!dispatching_) reschedule();
-  return work_ns + kernel_ns;
 }
 
 void CpuHost::reschedule() {

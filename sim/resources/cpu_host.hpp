@@ -16,11 +16,12 @@
 // the process's time. The host accounts it apart (kernel_cpu_ns).
 //
 // Load dependence: a process (and the kernel) may have an idle inflation k.
-// Work submitted while the host has been mostly idle is stretched by
-// (1 + k * idle), idle = 1 - u, u the busy share of the cores smoothed
+// stretch() gives the work a burst costs if submitted now: (1 + k * idle)
+// times its demand, idle = 1 - u, u the busy share of the cores smoothed
 // exponentially over idle_window (what a core that was idle pays in cold
-// caches and wake-up). On a saturated host the work is what was asked.
-// The stretch is fixed when the work is submitted.
+// caches and wake-up); on a saturated host, the demand itself. The caller
+// decides what is stretched (a burst's sampled demand, not the fixed extras
+// it adds) and submits the result.
 //
 // Background CPU (timers, housekeeping: CPU spent per second whatever the
 // load) is a fluid: b cores always busy, so bursts share cores - b, and the
@@ -57,12 +58,13 @@ class CpuHost final : public EventHandler {
   double background_cores() const { return background_; }
   // The smoothed idle share of the cores now, in [0, 1].
   double idle_share();
+  // The process's (or the kernel's) work for a demand of work_ns submitted now.
+  SimTime stretch(ProcessId p, SimTime work_ns);
+  SimTime stretch_kernel(SimTime kernel_ns);
 
   // Queues work_ns of the process's own CPU plus kernel_ns of kernel work
-  // on its behalf; `done` runs when both are done. Returns the work asked
-  // for, own and kernel, after the idle stretch (a context switch charged
-  // on top is the process's, not the request's).
-  SimTime submit(ProcessId p, SimTime work_ns, Continuation done, SimTime kernel_ns = 0);
+  // on its behalf; `done` runs when both are done.
+  void submit(ProcessId p, SimTime work_ns, Continuation done, SimTime kernel_ns = 0);
 
   int cores() const { return cores_; }
   std::size_t in_service() const { return heap_.size(); }

@@ -30,9 +30,9 @@ std::string_view to_string(LoadType l);
 // --- the model: what was measured (or estimated) about one host ---------
 
 // Load dependence. Live runs here spend more CPU per request on a mostly
-// idle host than on a saturated one (1.5-3x), less at high concurrency
-// (epoll batches), and some CPU per second whatever the load. Each group's
-// demand is what it spends at saturation, and around it:
+// idle host than on a saturated one (1.5-3x), more still when the host sat
+// idle long between requests, and less at high concurrency (epoll batches).
+// Each group's demand is what it spends at saturation, and around it:
 struct LoadDependence {
   // Bursts are stretched by (1 + idle_inflation * idle), idle the host's
   // recent share of idle cores (CpuHost, smoothed over host.idle_window).
@@ -40,10 +40,17 @@ struct LoadDependence {
   // Added to the group's work per request for every open server session
   // (postgres backends; negative for groups that batch at high concurrency).
   double per_backend_ns = 0;
+  // Cold caches: CPU added per request for every ms of wall-clock time
+  // between the host's requests (the longer everything sat idle, the more a
+  // request pays to warm up again), in ns per ms.
+  double cold_ns_per_ms = 0;
   // CPU the group spends per second whatever the load (timers, background
-  // workers, housekeeping), in cores.
+  // workers, housekeeping), in cores: a fluid that takes host capacity.
   double background_cores = 0;
-  bool any() const { return idle_inflation != 0 || per_backend_ns != 0 || background_cores != 0; }
+  bool any() const {
+    return idle_inflation != 0 || per_backend_ns != 0 || cold_ns_per_ms != 0 ||
+           background_cores != 0;
+  }
 };
 
 struct ClientModel {  // the load generator, ab: one single-threaded process
@@ -60,7 +67,7 @@ struct ProxyModel {      // nginx, per worker process
 
 struct KernelModel {    // softirq work on loopback, owned by no process
   Distribution per_hop; // per message crossing a local socket
-  LoadDependence load;  // per_backend_ns is per hop; background_cores the kernel's own
+  LoadDependence load;  // per_backend_ns and cold_ns_per_ms are per hop
 };
 
 struct PgbouncerModel {       // one single-threaded process

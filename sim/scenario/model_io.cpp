@@ -35,6 +35,8 @@ LoadDependence read_load(ObjectReader& group) {
   if (const json* v = r.optional("per_backend_us"))
     l.per_backend_ns = 1e3 * json_fields::read_number(*v, r.where("per_backend_us"),
                                                       -kMaxPerBackendUs, kMaxPerBackendUs);
+  if (const json* v = r.optional("cold_us_per_ms"))
+    l.cold_ns_per_ms = 1e3 * json_fields::read_number(*v, r.where("cold_us_per_ms"), 0.0, 1e6);
   if (const json* v = r.optional("background_cores"))
     l.background_cores = json_fields::read_number(*v, r.where("background_cores"), 0.0,
                                                   static_cast<double>(kMaxCores));
@@ -45,6 +47,7 @@ LoadDependence read_load(ObjectReader& group) {
 json load_to_json(const LoadDependence& l) {
   return {{"idle_inflation", l.idle_inflation},
           {"per_backend_us", l.per_backend_ns * 1e-3},
+          {"cold_us_per_ms", l.cold_ns_per_ms * 1e-3},
           {"background_cores", l.background_cores}};
 }
 

@@ -29,7 +29,7 @@ inline nlohmann::json live_record(const std::string& run_id, const std::string& 
             {"groups",
              {{"client", group(100)}, {"nginx", group(150)}, {"app", group(app_us)},
               {"pgbouncer", group(200)}, {"postgres", group(300)}, {"kernel_softirq", group(200)},
-              {"kernel_system", group(20)}, {"foreign", group(5)}}}}},
+              {"kernel_system", group(22)}, {"foreign", group(5)}}}}},
           {"host",
            {{"cpu_model", "AMD EPYC"}, {"cpus_online", 2}, {"packages", {{"gunicorn", "20.1.0"}}}}},
           {"flags", {{"failed_requests", false}, {"foreign_cpu_high", false}}}};

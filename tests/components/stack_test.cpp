@@ -111,6 +111,26 @@ TEST(Stack, BackgroundCoresAreChargedToTheirGroupAndTheHost) {
   EXPECT_THROW(run_once(m, m.stacks.at("sync"), sc, 0), InputError);
 }
 
+// The cold-cache cost: c per ms of wall clock between requests. One client
+// with a 20 ms delay starts a request every R ~ 20.34 ms (the latency), so
+// the app pays c R more CPU per request: with c = 10 us per ms, ~203 us.
+TEST(Stack, ColdCostGrowsWithTheTimeBetweenRequests) {
+  Model m = uniform_model(10, 100);
+  Scenario sc = small_scenario();
+  sc.clients = 1;
+  sc.requests = 300;
+  sc.warmup_requests = 20;
+  const RunResult base = run_once(m, m.stacks.at("sync"), sc, 0);
+  m.stacks.at("sync").load.cold_ns_per_ms = 10'000;
+  const RunResult cold = run_once(m, m.stacks.at("sync"), sc, 0);
+  const double interval_ms = 1e3 / cold.throughput_rps;
+  EXPECT_NEAR(cold.cpu_us_per_request[static_cast<int>(Role::kApp)] -
+                  base.cpu_us_per_request[static_cast<int>(Role::kApp)],
+              10.0 * interval_ms, 0.02 * 10.0 * interval_ms);
+  // It sits on the request's path: the latency grows by as much.
+  EXPECT_NEAR(cold.p50_ms - base.p50_ms, 10.0 * interval_ms * 1e-3, 0.02);
+}
+
 // Little's law for the closed loop with zero think time: the C clients are
 // always in the system, so C = X * R.
 TEST(Stack, LittlesLawHoldsForEveryStackType) {

@@ -4,9 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=${1:-build/stacksim}
-for s in original article better-async better-sync this-machine; do
-  "$bin" sim --model models/estimates.json --scenario "scenarios/$s.json" \
+run() {  # model scenario golden-name
+  "$bin" sim --model "models/$1.json" --scenario "scenarios/$2.json" \
     --set requests=4000 --set warmup_requests=1000 --set replications=2 --format json \
-    > "tests/golden/$s.json"
-  echo "tests/golden/$s.json"
+    > "tests/golden/$3.json"
+  echo "tests/golden/$3.json"
+}
+for s in original article better-async better-sync this-machine; do
+  run estimates "$s" "$s"
+done
+# The calibrated model, on the article's configuration and on this machine's.
+for s in article this-machine; do
+  run this-machine "$s" "this-machine-model-$s"
 done

@@ -275,7 +275,9 @@ TEST(CpuHostIdleInflation, AnIdleHostStretchesWorkByOnePlusK) {
   Done done(sim);
   // At t = 0 the host has never been busy: idle share 1, stretch 1.5.
   EXPECT_DOUBLE_EQ(host.idle_share(), 1.0);
-  EXPECT_EQ(host.submit(p, 2 * kMs, done.k(0)), 3 * kMs);
+  const SimTime work = host.stretch(p, 2 * kMs);
+  EXPECT_EQ(work, 3 * kMs);
+  host.submit(p, work, done.k(0));
   sim.run();
   EXPECT_EQ(done.at[0], 3 * kMs);
   EXPECT_EQ(host.cpu_ns(p), 3 * kMs);  // the stretch is CPU the process spent
@@ -301,8 +303,7 @@ TEST(CpuHostIdleInflation, SmoothedBusyShareFollowsTheExponentialExactly) {
   EXPECT_NEAR(host.idle_share(), 1.0 - u10 * std::exp(-5.0), 1e-12);
   // The stretch at 30 ms uses that idle share.
   const double idle = host.idle_share();
-  EXPECT_EQ(host.submit(a, 1 * kMs, done.k(1)),
-            static_cast<SimTime>(std::llround(1e6 * (1.0 + idle))));
+  EXPECT_EQ(host.stretch(a, 1 * kMs), static_cast<SimTime>(std::llround(1e6 * (1.0 + idle))));
 }
 
 TEST(CpuHostIdleInflation, ASaturatedHostDoesNotStretchAndKernelWorkHasItsOwnK) {
@@ -317,14 +318,17 @@ TEST(CpuHostIdleInflation, ASaturatedHostDoesNotStretchAndKernelWorkHasItsOwnK) 
   host.submit(busy, 1000 * kMs, done.k(0));  // the core is busy for a second
   sim.run_until(100 * kMs);                   // 100 time constants: u = 1 - e^-100
   EXPECT_LT(host.idle_share(), 1e-40);
-  EXPECT_EQ(host.submit(p, 1 * kMs, done.k(1), 1 * kMs), 2 * kMs);  // nothing stretched
+  EXPECT_EQ(host.stretch(p, 1 * kMs), 1 * kMs);  // nothing stretched
+  EXPECT_EQ(host.stretch_kernel(1 * kMs), 1 * kMs);
   // Idle again: the kernel part is stretched by its own k.
   Simulator sim2;
   CpuHost idle_host(sim2, 1);
   const ProcessId q = idle_host.add_process("app");
   idle_host.set_kernel_idle_inflation(3.0);  // the process's own k stays 0
   Done done2(sim2);
-  EXPECT_EQ(idle_host.submit(q, 1 * kMs, done2.k(0), 1 * kMs), 1 * kMs + 4 * kMs);
+  EXPECT_EQ(idle_host.stretch(q, 1 * kMs), 1 * kMs);
+  EXPECT_EQ(idle_host.stretch_kernel(1 * kMs), 4 * kMs);
+  idle_host.submit(q, 1 * kMs, done2.k(0), idle_host.stretch_kernel(1 * kMs));
   sim2.run();
   EXPECT_EQ(idle_host.kernel_cpu_ns(), 4 * kMs);
   EXPECT_EQ(idle_host.cpu_ns(q), 1 * kMs);
