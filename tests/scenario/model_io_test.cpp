@@ -98,7 +98,7 @@ TEST(ModelIo, LoadDependenceIsOptionalAndRoundTrips) {
   j["host"]["idle_window_us"] = 2000;
   j["client"]["load"] = {{"idle_inflation", 0.25}, {"background_cores", 0.01}};
   j["proxy"]["load"] = {{"idle_inflation", 0.5}};
-  j["kernel"]["load"] = {{"per_backend_us", -0.5}};
+  j["kernel"]["load"] = {{"per_backend_us", -0.5}, {"cold_us_per_ms", 0.75}};
   j["pgbouncer"]["load"] = {{"idle_inflation", 1.0}, {"per_backend_us", -1.0}};
   j["postgres"]["load"] = {{"idle_inflation", 1.25}, {"per_backend_us", 1.5}};
   j["stacks"]["s"]["load"] = {{"idle_inflation", 1.75}, {"background_cores", 0.02}};
@@ -108,6 +108,7 @@ TEST(ModelIo, LoadDependenceIsOptionalAndRoundTrips) {
   EXPECT_EQ(m.client.load.background_cores, 0.01);
   EXPECT_EQ(m.proxy.load.idle_inflation, 0.5);
   EXPECT_EQ(m.kernel.load.per_backend_ns, -500.0);
+  EXPECT_EQ(m.kernel.load.cold_ns_per_ms, 750.0);
   EXPECT_EQ(m.pgbouncer.load.per_backend_ns, -1000.0);
   EXPECT_EQ(m.postgres.load.idle_inflation, 1.25);
   EXPECT_EQ(m.postgres.load.per_backend_ns, 1500.0);
@@ -119,6 +120,7 @@ TEST(ModelIo, LoadDependenceIsOptionalAndRoundTrips) {
   for (const auto& [section, field, value] :
        {std::tuple<const char*, const char*, double>{"client", "idle_inflation", -0.5},
         {"postgres", "background_cores", -1.0},
+        {"proxy", "cold_us_per_ms", -2.0},
         {"pgbouncer", "surprise", 1.0}}) {
     json bad = minimal_model();
     bad[section]["load"][field] = value;
