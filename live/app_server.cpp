@@ -5,6 +5,7 @@
 
 #include "live/ports.hpp"
 #include "live/process_registry.hpp"
+#include "live/served_counts.hpp"
 
 namespace stacksim::live {
 
@@ -29,6 +30,7 @@ AppServer::AppServer(const StackRecipe& recipe, const AppSettings& s) {
               "STACKSIM_DB_USER=" + s.db_user, "STACKSIM_DB_PASSWORD=" + s.db_password,
               std::string("STACKSIM_DELAY_MS=") + delay, "STACKSIM_ROWS=" + std::to_string(s.rows),
               "STACKSIM_DB_MODE=" + s.db_mode, "STACKSIM_POOL_SIZE=" + std::to_string(s.pool_size)};
+  if (!s.served_dir.empty()) spec.env.push_back(std::string(kServedDirEnv) + "=" + s.served_dir);
   for (const auto& [k, v] : recipe.env)
     spec.env.push_back(k + "=" + substitute_placeholders(v, values, where + ".env." + k));
   log_path_ = s.run_dir + "/app.log";

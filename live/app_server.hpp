@@ -27,6 +27,7 @@ struct AppSettings {
   int pool_size = 4;
   int cpus = 0;
   std::string cgroup_procs_path;
+  std::string served_dir;  // where the workers count their requests (live/served_counts)
 };
 
 class AppServer {

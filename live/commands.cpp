@@ -51,10 +51,16 @@ void add_knobs(CLI::App* cmd, RunConfig& c) {
   cmd->add_option("--max-foreign-cores", c.max_foreign_cores,
                   "Flag runs with more foreign CPU than this")
       ->capture_default_str();
+  cmd->add_option("--foreign-retries", c.foreign_retries,
+                  "Run again this many times while foreign CPU is above the limit")
+      ->capture_default_str();
   cmd->add_option("--wait-quiet-s", c.wait_quiet_s,
                   "Before starting, wait up to this long for foreign CPU to fall below the limit");
   cmd->add_option("--stacks-file", c.stacks_file, "Stack recipes (default: live/stacks.json)");
   cmd->add_option("--apps-dir", c.apps_dir, "The apps (default: live/apps)");
+  cmd->add_option("--postgres-url-file", c.postgres_url_file,
+                  "Use the existing PostgreSQL whose postgresql:// URL is in this file (mode "
+                  "0600; or set STACKSIM_POSTGRES_URL) instead of the private cluster");
   cmd->add_flag("--keep", c.keep, "Keep the run directory (configs, logs)");
 }
 
@@ -127,23 +133,6 @@ int list_stacks(const std::string& path, const std::string& format) {
   return 0;
 }
 
-// Turns what a run can throw into an exit status; InputError goes on to
-// main (exit 2).
-template <typename F>
-int guarded(F&& body) {
-  try {
-    return body();
-  } catch (const Interrupted& e) {
-    std::fprintf(stderr, "stacksim: live: %s; everything started was stopped\n", e.what());
-    return 128 + e.signal_number();
-  } catch (const InputError&) {
-    throw;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "stacksim: live: run failed: %s\n", e.what());
-    return 1;
-  }
-}
-
 }  // namespace
 
 void add_live_commands(CLI::App& app, int& exit_code) {
@@ -163,7 +152,7 @@ void add_live_commands(CLI::App& app, int& exit_code) {
                   "Append each record to this JSON-lines file ('' for none)")
       ->capture_default_str();
   run->callback(
-      [run_opts, &exit_code] { exit_code = guarded([&] { return run_command(*run_opts); }); });
+      [run_opts, &exit_code] { exit_code = run_guarded("live", [&] { return run_command(*run_opts); }); });
 
   auto stacks_file = std::make_shared<std::string>();
   auto stacks_format = std::make_shared<std::string>("table");
@@ -195,7 +184,7 @@ void add_live_commands(CLI::App& app, int& exit_code) {
       ->capture_default_str();
   sweep->add_flag("--stop-on-error", sweep_args->stop_on_error, "Stop at the first failing run");
   sweep->callback([sweep_args, &exit_code] {
-    exit_code = guarded([&] {
+    exit_code = run_guarded("live", [&] {
       if (sweep_args->format != "table" && sweep_args->format != "json") {
         throw InputError("--format must be table or json");
       }

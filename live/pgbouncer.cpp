@@ -16,6 +16,17 @@ namespace stacksim::live {
 
 inline constexpr const char* kPgbouncerBinary = "/usr/sbin/pgbouncer";
 
+namespace {
+
+// auth_file fields are double-quoted; a double quote inside is doubled.
+std::string quoted_for_auth_file(const std::string& v) {
+  std::string out = "\"";
+  for (char c : v) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+}  // namespace
+
 Pgbouncer::Pgbouncer(const PgbouncerSettings& s, const std::string& run_dir, const UserIds& user) {
   if (::access(kPgbouncerBinary, X_OK) != 0) {
     throw InputError(std::string(kPgbouncerBinary) +
@@ -25,22 +36,24 @@ Pgbouncer::Pgbouncer(const PgbouncerSettings& s, const std::string& run_dir, con
   ::mkdir(dir_.c_str(), 0700);
   if (::chown(dir_.c_str(), user.uid, user.gid) != 0) throw std::runtime_error("chown " + dir_);
   port_ = pick_free_port();
-  client_password_ = s.db_password;
+  // Clients always log in with a password (md5); a server that needs none
+  // (trust) ignores the one pgbouncer then sends it.
+  client_password_ = s.db_password.empty() ? generate_password() : s.db_password;
   admin_password_ = generate_password();
 
   // md5 for clients: one connection per request must not pay SCRAM's key
   // stretching; the plain passwords in auth_file also let pgbouncer log in
   // to PostgreSQL (SCRAM there, once per server session).
   std::ostringstream users;
-  users << '"' << s.db_user << "\" \"" << s.db_password << "\"\n"
+  users << quoted_for_auth_file(s.db_user) << ' ' << quoted_for_auth_file(client_password_) << "\n"
         << '"' << admin_user_ << "\" \"" << admin_password_ << "\"\n";
   write_private_file(dir_ + "/userlist.txt", users.str(), user);
 
   std::ostringstream ini;
   ini << "[databases]\n"
-      << kDatabaseName << " = host=127.0.0.1 port=" << s.postgres_port
-      << " dbname=" << kDatabaseName << " user=" << s.db_user << " pool_size=" << s.sessions
-      << "\n\n"
+      << kDatabaseName << " = host=" << s.postgres_host << " port=" << s.postgres_port
+      << " dbname=" << (s.postgres_dbname.empty() ? kDatabaseName : s.postgres_dbname)
+      << " user=" << s.db_user << " pool_size=" << s.sessions << "\n\n"
       << "[pgbouncer]\n"
       << "listen_addr = 127.0.0.1\n"
       << "listen_port = " << port_ << "\n"

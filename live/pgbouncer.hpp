@@ -12,10 +12,12 @@
 namespace stacksim::live {
 
 struct PgbouncerSettings {
-  int sessions = 100;  // server sessions: pool size and max_db_connections
+  int sessions = 100;                       // server sessions: pool size and max_db_connections
+  std::string postgres_host = "127.0.0.1";  // or a unix socket directory
   int postgres_port = 0;
-  std::string db_user;  // PostgreSQL role the pool logs in as
-  std::string db_password;
+  std::string postgres_dbname;  // empty: the private cluster's (kDatabaseName)
+  std::string db_user;          // PostgreSQL role the pool logs in as
+  std::string db_password;      // empty: none (trust); clients get a generated one
   int listen_backlog = 4096;
   int cpus = 0;
   std::string cgroup_procs_path;

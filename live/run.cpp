@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include "live/app_server.hpp"
 #include "live/cpu_accounting.hpp"
 #include "live/cpu_cgroups.hpp"
+#include "live/external_postgres.hpp"
 #include "live/host_info.hpp"
 #include "live/load_generator.hpp"
 #include "live/nginx.hpp"
@@ -20,6 +22,7 @@
 #include "live/postgres_cluster.hpp"
 #include "live/process_registry.hpp"
 #include "live/run_dir.hpp"
+#include "live/served_counts.hpp"
 #include "live/session_monitor.hpp"
 #include "live/stack_recipes.hpp"
 #include "live/system_user.hpp"
@@ -84,6 +87,8 @@ void validate(const RunConfig& c) {
   require(c.backlog >= 1, "--backlog must be at least 1");
   require(c.wait_quiet_s >= 0, "--wait-quiet-s must be 0 or more");
   require(c.max_foreign_cores >= 0, "--max-foreign-cores must be 0 or more");
+  require(c.foreign_retries >= 0 && c.foreign_retries <= 10,
+          "--foreign-retries must be between 0 and 10");
   require(c.load_generator != "wrk" || c.requests == 0,
           "--requests: wrk runs are timed; use --duration-s");
 }
@@ -148,14 +153,20 @@ RunConfig config_from_json(const json& j, const RunConfig& base, const std::stri
       c.max_foreign_cores = num();
     else if (key == "wait_quiet_s")
       c.wait_quiet_s = num();
+    else if (key == "foreign_retries")
+      c.foreign_retries = static_cast<int>(integer());
+    else if (key == "postgres_url_file")
+      c.postgres_url_file = str();
     else
       throw InputError(at + ": unknown knob");
   }
   return c;
 }
 
-json run_once(const RunConfig& config_in, const ProgressFn& progress) {
-  install_interrupt_handlers();
+namespace {
+// One attempt: everything of run_once but the repeat on foreign CPU.
+json run_attempt(const RunConfig& config_in, const std::optional<PostgresUrl>& external,
+                 const ProgressFn& progress) {
   RunConfig config = config_in;
   validate(config);
   if (::geteuid() != 0) {
@@ -171,8 +182,9 @@ json run_once(const RunConfig& config_in, const ProgressFn& progress) {
   if (config.workers == 0) config.workers = recipe.type == "sync" ? 2 * cores + 1 : cores;
 
   // Everything missing is named at once, before anything starts.
-  std::vector<std::string> needed = {"postgresql-15", "pgbouncer",
+  std::vector<std::string> needed = {"pgbouncer",
                                      config.load_generator == "ab" ? "apache2-utils" : "wrk"};
+  if (!external) needed.push_back("postgresql-15");
   needed.insert(needed.end(), recipe.packages.begin(), recipe.packages.end());
   const auto missing = missing_packages(needed);
   if (!missing.empty()) {
@@ -197,6 +209,15 @@ json run_once(const RunConfig& config_in, const ProgressFn& progress) {
     throw InputError("--port " + std::to_string(config.port) +
                      ": 127.0.0.1:" + std::to_string(config.port) +
                      " is in use; choose another port or leave --port out for a free one");
+  }
+
+  // Before the foreign-CPU measurement: a table load would count as foreign.
+  std::optional<ExternalServer> server;
+  if (external) {
+    say(progress, "checking PostgreSQL at " + external->address());
+    server = prepare_external_server(*external, config.rows);
+    if (server->loaded_now)
+      say(progress, "loaded the table in " + std::to_string(server->load_s) + " s");
   }
 
   json record;
@@ -251,24 +272,33 @@ json run_once(const RunConfig& config_in, const ProgressFn& progress) {
     }
   } keep_on_failure{run_dir, failed_to_run};
 
-  say(progress, "starting PostgreSQL (" + std::to_string(config.rows) + " rows)");
-  PostgresSettings pg;
-  pg.rows = config.rows;
-  pg.max_connections = config.sessions + 20;
-  pg.cpus = pin;
-  pg.cgroup_procs_path = cgroups.procs_path("postgres");
-  pg.log_path = run_dir.file("postgres.log");
-  pg.run_dir = run_dir.path();
-  PostgresCluster cluster(pg, user);
-  if (cluster.loaded_now())
-    say(progress, "loaded the table in " + std::to_string(cluster.load_seconds()) + " s");
+  std::optional<PostgresCluster> cluster;
+  PgbouncerSettings pb;
+  if (external) {
+    pb.postgres_host = external->host;
+    pb.postgres_port = external->port;
+    pb.postgres_dbname = external->dbname;
+    pb.db_user = external->user;
+    pb.db_password = external->password;
+  } else {
+    say(progress, "starting PostgreSQL (" + std::to_string(config.rows) + " rows)");
+    PostgresSettings pg;
+    pg.rows = config.rows;
+    pg.max_connections = config.sessions + 20;
+    pg.cpus = pin;
+    pg.cgroup_procs_path = cgroups.procs_path("postgres");
+    pg.log_path = run_dir.file("postgres.log");
+    pg.run_dir = run_dir.path();
+    cluster.emplace(pg, user);
+    if (cluster->loaded_now())
+      say(progress, "loaded the table in " + std::to_string(cluster->load_seconds()) + " s");
+    pb.postgres_port = cluster->port();
+    pb.db_user = cluster->credentials().app_user;
+    pb.db_password = cluster->credentials().app_password;
+  }
 
   say(progress, "starting pgbouncer");
-  PgbouncerSettings pb;
   pb.sessions = config.sessions;
-  pb.postgres_port = cluster.port();
-  pb.db_user = cluster.credentials().app_user;
-  pb.db_password = cluster.credentials().app_password;
   pb.listen_backlog = config.backlog;
   pb.cpus = pin;
   pb.cgroup_procs_path = cgroups.procs_path("pgbouncer");
@@ -283,7 +313,7 @@ json run_once(const RunConfig& config_in, const ProgressFn& progress) {
   as.run_dir = run_dir.path();
   as.db_port = bouncer.port();
   as.db_name = kDatabaseName;
-  as.db_user = cluster.credentials().app_user;
+  as.db_user = pb.db_user;
   as.db_password = bouncer.client_password();
   as.delay_ms = config.delay_ms;
   as.rows = config.rows;
@@ -291,6 +321,7 @@ json run_once(const RunConfig& config_in, const ProgressFn& progress) {
   as.pool_size = config.pool_size;
   as.cpus = pin;
   as.cgroup_procs_path = cgroups.procs_path("app");
+  as.served_dir = run_dir.subdir("served");
   AppServer app(recipe, as);
 
   say(progress, "starting nginx");
@@ -337,16 +368,25 @@ json run_once(const RunConfig& config_in, const ProgressFn& progress) {
   load.duration_s = config.requests > 0 ? 0 : config.duration_s;
   load.requests = config.requests;
   load.label = "window";
+  // An external server's processes are not in our cgroups: its postmaster's
+  // tree is read from /proc around the window instead.
+  const pid_t postmaster = external ? find_postmaster(*external) : 0;
+  const double server_begin_s = postmaster > 0 ? postmaster_tree_cpu_s(postmaster) : -1;
+  const ServedCounts served_begin = read_served_counts(as.served_dir);
   const CpuSnapshot begin = take_cpu_snapshot(cgroups);
   const LoadResult result = run_load(load);
   const CpuSnapshot end = take_cpu_snapshot(cgroups);
+  const ServedCounts served_end = read_served_counts(as.served_dir);
+  const double server_end_s = postmaster > 0 ? postmaster_tree_cpu_s(postmaster) : -1;
   monitor.stop();
   const PgbouncerTotals totals_after = read_totals(bouncer.admin_conninfo(), kDatabaseName);
-  for (Process* p : {&cluster.process(), &bouncer.process(), &app.process(), &nginx.process()}) {
+  std::vector<Process*> ours = {&bouncer.process(), &app.process(), &nginx.process()};
+  if (cluster) ours.push_back(&cluster->process());
+  for (Process* p : ours) {
     if (!p->running()) throw std::runtime_error(p->name() + " died during the measured window");
   }
 
-  const CpuReport cpu = cpu_report(begin, end, result.completed);
+  CpuReport cpu = cpu_report(begin, end, result.completed);
   record["result"] = {
       {"completed", result.completed},
       {"failed", result.failed},
@@ -367,15 +407,66 @@ json run_once(const RunConfig& config_in, const ProgressFn& progress) {
       {"pgbouncer_transactions", totals_after.transactions - totals_before.transactions}};
   if (!monitor.error().empty()) record["result"]["session_monitor_error"] = monitor.error();
   record["warmup"] = warmup;
+  ServedWindow sw;
+  sw.begin = served_begin;
+  sw.end = served_end;
+  sw.workers = config.workers;
+  sw.expected = result.completed + result.failed;
+  sw.in_flight_bound = config.clients;
+  record["served"] = served_json(sw);
+  json server_estimate = nullptr;
+  if (external && server_begin_s >= 0 && server_end_s >= 0) {
+    // Not foreign: the server works for this run. Taken out of foreign, so
+    // the foreign-CPU flag still means someone else's work.
+    const double s = std::max(0.0, server_end_s - server_begin_s);
+    GroupCpu& foreign = cpu.groups.at("foreign");
+    foreign.cpu_s = std::max(0.0, foreign.cpu_s - s);
+    foreign.per_request_us =
+        result.completed > 0 ? foreign.cpu_s * 1e6 / static_cast<double>(result.completed) : 0;
+    cpu.foreign_cores = cpu.window_s > 0 ? foreign.cpu_s / cpu.window_s : 0;
+    server_estimate = {{"cpu_s", s},
+                       {"per_request_us",
+                        result.completed > 0 ? s * 1e6 / static_cast<double>(result.completed) : 0},
+                       {"postmaster_pid", postmaster}};
+  }
   record["cpu"] = to_json(cpu);
+  if (external) {
+    // Flagged, never zero: a reader that needs the group's CPU (calibration)
+    // must see that it was not measured.
+    record["cpu"]["groups"]["postgres"] = {
+        {"measured", false},
+        {"reason",
+         server_estimate.is_null()
+             ? "external PostgreSQL server: not in the run's cgroups, and its postmaster was "
+               "not found in /proc; its CPU is counted as foreign"
+             : "external PostgreSQL server: not in the run's cgroups; proc_estimate is its "
+               "postmaster's tree from /proc (tick resolution), taken out of foreign"},
+        {"cpu_s", nullptr},
+        {"user_s", nullptr},
+        {"system_s", nullptr},
+        {"per_request_us", nullptr},
+        {"voluntary_switches", nullptr},
+        {"involuntary_switches", nullptr},
+        {"processes", nullptr},
+        {"proc_estimate", server_estimate}};
+    record["postgres"] = {{"external", true},           {"url_host", external->host},
+                          {"url_port", external->port}, {"database", external->dbname},
+                          {"user", external->user},     {"server_version", server->server_version}};
+  } else {
+    record["postgres"] = {{"external", false}};
+  }
   record["flags"] = {{"failed_requests", result.failed > 0},
                      {"foreign_cores_before", foreign_before},
                      {"foreign_cores_window", cpu.foreign_cores},
                      {"foreign_cpu_high", foreign_before > config.max_foreign_cores ||
                                               cpu.foreign_cores > config.max_foreign_cores},
+                     {"served_mismatch", !record["served"]["adds_up"].get<bool>()},
+                     {"postgres_external", external.has_value()},
                      {"tcp_tw_reuse", tw_reuse},
                      {"time_wait_sockets_after", connections_in_time_wait()}};
-  record["cluster"] = {{"reused", !cluster.loaded_now()}, {"load_s", cluster.load_seconds()}};
+  record["cluster"] =
+      cluster ? json{{"reused", !cluster->loaded_now()}, {"load_s", cluster->load_seconds()}}
+              : json{{"reused", !server->loaded_now}, {"load_s", server->load_s}};
   json host = host_info(recipe.packages);
   host["cores_used"] = cores;
   host["pinned"] = config.cores > 0;
@@ -385,6 +476,31 @@ json run_once(const RunConfig& config_in, const ProgressFn& progress) {
   failed_to_run = false;
   say(progress, "stopping");
   return record;
+}
+}  // namespace
+
+json run_once(const RunConfig& config, const ProgressFn& progress) {
+  install_interrupt_handlers();
+  validate(config);
+  const std::optional<PostgresUrl> external = postgres_url_from(config.postgres_url_file);
+  // A run that another process disturbed measures that process too: it is
+  // run again (up to foreign_retries times); the last attempt is returned,
+  // still flagged if it was disturbed as well.
+  for (int attempt = 1;; ++attempt) {
+    json record = run_attempt(config, external, progress);
+    const bool disturbed = record.at("flags").at("foreign_cpu_high").get<bool>();
+    record["flags"]["attempts"] = attempt;
+    if (!disturbed || attempt > config.foreign_retries) return record;
+    check_interrupted();
+    char line[160];
+    std::snprintf(line, sizeof line,
+                  "warning: foreign CPU %.2f cores before, %.2f in the window (limit %.2f): "
+                  "running again (%d of %d)",
+                  record.at("flags").at("foreign_cores_before").get<double>(),
+                  record.at("flags").at("foreign_cores_window").get<double>(),
+                  config.max_foreign_cores, attempt, config.foreign_retries);
+    say(progress, line);
+  }
 }
 
 std::string format_record(const json& r) {
@@ -414,8 +530,16 @@ std::string format_record(const json& r) {
   for (const char* g : {"client", "nginx", "app", "pgbouncer", "postgres", "kernel_softirq",
                         "kernel_system", "foreign"}) {
     if (!groups.contains(g)) continue;
-    std::snprintf(line, sizeof line, " %s %.0f", g,
-                  groups.at(g).at("per_request_us").get<double>());
+    const json& us = groups.at(g).at("per_request_us");
+    const json estimate = groups.at(g).value("proc_estimate", json());
+    if (us.is_number()) {
+      std::snprintf(line, sizeof line, " %s %.0f", g, us.get<double>());
+    } else if (estimate.is_object()) {
+      std::snprintf(line, sizeof line, " %s ~%.0f (/proc)", g,
+                    estimate.at("per_request_us").get<double>());
+    } else {
+      std::snprintf(line, sizeof line, " %s n/a", g);
+    }
     o << line;
   }
   std::snprintf(
@@ -426,6 +550,24 @@ std::string format_record(const json& r) {
       r.at("flags").at("foreign_cpu_high").get<bool>() ? "  [FLAG: foreign CPU high]" : "",
       r.at("flags").at("failed_requests").get<bool>() ? "  [FLAG: failed requests]" : "");
   o << line;
+  if (const auto it = r.find("served"); it != r.end()) {
+    const json& s = *it;
+    const json& imbalance = s.at("imbalance_max_over_mean");
+    std::snprintf(line, sizeof line,
+                  "  served per worker: %d of %ld served, min %ld median %g max %ld "
+                  "(max/mean %.2f); sum %ld vs %ld answered%s\n",
+                  s.at("workers_serving").get<int>(), s.at("workers").get<long>(),
+                  s.at("min").get<long>(), s.at("median").get<double>(), s.at("max").get<long>(),
+                  imbalance.is_number() ? imbalance.get<double>() : 0.0, s.at("sum").get<long>(),
+                  s.at("expected").get<long>(),
+                  s.at("adds_up").get<bool>() ? "" : "  [FLAG: does not add up]");
+    o << line;
+  }
+  if (r.value("postgres", json::object()).value("external", false)) {
+    o << "  PostgreSQL: external server at " << r.at("postgres").at("url_host").get<std::string>()
+      << ":" << r.at("postgres").at("url_port").get<int>() << " (version "
+      << r.at("postgres").at("server_version").get<std::string>() << ")\n";
+  }
   return o.str();
 }
 

@@ -1,9 +1,10 @@
 // One live run, end to end: checks (root, stack, packages, ports, foreign
-// CPU), then PostgreSQL (cached cluster), pgbouncer, the app server and
-// nginx, a warm-up, a wait until no connection is in flight, fresh
-// baselines, the measured window (load generator, session monitor, CPU
-// snapshots), and teardown of everything on every exit path. The result is
-// one JSON record whose CPU figures are per request per component group.
+// CPU), then PostgreSQL (cached cluster, or an existing server given by
+// URL), pgbouncer, the app server and nginx, a warm-up, a wait until no
+// connection is in flight, fresh baselines, the measured window (load
+// generator, session monitor, CPU snapshots, requests served per worker),
+// and teardown of everything on every exit path. The result is one JSON
+// record whose CPU figures are per request per component group.
 #pragma once
 
 #include <functional>
@@ -33,7 +34,12 @@ struct RunConfig {
   std::string apps_dir;             // default: <source>/live/apps
   double max_foreign_cores = 0.15;  // above this the record is flagged
   double wait_quiet_s = 0;          // wait up to this long for foreign CPU to fall below the limit
+  int foreign_retries = 2;          // run again this many times while flagged for foreign CPU
   int repeat = 0;                   // index among repeats (recorded)
+  // An existing PostgreSQL instead of the private cluster: a file holding
+  // its postgresql:// URL (or STACKSIM_POSTGRES_URL when empty). Never
+  // recorded: it leads to a password.
+  std::string postgres_url_file;
 };
 
 // Validates the knobs (InputError naming the flag).
@@ -46,9 +52,10 @@ RunConfig config_from_json(const nlohmann::json& j, const RunConfig& base,
 
 using ProgressFn = std::function<void(const std::string&)>;
 
-// Runs once; returns the record. InputError for bad input; Interrupted on
-// SIGINT/SIGTERM; runtime_error when a component fails. Nothing is left
-// running on any of these paths.
+// Runs once; returns the record. A run flagged for foreign CPU is run again,
+// up to foreign_retries times (flags.attempts counts them). InputError for
+// bad input; Interrupted on SIGINT/SIGTERM; runtime_error when a component
+// fails. Nothing is left running on any of these paths.
 nlohmann::json run_once(const RunConfig& config, const ProgressFn& progress = {});
 
 // A short human-readable table of one record.

@@ -12,6 +12,7 @@ import os
 
 import aiopg
 
+import served
 import settings
 
 if os.environ.get("STACKSIM_WORKER_TYPE", "coroutine") != "coroutine":
@@ -46,14 +47,18 @@ async def _run_on(conn):
 
 async def fetch_row():
     """The request's database work; returns the response body as a dict.
-    Any database error propagates, and the framework answers 500."""
-    if settings.DB_MODE == "pool":
-        pool = await _get_pool()
-        async with pool.acquire() as conn:
-            row = await _run_on(conn)
-    else:
-        async with aiopg.connect(**_AIOPG_OPTIONS, **settings.CONNECT_KWARGS) as conn:
-            row = await _run_on(conn)
+    Any database error propagates, and the framework answers 500. Counted
+    either way: a 500 is a request served (ab counts it as failed)."""
+    try:
+        if settings.DB_MODE == "pool":
+            pool = await _get_pool()
+            async with pool.acquire() as conn:
+                row = await _run_on(conn)
+        else:
+            async with aiopg.connect(**_AIOPG_OPTIONS, **settings.CONNECT_KWARGS) as conn:
+                row = await _run_on(conn)
+    finally:
+        served.count_request()
     if row is None:
         raise LookupError("no row for the key")
     return settings.row_to_json(row)

@@ -12,6 +12,7 @@ import threading
 
 import psycopg2
 
+import served
 import settings
 
 # The recipe says which kind of worker runs this module; a greenlet worker
@@ -77,11 +78,15 @@ _pool = ConnectionPool(settings.POOL_SIZE, _make_semaphore(settings.POOL_SIZE)) 
 
 def fetch_row():
     """The request's database work; returns the response body as a dict.
-    Any database error propagates, and the framework answers 500."""
-    if _pool is not None:
-        row = _pool.run(settings.QUERY, settings.query_args())
-    else:
-        row = _connect_and_run(settings.QUERY, settings.query_args())
+    Any database error propagates, and the framework answers 500. Counted
+    either way: a 500 is a request served (ab counts it as failed)."""
+    try:
+        if _pool is not None:
+            row = _pool.run(settings.QUERY, settings.query_args())
+        else:
+            row = _connect_and_run(settings.QUERY, settings.query_args())
+    finally:
+        served.count_request()
     if row is None:
         raise LookupError("no row for the key")
     return settings.row_to_json(row)

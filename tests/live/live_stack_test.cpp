@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "live_test_support.hpp"
 
@@ -47,6 +48,40 @@ void expect_sound_record(const json& r, int sessions) {
   EXPECT_LE(ours, r.at("cpu").at("machine_busy_s").get<double>() + 0.05);
 }
 
+// The requests each worker served in the window (counted by the apps) add
+// up to what the load generator saw answered: nothing is in flight when the
+// window opens, and at its end at most C requests (one per client) were
+// counted by the app but abandoned by ab, so 0 <= sum - (completed + failed)
+// <= C. Every counting PID is one of the app's processes, and with `all`
+// every one of the W workers served some of them.
+void expect_served_adds_up(const json& r, int workers, int clients, bool all) {
+  ASSERT_TRUE(r.contains("served")) << r.dump();
+  const auto& s = r.at("served");
+  const long answered =
+      r.at("result").at("completed").get<long>() + r.at("result").at("failed").get<long>();
+  long sum = 0;
+  std::set<long> app_pids;
+  for (const auto& p : r.at("cpu").at("app_processes")) app_pids.insert(p.at("pid").get<long>());
+  ASSERT_FALSE(s.at("per_worker").empty());
+  for (const auto& w : s.at("per_worker")) {
+    EXPECT_TRUE(app_pids.count(w.at("pid").get<long>())) << w.dump();
+    EXPECT_GE(w.at("requests").get<long>(), 0);
+    sum += w.at("requests").get<long>();
+  }
+  EXPECT_EQ(s.at("sum").get<long>(), sum);
+  EXPECT_GE(sum - answered, 0) << s.dump();
+  EXPECT_LE(sum - answered, clients) << s.dump();
+  EXPECT_TRUE(s.at("adds_up").get<bool>()) << s.dump();
+  EXPECT_FALSE(r.at("flags").at("served_mismatch").get<bool>());
+  EXPECT_EQ(s.at("workers").get<long>(), workers);
+  if (all) {
+    EXPECT_EQ(s.at("workers_serving").get<int>(), workers) << s.dump();
+  }
+  EXPECT_LE(s.at("min").get<long>(), s.at("median").get<double>());
+  EXPECT_LE(s.at("median").get<double>(), s.at("max").get<long>());
+  EXPECT_GE(s.at("imbalance_max_over_mean").get<double>(), 1.0);
+}
+
 // A sync worker holds its request for the whole delay D, so W workers finish
 // at most W / D requests per second: over a window of T seconds at most
 // W * (T / D + 1) requests (the +1: one request per worker already under way
@@ -65,6 +100,8 @@ TEST(LiveStack, SyncGunicornFlaskStaysUnderWorkersOverDelay) {
   // A sync worker serves one request at a time: never more sessions than workers.
   EXPECT_LE(res.at("peak_server_sessions").get<int>(), workers);
   EXPECT_EQ(r.at("config").at("type"), "sync");
+  // 10 clients keep both workers busy: each serves some.
+  expect_served_adds_up(r, workers, 10, true);
 }
 
 // One greenlet worker overlaps the waits of its clients: with C = 10 clients
@@ -77,6 +114,7 @@ TEST(LiveStack, GreenletGunicornGeventFlaskOverlapsDatabaseWaits) {
   expect_sound_record(r, 10);
   EXPECT_GT(r.at("result").at("throughput_rps").get<double>(), 1.5 / delay_s);
   EXPECT_EQ(r.at("config").at("type"), "greenlet");
+  expect_served_adds_up(r, 1, 10, true);
 }
 
 // Same bound and argument for one asyncio (uvicorn) worker.
@@ -87,6 +125,7 @@ TEST(LiveStack, CoroutineUvicornStarletteOverlapsDatabaseWaits) {
   expect_sound_record(r, 10);
   EXPECT_GT(r.at("result").at("throughput_rps").get<double>(), 1.5 / delay_s);
   EXPECT_EQ(r.at("config").at("type"), "coroutine");
+  expect_served_adds_up(r, 1, 10, true);
 }
 
 TEST(LiveStacks, ListsEveryRecipeWithTypeAndWhetherItCanRun) {
