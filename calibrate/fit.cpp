@@ -390,6 +390,9 @@ Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const
       c.skipped.push_back(who + ": db_mode " + r.db_mode +
                           ": an app-side pool changes which bursts run per request; only "
                           "connect-per-request records are fitted");
+    } else if (!r.postgres_measured) {
+      c.skipped.push_back(who + ": an existing PostgreSQL server (--postgres-url-file): its "
+                                "CPU is not measured, so the groups cannot be fitted from it");
     } else if (r.completed <= 0) {
       c.skipped.push_back(who + ": no completed requests, no per-request figures");
     } else if (o.skip_flagged && r.flagged) {

@@ -81,7 +81,12 @@ CalibrationRecord record_from_live_json(const nlohmann::json& j, const std::stri
   cpu[static_cast<int>(Group::kNginx)] = per_request_us(groups, gw, "nginx");
   cpu[static_cast<int>(Group::kApp)] = per_request_us(groups, gw, "app");
   cpu[static_cast<int>(Group::kPgbouncer)] = per_request_us(groups, gw, "pgbouncer");
-  cpu[static_cast<int>(Group::kPostgres)] = per_request_us(groups, gw, "postgres");
+  // An existing server's CPU is outside our cgroups: the runner says so
+  // (postgres.measured = false) and the record cannot be fitted.
+  const nlohmann::json& pg = field(groups, gw, "postgres");
+  r.postgres_measured = !(pg.is_object() && pg.value("measured", true) == false);
+  cpu[static_cast<int>(Group::kPostgres)] =
+      r.postgres_measured ? per_request_us(groups, gw, "postgres") : std::nan("");
   // Softirq work runs in the context of the process that sent the packet
   // and cgroup cpuacct counts it there: the process groups hold it already
   // (they add up to the machine's busy time without it). What the kernel

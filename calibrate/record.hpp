@@ -50,6 +50,7 @@ struct CalibrationRecord {
   std::string cpu_model;
   int cpus_online = 0;
   nlohmann::json packages = nlohmann::json::object();  // name -> version, when recorded
+  bool postgres_measured = true;  // false: an existing server, its CPU not in the record
   bool flagged = false;  // failed requests or foreign CPU above the runner's limit
   std::string flag_reason;
 };

@@ -101,6 +101,25 @@ TEST(FitCalibration, PoolModeAndFlaggedRecordsAreSkippedAndListed) {
   EXPECT_THROW(fit_calibration(records, prior(), o), InputError);
 }
 
+// A run against an existing server (--postgres-url-file) has no cgroup CPU
+// for postgres: the runner marks the group unmeasured (null figures), the
+// record reads, and the fit skips it by name.
+TEST(FitCalibration, RecordsOfAnExistingServerAreReadAndSkipped) {
+  auto external = testing::live_record("x", "gunicorn-flask", 5, 3, 1450);
+  external["cpu"]["groups"]["postgres"] = {{"measured", false},
+                                           {"reason", "an existing server"},
+                                           {"cpu_s", nullptr},
+                                           {"per_request_us", nullptr}};
+  auto records = three_flask_records();
+  records.push_back(record_from_live_json(external, "r:4"));
+  EXPECT_FALSE(records.back().postgres_measured);
+  const Calibration c = fit_calibration(records, prior(), FitOptions{});
+  EXPECT_EQ(c.record_ids.size(), 3u);
+  ASSERT_EQ(c.skipped.size(), 1u);
+  EXPECT_NE(c.skipped[0].find("x (r:4): an existing PostgreSQL server"), std::string::npos)
+      << c.skipped[0];
+}
+
 TEST(FitCalibration, SummarySaysWhatIsNotIdentified) {
   const Calibration c = fit_calibration(three_flask_records(), prior(), FitOptions{});
   const std::string s = format_summary(c);
