@@ -70,13 +70,26 @@ double truth_us(const Model& m, const std::string& stack, Group g) {
   return 0;
 }
 
-std::vector<CalibrationRecord> simulate_records(const Model& truth) {
+// The simulated configurations: every stack of the truth x clients x delay x
+// sessions, each record's group CPU multiplied by (1 + noise z), z ~ N(0, 1)
+// from its own seeded stream.
+struct SyntheticGrid {
+  std::vector<int> clients;
+  std::vector<double> delays_ms;
+  std::vector<int> sessions;
+  std::uint64_t seed;      // of the first configuration; one more per configuration
+  std::string id_prefix;   // record ids: prefix + index
+  double noise;
+  std::string noise_stream;
+};
+
+std::vector<CalibrationRecord> simulate_records(const Model& truth, const SyntheticGrid& g) {
   std::vector<CalibrationRecord> out;
   int index = 0;
   for (const auto& [name, stack] : truth.stacks) {
-    for (int clients : {1, 8, 40}) {
-      for (double delay_ms : {0.0, 10.0}) {
-        for (int sessions : {4, 40}) {
+    for (int clients : g.clients) {
+      for (double delay_ms : g.delays_ms) {
+        for (int sessions : g.sessions) {
           Scenario sc;
           sc.cores = 2;
           sc.workers = WorkerCounts{5, 2, 2};
@@ -86,11 +99,12 @@ std::vector<CalibrationRecord> simulate_records(const Model& truth) {
           sc.requests = 3000;
           sc.warmup_requests = 1000;
           sc.replications = 1;
-          sc.seed = 100 + static_cast<std::uint64_t>(index);
+          sc.seed = g.seed + static_cast<std::uint64_t>(index);
           const RunResult res = run_once(truth, stack, sc, 0);
-          CalibrationRecord r = record_from_run(res, truth, stack, sc, "sim-" + std::to_string(index));
-          Rng noise(20261126, "calibrate.noise", static_cast<std::uint64_t>(index));
-          for (double& v : r.cpu_us_per_request) v *= 1.0 + kNoise * noise.standard_normal();
+          CalibrationRecord r =
+              record_from_run(res, truth, stack, sc, g.id_prefix + std::to_string(index));
+          Rng noise(20261126, g.noise_stream, static_cast<std::uint64_t>(index));
+          for (double& v : r.cpu_us_per_request) v *= 1.0 + g.noise * noise.standard_normal();
           out.push_back(r);
           ++index;
         }
@@ -105,7 +119,8 @@ class SyntheticRecovery : public ::testing::Test {
   static void SetUpTestSuite() {
     truth_ = new Model(truth_model());
     prior_ = new Model(load_model(std::string(STACKSIM_SOURCE_DIR) + "/models/estimates.json"));
-    records_ = new std::vector<CalibrationRecord>(simulate_records(*truth_));
+    records_ = new std::vector<CalibrationRecord>(simulate_records(
+        *truth_, {{1, 8, 40}, {0.0, 10.0}, {4, 40}, 100, "sim-", kNoise, "calibrate.noise"}));
   }
   static void TearDownTestSuite() {
     delete truth_;
@@ -254,41 +269,11 @@ Model load_truth() {
   return m;
 }
 
-std::vector<CalibrationRecord> simulate_load_records(const Model& truth) {
-  std::vector<CalibrationRecord> out;
-  int index = 0;
-  for (const auto& [name, stack] : truth.stacks) {
-    for (int clients : {1, 4, 100}) {
-      for (double delay_ms : {0.0, 5.0, 20.0}) {
-        for (int sessions : {5, 100}) {
-          Scenario sc;
-          sc.cores = 2;
-          sc.workers = WorkerCounts{5, 2, 2};
-          sc.clients = clients;
-          sc.sessions = sessions;
-          sc.delay_ms = delay_ms;
-          sc.requests = 3000;
-          sc.warmup_requests = 1000;
-          sc.replications = 1;
-          sc.seed = 300 + static_cast<std::uint64_t>(index);
-          const RunResult res = run_once(truth, stack, sc, 0);
-          CalibrationRecord r =
-              record_from_run(res, truth, stack, sc, "load-" + std::to_string(index));
-          Rng noise(20261126, "calibrate.load-noise", static_cast<std::uint64_t>(index));
-          for (double& v : r.cpu_us_per_request) v *= 1.0 + 0.02 * noise.standard_normal();
-          out.push_back(r);
-          ++index;
-        }
-      }
-    }
-  }
-  return out;
-}
-
 TEST(LoadRecovery, SaturatedDemandIdleInflationPerBackendAndColdCostAreRecovered) {
   const Model truth = load_truth();
   const Model prior = load_model(std::string(STACKSIM_SOURCE_DIR) + "/models/estimates.json");
-  const std::vector<CalibrationRecord> records = simulate_load_records(truth);
+  const std::vector<CalibrationRecord> records = simulate_records(
+      truth, {{1, 4, 100}, {0.0, 5.0, 20.0}, {5, 100}, 300, "load-", 0.02, "calibrate.load-noise"});
   double idle_lo = 1, idle_hi = 0;
   for (const CalibrationRecord& r : records) {
     idle_lo = std::min(idle_lo, 1 - r.host_busy);
