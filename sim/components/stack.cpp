@@ -51,12 +51,8 @@ Stack::Stack(Simulator& sim, const Model& model, const StackModel& stack, const 
     host_.set_idle_inflation(p, model.proxy.load.idle_inflation);
   for (int w = 0; w < app_.workers(); ++w)
     host_.set_idle_inflation(app_.process(w), stack.load.idle_inflation);
-  background_[static_cast<int>(Role::kClient)] = model.client.load.background_cores;
-  background_[static_cast<int>(Role::kProxy)] = sc.nginx ? model.proxy.load.background_cores : 0;
-  background_[static_cast<int>(Role::kApp)] = stack.load.background_cores;
-  background_[static_cast<int>(Role::kPgbouncer)] = model.pgbouncer.load.background_cores;
-  background_[static_cast<int>(Role::kPostgres)] = model.postgres.load.background_cores;
-  background_[static_cast<int>(Role::kKernel)] = model.kernel.load.background_cores;
+  const auto load = load_by_role(model, stack, sc);
+  for (int r = 0; r < kRoleCount; ++r) background_[r] = load[r].background_cores;
   double background = 0;
   for (double b : background_) background += b;
   if (background >= sc.cores)

@@ -117,6 +117,18 @@ class TopologyBuilder {
   std::vector<Topology::Vertex> pending_joins_;
 };
 
+std::array<LoadDependence, kRoleCount> load_by_role(const Model& m, const StackModel& s,
+                                                    const Scenario& sc) {
+  std::array<LoadDependence, kRoleCount> load{};
+  load[static_cast<int>(Role::kClient)] = m.client.load;
+  if (sc.nginx) load[static_cast<int>(Role::kProxy)] = m.proxy.load;
+  load[static_cast<int>(Role::kApp)] = s.load;
+  load[static_cast<int>(Role::kPgbouncer)] = m.pgbouncer.load;
+  load[static_cast<int>(Role::kPostgres)] = m.postgres.load;
+  load[static_cast<int>(Role::kKernel)] = m.kernel.load;
+  return load;
+}
+
 Topology Topology::build(const Model& m, const StackModel& s, const Scenario& sc) {
   Topology t;
   TopologyBuilder b(t, m.kernel.per_hop);
@@ -167,13 +179,7 @@ Topology Topology::build(const Model& m, const StackModel& s, const Scenario& sc
   b.cpu(Role::kClient, m.client.recv, "client.recv");
   b.wait(StepKind::kComplete, "client.complete");
   t.finish();
-  std::array<LoadDependence, kRoleCount> load{};
-  load[static_cast<int>(Role::kClient)] = m.client.load;
-  if (sc.nginx) load[static_cast<int>(Role::kProxy)] = m.proxy.load;
-  load[static_cast<int>(Role::kApp)] = s.load;
-  load[static_cast<int>(Role::kPgbouncer)] = m.pgbouncer.load;
-  load[static_cast<int>(Role::kPostgres)] = m.postgres.load;
-  t.spread_load(load);
+  t.spread_load(load_by_role(m, s, sc));
   return t;
 }
 

@@ -31,6 +31,11 @@ enum class Role : std::uint8_t { kNone, kClient, kKernel, kProxy, kApp, kPgbounc
 inline constexpr int kRoleCount = 7;
 const char* to_string(Role r);
 
+// Each role's load dependence for this stack and scenario (no nginx: none
+// for the proxy; Role::kKernel: the kernel's, per hop).
+std::array<LoadDependence, kRoleCount> load_by_role(const Model& model, const StackModel& stack,
+                                                    const Scenario& scenario);
+
 enum class StepKind : std::uint8_t {
   kCpu,                   // a burst of `demand` on the request's process of `role`
   kDbDelay,               // the query's delay: the backend waits, using no CPU

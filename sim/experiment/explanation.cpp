@@ -98,11 +98,8 @@ Explanation explain(const Model& model, const StackModel& stack, const Scenario&
     per_backend_ns += s.per_backend_ns + (s.sends ? model.kernel.load.per_backend_ns : 0.0);
   }
   cpu_ms = std::max(0.1 * cpu_ms, cpu_ms + per_backend_ns * backends * 1e-6);
-  const double background = model.client.load.background_cores +
-                            (sc.nginx ? model.proxy.load.background_cores : 0.0) +
-                            stack.load.background_cores + model.pgbouncer.load.background_cores +
-                            model.postgres.load.background_cores +
-                            model.kernel.load.background_cores;
+  double background = 0;
+  for (const LoadDependence& l : load_by_role(model, stack, sc)) background += l.background_cores;
   const double cpu_cores = std::max(0.0, sc.cores - background);
 
   e.analytic = {

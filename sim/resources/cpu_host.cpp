@@ -90,18 +90,9 @@ void CpuHost::start(ProcessId p, const Burst& b) {
   if (!processes_[p].multi_threaded) processes_[p].running = true;
 }
 
-SimTime CpuHost::stretch(ProcessId p, SimTime work_ns) {
-  const double k = processes_[p].idle_inflation;
-  if (k == 0) return work_ns;
+SimTime CpuHost::stretched(SimTime work_ns, double k) {
   advance();
   return work_ns + static_cast<SimTime>(std::llround(static_cast<double>(work_ns) * k * (1.0 - u_)));
-}
-
-SimTime CpuHost::stretch_kernel(SimTime kernel_ns) {
-  if (kernel_idle_inflation_ == 0) return kernel_ns;
-  advance();
-  return kernel_ns + static_cast<SimTime>(std::llround(static_cast<double>(kernel_ns) *
-                                                       kernel_idle_inflation_ * (1.0 - u_)));
 }
 
 void CpuHost::submit(ProcessId p, SimTime work_ns, Continuation done, SimTime kernel_ns) {

@@ -58,9 +58,15 @@ class CpuHost final : public EventHandler {
   double background_cores() const { return background_; }
   // The smoothed idle share of the cores now, in [0, 1].
   double idle_share();
-  // The process's (or the kernel's) work for a demand of work_ns submitted now.
-  SimTime stretch(ProcessId p, SimTime work_ns);
-  SimTime stretch_kernel(SimTime kernel_ns);
+  // The process's (or the kernel's) work for a demand of work_ns submitted
+  // now. Inline for the common case of no load dependence (the hot path).
+  SimTime stretch(ProcessId p, SimTime work_ns) {
+    const double k = processes_[p].idle_inflation;
+    return k == 0 ? work_ns : stretched(work_ns, k);
+  }
+  SimTime stretch_kernel(SimTime kernel_ns) {
+    return kernel_idle_inflation_ == 0 ? kernel_ns : stretched(kernel_ns, kernel_idle_inflation_);
+  }
 
   // Queues work_ns of the process's own CPU plus kernel_ns of kernel work
   // on its behalf; `done` runs when both are done.
@@ -123,6 +129,7 @@ class CpuHost final : public EventHandler {
     return static_cast<std::uint32_t>(s.key & ((1u << kSlotBits) - 1));
   }
 
+  SimTime stretched(SimTime work_ns, double k);  // (1 + k * idle) * work_ns
   double capacity() const { return cores_ - background_; }
   double rate() const {
     const auto n = static_cast<double>(heap_.size());
