@@ -24,11 +24,7 @@ std::string slurp(const std::string& path) {
   return ss.str();
 }
 
-struct PidStat {
-  bool ok = false;
-  pid_t ppid = 0;
-  double cpu_s = 0;
-};
+}  // namespace
 
 PidStat read_pid_stat(pid_t pid) {
   PidStat s;
@@ -42,13 +38,27 @@ PidStat read_pid_stat(pid_t pid) {
   in >> state >> ppid;
   std::string skip;
   for (int i = 0; i < 9; ++i) in >> skip;  // pgrp .. cmajflt
-  double utime = 0, stime = 0;
-  in >> utime >> stime;
+  double utime = 0, stime = 0, cutime = 0, cstime = 0;
+  in >> utime >> stime >> cutime >> cstime;
   s.ok = static_cast<bool>(in);
   s.ppid = static_cast<pid_t>(ppid);
   s.cpu_s = ticks_to_s(utime + stime);
+  s.reaped_s = ticks_to_s(cutime + cstime);
   return s;
 }
+
+std::vector<pid_t> all_pids() {
+  std::vector<pid_t> out;
+  DIR* d = ::opendir("/proc");
+  while (dirent* e = d ? ::readdir(d) : nullptr) {
+    const long pid = std::atol(e->d_name);
+    if (pid > 0) out.push_back(static_cast<pid_t>(pid));
+  }
+  if (d) ::closedir(d);
+  return out;
+}
+
+namespace {
 
 void read_switches(pid_t pid, ProcessSample& sample) {
   std::istringstream in(slurp("/proc/" + std::to_string(pid) + "/status"));
@@ -65,15 +75,10 @@ void read_switches(pid_t pid, ProcessSample& sample) {
 
 std::map<pid_t, double> kernel_threads_cpu_s() {
   std::map<pid_t, double> out;
-  DIR* d = ::opendir("/proc");
-  if (d == nullptr) return out;
-  while (dirent* e = ::readdir(d)) {
-    const long pid = std::atol(e->d_name);
-    if (pid <= 0) continue;
-    const PidStat s = read_pid_stat(static_cast<pid_t>(pid));
-    if (s.ok && (pid == 2 || s.ppid == 2)) out[static_cast<pid_t>(pid)] = s.cpu_s;
+  for (pid_t pid : all_pids()) {
+    const PidStat s = read_pid_stat(pid);
+    if (s.ok && (pid == 2 || s.ppid == 2)) out[pid] = s.cpu_s;
   }
-  ::closedir(d);
   return out;
 }
 

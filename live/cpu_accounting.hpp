@@ -22,6 +22,19 @@ namespace stacksim::live {
 inline const std::vector<std::string> kComponentGroups = {"client", "nginx", "app", "pgbouncer",
                                                           "postgres"};
 
+// /proc/<pid>/stat: the parent, the process's own CPU (utime + stime) and
+// the CPU of the children it reaped (cutime + cstime), in seconds; ok is
+// false when the process is gone.
+struct PidStat {
+  bool ok = false;
+  pid_t ppid = 0;
+  double cpu_s = 0;
+  double reaped_s = 0;
+};
+PidStat read_pid_stat(pid_t pid);
+// Every process id in /proc now.
+std::vector<pid_t> all_pids();
+
 struct ProcStat {  // the "cpu" line of /proc/stat, in seconds
   double user_s = 0, nice_s = 0, system_s = 0, idle_s = 0, iowait_s = 0, irq_s = 0, softirq_s = 0,
          steal_s = 0;

@@ -17,6 +17,7 @@
 #include <sstream>
 #include <vector>
 
+#include "live/cpu_accounting.hpp"
 #include "live/table_loader.hpp"
 #include "sim/scenario/input_error.hpp"
 
@@ -104,43 +105,6 @@ std::set<unsigned long> listening_inodes(const PostgresUrl& url) {
       if (ours) out.insert(std::stoul(inode));
     }
   }
-  return out;
-}
-
-struct TreeStat {
-  bool ok = false;
-  pid_t ppid = 0;
-  double own_s = 0, reaped_s = 0;
-};
-
-TreeStat read_tree_stat(pid_t pid) {
-  TreeStat s;
-  const std::string text = slurp("/proc/" + std::to_string(pid) + "/stat");
-  const auto close = text.rfind(')');
-  if (close == std::string::npos) return s;
-  std::istringstream in(text.substr(close + 2));
-  std::string state, skip;
-  long ppid = 0;
-  in >> state >> ppid;
-  for (int i = 0; i < 9; ++i) in >> skip;  // pgrp .. cmajflt
-  double utime = 0, stime = 0, cutime = 0, cstime = 0;
-  in >> utime >> stime >> cutime >> cstime;
-  const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
-  s.ok = static_cast<bool>(in);
-  s.ppid = static_cast<pid_t>(ppid);
-  s.own_s = (utime + stime) / tick;
-  s.reaped_s = (cutime + cstime) / tick;
-  return s;
-}
-
-std::vector<pid_t> all_pids() {
-  std::vector<pid_t> out;
-  DIR* d = ::opendir("/proc");
-  while (dirent* e = d ? ::readdir(d) : nullptr) {
-    const long pid = std::atol(e->d_name);
-    if (pid > 0) out.push_back(static_cast<pid_t>(pid));
-  }
-  if (d) ::closedir(d);
   return out;
 }
 
@@ -340,19 +304,19 @@ pid_t find_postmaster(const PostgresUrl& url) {
   // Backends close the listening sockets after fork; if one has not yet,
   // its parent holds them too: the postmaster is the holder whose parent is not.
   for (pid_t pid : holders) {
-    if (!holders.count(read_tree_stat(pid).ppid)) return pid;
+    if (!holders.count(read_pid_stat(pid).ppid)) return pid;
   }
   return 0;
 }
 
 double postmaster_tree_cpu_s(pid_t postmaster) {
-  const TreeStat root = read_tree_stat(postmaster);
+  const PidStat root = read_pid_stat(postmaster);
   if (!root.ok) return -1;
-  double total = root.own_s + root.reaped_s;
+  double total = root.cpu_s + root.reaped_s;
   for (pid_t pid : all_pids()) {
     if (pid == postmaster) continue;
-    const TreeStat s = read_tree_stat(pid);
-    if (s.ok && s.ppid == postmaster) total += s.own_s + s.reaped_s;
+    const PidStat s = read_pid_stat(pid);
+    if (s.ok && s.ppid == postmaster) total += s.cpu_s + s.reaped_s;
   }
   return total;
 }

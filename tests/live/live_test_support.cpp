@@ -13,6 +13,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "live/cpu_accounting.hpp"
+
 namespace stacksim::live::testing {
 namespace {
 
@@ -37,17 +39,6 @@ Stat read_stat(pid_t pid) {
   s.ppid = static_cast<pid_t>(std::stol(fields[1]));
   s.start_ticks = std::stoull(fields[19]);
   return s;
-}
-
-std::vector<pid_t> all_pids() {
-  std::vector<pid_t> out;
-  DIR* d = ::opendir("/proc");
-  while (dirent* e = d ? ::readdir(d) : nullptr) {
-    const long pid = std::atol(e->d_name);
-    if (pid > 0) out.push_back(static_cast<pid_t>(pid));
-  }
-  if (d) ::closedir(d);
-  return out;
 }
 
 // inode -> port of every LISTEN socket.
