@@ -504,6 +504,7 @@ Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const
       "host.context_switch_us: set to 0, because the measured CPU of each group already "
       "includes its context switches (the per-wake-up cost is not separated from it)",
       "accept_policy and max_concurrency of each stack: kept from the prior",
+      std::string(kImbalanceNotFitted) + " (" + std::to_string(prior.host.imbalance) + ")",
       o.regressor == Regressor::kLoad
           ? "load dependence: carried into the model as each group's load (idle_inflation = "
             "slope / demand at idle 0, per_backend_us, cold_us_per_ms); the app's per-backend "

@@ -108,6 +108,15 @@ struct FitOptions {
   std::string date;  // ISO date for provenance; empty: today (UTC)
 };
 
+// host.imbalance (the scheduler's idle CPU beside waiting work) does not
+// show in per-group CPU: fit_calibration keeps the prior's and says so with
+// this entry of not_identified; `calibrate run` fits it by simulating its
+// plan (calibrate/imbalance_fit.hpp) and takes the entry out.
+inline constexpr const char* kImbalanceNotFitted =
+    "host.imbalance: CPU left idle while work waits in another core's run queue shows in "
+    "throughput, not in per-group CPU; fitted only by simulating a plan (calibrate run), here "
+    "kept from the prior";
+
 struct Calibration {
   Model model;  // what gets written; provenance filled in
   Regressor regressor = Regressor::kLoad;

@@ -58,6 +58,39 @@ std::vector<pid_t> all_pids() {
   return out;
 }
 
+SchedStat parse_sched_stat(const std::string& line) {
+  SchedStat s;
+  std::istringstream in(line);
+  double run_ns = 0, wait_ns = 0;
+  long slices = 0;
+  if (!(in >> run_ns >> wait_ns >> slices)) return s;
+  s.ok = true;
+  s.run_s = run_ns * 1e-9;
+  s.wait_s = wait_ns * 1e-9;
+  s.timeslices = slices;
+  return s;
+}
+
+SchedStat read_sched_stat(pid_t pid) {
+  SchedStat total;
+  const std::string tasks = "/proc/" + std::to_string(pid) + "/task";
+  DIR* d = ::opendir(tasks.c_str());
+  if (!d) return total;
+  bool any = false, all = true;
+  while (dirent* e = ::readdir(d)) {
+    if (e->d_name[0] == '.') continue;
+    const SchedStat t = parse_sched_stat(slurp(tasks + "/" + e->d_name + "/schedstat"));
+    any = true;
+    all = all && t.ok;
+    total.run_s += t.run_s;
+    total.wait_s += t.wait_s;
+    total.timeslices += t.timeslices;
+  }
+  ::closedir(d);
+  total.ok = any && all;
+  return total;
+}
+
 namespace {
 
 void read_switches(pid_t pid, ProcessSample& sample) {
@@ -130,6 +163,7 @@ CpuSnapshot take_cpu_snapshot(const CpuCgroups& cgroups) {
       sample.group = g;
       sample.cpu_s = ps.cpu_s;
       read_switches(pid, sample);
+      sample.sched = read_sched_stat(pid);
       snap.processes[pid] = sample;
     }
   }
@@ -155,23 +189,40 @@ CpuReport cpu_report(const CpuSnapshot& begin, const CpuSnapshot& end, long comp
     gc.user_s = e.user_s - b.user_s;
     gc.system_s = e.system_s - b.system_s;
     gc.per_request_us = gc.cpu_s * per_request;
+    gc.sched.measured = true;
     for (const auto& [pid, sample] : end.processes) {
       if (sample.group != g) continue;
       ++gc.processes;
       const auto it = begin.processes.find(pid);
-      const long v0 = it == begin.processes.end() ? 0 : it->second.voluntary_switches;
-      const long i0 = it == begin.processes.end() ? 0 : it->second.involuntary_switches;
+      const bool seen_before = it != begin.processes.end();
+      const long v0 = seen_before ? it->second.voluntary_switches : 0;
+      const long i0 = seen_before ? it->second.involuntary_switches : 0;
       gc.voluntary_switches += sample.voluntary_switches - v0;
       gc.involuntary_switches += sample.involuntary_switches - i0;
+      // A process born in the window has waited since its birth: count all.
+      const SchedStat s0 = seen_before ? it->second.sched : SchedStat{true};
+      const bool sched_ok = sample.sched.ok && s0.ok;
+      gc.sched.measured = gc.sched.measured && sched_ok;
+      if (sched_ok) {
+        gc.sched.wait_s += sample.sched.wait_s - s0.wait_s;
+        gc.sched.run_s += sample.sched.run_s - s0.run_s;
+        gc.sched.timeslices += sample.sched.timeslices - s0.timeslices;
+      }
       if (g == "app") {
         WorkerCpu w;
         w.pid = pid;
-        w.cpu_s = sample.cpu_s - (it == begin.processes.end() ? 0 : it->second.cpu_s);
+        w.cpu_s = sample.cpu_s - (seen_before ? it->second.cpu_s : 0);
         w.voluntary_switches = sample.voluntary_switches - v0;
         w.involuntary_switches = sample.involuntary_switches - i0;
+        w.runqueue_wait_s = sched_ok ? sample.sched.wait_s - s0.wait_s : 0;
         r.app_processes.push_back(w);
       }
     }
+    gc.sched.measured = gc.sched.measured && gc.processes > 0;
+    gc.sched.wait_per_request_us = gc.sched.wait_s * per_request;
+    gc.sched.wait_per_timeslice_us =
+        gc.sched.timeslices > 0 ? 1e6 * gc.sched.wait_s / static_cast<double>(gc.sched.timeslices)
+                                : 0;
     ours += gc.cpu_s;
     r.groups[g] = gc;
   }
@@ -218,13 +269,21 @@ nlohmann::json to_json(const CpuReport& r) {
                     {"voluntary_switches", g.voluntary_switches},
                     {"involuntary_switches", g.involuntary_switches},
                     {"processes", g.processes}};
+    if (g.sched.measured) {
+      groups[name]["runqueue"] = {{"wait_s", g.sched.wait_s},
+                                  {"run_s", g.sched.run_s},
+                                  {"timeslices", g.sched.timeslices},
+                                  {"wait_per_request_us", g.sched.wait_per_request_us},
+                                  {"wait_per_timeslice_us", g.sched.wait_per_timeslice_us}};
+    }
   }
   nlohmann::json workers = nlohmann::json::array();
   for (const auto& w : r.app_processes) {
     workers.push_back({{"pid", w.pid},
                        {"cpu_s", w.cpu_s},
                        {"voluntary_switches", w.voluntary_switches},
-                       {"involuntary_switches", w.involuntary_switches}});
+                       {"involuntary_switches", w.involuntary_switches},
+                       {"runqueue_wait_s", w.runqueue_wait_s}});
   }
   return {{"window_s", r.window_s},
           {"cpus_online", r.cpus_online},

@@ -44,11 +44,26 @@ struct ProcStat {  // the "cpu" line of /proc/stat, in seconds
 ProcStat read_proc_stat();
 ProcStat parse_proc_stat(const std::string& text);
 
+// /proc/<pid>/task/<tid>/schedstat summed over the process's threads: time
+// on a CPU, time runnable but waiting in a run queue, and how many times it
+// was put on a CPU (timeslices). ok is false when the kernel has no
+// schedstat (CONFIG_SCHED_INFO off) or the process is gone.
+struct SchedStat {
+  bool ok = false;
+  double run_s = 0;
+  double wait_s = 0;
+  long timeslices = 0;
+};
+SchedStat read_sched_stat(pid_t pid);
+// One schedstat line: "run_ns wait_ns timeslices".
+SchedStat parse_sched_stat(const std::string& line);
+
 struct ProcessSample {
   std::string group;
   double cpu_s = 0;  // utime + stime
   long voluntary_switches = 0;
   long involuntary_switches = 0;
+  SchedStat sched;
 };
 
 struct CpuSnapshot {
@@ -62,17 +77,31 @@ struct CpuSnapshot {
 
 CpuSnapshot take_cpu_snapshot(const CpuCgroups& cgroups);
 
+// Scheduling delay: how long the group's processes were runnable but not
+// running (waiting in a run queue), and how many timeslices they got. A
+// CPU that is idle while this grows is the scheduler's doing, not the
+// work's: the measure the simulator's run-queue wait is fitted from.
+struct GroupSched {
+  bool measured = false;  // schedstat read for every process of the group
+  double wait_s = 0, run_s = 0;
+  long timeslices = 0;
+  double wait_per_request_us = 0;
+  double wait_per_timeslice_us = 0;
+};
+
 struct GroupCpu {
   double cpu_s = 0, user_s = 0, system_s = 0;
   double per_request_us = 0;
   long voluntary_switches = 0, involuntary_switches = 0;  // processes alive at the end
   int processes = 0;
+  GroupSched sched;  // processes alive at both ends of the window
 };
 
 struct WorkerCpu {
   pid_t pid = 0;
   double cpu_s = 0;
   long voluntary_switches = 0, involuntary_switches = 0;
+  double runqueue_wait_s = 0;
 };
 
 struct CpuReport {

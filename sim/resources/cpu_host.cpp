@@ -47,6 +47,36 @@ void CpuHost::set_background_cores(double b) {
   if (!dispatching_) reschedule();
 }
 
+void CpuHost::set_imbalance(double beta) {
+  if (!(beta >= 0 && beta <= 1)) throw std::invalid_argument("CpuHost: imbalance must be in [0, 1]");
+  advance();
+  imbalance_ = beta;
+  if (placement_loss_.empty()) {
+    // Beyond the table the loss is below 1e-12 cores (or n is past 4096).
+    const double c = cores_;
+    double empty_share = 1.0;  // (1 - 1/c)^n
+    for (std::size_t n = 0; n <= 4096; ++n) {
+      const double loss = std::min<double>(static_cast<double>(n), c) - c * (1.0 - empty_share);
+      if (static_cast<double>(n) > c && loss < 1e-12) break;
+      placement_loss_.push_back(loss);
+      empty_share *= 1.0 - 1.0 / c;
+    }
+  }
+  if (!dispatching_) reschedule();
+}
+
+double CpuHost::placement_loss(std::size_t n) const {
+  return n < placement_loss_.size() ? placement_loss_[n] : 0.0;
+}
+
+double CpuHost::busy_cores(std::size_t n) const {
+  const double busy = std::min<double>(static_cast<double>(n), capacity());
+  if (imbalance_ == 0) return busy;
+  // The background fluid scales what the placement leaves: a core lost to
+  // imbalance is lost whatever share of it background work would take.
+  return std::max(0.0, busy - imbalance_ * placement_loss(n) * capacity() / cores_);
+}
+
 double CpuHost::idle_share() {
   advance();
   return 1.0 - u_;
@@ -56,8 +86,7 @@ void CpuHost::advance() {
   const SimTime now = sim_.now();
   if (now == last_) return;
   const double dt = static_cast<double>(now - last_);
-  const double busy =
-      std::min<double>(static_cast<double>(heap_.size()), capacity()) + background_;
+  const double busy = busy_cores(heap_.size()) + background_;
   v_ += rate() * dt;
   busy_area_ += busy * dt;
   if (load_dependent_) {  // exact for the piecewise-constant busy count

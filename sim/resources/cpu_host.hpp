@@ -26,6 +26,18 @@
 // Background CPU (timers, housekeeping: CPU spent per second whatever the
 // load) is a fluid: b cores always busy, so bursts share cores - b, and the
 // busy share counts b.
+//
+// Imbalance: one shared run queue keeps min(n, cores) cores busy with n
+// runnable threads. Linux keeps a run queue per core and balances them
+// now and then, so a core can sit idle while another has a queue. With
+// imbalance beta in [0, 1], n runnable threads keep
+//   min(n, cores) - beta * (min(n, cores) - cores * (1 - (1 - 1/cores)^n))
+// cores busy: beta = 0 is the shared queue, beta = 1 places each thread on
+// a core at random and never moves it (the expected number of occupied
+// cores when n balls fall into `cores` bins). Every runnable thread then
+// progresses at busy / n. The loss is largest for a few runnable threads
+// and vanishes when n is large, which is what the live runs show: idle CPU
+// next to waiting work at moderate load, a saturated host at high load.
 #pragma once
 
 #include <cstdint>
@@ -55,6 +67,11 @@ class CpuHost final : public EventHandler {
   void set_kernel_idle_inflation(double k);
   // Cores always busy with background work, in [0, cores).
   void set_background_cores(double b);
+  // Share of the random-placement loss, in [0, 1] (see the header comment).
+  void set_imbalance(double beta);
+  double imbalance() const { return imbalance_; }
+  // Cores kept busy by n runnable threads (background excluded).
+  double busy_cores(std::size_t n) const;
   double background_cores() const { return background_; }
   // The smoothed idle share of the cores now, in [0, 1].
   double idle_share();
@@ -87,7 +104,7 @@ class CpuHost final : public EventHandler {
   SimTime busy_ns(ProcessId p) const { return processes_[p].cpu_ns + processes_[p].kernel_ns; }
   // Kernel work of completed bursts, all processes together.
   SimTime kernel_cpu_ns() const { return kernel_ns_; }
-  // Integral over time of busy processors, min(n, cores - b) + b, in processor-ns.
+  // Integral over time of busy processors, busy_cores(n) + b, in processor-ns.
   double busy_processor_ns();
 
   void on_event(std::uint64_t arg) override;
@@ -133,8 +150,10 @@ class CpuHost final : public EventHandler {
   double capacity() const { return cores_ - background_; }
   double rate() const {
     const auto n = static_cast<double>(heap_.size());
-    return n <= capacity() ? 1.0 : capacity() / n;
+    if (imbalance_ == 0) return n <= capacity() ? 1.0 : capacity() / n;
+    return n == 0 ? 1.0 : busy_cores(heap_.size()) / n;
   }
+  double placement_loss(std::size_t n) const;  // cores lost to imbalance, beta = 1
   void advance();
   void start(ProcessId p, const Burst& b);
   void reschedule();
@@ -158,6 +177,8 @@ class CpuHost final : public EventHandler {
   double kernel_idle_inflation_ = 0;
   double u_ = 0.0;
   double background_ = 0.0;
+  double imbalance_ = 0.0;
+  std::vector<double> placement_loss_;  // by n, cached: min(n, c) - c (1 - (1 - 1/c)^n)
   // The completion event may be left in place when the head's completion
   // moves later (an arrival slows everyone down): it then fires early, finds
   // the head not yet due and re-arms. due_* say when the head is really due.

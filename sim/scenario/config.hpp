@@ -113,6 +113,9 @@ struct HostModel {
   std::string cpu_model;
   SimTime context_switch_ns = 0;  // charged per wake-up of a process
   SimTime idle_window_ns = 5'000'000;  // time constant of the host's recent idle share
+  // Share of the random-placement loss of per-core run queues, in [0, 1]:
+  // 0 = one shared run queue (see CpuHost).
+  double imbalance = 0;
 };
 
 struct Model {

@@ -172,6 +172,9 @@ Model parse_model(const json& j, const std::string& source) {
       m.host.idle_window_ns =
           ns_from_us(json_fields::read_number(*w, r.where("idle_window_us"), 1.0, 1e9));
     }
+    if (const json* b = r.optional("imbalance")) {
+      m.host.imbalance = json_fields::read_number(*b, r.where("imbalance"), 0.0, 1.0);
+    }
     r.done();
   }
   {
@@ -262,7 +265,8 @@ json to_json(const Model& m) {
        {{"cores", m.host.cores},
         {"cpu_model", m.host.cpu_model},
         {"context_switch_us", us_from_ns(m.host.context_switch_ns)},
-        {"idle_window_us", us_from_ns(m.host.idle_window_ns)}}},
+        {"idle_window_us", us_from_ns(m.host.idle_window_ns)},
+        {"imbalance", m.host.imbalance}}},
       {"client",
        {{"send", demand_to_json(m.client.send)},
         {"recv", demand_to_json(m.client.recv)},

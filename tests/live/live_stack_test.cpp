@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "live/cpu_accounting.hpp"
 #include "live_test_support.hpp"
 
 namespace stacksim::live::testing {
@@ -39,6 +40,19 @@ void expect_sound_record(const json& r, int sessions) {
     EXPECT_GT(groups.at(g).at("cpu_s").get<double>(), 0) << g;
     EXPECT_GT(groups.at(g).at("per_request_us").get<double>(), 0) << g;
     ours += groups.at(g).at("cpu_s").get<double>();
+  }
+  // Run-queue wait, where the kernel keeps schedstat: the server groups'
+  // processes live through the window, so their time on a CPU is there and
+  // is no more than the cgroup's CPU (which also counts exited processes).
+  if (read_sched_stat(::getpid()).ok) {
+    for (const char* g : {"nginx", "app", "pgbouncer", "postgres"}) {
+      ASSERT_TRUE(groups.at(g).contains("runqueue")) << g;
+      const auto& rq = groups.at(g).at("runqueue");
+      EXPECT_GE(rq.at("wait_s").get<double>(), 0) << g;
+      EXPECT_GT(rq.at("run_s").get<double>(), 0) << g;
+      EXPECT_LE(rq.at("run_s").get<double>(), groups.at(g).at("cpu_s").get<double>() + 0.05) << g;
+      EXPECT_GT(rq.at("timeslices").get<long>(), 0) << g;
+    }
   }
   for (const char* g : {"kernel_softirq", "kernel_system", "foreign"}) {
     ASSERT_TRUE(groups.contains(g)) << g;

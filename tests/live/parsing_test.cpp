@@ -2,6 +2,7 @@
 // and per-request data, percentiles, recipes, placeholders, sweeps, the
 // spread of repeats, /proc/stat, nginx's config, the table's data.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <set>
@@ -242,6 +243,62 @@ TEST(CpuReport, GroupsKernelAndForeignAddUpToMachineBusyPerRequest) {
   EXPECT_NEAR(r.groups.at("foreign").cpu_s, 0.8, 1e-9);
   EXPECT_NEAR(r.groups.at("foreign").per_request_us, 800, 1e-6);
   EXPECT_NEAR(r.foreign_cores, 0.4, 1e-9);
+}
+
+// schedstat is "run_ns wait_ns timeslices"; anything else is not measured.
+TEST(SchedStat, NanosecondsBecomeSecondsAndGarbageIsNotMeasured) {
+  const SchedStat s = parse_sched_stat("123456789 2000000 42\n");
+  EXPECT_TRUE(s.ok);
+  EXPECT_NEAR(s.run_s, 0.123456789, 1e-15);
+  EXPECT_NEAR(s.wait_s, 0.002, 1e-15);
+  EXPECT_EQ(s.timeslices, 42);
+  EXPECT_FALSE(parse_sched_stat("").ok);
+  EXPECT_FALSE(parse_sched_stat("12 x 3").ok);
+  // This process has schedstat if the kernel keeps it; then it has run.
+  const SchedStat self = read_sched_stat(::getpid());
+  if (self.ok) {
+    EXPECT_GT(self.run_s, 0);
+  }
+}
+
+// A group's run-queue wait is the sum of its processes' deltas over the
+// window (a process born in the window counts whole), per request and per
+// timeslice; one process without schedstat makes the group unmeasured.
+TEST(CpuReport, RunQueueWaitIsSummedPerGroupAndNeedsEveryProcess) {
+  CpuSnapshot a, b;
+  b.at = a.at + std::chrono::seconds(1);
+  a.machine = parse_proc_stat("cpu  1000 0 0 10000 0 0 0 0 0 0");
+  b.machine = parse_proc_stat("cpu  1100 0 0 10100 0 0 0 0 0 0");
+  for (const auto& g : kComponentGroups) {
+    a.groups[g] = CgroupCpu{1.0, 0.6, 0.4};
+    b.groups[g] = CgroupCpu{1.1, 0.66, 0.44};
+  }
+  auto sample = [](const char* group, double run_s, double wait_s, long slices, bool ok = true) {
+    ProcessSample p;
+    p.group = group;
+    p.sched = SchedStat{ok, run_s, wait_s, slices};
+    return p;
+  };
+  a.processes[100] = sample("app", 1.0, 0.5, 1000);
+  b.processes[100] = sample("app", 1.04, 0.53, 1100);   // +0.03 s wait, +100 slices
+  b.processes[101] = sample("app", 0.01, 0.002, 50);    // born in the window
+  a.processes[200] = sample("nginx", 1.0, 0.1, 10);
+  b.processes[200] = sample("nginx", 1.0, 0.1, 10, false);  // schedstat gone
+  const CpuReport r = cpu_report(a, b, 500);
+  const GroupSched& app = r.groups.at("app").sched;
+  EXPECT_TRUE(app.measured);
+  EXPECT_NEAR(app.wait_s, 0.032, 1e-12);
+  EXPECT_NEAR(app.run_s, 0.05, 1e-12);
+  EXPECT_EQ(app.timeslices, 150);
+  EXPECT_NEAR(app.wait_per_request_us, 64, 1e-6);
+  EXPECT_NEAR(app.wait_per_timeslice_us, 1e6 * 0.032 / 150, 1e-6);
+  EXPECT_FALSE(r.groups.at("nginx").sched.measured);
+  EXPECT_FALSE(r.groups.at("client").sched.measured) << "no process: nothing measured";
+  ASSERT_EQ(r.app_processes.size(), 2u);
+  EXPECT_NEAR(r.app_processes[0].runqueue_wait_s, 0.03, 1e-12);
+  const auto j = to_json(r);
+  EXPECT_TRUE(j.at("groups").at("app").contains("runqueue"));
+  EXPECT_FALSE(j.at("groups").at("nginx").contains("runqueue"));
 }
 
 }  // namespace

@@ -357,6 +357,58 @@ TEST(CpuHostBackground, BurstsShareTheCoresTheBackgroundLeaves) {
   EXPECT_THROW(host.set_background_cores(2.0), std::invalid_argument);
 }
 
+// Imbalance: n runnable threads on c cores keep min(n, c) - beta * loss(n)
+// cores busy, loss(n) = min(n, c) - c (1 - (1 - 1/c)^n), the cores a random
+// placement leaves empty. On 2 cores, 2 threads: loss = 2 - 2 (1 - 1/4) =
+// 0.5, so with beta = 1 they share 1.5 cores (0.75 each), with beta = 0.5,
+// 1.75 cores; one thread alone always has a whole core.
+TEST(CpuHostImbalance, TwoThreadsOnTwoCoresLoseWhatRandomPlacementLeavesEmpty) {
+  for (const double beta : {1.0, 0.5}) {
+    Simulator sim;
+    CpuHost host(sim, 2);
+    host.set_imbalance(beta);
+    const ProcessId a = host.add_process("a"), b = host.add_process("b");
+    Done done(sim);
+    host.submit(a, 3 * kMs, done.k(0));
+    sim.run();
+    EXPECT_EQ(done.at[0], 3 * kMs) << "a thread alone loses nothing";
+    const double busy = 2.0 - beta * 0.5;
+    host.submit(a, 3 * kMs, done.k(1));
+    host.submit(b, 3 * kMs, done.k(2));
+    sim.run();
+    const auto want = 3 * kMs + static_cast<SimTime>(std::llround(3e6 / (busy / 2)));
+    expect_at(done.at[1], want);
+    expect_at(done.at[2], want);
+    EXPECT_NEAR(host.busy_processor_ns(), 3e6 + 6e6, 4.0) << "busy time is the work, not the wait";
+  }
+}
+
+// The loss against the closed form, for several core counts and n; it
+// vanishes for many threads (a saturated host stays saturated), and beta =
+// 0 is the shared queue exactly.
+TEST(CpuHostImbalance, BusyCoresFollowTheBallsInBinsOccupancy) {
+  Simulator sim;
+  for (const int cores : {1, 2, 4, 16}) {
+    CpuHost host(sim, cores);
+    EXPECT_EQ(host.busy_cores(3), std::min(3.0, static_cast<double>(cores)));
+    host.set_imbalance(1.0);
+    for (const std::size_t n : {0u, 1u, 2u, 3u, 5u, 17u, 64u}) {
+      const double c = cores;
+      const double occupied = c * (1.0 - std::pow(1.0 - 1.0 / c, static_cast<double>(n)));
+      EXPECT_NEAR(host.busy_cores(n), occupied, 1e-12) << cores << " cores, n = " << n;
+    }
+    EXPECT_NEAR(host.busy_cores(10'000), cores, 1e-9);
+  }
+  CpuHost host(sim, 2);
+  host.set_background_cores(0.5);
+  host.set_imbalance(1.0);
+  // min(2, 1.5) - 0.5 x 1.5 / 2: the placement loss scaled to the cores left.
+  EXPECT_NEAR(host.busy_cores(2), 1.5 - 0.375, 1e-12);
+  EXPECT_THROW(host.set_imbalance(1.5), std::invalid_argument);
+  EXPECT_THROW(host.set_imbalance(-0.1), std::invalid_argument);
+  EXPECT_THROW(host.set_imbalance(std::nan("")), std::invalid_argument);
+}
+
 TEST(CpuHostIdleInflation, BadSettingsAreRefused) {
   Simulator sim;
   CpuHost host(sim, 1);

@@ -93,9 +93,11 @@ TEST(ModelIo, LoadDependenceIsOptionalAndRoundTrips) {
   EXPECT_FALSE(plain.stacks.at("s").load.any());
   EXPECT_FALSE(plain.postgres.load.any());
   EXPECT_EQ(plain.host.idle_window_ns, 5'000'000);  // the default, 5 ms
+  EXPECT_EQ(plain.host.imbalance, 0.0);              // one shared run queue
 
   json j = minimal_model();
   j["host"]["idle_window_us"] = 2000;
+  j["host"]["imbalance"] = 0.375;
   j["client"]["load"] = {{"idle_inflation", 0.25}, {"background_cores", 0.01}};
   j["proxy"]["load"] = {{"idle_inflation", 0.5}};
   j["kernel"]["load"] = {{"per_backend_us", -0.5}, {"cold_us_per_ms", 0.75}};
@@ -104,6 +106,7 @@ TEST(ModelIo, LoadDependenceIsOptionalAndRoundTrips) {
   j["stacks"]["s"]["load"] = {{"idle_inflation", 1.75}, {"background_cores", 0.02}};
   const Model m = parse_model(j, "t.json");
   EXPECT_EQ(m.host.idle_window_ns, 2'000'000);
+  EXPECT_EQ(m.host.imbalance, 0.375);
   EXPECT_EQ(m.client.load.idle_inflation, 0.25);
   EXPECT_EQ(m.client.load.background_cores, 0.01);
   EXPECT_EQ(m.proxy.load.idle_inflation, 0.5);
@@ -136,6 +139,14 @@ TEST(ModelIo, LoadDependenceIsOptionalAndRoundTrips) {
   json bad = minimal_model();
   bad["host"]["idle_window_us"] = 0;
   EXPECT_THROW(parse_model(bad, "t.json"), InputError);
+  bad = minimal_model();
+  bad["host"]["imbalance"] = 1.5;
+  try {
+    parse_model(bad, "t.json");
+    ADD_FAILURE() << "host.imbalance = 1.5 was accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("host.imbalance"), std::string::npos) << e.what();
+  }
 }
 
 TEST(ModelIo, EnumNamesReadBackToTheSameValue) {
