@@ -47,6 +47,14 @@ void CpuHost::set_background_cores(double b) {
   if (!dispatching_) reschedule();
 }
 
+void CpuHost::set_wakeup_latency(SimTime latency_ns) {
+  if (latency_ns < 0) throw std::invalid_argument("CpuHost: the wake-up latency must be 0 or more");
+  // One latency for every pending wake-up keeps them in start order.
+  if (!waking_.empty())
+    throw std::logic_error("CpuHost: the wake-up latency changes only with no wake-up pending");
+  wakeup_latency_ns_ = latency_ns;
+}
+
 void CpuHost::set_imbalance(double beta) {
   if (!(beta >= 0 && beta <= 1)) throw std::invalid_argument("CpuHost: imbalance must be in [0, 1]");
   advance();
@@ -131,7 +139,31 @@ void CpuHost::submit(ProcessId p, SimTime work_ns, Continuation done, SimTime ke
     proc.waiting.push_back(Burst{work_ns, kernel_ns, done});
     return;  // nothing in service changed
   }
-  start(p, Burst{work_ns + context_switch_ns_, kernel_ns, done});
+  const Burst woken{work_ns + context_switch_ns_, kernel_ns, done};
+  if (wakeup_latency_ns_ > 0) {
+    if (!proc.multi_threaded) proc.running = true;  // its next bursts queue behind
+    waking_.push_back(Waking{sim_.now() + wakeup_latency_ns_, p, woken});
+    if (!wake_armed_) {
+      wake_armed_ = true;
+      sim_.schedule_at(waking_.front().at, *this, kWakeEvent);
+    }
+    return;  // nothing in service changed
+  }
+  start(p, woken);
+  if (!dispatching_) reschedule();
+}
+
+void CpuHost::wake_due() {
+  advance();
+  wake_armed_ = false;
+  while (!waking_.empty() && waking_.front().at <= sim_.now()) {
+    start(waking_.front().p, waking_.front().burst);
+    waking_.pop_front();
+  }
+  if (!waking_.empty()) {
+    wake_armed_ = true;
+    sim_.schedule_at(waking_.front().at, *this, kWakeEvent);
+  }
   if (!dispatching_) reschedule();
 }
 
@@ -149,7 +181,15 @@ void CpuHost::reschedule() {
   pending_ = sim_.schedule_at(due_time_, *this);
 }
 
-void CpuHost::on_event(std::uint64_t) {
+void CpuHost::on_event(std::uint64_t arg) {
+  if (arg == kWakeEvent) {
+    wake_due();
+  } else {
+    complete_due();
+  }
+}
+
+void CpuHost::complete_due() {
   advance();
   pending_time_ = kTimeNever;
   if (heap_.empty()) return;

@@ -38,6 +38,13 @@
 // progresses at busy / n. The loss is largest for a few runnable threads
 // and vanishes when n is large, which is what the live runs show: idle CPU
 // next to waiting work at moderate load, a saturated host at high load.
+//
+// Wake-up latency: a process that had nothing to run and is given a burst
+// (a wake-up) starts it only after a fixed latency, without using a core:
+// the time a woken thread waits before a core takes it (on a virtual
+// machine, a halted vCPU's own wake-up). The process counts as busy meanwhile, so its next
+// bursts queue behind. A burst that follows another of the same process
+// without a gap is not a wake-up.
 #pragma once
 
 #include <cstdint>
@@ -67,6 +74,8 @@ class CpuHost final : public EventHandler {
   void set_kernel_idle_inflation(double k);
   // Cores always busy with background work, in [0, cores).
   void set_background_cores(double b);
+  // Latency of every wake-up, >= 0 (see the header comment).
+  void set_wakeup_latency(SimTime latency_ns);
   // Share of the random-placement loss, in [0, 1] (see the header comment).
   void set_imbalance(double beta);
   double imbalance() const { return imbalance_; }
@@ -93,7 +102,7 @@ class CpuHost final : public EventHandler {
   std::size_t in_service() const { return heap_.size(); }
   std::size_t process_count() const { return processes_.size(); }
   const std::string& name(ProcessId p) const { return processes_[p].name; }
-  // Bursts waiting behind the one in service, plus the one in service.
+  // Bursts waiting behind the one in service (or waking), plus that one.
   std::size_t backlog(ProcessId p) const {
     return processes_[p].waiting.size() + (processes_[p].running ? 1 : 0);
   }
@@ -142,6 +151,7 @@ class CpuHost final : public EventHandler {
     }
   };
   static constexpr int kSlotBits = 24;
+  static constexpr std::uint64_t kWakeEvent = 1;  // on_event's arg; completions use 0
   static std::uint32_t slot_of(const InService& s) {
     return static_cast<std::uint32_t>(s.key & ((1u << kSlotBits) - 1));
   }
@@ -157,6 +167,8 @@ class CpuHost final : public EventHandler {
   void advance();
   void start(ProcessId p, const Burst& b);
   void reschedule();
+  void complete_due();  // the completion event
+  void wake_due();      // the wake-up event: start the bursts whose latency is over
 
   Simulator& sim_;
   int cores_;
@@ -178,6 +190,15 @@ class CpuHost final : public EventHandler {
   double u_ = 0.0;
   double background_ = 0.0;
   double imbalance_ = 0.0;
+  // Wake-ups in their latency; one latency for all, so FIFO is start order.
+  struct Waking {
+    SimTime at;
+    ProcessId p;
+    Burst burst;
+  };
+  SimTime wakeup_latency_ns_ = 0;
+  std::deque<Waking> waking_;
+  bool wake_armed_ = false;
   std::vector<double> placement_loss_;  // by n, cached: min(n, c) - c (1 - (1 - 1/c)^n)
   // The completion event may be left in place when the head's completion
   // moves later (an arrival slows everyone down): it then fires early, finds

@@ -116,6 +116,8 @@ struct HostModel {
   // Share of the random-placement loss of per-core run queues, in [0, 1]:
   // 0 = one shared run queue (see CpuHost).
   double imbalance = 0;
+  // Latency of a process's wake-up before a core runs it (see CpuHost).
+  SimTime wakeup_latency_ns = 0;
 };
 
 struct Model {

@@ -175,6 +175,10 @@ Model parse_model(const json& j, const std::string& source) {
     if (const json* b = r.optional("imbalance")) {
       m.host.imbalance = json_fields::read_number(*b, r.where("imbalance"), 0.0, 1.0);
     }
+    if (const json* w = r.optional("wakeup_latency_us")) {
+      m.host.wakeup_latency_ns =
+          ns_from_us(json_fields::read_number(*w, r.where("wakeup_latency_us"), 0.0, 1e6));
+    }
     r.done();
   }
   {
@@ -266,7 +270,8 @@ json to_json(const Model& m) {
         {"cpu_model", m.host.cpu_model},
         {"context_switch_us", us_from_ns(m.host.context_switch_ns)},
         {"idle_window_us", us_from_ns(m.host.idle_window_ns)},
-        {"imbalance", m.host.imbalance}}},
+        {"imbalance", m.host.imbalance},
+        {"wakeup_latency_us", us_from_ns(m.host.wakeup_latency_ns)}}},
       {"client",
        {{"send", demand_to_json(m.client.send)},
         {"recv", demand_to_json(m.client.recv)},

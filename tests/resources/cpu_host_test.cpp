@@ -357,6 +357,30 @@ TEST(CpuHostBackground, BurstsShareTheCoresTheBackgroundLeaves) {
   EXPECT_THROW(host.set_background_cores(2.0), std::invalid_argument);
 }
 
+// Wake-up latency L: a burst given to an idle process starts L later and
+// uses no core meanwhile; a burst given to a process already busy (or
+// waking) queues behind without a second latency. L = 1 ms, A: 2 ms at t =
+// 0 (runs 1-3), 2 ms more at t = 0.5 (queued: 3-5); B: 2 ms at t = 0.5
+// (runs 1.5-3.5, sharing nothing on 2 cores). Busy: 6 ms of work.
+TEST(CpuHostWakeUp, AnIdleProcessStartsAfterTheLatencyAndItsNextBurstsQueue) {
+  Simulator sim;
+  CpuHost host(sim, 2);
+  host.set_wakeup_latency(1 * kMs);
+  const ProcessId a = host.add_process("a"), b = host.add_process("b");
+  Done done(sim);
+  Submitter sub(host, done);
+  sim.schedule_at(0, sub, sub.add(a, 2 * kMs, 0));
+  sim.schedule_at(kMs / 2, sub, sub.add(a, 2 * kMs, 1));
+  sim.schedule_at(kMs / 2, sub, sub.add(b, 2 * kMs, 2));
+  sim.run();
+  expect_at(done.at[0], 3 * kMs);
+  expect_at(done.at[1], 5 * kMs);
+  expect_at(done.at[2], 3 * kMs + kMs / 2);
+  EXPECT_NEAR(host.busy_processor_ns(), 6.0 * kMs, 4);
+  EXPECT_EQ(host.cpu_ns(a), 4 * kMs);
+  EXPECT_THROW(host.set_wakeup_latency(-1), std::invalid_argument);
+}
+
 // Imbalance: n runnable threads on c cores keep min(n, c) - beta * loss(n)
 // cores busy, loss(n) = min(n, c) - c (1 - (1 - 1/c)^n), the cores a random
 // placement leaves empty. On 2 cores, 2 threads: loss = 2 - 2 (1 - 1/4) =

@@ -98,6 +98,7 @@ TEST(ModelIo, LoadDependenceIsOptionalAndRoundTrips) {
   json j = minimal_model();
   j["host"]["idle_window_us"] = 2000;
   j["host"]["imbalance"] = 0.375;
+  j["host"]["wakeup_latency_us"] = 12.5;
   j["client"]["load"] = {{"idle_inflation", 0.25}, {"background_cores", 0.01}};
   j["proxy"]["load"] = {{"idle_inflation", 0.5}};
   j["kernel"]["load"] = {{"per_backend_us", -0.5}, {"cold_us_per_ms", 0.75}};
@@ -107,6 +108,7 @@ TEST(ModelIo, LoadDependenceIsOptionalAndRoundTrips) {
   const Model m = parse_model(j, "t.json");
   EXPECT_EQ(m.host.idle_window_ns, 2'000'000);
   EXPECT_EQ(m.host.imbalance, 0.375);
+  EXPECT_EQ(m.host.wakeup_latency_ns, 12'500);
   EXPECT_EQ(m.client.load.idle_inflation, 0.25);
   EXPECT_EQ(m.client.load.background_cores, 0.01);
   EXPECT_EQ(m.proxy.load.idle_inflation, 0.5);
