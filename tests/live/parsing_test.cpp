@@ -214,6 +214,21 @@ TEST(Sweep, UnknownKnobIsAnErrorNamingIt) {
 namespace stacksim::live {
 namespace {
 
+// Two snapshots `seconds` apart, the machine's /proc/stat line at each end,
+// every component group going from 1.0 to 1.1 s of CPU (0.1 s in the window).
+std::pair<CpuSnapshot, CpuSnapshot> window(int seconds, const char* stat_begin,
+                                           const char* stat_end) {
+  CpuSnapshot a, b;
+  b.at = a.at + std::chrono::seconds(seconds);
+  a.machine = parse_proc_stat(stat_begin);
+  b.machine = parse_proc_stat(stat_end);
+  for (const auto& g : kComponentGroups) {
+    a.groups[g] = CgroupCpu{1.0, 0.6, 0.4};
+    b.groups[g] = CgroupCpu{1.1, 0.66, 0.44};
+  }
+  return {a, b};
+}
+
 // A 2 s window on 2 CPUs, 1000 requests. The five groups use 0.1 s each
 // (0.5 s), softirq 0.2 s, irq 0.05 s; kernel thread 10 goes 1.0 -> 1.1 s,
 // thread 11 exits (its 5 s must not count as -5 s), thread 12 is born with
@@ -223,14 +238,7 @@ namespace {
 // foreign = 1.5 - 0.5 - 0.17 - 0.03 = 0.8 s, and per request: app 0.1 s /
 // 1000 = 100 us, foreign 800 us, 0.4 foreign cores.
 TEST(CpuReport, GroupsKernelAndForeignAddUpToMachineBusyPerRequest) {
-  CpuSnapshot a, b;
-  b.at = a.at + std::chrono::seconds(2);
-  a.machine = parse_proc_stat("cpu  1000 0 0 10000 0 0 0 0 0 0");
-  b.machine = parse_proc_stat("cpu  1125 0 0 10250 0 5 20 0 0 0");
-  for (const auto& g : kComponentGroups) {
-    a.groups[g] = CgroupCpu{1.0, 0.6, 0.4};
-    b.groups[g] = CgroupCpu{1.1, 0.66, 0.44};
-  }
+  auto [a, b] = window(2, "cpu  1000 0 0 10000 0 0 0 0 0 0", "cpu  1125 0 0 10250 0 5 20 0 0 0");
   a.kernel_threads_s = {{10, 1.0}, {11, 5.0}};
   b.kernel_threads_s = {{10, 1.1}, {12, 0.02}};
   a.runner_s = 0.5;
@@ -265,14 +273,7 @@ TEST(SchedStat, NanosecondsBecomeSecondsAndGarbageIsNotMeasured) {
 // window (a process born in the window counts whole), per request and per
 // timeslice; one process without schedstat makes the group unmeasured.
 TEST(CpuReport, RunQueueWaitIsSummedPerGroupAndNeedsEveryProcess) {
-  CpuSnapshot a, b;
-  b.at = a.at + std::chrono::seconds(1);
-  a.machine = parse_proc_stat("cpu  1000 0 0 10000 0 0 0 0 0 0");
-  b.machine = parse_proc_stat("cpu  1100 0 0 10100 0 0 0 0 0 0");
-  for (const auto& g : kComponentGroups) {
-    a.groups[g] = CgroupCpu{1.0, 0.6, 0.4};
-    b.groups[g] = CgroupCpu{1.1, 0.66, 0.44};
-  }
+  auto [a, b] = window(1, "cpu  1000 0 0 10000 0 0 0 0 0 0", "cpu  1100 0 0 10100 0 0 0 0 0 0");
   auto sample = [](const char* group, double run_s, double wait_s, long slices, bool ok = true) {
     ProcessSample p;
     p.group = group;
