@@ -10,9 +10,11 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <iterator>
 #include <iostream>
 #include <memory>
 #include <set>
+#include <vector>
 
 #include "calibrate/fit.hpp"
 #include "calibrate/imbalance_fit.hpp"
@@ -187,6 +189,7 @@ struct ValidateCommandOptions {
   std::string model;
   std::string plan;
   std::string store;
+  std::vector<std::string> also_records;  // more stores of the plan, read only
   std::string report;  // prefix of .md and .json
   bool no_run = false;
   ValidateOptions options;
@@ -216,8 +219,15 @@ int run_validation(const ValidateCommandOptions& o) {
     so.store = o.store;
     live::run_sweep(plan, so);
   }
-  const ValidationReport rep =
-      validate_model(model, plan, recipes, live::read_records(o.store), o.options);
+  std::vector<nlohmann::json> records = live::read_records(o.store);
+  for (const std::string& file : o.also_records) {
+    std::vector<nlohmann::json> more = live::read_records(file);
+    records.insert(records.end(), std::make_move_iterator(more.begin()),
+                   std::make_move_iterator(more.end()));
+  }
+  ValidationReport rep = validate_model(model, plan, recipes, records, o.options);
+  rep.stores.push_back(o.store);
+  rep.stores.insert(rep.stores.end(), o.also_records.begin(), o.also_records.end());
   const std::string md = to_markdown(rep);
   const nlohmann::json js = to_json(rep);
   if (!o.report.empty()) {
@@ -301,6 +311,10 @@ void add_calibrate_commands(CLI::App& app, int& exit_code) {
   val->add_option("--plan", vo->plan, "Validation plan (a stacksim.live-sweep file)")->required();
   val->add_option("--store", vo->store, "Results store (JSON lines); the plan resumes from it")
       ->required();
+  val->add_option("--also-records", vo->also_records,
+                  "Another store of the same plan's runs (e.g. a second session), read, never "
+                  "written; its records count as more repeats (repeatable)")
+      ->check(CLI::ExistingFile);
   val->add_option("--report", vo->report, "Write the report to PREFIX.md and PREFIX.json");
   val->add_flag("--no-run", vo->no_run, "Do not run anything: validate on the records in --store");
   val->add_option("--requests", vo->options.requests, "Simulated requests per replication")

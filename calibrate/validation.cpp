@@ -307,6 +307,7 @@ json to_json(const ValidationReport& r) {
           {"model_label", r.model_label},
           {"plan", r.plan},
           {"plan_name", r.plan_name},
+          {"stores", r.stores},
           {"summary",
            {{"all", to_json(r.all)},
             {"by_cores", cores},
@@ -324,7 +325,13 @@ std::string to_markdown(const ValidationReport& r) {
   std::ostringstream o;
   o << "# Validation of " << r.model << "\n\n"
     << "Model: " << r.model_label << "  \nPlan: " << r.plan << " (" << r.plan_name
-    << "): configurations the model was not fitted from, run live with repeats.\n"
+    << "): configurations the model was not fitted from, run live with repeats.\n";
+  if (!r.stores.empty()) {
+    o << "Records: ";
+    for (std::size_t i = 0; i < r.stores.size(); ++i) o << (i ? ", " : "") << r.stores[i];
+    o << "  \n";
+  }
+  o
     << "Error = (predicted - measured median) / measured median; \"in range\" = the "
        "prediction lies between the smallest and largest measured repeat.\n\n"
     << "## Summary\n\n"

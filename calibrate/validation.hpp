@@ -63,6 +63,7 @@ struct ErrorSummary {
 
 struct ValidationReport {
   std::string model, model_label, plan, plan_name;
+  std::vector<std::string> stores;  // where the records came from (for the reader)
   std::vector<ValidationPoint> points;
   std::vector<std::string> missing;  // plan points without records
   std::vector<WinnerPair> pairs;

@@ -42,9 +42,9 @@
 // Wake-up latency: a process that had nothing to run and is given a burst
 // (a wake-up) starts it only after a fixed latency, without using a core:
 // the time a woken thread waits before a core takes it (on a virtual
-// machine, a halted vCPU's own wake-up). The process counts as busy meanwhile, so its next
-// bursts queue behind. A burst that follows another of the same process
-// without a gap is not a wake-up.
+// machine, a halted vCPU's own wake-up). The process counts as busy
+// meanwhile, so its next bursts queue behind. A burst that follows another
+// of the same process without a gap is not a wake-up.
 #pragma once
 
 #include <cstdint>

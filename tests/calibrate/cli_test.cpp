@@ -103,6 +103,12 @@ TEST_F(CalibrateCli, ValidateWithoutRecordsOfThePlanExitsTwo) {
                                 " --store " + records_ + " --no-run --replications 0");
   EXPECT_EQ(bad.status, 2) << bad.out;
   EXPECT_NE(bad.out.find("--replications"), std::string::npos) << bad.out;
+  const auto missing = run_stacksim("validate --model models/estimates.json --plan " + plan +
+                                    " --store " + records_ + " --no-run --also-records " +
+                                    (dir_ / "nowhere.jsonl").string());
+  EXPECT_EQ(missing.status, 2) << missing.out;
+  EXPECT_NE(missing.out.find("--also-records"), std::string::npos) << missing.out;
+  EXPECT_NE(missing.out.find("nowhere.jsonl"), std::string::npos) << missing.out;
 }
 
 }  // namespace
