@@ -88,13 +88,15 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// The records in the store of the plan's points, in calibration's shape.
-std::vector<CalibrationRecord> plan_records(const live::SweepPlan& plan, const std::string& store) {
+// The store's records (`stored`, read from `store`) of the plan's points, in
+// calibration's shape.
+std::vector<CalibrationRecord> plan_records(const live::SweepPlan& plan, const std::string& store,
+                                            const std::vector<nlohmann::json>& stored) {
   std::set<std::string> keys;
   for (const live::SweepPoint& p : plan.points) keys.insert(p.key);
   std::vector<CalibrationRecord> out;
   long line = 0;
-  for (const nlohmann::json& j : live::read_records(store)) {
+  for (const nlohmann::json& j : stored) {
     ++line;
     if (live::belongs_to(plan, j) && keys.count(j.at("sweep").value("key", "")))
       out.push_back(record_from_live_json(j, store + ":" + std::to_string(line)));
@@ -152,7 +154,8 @@ int run_calibration(const RunCommandOptions& o) {
     failed = live::run_sweep(plan, so);
   }
   const double run_s = seconds_since(t0);
-  const std::vector<CalibrationRecord> records = plan_records(plan, o.store);
+  const std::vector<nlohmann::json> stored = live::read_records(o.store);
+  const std::vector<CalibrationRecord> records = plan_records(plan, o.store, stored);
   if (records.empty()) throw InputError(o.store + ": holds no record of plan " + o.plan);
   FitOptions options;
   options.regressor = Regressor::kLoad;
@@ -166,7 +169,7 @@ int run_calibration(const RunCommandOptions& o) {
   io.simulation.skip_flagged = o.skip_flagged;
   const auto t_fit = std::chrono::steady_clock::now();
   const ImbalanceFit imbalance =
-      fit_imbalance(c.model, plan, recipes, live::read_records(o.store), io);
+      fit_imbalance(c.model, plan, recipes, stored, io);
   c.model.host.imbalance = imbalance.beta;
   std::erase_if(c.not_identified,
                 [](const std::string& s) { return s.starts_with(kImbalanceNotFitted); });
