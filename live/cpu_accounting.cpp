@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -55,6 +56,42 @@ std::vector<pid_t> all_pids() {
     if (pid > 0) out.push_back(static_cast<pid_t>(pid));
   }
   if (d) ::closedir(d);
+  return out;
+}
+
+std::vector<unsigned long> socket_inodes(pid_t pid) {
+  std::vector<unsigned long> out;
+  const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
+  DIR* d = ::opendir(dir.c_str());
+  while (dirent* e = d ? ::readdir(d) : nullptr) {
+    char target[128];
+    const ssize_t n = ::readlink((dir + "/" + e->d_name).c_str(), target, sizeof target - 1);
+    if (n <= 0) continue;
+    target[n] = '\0';
+    unsigned long inode = 0;
+    if (std::sscanf(target, "socket:[%lu]", &inode) == 1) out.push_back(inode);
+  }
+  if (d) ::closedir(d);
+  return out;
+}
+
+std::vector<ListeningSocket> listening_tcp_sockets() {
+  std::vector<ListeningSocket> out;
+  for (const char* file : {"/proc/net/tcp", "/proc/net/tcp6"}) {
+    std::istringstream in(slurp(file));
+    std::string line;
+    std::getline(in, line);  // the header
+    while (std::getline(in, line)) {
+      std::istringstream ls(line);
+      std::string slot, local, remote, state, queues, timer, retr, uid, timeout, inode;
+      ls >> slot >> local >> remote >> state >> queues >> timer >> retr >> uid >> timeout >> inode;
+      if (!ls || state != "0A") continue;  // 0A: LISTEN
+      const auto colon = local.rfind(':');
+      if (colon == std::string::npos) continue;
+      out.push_back(ListeningSocket{std::stoul(inode), local.substr(0, colon),
+                                    std::stoi(local.substr(colon + 1), nullptr, 16)});
+    }
+  }
   return out;
 }
 

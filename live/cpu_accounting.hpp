@@ -34,6 +34,18 @@ struct PidStat {
 PidStat read_pid_stat(pid_t pid);
 // Every process id in /proc now.
 std::vector<pid_t> all_pids();
+// The inodes of the sockets the process holds open (/proc/<pid>/fd links
+// "socket:[inode]"); empty when it is gone or not ours to read.
+std::vector<unsigned long> socket_inodes(pid_t pid);
+// Every TCP socket in LISTEN state (/proc/net/tcp and tcp6): its inode, its
+// local address as the kernel prints it (hex, e.g. "0100007F" for
+// 127.0.0.1) and its port.
+struct ListeningSocket {
+  unsigned long inode = 0;
+  std::string address;
+  int port = 0;
+};
+std::vector<ListeningSocket> listening_tcp_sockets();
 
 struct ProcStat {  // the "cpu" line of /proc/stat, in seconds
   double user_s = 0, nice_s = 0, system_s = 0, idle_s = 0, iowait_s = 0, irq_s = 0, softirq_s = 0,

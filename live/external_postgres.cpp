@@ -1,6 +1,5 @@
 #include "live/external_postgres.hpp"
 
-#include <dirent.h>
 #include <libpq-fe.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -87,23 +86,11 @@ std::set<unsigned long> listening_inodes(const PostgresUrl& url) {
     }
     return out;
   }
-  for (const char* file : {"/proc/net/tcp", "/proc/net/tcp6"}) {
-    std::istringstream in(slurp(file));
-    std::string line;
-    std::getline(in, line);
-    while (std::getline(in, line)) {
-      std::istringstream ls(line);
-      std::string slot, local, remote, state, queues, timer, retr, uid, timeout, inode;
-      ls >> slot >> local >> remote >> state >> queues >> timer >> retr >> uid >> timeout >> inode;
-      if (state != "0A") continue;  // LISTEN
-      const auto colon = local.rfind(':');
-      if (colon == std::string::npos) continue;
-      if (std::stoi(local.substr(colon + 1), nullptr, 16) != url.port) continue;
-      const std::string addr = local.substr(0, colon);
-      const bool ours = addr == "0100007F" || addr.find_first_not_of('0') == std::string::npos ||
-                        addr == "00000000000000000000000001000000";
-      if (ours) out.insert(std::stoul(inode));
-    }
+  for (const ListeningSocket& l : listening_tcp_sockets()) {
+    const bool ours = l.address == "0100007F" ||
+                      l.address.find_first_not_of('0') == std::string::npos ||
+                      l.address == "00000000000000000000000001000000";
+    if (l.port == url.port && ours) out.insert(l.inode);
   }
   return out;
 }
@@ -286,20 +273,12 @@ pid_t find_postmaster(const PostgresUrl& url) {
   if (inodes.empty()) return 0;
   std::set<pid_t> holders;
   for (pid_t pid : all_pids()) {
-    const std::string dir = "/proc/" + std::to_string(pid) + "/fd";
-    DIR* d = ::opendir(dir.c_str());
-    while (dirent* e = d ? ::readdir(d) : nullptr) {
-      char target[64];
-      const ssize_t len = ::readlink((dir + "/" + e->d_name).c_str(), target, sizeof target - 1);
-      if (len <= 0) continue;
-      target[len] = '\0';
-      unsigned long inode = 0;
-      if (std::sscanf(target, "socket:[%lu]", &inode) == 1 && inodes.count(inode)) {
+    for (unsigned long inode : socket_inodes(pid)) {
+      if (inodes.count(inode)) {
         holders.insert(pid);
         break;
       }
     }
-    if (d) ::closedir(d);
   }
   // Backends close the listening sockets after fork; if one has not yet,
   // its parent holds them too: the postmaster is the holder whose parent is not.

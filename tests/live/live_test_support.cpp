@@ -1,6 +1,5 @@
 #include "live_test_support.hpp"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -44,18 +43,7 @@ Stat read_stat(pid_t pid) {
 // inode -> port of every LISTEN socket.
 std::map<unsigned long, int> listening_inodes() {
   std::map<unsigned long, int> out;
-  for (const char* file : {"/proc/net/tcp", "/proc/net/tcp6"}) {
-    std::ifstream in(file);
-    std::string line;
-    std::getline(in, line);
-    while (std::getline(in, line)) {
-      std::istringstream ls(line);
-      std::string slot, local, remote, state, queues, timer, retr, uid, timeout, inode;
-      ls >> slot >> local >> remote >> state >> queues >> timer >> retr >> uid >> timeout >> inode;
-      if (state != "0A") continue;
-      out[std::stoul(inode)] = std::stoi(local.substr(local.rfind(':') + 1), nullptr, 16);
-    }
-  }
+  for (const ListeningSocket& l : listening_tcp_sockets()) out[l.inode] = l.port;
   return out;
 }
 
@@ -170,20 +158,10 @@ std::set<int> listening_ports_of(const std::set<ProcessId>& processes) {
   const auto inodes = listening_inodes();
   std::set<int> ports;
   for (const auto& p : processes) {
-    const std::string dir = "/proc/" + std::to_string(p.pid) + "/fd";
-    DIR* d = ::opendir(dir.c_str());
-    while (dirent* e = d ? ::readdir(d) : nullptr) {
-      char target[128];
-      const ssize_t n = ::readlink((dir + "/" + e->d_name).c_str(), target, sizeof target - 1);
-      if (n <= 0) continue;
-      target[n] = '\0';
-      unsigned long inode = 0;
-      if (std::sscanf(target, "socket:[%lu]", &inode) == 1) {
-        const auto it = inodes.find(inode);
-        if (it != inodes.end()) ports.insert(it->second);
-      }
+    for (unsigned long inode : socket_inodes(p.pid)) {
+      const auto it = inodes.find(inode);
+      if (it != inodes.end()) ports.insert(it->second);
     }
-    if (d) ::closedir(d);
   }
   return ports;
 }
