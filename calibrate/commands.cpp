@@ -333,6 +333,9 @@ void add_calibrate_commands(CLI::App& app, int& exit_code) {
   val->add_option("--threads", vo->options.threads, "Simulation threads (0: one per core)");
   val->add_flag("--skip-flagged", vo->options.skip_flagged,
                 "Leave out records the live runner flagged");
+  vo->options.at_measured_speed = true;
+  val->add_flag("!--no-speed-check", vo->options.at_measured_speed,
+                "Do not predict each point again at the CPU speed its runs measured");
   val->add_option("--format", vo->format, "markdown or json on stdout")
       ->check(CLI::IsMember({"markdown", "json"}))
       ->capture_default_str();

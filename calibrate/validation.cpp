@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "calibrate/record.hpp"
 #include "live/repeat_summary.hpp"
 #include "sim/experiment/experiment.hpp"
 #include "sim/scenario/input_error.hpp"
@@ -24,6 +25,14 @@ double median_of(std::vector<double> v) {
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
+// The measured side of c with another prediction.
+Comparison predicted_as(Comparison c, double predicted) {
+  c.predicted = predicted;
+  c.error = c.median != 0 ? (predicted - c.median) / c.median : std::nan("");
+  c.within_range = predicted >= c.min && predicted <= c.max;
+  return c;
+}
+
 Comparison compare(const std::vector<double>& measured, double predicted) {
   Comparison c;
   const live::Spread s = live::spread_of(measured);
@@ -31,10 +40,7 @@ Comparison compare(const std::vector<double>& measured, double predicted) {
   c.median = s.median;
   c.min = s.min;
   c.max = s.max;
-  c.predicted = predicted;
-  c.error = c.median != 0 ? (predicted - c.median) / c.median : std::nan("");
-  c.within_range = predicted >= c.min && predicted <= c.max;
-  return c;
+  return predicted_as(c, predicted);
 }
 
 std::string group_label(const live::RunConfig& c, int cores) {
@@ -81,10 +87,49 @@ Scenario scenario_for(const live::RunConfig& c, int cores, const std::vector<std
   return sc;
 }
 
+double total_cpu_us(const RunResult& r) {
+  double sum = 0;
+  for (double us : r.cpu_us_per_request) sum += us;
+  return sum;
+}
+
+// Each record's CPU per request, every group together (none for a record
+// without CPU figures, or whose PostgreSQL was outside the runner's cgroups).
+std::vector<double> measured_cpu_us(const std::vector<const json*>& records) {
+  std::vector<double> out;
+  for (const json* r : records) {
+    if (!r->contains("cpu")) continue;  // a record without CPU figures tells nothing here
+    const CalibrationRecord c = record_from_live_json(*r, r->value("run_id", "record"));
+    double sum = 0;
+    for (double us : c.cpu_us_per_request) sum += us;
+    if (std::isfinite(sum)) out.push_back(sum);
+  }
+  return out;
+}
+
+// The point predicted again on a host as fast as its runs were (see the
+// header): speed = the model's CPU per request / the runs' median.
+AtMeasuredSpeed predict_at_speed(const Model& model, const Scenario& group_scenario,
+                                 const ValidationPoint& v, unsigned threads) {
+  AtMeasuredSpeed out;
+  if (!(v.cpu_us.median > 0 && v.cpu_us.predicted > 0)) return out;
+  out.speed = v.cpu_us.predicted / v.cpu_us.median * model.host.speed;
+  Model at_speed = model;
+  at_speed.host.speed = out.speed;
+  Scenario sc = group_scenario;
+  sc.stacks = {v.stack};
+  sc.baseline = v.stack;
+  const StackResult& sr = run_experiment(at_speed, sc, threads).front().stacks.front();
+  out.throughput = predicted_as(v.throughput, sr.mean(&RunResult::throughput_rps));
+  out.p50 = predicted_as(v.p50, sr.mean(&RunResult::p50_ms));
+  out.p99 = predicted_as(v.p99, sr.mean(&RunResult::p99_ms));
+  return out;
+}
+
 ErrorSummary summarise_errors(const std::vector<const ValidationPoint*>& points) {
   ErrorSummary s;
   s.points = static_cast<int>(points.size());
-  std::vector<double> tp, p50, p99, db;
+  std::vector<double> tp, p50, p99, db, cpu, tp_s, p50_s, p99_s;
   int within = 0;
   for (const ValidationPoint* p : points) {
     auto add = [](std::vector<double>& v, const Comparison& c) {
@@ -94,12 +139,22 @@ ErrorSummary summarise_errors(const std::vector<const ValidationPoint*>& points)
     add(p50, p->p50);
     add(p99, p->p99);
     add(db, p->sessions_peak);
+    add(cpu, p->cpu_us);
+    if (std::isfinite(p->at_speed.speed)) {
+      add(tp_s, p->at_speed.throughput);
+      add(p50_s, p->at_speed.p50);
+      add(p99_s, p->at_speed.p99);
+    }
     within += p->throughput.within_range ? 1 : 0;
   }
   s.throughput = median_of(tp);
   s.p50 = median_of(p50);
   s.p99 = median_of(p99);
   s.sessions = median_of(db);
+  s.cpu = median_of(cpu);
+  s.throughput_at_speed = median_of(tp_s);
+  s.p50_at_speed = median_of(p50_s);
+  s.p99_at_speed = median_of(p99_s);
   s.throughput_within_range = points.empty() ? 0.0 : static_cast<double>(within) / points.size();
   return s;
 }
@@ -119,7 +174,12 @@ json to_json(const ErrorSummary& s) {
            {{"throughput", number(s.throughput)},
             {"p50", number(s.p50)},
             {"p99", number(s.p99)},
-            {"sessions", number(s.sessions)}}},
+            {"sessions", number(s.sessions)},
+            {"cpu_us_per_request", number(s.cpu)}}},
+          {"median_abs_error_at_measured_speed",
+           {{"throughput", number(s.throughput_at_speed)},
+            {"p50", number(s.p50_at_speed)},
+            {"p99", number(s.p99_at_speed)}}},
           {"throughput_within_range", s.throughput_within_range}};
 }
 
@@ -148,6 +208,7 @@ ValidationReport validate_model(const Model& model, const live::SweepPlan& plan,
                                 const live::StackRecipes& recipes, const std::vector<json>& records,
                                 const ValidateOptions& o) {
   ValidationReport rep;
+  rep.at_measured_speed = o.at_measured_speed;
   rep.model = model.source;
   rep.model_label = model.label;
   rep.plan = plan.path;
@@ -230,6 +291,8 @@ ValidationReport validate_model(const Model& model, const live::SweepPlan& plan,
       v.p99 = compare(p99, sr->mean(&RunResult::p99_ms));
       v.sessions_peak = compare(
           db, sr->summary([](const RunResult& r) { return double(r.db_sessions_peak); }).mean);
+      v.cpu_us = compare(measured_cpu_us(m.records), sr->summary(total_cpu_us).mean);
+      if (o.at_measured_speed) v.at_speed = predict_at_speed(model, sc, v, o.threads);
       rep.points.push_back(std::move(v));
     }
   }
@@ -254,6 +317,14 @@ ValidationReport validate_model(const Model& model, const live::SweepPlan& plan,
       rep.decisive_pairs += w.decisive ? 1 : 0;
       rep.decisive_correct += w.decisive && w.correct ? 1 : 0;
       rep.pairs_correct += w.correct ? 1 : 0;
+      if (o.at_measured_speed) {
+        w.predicted_ratio_at_speed =
+            a.at_speed.throughput.predicted / s.at_speed.throughput.predicted;
+        w.correct_at_speed =
+            (w.predicted_ratio_at_speed > 1 ? a.stack : s.stack) == w.measured_winner;
+        rep.decisive_correct_at_speed += w.decisive && w.correct_at_speed ? 1 : 0;
+        rep.pairs_correct_at_speed += w.correct_at_speed ? 1 : 0;
+      }
       rep.pairs.push_back(w);
     }
   }
@@ -272,6 +343,13 @@ ValidationReport validate_model(const Model& model, const live::SweepPlan& plan,
 json to_json(const ValidationReport& r) {
   json points = json::array();
   for (const ValidationPoint& p : r.points) {
+    json at_speed = nullptr;
+    if (r.at_measured_speed) {
+      at_speed = {{"speed", number(p.at_speed.speed)},
+                  {"throughput_rps", to_json(p.at_speed.throughput)},
+                  {"p50_ms", to_json(p.at_speed.p50)},
+                  {"p99_ms", to_json(p.at_speed.p99)}};
+    }
     points.push_back({{"stack", p.stack},
                       {"type", p.type},
                       {"configuration", p.group},
@@ -285,7 +363,9 @@ json to_json(const ValidationReport& r) {
                       {"throughput_rps", to_json(p.throughput)},
                       {"p50_ms", to_json(p.p50)},
                       {"p99_ms", to_json(p.p99)},
-                      {"sessions_peak", to_json(p.sessions_peak)}});
+                      {"sessions_peak", to_json(p.sessions_peak)},
+                      {"cpu_us_per_request", to_json(p.cpu_us)},
+                      {"at_measured_speed", at_speed}});
   }
   json pairs = json::array();
   for (const WinnerPair& w : r.pairs) {
@@ -297,7 +377,9 @@ json to_json(const ValidationReport& r) {
                      {"measured_winner", w.measured_winner},
                      {"predicted_winner", w.predicted_winner},
                      {"decisive", w.decisive},
-                     {"correct", w.correct}});
+                     {"correct", w.correct},
+                     {"predicted_ratio_at_speed", number(w.predicted_ratio_at_speed)},
+                     {"correct_at_speed", r.at_measured_speed ? json(w.correct_at_speed) : json()}});
   }
   json cores = json::object();
   for (const auto& [c, s] : r.by_cores) cores[std::to_string(c)] = to_json(s);
@@ -315,7 +397,10 @@ json to_json(const ValidationReport& r) {
              {{"pairs", r.pairs.size()},
               {"correct", r.pairs_correct},
               {"decisive_pairs", r.decisive_pairs},
-              {"decisive_correct", r.decisive_correct}}}}},
+              {"decisive_correct", r.decisive_correct},
+              {"correct_at_speed", r.at_measured_speed ? json(r.pairs_correct_at_speed) : json()},
+              {"decisive_correct_at_speed",
+               r.at_measured_speed ? json(r.decisive_correct_at_speed) : json()}}}}},
           {"points", points},
           {"pairs", pairs},
           {"missing", r.missing}};
@@ -335,12 +420,12 @@ std::string to_markdown(const ValidationReport& r) {
     << "Error = (predicted - measured median) / measured median; \"in range\" = the "
        "prediction lies between the smallest and largest measured repeat.\n\n"
     << "## Summary\n\n"
-    << "| points | cores | throughput | P50 | P99 | #DB | throughput in range |\n"
-    << "|---|---|---|---|---|---|---|\n";
+    << "| points | cores | throughput | P50 | P99 | #DB | throughput in range | CPU per request |\n"
+    << "|---|---|---|---|---|---|---|---|\n";
   auto row = [&o](const std::string& cores, const ErrorSummary& s) {
     o << "| " << s.points << " | " << cores << " | " << apct(s.throughput) << " | "
       << apct(s.p50) << " | " << apct(s.p99) << " | " << apct(s.sessions) << " | "
-      << apct(s.throughput_within_range) << " |\n";
+      << apct(s.throughput_within_range) << " | " << apct(s.cpu) << " |\n";
   };
   row("all", r.all);
   for (const auto& [c, s] : r.by_cores) row(std::to_string(c), s);
@@ -348,6 +433,23 @@ std::string to_markdown(const ValidationReport& r) {
     << "Winner (sync vs async stack in one configuration): " << r.pairs_correct << " of "
     << r.pairs.size() << " pairs right; " << r.decisive_correct << " of " << r.decisive_pairs
     << " where the measured gap exceeds the repeats' ranges.\n\n";
+  if (r.at_measured_speed) {
+    o << "### At the runs' measured speed\n\n"
+      << "The CPU a request costs drifts between runs on a shared machine. Each point "
+         "predicted again on a host whose speed makes the model's CPU per request equal "
+         "its runs' median (speed = model / measured): what error remains is the queueing "
+         "model's.\n\n"
+      << "| points | cores | throughput | P50 | P99 |\n|---|---|---|---|---|\n";
+    auto at_speed = [&o](const std::string& cores, const ErrorSummary& s) {
+      o << "| " << s.points << " | " << cores << " | " << apct(s.throughput_at_speed) << " | "
+        << apct(s.p50_at_speed) << " | " << apct(s.p99_at_speed) << " |\n";
+    };
+    at_speed("all", r.all);
+    for (const auto& [c, s] : r.by_cores) at_speed(std::to_string(c), s);
+    o << "\nWinner at the runs' speed: " << r.pairs_correct_at_speed << " of " << r.pairs.size()
+      << " pairs right; " << r.decisive_correct_at_speed << " of " << r.decisive_pairs
+      << " decisive.\n\n";
+  }
   std::vector<const WinnerPair*> wrong;
   for (const WinnerPair& w : r.pairs)
     if (w.decisive && !w.correct) wrong.push_back(&w);
@@ -361,8 +463,11 @@ std::string to_markdown(const ValidationReport& r) {
   }
   o << "## Points\n\n"
     << "| configuration | stack | type | W | rps measured (range) | rps predicted | err | P50 ms "
-       "meas / pred | err | P99 ms meas / pred | err | #DB meas / pred | err |\n"
-    << "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+       "meas / pred | err | P99 ms meas / pred | err | #DB meas / pred | err | CPU us/req "
+       "meas / pred |"
+    << (r.at_measured_speed ? " speed | rps err at speed |\n" : "\n")
+    << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    << (r.at_measured_speed ? "---|---|\n" : "\n");
   std::string last;
   for (const ValidationPoint& p : r.points) {
     o << "| " << (p.group == last ? "" : p.group) << " | " << p.stack
@@ -373,7 +478,11 @@ std::string to_markdown(const ValidationReport& r) {
       << fixed(p.p50.predicted, 1) << " | " << pct(p.p50.error) << " | " << fixed(p.p99.median, 1)
       << " / " << fixed(p.p99.predicted, 1) << " | " << pct(p.p99.error) << " | "
       << fixed(p.sessions_peak.median, 0) << " / " << fixed(p.sessions_peak.predicted, 1) << " | "
-      << pct(p.sessions_peak.error) << " |\n";
+      << pct(p.sessions_peak.error) << " | " << fixed(p.cpu_us.median, 0) << " / "
+      << fixed(p.cpu_us.predicted, 0) << " |";
+    if (r.at_measured_speed)
+      o << " " << fixed(p.at_speed.speed, 2) << " | " << pct(p.at_speed.throughput.error) << " |";
+    o << "\n";
     last = p.group;
   }
   if (!r.missing.empty()) {

@@ -5,8 +5,18 @@
 // (all points, and per core count: calibrated at 2, checked at 1), and
 // scores, for every sync/async pair of stacks in one configuration, whether
 // the predicted winner is the measured one.
+//
+// The machine's speed of the day: on a shared virtual machine the CPU a
+// request costs drifts between runs (up to 1.7x between repeats of one
+// point here), and a CPU-bound point's throughput drifts with it. With
+// at_measured_speed, each point is predicted a second time on a host whose
+// speed makes the model's CPU per request equal the runs' median measured
+// one (host.speed = predicted CPU / measured CPU). The measured CPU is an
+// input of that prediction, throughput and latency still its outputs: what
+// error is left is the queueing model's, what went away was the machine's.
 #pragma once
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -24,6 +34,7 @@ struct ValidateOptions {
   unsigned threads = 0;
   std::uint64_t seed = 1;
   bool skip_flagged = false;  // leave out records the live runner flagged
+  bool at_measured_speed = false;  // also predict each point at its runs' speed
 };
 
 struct Comparison {
@@ -32,6 +43,12 @@ struct Comparison {
   double predicted = 0;
   double error = 0;  // (predicted - median) / median
   bool within_range = false;  // min <= predicted <= max
+};
+
+// A point predicted again at the speed its runs measured (see the top).
+struct AtMeasuredSpeed {
+  double speed = std::nan("");  // predicted CPU per request / measured median
+  Comparison throughput, p50, p99;
 };
 
 struct ValidationPoint {
@@ -44,6 +61,9 @@ struct ValidationPoint {
   std::vector<std::string> record_ids;
   int flagged = 0;  // records flagged by the live runner (kept unless skip_flagged)
   Comparison throughput, p50, p99, sessions_peak;
+  // CPU per request, all groups together (the model's against the runs').
+  Comparison cpu_us;
+  AtMeasuredSpeed at_speed;  // when asked for
 };
 
 struct WinnerPair {
@@ -53,12 +73,18 @@ struct WinnerPair {
   double predicted_ratio = 0;
   bool decisive = false;  // the repeats' ranges do not overlap
   bool correct = false;
+  double predicted_ratio_at_speed = std::nan("");  // both predicted at their runs' speed
+  bool correct_at_speed = false;
 };
 
 struct ErrorSummary {
   int points = 0;
   double throughput = 0, p50 = 0, p99 = 0, sessions = 0;  // median |error|
   double throughput_within_range = 0;                     // share of points
+  double cpu = std::nan("");  // median |error| of the CPU per request
+  // Median |error| at the runs' measured speed (NaN unless asked for).
+  double throughput_at_speed = std::nan(""), p50_at_speed = std::nan(""),
+         p99_at_speed = std::nan("");
 };
 
 struct ValidationReport {
@@ -70,6 +96,8 @@ struct ValidationReport {
   ErrorSummary all;
   std::vector<std::pair<int, ErrorSummary>> by_cores;
   int decisive_pairs = 0, decisive_correct = 0, pairs_correct = 0;
+  bool at_measured_speed = false;
+  int decisive_correct_at_speed = 0, pairs_correct_at_speed = 0;
 };
 
 // Predicts every plan point that has records and compares. Throws InputError

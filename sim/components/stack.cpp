@@ -47,6 +47,7 @@ Stack::Stack(Simulator& sim, const Model& model, const StackModel& stack, const 
   host_.set_idle_window(model.host.idle_window_ns);
   if (model.host.imbalance > 0) host_.set_imbalance(model.host.imbalance);
   host_.set_wakeup_latency(model.host.wakeup_latency_ns);
+  host_.set_speed(model.host.speed);
   host_.set_kernel_idle_inflation(model.kernel.load.idle_inflation);
   host_.set_idle_inflation(load_.process(), model.client.load.idle_inflation);
   for (ProcessId p : proxy_.processes())

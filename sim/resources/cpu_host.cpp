@@ -7,7 +7,11 @@
 namespace stacksim {
 
 CpuHost::CpuHost(Simulator& sim, int cores, SimTime context_switch_ns)
-    : sim_(sim), cores_(cores), context_switch_ns_(context_switch_ns), last_(sim.now()) {
+    : sim_(sim),
+      cores_(cores),
+      context_switch_ns_(context_switch_ns),
+      switch_cost_ns_(context_switch_ns),
+      last_(sim.now()) {
   if (cores < 1) throw std::invalid_argument("a host needs at least one core");
 }
 
@@ -53,6 +57,13 @@ void CpuHost::set_wakeup_latency(SimTime latency_ns) {
   if (!waking_.empty())
     throw std::logic_error("CpuHost: the wake-up latency changes only with no wake-up pending");
   wakeup_latency_ns_ = latency_ns;
+}
+
+void CpuHost::set_speed(double speed) {
+  if (!(speed > 0 && std::isfinite(speed)))
+    throw std::invalid_argument("CpuHost: the speed must be a positive number");
+  speed_ = speed;
+  switch_cost_ns_ = at_speed(context_switch_ns_);
 }
 
 void CpuHost::set_imbalance(double beta) {
@@ -134,12 +145,16 @@ SimTime CpuHost::stretched(SimTime work_ns, double k) {
 
 void CpuHost::submit(ProcessId p, SimTime work_ns, Continuation done, SimTime kernel_ns) {
   advance();
+  if (speed_ != 1.0) {
+    work_ns = at_speed(work_ns);
+    kernel_ns = at_speed(kernel_ns);
+  }
   Process& proc = processes_[p];
   if (!proc.multi_threaded && proc.running) {
     proc.waiting.push_back(Burst{work_ns, kernel_ns, done});
     return;  // nothing in service changed
   }
-  const Burst woken{work_ns + context_switch_ns_, kernel_ns, done};
+  const Burst woken{work_ns + switch_cost_ns_, kernel_ns, done};
   if (wakeup_latency_ns_ > 0) {
     if (!proc.multi_threaded) proc.running = true;  // its next bursts queue behind
     waking_.push_back(Waking{sim_.now() + wakeup_latency_ns_, p, woken});

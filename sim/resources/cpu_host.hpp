@@ -39,6 +39,11 @@
 // and vanishes when n is large, which is what the live runs show: idle CPU
 // next to waiting work at moderate load, a saturated host at high load.
 //
+// Speed: every demand is CPU time on the machine the model describes; a
+// host of speed s (relative to that machine) runs each burst, its kernel
+// work and its context switch in 1/s of that time, and accounts that time.
+// Speed 1, the default, changes nothing.
+//
 // Wake-up latency: a process that had nothing to run and is given a burst
 // (a wake-up) starts it only after a fixed latency, without using a core:
 // the time a woken thread waits before a core takes it (on a virtual
@@ -47,6 +52,7 @@
 // of the same process without a gap is not a wake-up.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -76,6 +82,9 @@ class CpuHost final : public EventHandler {
   void set_background_cores(double b);
   // Latency of every wake-up, >= 0 (see the header comment).
   void set_wakeup_latency(SimTime latency_ns);
+  // Relative speed of the cores, > 0 (see the header comment).
+  void set_speed(double speed);
+  double speed() const { return speed_; }
   // Share of the random-placement loss, in [0, 1] (see the header comment).
   void set_imbalance(double beta);
   double imbalance() const { return imbalance_; }
@@ -157,6 +166,9 @@ class CpuHost final : public EventHandler {
   }
 
   SimTime stretched(SimTime work_ns, double k);  // (1 + k * idle) * work_ns
+  SimTime at_speed(SimTime ns) const {
+    return static_cast<SimTime>(std::llround(static_cast<double>(ns) / speed_));
+  }
   double capacity() const { return cores_ - background_; }
   double rate() const {
     const auto n = static_cast<double>(heap_.size());
@@ -172,7 +184,9 @@ class CpuHost final : public EventHandler {
 
   Simulator& sim_;
   int cores_;
-  SimTime context_switch_ns_;
+  SimTime context_switch_ns_;  // at speed 1
+  SimTime switch_cost_ns_;     // at this host's speed
+  double speed_ = 1.0;
   std::vector<Process> processes_;
   std::vector<InService> heap_;  // std::push_heap / pop_heap with Later
   std::vector<Slot> slots_;

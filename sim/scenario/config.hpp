@@ -118,6 +118,9 @@ struct HostModel {
   double imbalance = 0;
   // Latency of a process's wake-up before a core runs it (see CpuHost).
   SimTime wakeup_latency_ns = 0;
+  // Speed of the cores relative to the machine the demands were measured
+  // on: every CPU demand takes 1/speed of its time (see CpuHost).
+  double speed = 1;
 };
 
 struct Model {

@@ -179,6 +179,9 @@ Model parse_model(const json& j, const std::string& source) {
       m.host.wakeup_latency_ns =
           ns_from_us(json_fields::read_number(*w, r.where("wakeup_latency_us"), 0.0, 1e6));
     }
+    if (const json* s = r.optional("speed")) {
+      m.host.speed = json_fields::read_number(*s, r.where("speed"), 0.01, 100.0);
+    }
     r.done();
   }
   {
@@ -271,7 +274,8 @@ json to_json(const Model& m) {
         {"context_switch_us", us_from_ns(m.host.context_switch_ns)},
         {"idle_window_us", us_from_ns(m.host.idle_window_ns)},
         {"imbalance", m.host.imbalance},
-        {"wakeup_latency_us", us_from_ns(m.host.wakeup_latency_ns)}}},
+        {"wakeup_latency_us", us_from_ns(m.host.wakeup_latency_ns)},
+        {"speed", m.host.speed}}},
       {"client",
        {{"send", demand_to_json(m.client.send)},
         {"recv", demand_to_json(m.client.recv)},

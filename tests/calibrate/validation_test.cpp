@@ -3,7 +3,9 @@
 // and lies in its range, one twice the prediction has error -50%, and a
 // measured winner opposite to the predicted one is counted wrong (and
 // decisive when the repeats' ranges do not overlap). The imbalance fit, on
-// records the simulator made with a known imbalance, recovers it.
+// records the simulator made with a known imbalance, recovers it. Records
+// the simulator made on a slower host are told apart from a wrong model:
+// the speed check finds the host's speed and, at that speed, the error goes.
 #include "calibrate/validation.hpp"
 
 #include <gtest/gtest.h>
@@ -270,6 +272,94 @@ TEST(ImbalanceFit, RecoversTheImbalanceTheRecordsWereSimulatedWith) {
   EXPECT_EQ(j.at("beta"), noisy.beta);
   EXPECT_EQ(j.at("candidates").size(), noisy.candidates.size());
   EXPECT_NE(format_summary(noisy).find("<- kept"), std::string::npos);
+}
+
+// Records "measured" by the simulator on a host of speed 0.8 (every demand
+// 25% longer), with the CPU per request it reports: against the model at
+// speed 1, a CPU-bound point is over-predicted by about a quarter. The speed
+// check reads the runs' CPU, finds a speed near 0.8 and, predicting at it,
+// leaves an error of the replications' noise only; the 20 ms point, bound by
+// its sync workers' W / (D + ...), moves much less.
+TEST(ValidationAtMeasuredSpeed, ASlowerHostIsFoundAndItsErrorGoesAway) {
+  const Model model = load_model(std::string(STACKSIM_SOURCE_DIR) + "/models/estimates.json");
+  const live::StackRecipes recipes = live::load_stack_recipes(live::default_stacks_path());
+  json runs = json::array();
+  for (const char* stack : {"uvicorn-starlette", "gunicorn-flask"})
+    for (const int delay : {0, 20})
+      runs.push_back({{"stack", stack}, {"clients", 20}, {"delay_ms", delay}});
+  const live::SweepPlan plan = live::parse_sweep(
+      {{"schema", "stacksim.live-sweep"}, {"version", 1}, {"name", "v"}, {"runs", runs}, {"repeats", 2}},
+      "v.json", live::RunConfig{});
+  ValidateOptions options;
+  options.requests = 4000;
+  options.warmup_requests = 500;
+  options.replications = 2;
+  options.threads = 1;
+  auto workers = [](const live::SweepPoint& p) { return p.config.stack == "gunicorn-flask" ? 5 : 2; };
+
+  std::vector<json> placeholder;
+  for (const live::SweepPoint& p : plan.points)
+    placeholder.push_back(record(p, Measured{100, 10, 20, 5}, workers(p), 2));
+  Model slow = model;
+  slow.host.speed = 0.8;
+  const ValidationReport truth = validate_model(slow, plan, recipes, placeholder, options);
+  std::map<std::string, const ValidationPoint*> by_key;
+  for (const ValidationPoint& v : truth.points)
+    by_key[v.stack + " " + std::to_string(static_cast<int>(v.delay_ms))] = &v;
+  std::vector<json> measured;
+  for (const live::SweepPoint& p : plan.points) {
+    const ValidationPoint& v =
+        *by_key.at(p.config.stack + " " + std::to_string(static_cast<int>(p.config.delay_ms)));
+    json r = record(p,
+                    Measured{v.throughput.predicted, v.p50.predicted, v.p99.predicted,
+                             std::round(v.sessions_peak.predicted)},
+                    workers(p), 2);
+    r["result"]["peak_server_sessions"] = std::lround(v.sessions_peak.predicted);
+    // What calibration's record reader needs; the CPU all in one group (the
+    // check uses the total).
+    r["config"].update({{"db_mode", "connect"},
+                        {"clients", p.config.clients},
+                        {"sessions", p.config.sessions},
+                        {"cores", 0},
+                        {"delay_ms", p.config.delay_ms}});
+    r["host"].update({{"cpu_model", "simulated"}, {"cpus_online", 2}});
+    json groups = json::object();
+    for (const char* g : {"client", "nginx", "app", "pgbouncer", "postgres", "kernel_system"})
+      groups[g] = {{"per_request_us", 0.0}};
+    groups["app"]["per_request_us"] = v.cpu_us.predicted;
+    r["cpu"] = {{"machine_busy_s", 1.0}, {"machine_total_s", 2.0}, {"groups", groups}};
+    measured.push_back(r);
+  }
+
+  options.at_measured_speed = true;
+  const ValidationReport r = validate_model(model, plan, recipes, measured, options);
+  ASSERT_EQ(r.points.size(), 4u);
+  for (const ValidationPoint& v : r.points) {
+    SCOPED_TRACE(v.stack + " " + v.group);
+    EXPECT_EQ(v.cpu_us.repeats, 2);
+    EXPECT_LT(v.cpu_us.error, -0.1) << "the model's CPU is below the slow host's";
+    EXPECT_NEAR(v.at_speed.speed, 0.8, 0.04);
+    EXPECT_LT(std::abs(v.at_speed.throughput.error), 0.03);
+    EXPECT_LT(std::abs(v.at_speed.throughput.error), std::abs(v.throughput.error));
+    if (v.delay_ms == 0) {
+      EXPECT_GT(v.throughput.error, 0.15) << "CPU-bound: off by the speed";
+    }
+  }
+  EXPECT_LT(r.all.throughput_at_speed, 0.03);
+  EXPECT_GT(r.all.cpu, 0.1);
+  EXPECT_EQ(r.pairs_correct_at_speed, static_cast<int>(r.pairs.size()));
+
+  const json j = to_json(r);
+  EXPECT_TRUE(j.at("points").at(0).at("at_measured_speed").at("speed").is_number());
+  EXPECT_TRUE(j.at("summary").at("all").at("median_abs_error_at_measured_speed").at("throughput").is_number());
+  EXPECT_NE(to_markdown(r).find("At the runs' measured speed"), std::string::npos);
+
+  // Without the check, no speed is claimed.
+  options.at_measured_speed = false;
+  const ValidationReport plain = validate_model(model, plan, recipes, measured, options);
+  EXPECT_TRUE(std::isnan(plain.points.front().at_speed.speed));
+  EXPECT_TRUE(to_json(plain).at("points").at(0).at("at_measured_speed").is_null());
+  EXPECT_EQ(to_markdown(plain).find("At the runs' measured speed"), std::string::npos);
 }
 
 }  // namespace

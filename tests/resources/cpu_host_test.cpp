@@ -381,6 +381,30 @@ TEST(CpuHostWakeUp, AnIdleProcessStartsAfterTheLatencyAndItsNextBurstsQueue) {
   EXPECT_THROW(host.set_wakeup_latency(-1), std::invalid_argument);
 }
 
+// Speed: a host twice as fast runs every demand (own work, kernel work,
+// the context switch of a wake-up) in half the time and accounts that half.
+// Two processes on one core at speed 2: 4 ms + 1 ms switch each, shared,
+// both done at (2 * 5 ms) / 2 = 5 ms; the kernel work of the first burst
+// (2 ms at speed 1) adds 1 ms to it.
+TEST(CpuHostSpeed, AFasterHostRunsEveryDemandInLessTime) {
+  Simulator sim;
+  CpuHost host(sim, 1, 1 * kMs);
+  host.set_speed(2.0);
+  const ProcessId a = host.add_process("a"), b = host.add_process("b");
+  Done done(sim);
+  host.submit(a, 4 * kMs, done.k(0), 2 * kMs);
+  host.submit(b, 4 * kMs, done.k(1));
+  sim.run();
+  expect_at(done.at[1], 5 * kMs);
+  expect_at(done.at[0], 6 * kMs);
+  EXPECT_EQ(host.cpu_ns(a), 5 * kMs / 2);
+  EXPECT_EQ(host.busy_ns(a), 7 * kMs / 2);
+  EXPECT_EQ(host.kernel_cpu_ns(), 1 * kMs);
+  EXPECT_NEAR(host.busy_processor_ns(), 6.0 * kMs, 4);
+  for (const double bad : {0.0, -1.0, std::nan("")})
+    EXPECT_THROW(host.set_speed(bad), std::invalid_argument) << bad;
+}
+
 // Imbalance: n runnable threads on c cores keep min(n, c) - beta * loss(n)
 // cores busy, loss(n) = min(n, c) - c (1 - (1 - 1/c)^n), the cores a random
 // placement leaves empty. On 2 cores, 2 threads: loss = 2 - 2 (1 - 1/4) =

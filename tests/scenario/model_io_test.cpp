@@ -94,11 +94,13 @@ TEST(ModelIo, LoadDependenceIsOptionalAndRoundTrips) {
   EXPECT_FALSE(plain.postgres.load.any());
   EXPECT_EQ(plain.host.idle_window_ns, 5'000'000);  // the default, 5 ms
   EXPECT_EQ(plain.host.imbalance, 0.0);              // one shared run queue
+  EXPECT_EQ(plain.host.speed, 1.0);                  // the machine it was measured on
 
   json j = minimal_model();
   j["host"]["idle_window_us"] = 2000;
   j["host"]["imbalance"] = 0.375;
   j["host"]["wakeup_latency_us"] = 12.5;
+  j["host"]["speed"] = 0.8;
   j["client"]["load"] = {{"idle_inflation", 0.25}, {"background_cores", 0.01}};
   j["proxy"]["load"] = {{"idle_inflation", 0.5}};
   j["kernel"]["load"] = {{"per_backend_us", -0.5}, {"cold_us_per_ms", 0.75}};
@@ -109,6 +111,7 @@ TEST(ModelIo, LoadDependenceIsOptionalAndRoundTrips) {
   EXPECT_EQ(m.host.idle_window_ns, 2'000'000);
   EXPECT_EQ(m.host.imbalance, 0.375);
   EXPECT_EQ(m.host.wakeup_latency_ns, 12'500);
+  EXPECT_EQ(m.host.speed, 0.8);
   EXPECT_EQ(m.client.load.idle_inflation, 0.25);
   EXPECT_EQ(m.client.load.background_cores, 0.01);
   EXPECT_EQ(m.proxy.load.idle_inflation, 0.5);
@@ -141,13 +144,18 @@ TEST(ModelIo, LoadDependenceIsOptionalAndRoundTrips) {
   json bad = minimal_model();
   bad["host"]["idle_window_us"] = 0;
   EXPECT_THROW(parse_model(bad, "t.json"), InputError);
-  bad = minimal_model();
-  bad["host"]["imbalance"] = 1.5;
-  try {
-    parse_model(bad, "t.json");
-    ADD_FAILURE() << "host.imbalance = 1.5 was accepted";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("host.imbalance"), std::string::npos) << e.what();
+  for (const auto& [field, value] : {std::pair<const char*, double>{"imbalance", 1.5},
+                                     {"speed", 0.0},
+                                     {"speed", -1.0}}) {
+    bad = minimal_model();
+    bad["host"][field] = value;
+    try {
+      parse_model(bad, "t.json");
+      ADD_FAILURE() << "host." << field << " = " << value << " was accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("host.") + field), std::string::npos)
+          << e.what();
+    }
   }
 }
 
