@@ -8,6 +8,7 @@
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -17,7 +18,7 @@
 #include <vector>
 
 #include "calibrate/fit.hpp"
-#include "calibrate/imbalance_fit.hpp"
+#include "calibrate/scheduler_fit.hpp"
 #include "calibrate/model_writer.hpp"
 #include "calibrate/plan.hpp"
 #include "calibrate/record.hpp"
@@ -164,24 +165,25 @@ int run_calibration(const RunCommandOptions& o) {
                   std::to_string(records.size()) + " live records of " + o.plan + " (" + o.label +
                   ")";
   Calibration c = fit_calibration(records, prior, options);
-  // The scheduler's imbalance, by simulating the plan with the fitted demands.
-  ImbalanceFitOptions io;
-  io.simulation.skip_flagged = o.skip_flagged;
+  // The scheduler (imbalance, wake-up latency), by simulating the plan with
+  // the fitted demands.
+  SchedulerFitOptions so;
+  so.simulation.skip_flagged = o.skip_flagged;
   const auto t_fit = std::chrono::steady_clock::now();
-  const ImbalanceFit imbalance =
-      fit_imbalance(c.model, plan, recipes, stored, io);
-  c.model.host.imbalance = imbalance.beta;
+  const SchedulerFit scheduler = fit_scheduler(c.model, plan, recipes, stored, so);
+  c.model.host.imbalance = scheduler.beta;
+  c.model.host.wakeup_latency_ns = static_cast<SimTime>(std::llround(scheduler.latency_us * 1e3));
   std::erase_if(c.not_identified,
-                [](const std::string& s) { return s.starts_with(kImbalanceNotFitted); });
+                [](const std::string& s) { return s.starts_with(kSchedulerNotFitted); });
   c.model.provenance["not_identified"] = c.not_identified;
-  c.model.provenance["imbalance_fit"] = to_json(imbalance);
+  c.model.provenance["scheduler_fit"] = to_json(scheduler);
   c.model.provenance["tool"] = "stacksim calibrate run";
   c.model.provenance["plan"] = o.plan;
   c.model.provenance["store"] = o.store;
   if (!o.holdout.empty()) c.model.provenance["holdout_plan"] = o.holdout;
   const std::string path = model_path(o.out, o.label);
   write_model_atomically(c.model, path);
-  std::cout << format_summary(c) << "\n" << format_summary(imbalance) << "(simulated in "
+  std::cout << format_summary(c) << "\n" << format_summary(scheduler) << "(simulated in "
             << static_cast<int>(seconds_since(t_fit)) << " s)\nWrote " << path << "\n";
   std::fprintf(stdout, "Calibration took %.0f s (%.0f s running the plan, %d failed runs)\n",
                seconds_since(t0), run_s, failed);

@@ -504,10 +504,8 @@ Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const
       "host.context_switch_us: set to 0, because the measured CPU of each group already "
       "includes its context switches (the per-wake-up cost is not separated from it)",
       "accept_policy and max_concurrency of each stack: kept from the prior",
-      std::string(kImbalanceNotFitted) + " (" + std::to_string(prior.host.imbalance) + ")",
-      "host.wakeup_latency_us: kept from the prior; a fixed latency per wake-up brings loaded "
-      "points closer but makes one client at 0 ms twice too slow (docs/calibrate.md): the "
-      "latency depends on host state the model does not carry",
+      std::string(kSchedulerNotFitted) + " (" + std::to_string(prior.host.imbalance) + ", " +
+          std::to_string(static_cast<double>(prior.host.wakeup_latency_ns) * 1e-3) + " us)",
       o.regressor == Regressor::kLoad
           ? "load dependence: carried into the model as each group's load (idle_inflation = "
             "slope / demand at idle 0, per_backend_us, cold_us_per_ms); the app's per-backend "

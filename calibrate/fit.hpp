@@ -108,12 +108,14 @@ struct FitOptions {
   std::string date;  // ISO date for provenance; empty: today (UTC)
 };
 
-// host.imbalance (the scheduler's idle CPU beside waiting work) does not
-// show in per-group CPU: fit_calibration keeps the prior's and says so with
-// this entry of not_identified; `calibrate run` fits it by simulating its
-// plan (calibrate/imbalance_fit.hpp) and takes the entry out.
-inline constexpr const char* kImbalanceNotFitted =
-    "host.imbalance: CPU left idle while work waits in another core's run queue shows in "
+// host.imbalance (the scheduler's idle CPU beside waiting work) and
+// host.wakeup_latency_us (an idle core's delay in picking up a woken thread)
+// do not show in per-group CPU: fit_calibration keeps the prior's and says
+// so with this entry of not_identified; `calibrate run` fits them by
+// simulating its plan (calibrate/scheduler_fit.hpp) and takes the entry out.
+inline constexpr const char* kSchedulerNotFitted =
+    "host.imbalance and host.wakeup_latency_us: CPU left idle while work waits in another "
+    "core's run queue, and the time an idle core takes to pick up a woken thread, show in "
     "throughput, not in per-group CPU; fitted only by simulating a plan (calibrate run), here "
     "kept from the prior";
 

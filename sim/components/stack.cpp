@@ -182,6 +182,9 @@ void Stack::run(Request& r) {
         return;
       }
       case StepKind::kDbDelay:
+        // No delay is no wait: the backend goes straight on (it is not a
+        // timer that wakes it).
+        if (db_delay_.delay_ns() == 0) break;
         db_delay_.wait(resume(r));
         return;
       case StepKind::kAcceptWorker:

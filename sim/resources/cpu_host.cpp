@@ -155,7 +155,7 @@ void CpuHost::submit(ProcessId p, SimTime work_ns, Continuation done, SimTime ke
     return;  // nothing in service changed
   }
   const Burst woken{work_ns + switch_cost_ns_, kernel_ns, done};
-  if (wakeup_latency_ns_ > 0) {
+  if (wakeup_latency_ns_ > 0 && needs_idle_core(p)) {
     if (!proc.multi_threaded) proc.running = true;  // its next bursts queue behind
     waking_.push_back(Waking{sim_.now() + wakeup_latency_ns_, p, woken});
     if (!wake_armed_) {
@@ -243,9 +243,23 @@ void CpuHost::complete_due() {
     }
   }
   dispatching_ = true;
-  for (const Slot& c : completed_) c.done();
+  for (const Slot& c : completed_) {
+    completing_ = c.p;
+    c.done();
+  }
+  completing_ = kNoProcess;
   dispatching_ = false;
   reschedule();
+}
+
+bool CpuHost::needs_idle_core(ProcessId woken) const {
+  if (completing_ == woken) return false;  // it goes on where it ran
+  if (completing_ != kNoProcess) {
+    const Process& waker = processes_[completing_];
+    if (!waker.multi_threaded && !waker.running) return false;  // a hand-off
+  }
+  // Threads in service or waking, against the cores they may use.
+  return static_cast<double>(heap_.size() + waking_.size()) < capacity();
 }
 
 }  // namespace stacksim

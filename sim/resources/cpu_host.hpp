@@ -45,11 +45,17 @@
 // Speed 1, the default, changes nothing.
 //
 // Wake-up latency: a process that had nothing to run and is given a burst
-// (a wake-up) starts it only after a fixed latency, without using a core:
-// the time a woken thread waits before a core takes it (on a virtual
+// (a wake-up) may start it only after a fixed latency, without using a
+// core: the time an idle core takes to pick up a woken thread (on a virtual
 // machine, a halted vCPU's own wake-up). The process counts as busy
 // meanwhile, so its next bursts queue behind. A burst that follows another
-// of the same process without a gap is not a wake-up.
+// of the same process without a gap is not a wake-up. Two wake-ups pay no
+// latency: a hand-off, made from the completion of a burst whose process
+// then has nothing left to run (the waker sleeps and the woken thread takes
+// its core, which never went idle), and a wake-up with every core taken
+// (the thread joins the others in processor sharing). What pays is a
+// wake-up that needs an idle core: by a timer or an arrival, or by a waker
+// that keeps running.
 #pragma once
 
 #include <cmath>
@@ -222,6 +228,10 @@ class CpuHost final : public EventHandler {
   SimTime due_time_ = kTimeNever;
   std::uint64_t due_key_ = 0;
   bool dispatching_ = false;
+  // While a completion's callback runs: whose burst completed (the waker).
+  static constexpr ProcessId kNoProcess = ~ProcessId{0};
+  ProcessId completing_ = kNoProcess;
+  bool needs_idle_core(ProcessId woken) const;  // a wake-up that pays the latency
 };
 
 }  // namespace stacksim

@@ -21,6 +21,7 @@ class FixedDelay final : public EventHandler {
     if (!armed_) arm();
   }
   std::size_t waiting() const { return waiting_.size(); }
+  SimTime delay_ns() const { return delay_ns_; }
 
   void on_event(std::uint64_t) override {
     armed_ = false;

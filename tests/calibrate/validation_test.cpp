@@ -2,15 +2,16 @@
 // model's own predictions: a measurement equal to the prediction has error 0
 // and lies in its range, one twice the prediction has error -50%, and a
 // measured winner opposite to the predicted one is counted wrong (and
-// decisive when the repeats' ranges do not overlap). The imbalance fit, on
-// records the simulator made with a known imbalance, recovers it. Records
+// decisive when the repeats' ranges do not overlap). The scheduler fit, on
+// records the simulator made with a known imbalance and wake-up latency,
+// recovers them. Records
 // the simulator made on a slower host are told apart from a wrong model:
 // the speed check finds the host's speed and, at that speed, the error goes.
 #include "calibrate/validation.hpp"
 
 #include <gtest/gtest.h>
 
-#include "calibrate/imbalance_fit.hpp"
+#include "calibrate/scheduler_fit.hpp"
 
 #include <cmath>
 #include <map>
@@ -40,6 +41,53 @@ json record(const live::SweepPoint& p, const Measured& m, int workers, int cores
             {"throughput_rps", m.throughput},
             {"latency_ms", {{"p50", m.p50}, {"p99", m.p99}}},
             {"peak_server_sessions", m.sessions}}}};
+}
+
+// A record as the live runner writes it, measuring what the simulator
+// predicted for point v (throughput, latency, #DB, CPU per request), with
+// what calibration's record reader needs; the CPU all in one group (the
+// speed check uses the total).
+json simulated_record(const live::SweepPoint& p, const ValidationPoint& v, int workers,
+                      double throughput_factor = 1.0) {
+  json r = record(p,
+                  Measured{throughput_factor * v.throughput.predicted, v.p50.predicted,
+                           v.p99.predicted, 0},
+                  workers, 2);
+  r["result"]["peak_server_sessions"] = std::lround(v.sessions_peak.predicted);
+  r["config"].update({{"db_mode", "connect"},
+                      {"clients", p.config.clients},
+                      {"sessions", p.config.sessions},
+                      {"cores", 0},
+                      {"delay_ms", p.config.delay_ms}});
+  r["host"].update({{"cpu_model", "simulated"}, {"cpus_online", 2}});
+  json groups = json::object();
+  for (const char* g : {"client", "nginx", "app", "pgbouncer", "postgres", "kernel_system"})
+    groups[g] = {{"per_request_us", 0.0}};
+  groups["app"]["per_request_us"] = v.cpu_us.predicted;
+  r["cpu"] = {{"machine_busy_s", 1.0}, {"machine_total_s", 2.0}, {"groups", groups}};
+  return r;
+}
+
+// The workers of a 2-core run: 5 sync, 2 async.
+int workers_of(const live::SweepPoint& p) { return p.config.stack == "gunicorn-flask" ? 5 : 2; }
+
+// Every point of `plan` as `truth` predicts it at 2 cores, by "stack clients
+// delay".
+std::map<std::string, ValidationPoint> simulate_plan(const Model& truth, const live::SweepPlan& plan,
+                                                     const live::StackRecipes& recipes,
+                                                     const ValidateOptions& options) {
+  std::vector<json> placeholder;
+  for (const live::SweepPoint& p : plan.points)
+    placeholder.push_back(record(p, Measured{100, 10, 20, 5}, workers_of(p), 2));
+  std::map<std::string, ValidationPoint> out;
+  for (ValidationPoint& v : validate_model(truth, plan, recipes, placeholder, options).points)
+    out[v.stack + " " + std::to_string(v.clients) + " " + std::to_string(v.delay_ms)] = std::move(v);
+  return out;
+}
+const ValidationPoint& point_of(const std::map<std::string, ValidationPoint>& points,
+                                const live::SweepPoint& p) {
+  return points.at(p.config.stack + " " + std::to_string(p.config.clients) + " " +
+                   std::to_string(p.config.delay_ms));
 }
 
 class Validation : public ::testing::Test {
@@ -198,13 +246,14 @@ TEST_F(Validation, PointsWithoutRecordsAreListedAndNoRecordAtAllIsAnInputError) 
   EXPECT_THROW(validate_model(model_, plan_, recipes_, {}, options_), InputError);
 }
 
-// Records "measured" by the simulator itself with host.imbalance = 0.6, at
-// moderate loads on 2 cores where a few runnable threads make the placement
-// loss show. The fit starts from the same model with imbalance 0 and must
-// find 0.6: exactly without noise (the same seed reproduces the records, so
-// the error there is 0 and elsewhere it is not), and within 0.1 when each
-// repeat's throughput is off by up to +-3%.
-TEST(ImbalanceFit, RecoversTheImbalanceTheRecordsWereSimulatedWith) {
+// Records "measured" by the simulator itself with host.imbalance = 0.6 and a
+// wake-up latency of 150 us, at moderate loads on 2 cores where a few
+// runnable threads make the placement loss show and sync workers wait on
+// wake-ups. The fit starts from the same model with neither and must find
+// both: exactly without noise (the same seed reproduces the records, so the
+// error there is 0 and elsewhere it is not), and within a grid step when
+// each repeat's throughput is off by up to +-3%.
+TEST(SchedulerFit, RecoversTheImbalanceAndWakeUpLatencyTheRecordsWereSimulatedWith) {
   Model model = load_model(std::string(STACKSIM_SOURCE_DIR) + "/models/estimates.json");
   const live::StackRecipes recipes = live::load_stack_recipes(live::default_stacks_path());
   json runs = json::array();
@@ -214,62 +263,55 @@ TEST(ImbalanceFit, RecoversTheImbalanceTheRecordsWereSimulatedWith) {
   const live::SweepPlan plan = live::parse_sweep(
       {{"schema", "stacksim.live-sweep"}, {"version", 1}, {"name", "v"}, {"runs", runs}, {"repeats", 2}},
       "v.json", live::RunConfig{});
-  ImbalanceFitOptions options;
-  options.grid = {0.0, 0.2, 0.4, 0.6, 0.8, 1.0};
-  options.refine_step = 0.1;
+  SchedulerFitOptions options;
+  options.beta_grid = {0.0, 0.2, 0.4, 0.6, 0.8, 1.0};
+  options.latency_grid_us = {0, 75, 150, 225, 300};
   options.simulation.requests = 3000;
   options.simulation.warmup_requests = 500;
   options.simulation.replications = 1;
   options.simulation.threads = 1;
 
-  auto measured_with = [&](double beta, auto noise) {
-    std::vector<json> placeholder;
-    for (const live::SweepPoint& p : plan.points) {
-      const bool sync = p.config.stack == "gunicorn-flask";
-      placeholder.push_back(record(p, Measured{100, 10, 20, 5}, sync ? 5 : 2, 2));
-    }
-    Model truth = model;
-    truth.host.imbalance = beta;
-    const ValidationReport r = validate_model(truth, plan, recipes, placeholder, options.simulation);
-    std::map<std::string, const ValidationPoint*> by_name;
-    for (const ValidationPoint& v : r.points) by_name[v.stack + v.group] = &v;
+  Model truth = model;
+  truth.host.imbalance = 0.6;
+  truth.host.wakeup_latency_ns = 150'000;
+  const auto points = simulate_plan(truth, plan, recipes, options.simulation);
+  auto measured_with = [&](auto noise) {
     std::vector<json> out;
     int i = 0;
-    for (const live::SweepPoint& p : plan.points) {
-      const bool sync = p.config.stack == "gunicorn-flask";
-      const ValidationPoint& v =
-          *by_name.at(p.config.stack + "cores=2 clients=" + std::to_string(p.config.clients) +
-                      " sessions=100 delay_ms=" + std::to_string(static_cast<int>(p.config.delay_ms)));
-      const double f = noise(i++, p.config.repeat);
-      out.push_back(record(p,
-                           Measured{f * v.throughput.predicted, v.p50.predicted, v.p99.predicted,
-                                    v.sessions_peak.predicted},
-                           sync ? 5 : 2, 2));
-    }
+    for (const live::SweepPoint& p : plan.points)
+      out.push_back(simulated_record(p, point_of(points, p), workers_of(p), noise(i++, p.config.repeat)));
     return out;
   };
 
   model.host.imbalance = 0;
-  const ImbalanceFit exact = fit_imbalance(
-      model, plan, recipes, measured_with(0.6, [](int, int repeat) { return repeat == 0 ? 0.99 : 1.01; }),
+  model.host.wakeup_latency_ns = 0;
+  const SchedulerFit exact = fit_scheduler(
+      model, plan, recipes, measured_with([](int, int repeat) { return repeat == 0 ? 0.99 : 1.01; }),
       options);
   EXPECT_NEAR(exact.beta, 0.6, 1e-12);
+  EXPECT_NEAR(exact.latency_us, 150, 1e-9);
   EXPECT_EQ(exact.points, 12);
-  for (const ImbalanceCandidate& c : exact.candidates) {
-    if (std::abs(c.beta - 0.6) < 1e-9) {
-      EXPECT_NEAR(c.errors.throughput, 0.0, 1e-12);
-    } else if (std::abs(c.beta - 0.6) > 0.3) {
-      EXPECT_GT(c.errors.throughput, 0.01) << "beta " << c.beta << " is not told apart";
+  bool truth_tried = false;
+  for (const SchedulerCandidate& c : exact.candidates) {
+    if (std::abs(c.beta - 0.6) < 1e-9 && std::abs(c.latency_us - 150) < 1e-9) {
+      truth_tried = true;
+      EXPECT_NEAR(c.criterion, 0.0, 1e-12);
+    } else if (std::abs(c.beta - 0.6) > 0.3 || std::abs(c.latency_us - 150) > 100) {
+      EXPECT_GT(c.criterion, 0.005)
+          << "beta " << c.beta << ", " << c.latency_us << " us is not told apart";
     }
   }
-  const ImbalanceFit noisy = fit_imbalance(
-      model, plan, recipes, measured_with(0.6, [](int i, int) {
+  EXPECT_TRUE(truth_tried);
+  const SchedulerFit noisy = fit_scheduler(
+      model, plan, recipes, measured_with([](int i, int) {
         return 1.0 + 0.03 * std::sin(1.7 * i + 0.3);  // deterministic, within +-3%
       }),
       options);
-  EXPECT_NEAR(noisy.beta, 0.6, 0.1 + 1e-9);
+  EXPECT_NEAR(noisy.beta, 0.6, 0.2 + 1e-9);
+  EXPECT_NEAR(noisy.latency_us, 150, 75 + 1e-9);
   const json j = to_json(noisy);
   EXPECT_EQ(j.at("beta"), noisy.beta);
+  EXPECT_EQ(j.at("wakeup_latency_us"), noisy.latency_us);
   EXPECT_EQ(j.at("candidates").size(), noisy.candidates.size());
   EXPECT_NE(format_summary(noisy).find("<- kept"), std::string::npos);
 }
@@ -295,41 +337,12 @@ TEST(ValidationAtMeasuredSpeed, ASlowerHostIsFoundAndItsErrorGoesAway) {
   options.warmup_requests = 500;
   options.replications = 2;
   options.threads = 1;
-  auto workers = [](const live::SweepPoint& p) { return p.config.stack == "gunicorn-flask" ? 5 : 2; };
-
-  std::vector<json> placeholder;
-  for (const live::SweepPoint& p : plan.points)
-    placeholder.push_back(record(p, Measured{100, 10, 20, 5}, workers(p), 2));
   Model slow = model;
   slow.host.speed = 0.8;
-  const ValidationReport truth = validate_model(slow, plan, recipes, placeholder, options);
-  std::map<std::string, const ValidationPoint*> by_key;
-  for (const ValidationPoint& v : truth.points)
-    by_key[v.stack + " " + std::to_string(static_cast<int>(v.delay_ms))] = &v;
+  const auto points = simulate_plan(slow, plan, recipes, options);
   std::vector<json> measured;
-  for (const live::SweepPoint& p : plan.points) {
-    const ValidationPoint& v =
-        *by_key.at(p.config.stack + " " + std::to_string(static_cast<int>(p.config.delay_ms)));
-    json r = record(p,
-                    Measured{v.throughput.predicted, v.p50.predicted, v.p99.predicted,
-                             std::round(v.sessions_peak.predicted)},
-                    workers(p), 2);
-    r["result"]["peak_server_sessions"] = std::lround(v.sessions_peak.predicted);
-    // What calibration's record reader needs; the CPU all in one group (the
-    // check uses the total).
-    r["config"].update({{"db_mode", "connect"},
-                        {"clients", p.config.clients},
-                        {"sessions", p.config.sessions},
-                        {"cores", 0},
-                        {"delay_ms", p.config.delay_ms}});
-    r["host"].update({{"cpu_model", "simulated"}, {"cpus_online", 2}});
-    json groups = json::object();
-    for (const char* g : {"client", "nginx", "app", "pgbouncer", "postgres", "kernel_system"})
-      groups[g] = {{"per_request_us", 0.0}};
-    groups["app"]["per_request_us"] = v.cpu_us.predicted;
-    r["cpu"] = {{"machine_busy_s", 1.0}, {"machine_total_s", 2.0}, {"groups", groups}};
-    measured.push_back(r);
-  }
+  for (const live::SweepPoint& p : plan.points)
+    measured.push_back(simulated_record(p, point_of(points, p), workers_of(p)));
 
   options.at_measured_speed = true;
   const ValidationReport r = validate_model(model, plan, recipes, measured, options);

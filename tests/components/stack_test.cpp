@@ -46,6 +46,25 @@ TEST(Stack, OneClientSeesTheSumOfItsBurstsPlusTheDelay) {
   EXPECT_NEAR(r.phase_ms[static_cast<int>(Phase::kInDatabase)], 20.0, 1e-9);
 }
 
+// The same path with a wake-up latency L = 1 ms: with one client every
+// wake-up on the main path is a hand-off (the waker sleeps once it has
+// sent), save the backend's when the delay's timer ends, so R = 20.340 +
+// 1 ms. With no delay there is no timer and no latency at all: R = 0.340.
+TEST(Stack, OneClientPaysTheWakeUpLatencyOnlyWhereATimerWakesTheBackend) {
+  Model m = uniform_model(10, 100);
+  m.host.wakeup_latency_ns = 1'000'000;
+  Scenario sc = small_scenario();
+  sc.clients = 1;
+  sc.requests = 200;
+  sc.warmup_requests = 10;
+  for (const auto& [delay_ms, want_ms] : {std::pair{20.0, 21.340}, {0.0, 0.340}}) {
+    sc.delay_ms = delay_ms;
+    const RunResult r = run_once(m, m.stacks.at("sync"), sc, 0);
+    EXPECT_NEAR(r.p50_ms, want_ms, want_ms * 0.004) << delay_ms << " ms";
+    EXPECT_NEAR(r.max_ms, want_ms, want_ms * 0.004) << delay_ms << " ms";
+  }
+}
+
 // Postgres pays per_backend for every open backend on each query. With 8
 // sessions and 50 coroutine clients all 8 backends open in the warm-up and
 // stay open, so each request's postgres CPU is query + fetch + reset (30 us)

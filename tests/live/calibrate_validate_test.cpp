@@ -49,6 +49,14 @@ TEST(CalibrateValidateLive, SmallPlanCalibratesAModelThatValidatesOnHeldOutRuns)
   EXPECT_EQ(model.at("stacks").size(), 2u);
   for (const char* s : {"gunicorn-flask", "uvicorn-starlette"})
     EXPECT_GT(model.at("stacks").at(s).at("bursts").at("pre").at("mean_us").get<double>(), 0) << s;
+  // The scheduler, fitted by simulating the plan: what was kept is what the
+  // model carries, and the search tried both grids.
+  const json& sched = model.at("provenance").at("scheduler_fit");
+  EXPECT_EQ(model.at("host").at("imbalance"), sched.at("beta"));
+  EXPECT_EQ(model.at("host").at("wakeup_latency_us"), sched.at("wakeup_latency_us"));
+  EXPECT_GE(sched.at("candidates").size(), 14u);
+  for (const json& c : sched.at("candidates"))
+    EXPECT_TRUE(c.at("mean_abs_throughput_error_at_speed").is_number()) << c.dump();
 
   const std::string report = (dir / "report").string();
   const BinaryResult val =
@@ -70,6 +78,21 @@ TEST(CalibrateValidateLive, SmallPlanCalibratesAModelThatValidatesOnHeldOutRuns)
       EXPECT_GT(predicted, 0) << metric;
       EXPECT_NEAR(c.at("error").get<double>(), (predicted - measured) / measured, 1e-9) << metric;
     }
+  }
+  // The speed check: the runs' CPU per request against the model's, and
+  // the point predicted again at their ratio.
+  for (const json& p : r.at("points")) {
+    SCOPED_TRACE(p.at("stack").get<std::string>());
+    const json& cpu = p.at("cpu_us_per_request");
+    const double measured = cpu.at("measured_median").get<double>();
+    const double predicted = cpu.at("predicted").get<double>();
+    EXPECT_GT(measured, 0);
+    EXPECT_GT(predicted, 0);
+    const json& at = p.at("at_measured_speed");
+    EXPECT_NEAR(at.at("speed").get<double>(),
+                predicted / measured * model.at("host").at("speed").get<double>(), 1e-9);
+    EXPECT_GT(at.at("throughput_rps").at("predicted").get<double>(), 0);
+    EXPECT_EQ(at.at("throughput_rps").at("measured_median"), p.at("throughput_rps").at("measured_median"));
   }
   EXPECT_EQ(r.at("pairs").size(), 1u);
   EXPECT_EQ(r.at("summary").at("all").at("points"), 2);

@@ -405,6 +405,74 @@ TEST(CpuHostSpeed, AFasterHostRunsEveryDemandInLessTime) {
     EXPECT_THROW(host.set_speed(bad), std::invalid_argument) << bad;
 }
 
+// Which wake-ups pay the latency (1 ms here). A burst whose completion
+// submits another (a Submitter as its continuation) is a waker.
+// - Hand-off: a's burst (woken by a timer: 1 ms latency, done at 3) wakes b
+//   and a has nothing left: b takes its core at once, done at 5.
+// - The waker goes on: a has a second burst queued, so b needs the idle
+//   core: it starts at 4, done at 6; a's second burst is done at 5.
+// - Going on itself: a's completion gives a its next burst: no wake-up
+//   latency, done at 3 + 2 = 5.
+// - Every core taken: on 1 core, c runs from 1 ms (its own latency); b,
+//   given 1 ms at t = 2, shares the core at once: done at 4, c at 12.
+TEST(CpuHostWakeUp, OnlyAWakeUpThatNeedsAnIdleCorePaysTheLatency) {
+  {
+    SCOPED_TRACE("hand-off");
+    Simulator sim;
+    CpuHost host(sim, 2);
+    host.set_wakeup_latency(1 * kMs);
+    const ProcessId a = host.add_process("a"), b = host.add_process("b");
+    Done done(sim);
+    Submitter sub(host, done);
+    const auto wake_b = sub.add(b, 2 * kMs, 1);
+    host.submit(a, 2 * kMs, Continuation{&sub, wake_b});
+    sim.run();
+    expect_at(done.at[1], 5 * kMs);
+  }
+  {
+    SCOPED_TRACE("the waker goes on");
+    Simulator sim;
+    CpuHost host(sim, 2);
+    host.set_wakeup_latency(1 * kMs);
+    const ProcessId a = host.add_process("a"), b = host.add_process("b");
+    Done done(sim);
+    Submitter sub(host, done);
+    const auto wake_b = sub.add(b, 2 * kMs, 1);
+    host.submit(a, 2 * kMs, Continuation{&sub, wake_b});
+    host.submit(a, 2 * kMs, done.k(2));
+    sim.run();
+    expect_at(done.at[1], 6 * kMs);
+    expect_at(done.at[2], 5 * kMs);
+  }
+  {
+    SCOPED_TRACE("going on itself");
+    Simulator sim;
+    CpuHost host(sim, 2);
+    host.set_wakeup_latency(1 * kMs);
+    const ProcessId a = host.add_process("a");
+    Done done(sim);
+    Submitter sub(host, done);
+    const auto again = sub.add(a, 2 * kMs, 1);
+    host.submit(a, 2 * kMs, Continuation{&sub, again});
+    sim.run();
+    expect_at(done.at[1], 5 * kMs);
+  }
+  {
+    SCOPED_TRACE("every core taken");
+    Simulator sim;
+    CpuHost host(sim, 1);
+    host.set_wakeup_latency(1 * kMs);
+    const ProcessId b = host.add_process("b"), c = host.add_process("c");
+    Done done(sim);
+    Submitter sub(host, done);
+    host.submit(c, 10 * kMs, done.k(0));
+    sim.schedule_at(2 * kMs, sub, sub.add(b, 1 * kMs, 1));
+    sim.run();
+    expect_at(done.at[1], 4 * kMs);
+    expect_at(done.at[0], 12 * kMs);
+  }
+}
+
 // Imbalance: n runnable threads on c cores keep min(n, c) - beta * loss(n)
 // cores busy, loss(n) = min(n, c) - c (1 - (1 - 1/c)^n), the cores a random
 // placement leaves empty. On 2 cores, 2 threads: loss = 2 - 2 (1 - 1/4) =
