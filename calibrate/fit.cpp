@@ -351,6 +351,32 @@ nlohmann::json fit_json(const GroupFit& g) {
   return j;
 }
 
+// The model's name of a shared group in stacks.<s>.shared_scale, and its field.
+const char* shared_scale_key(Group g) {
+  switch (g) {
+    case Group::kClient: return "client";
+    case Group::kNginx: return "proxy";
+    case Group::kKernel: return "kernel";
+    case Group::kPgbouncer: return "pgbouncer";
+    case Group::kPostgres: return "postgres";
+    case Group::kApp: break;
+  }
+  throw std::logic_error("the app is not a shared group");
+}
+double& shared_scale_of(SharedScale& f, Group g) {
+  switch (g) {
+    case Group::kClient: return f.client;
+    case Group::kNginx: return f.proxy;
+    case Group::kKernel: return f.kernel;
+    case Group::kPgbouncer: return f.pgbouncer;
+    case Group::kPostgres: return f.postgres;
+    case Group::kApp: break;
+  }
+  throw std::logic_error("the app is not a shared group");
+}
+// What the model file accepts (sim/scenario/model_io.cpp).
+constexpr double kMinSharedScale = 0.05, kMaxSharedScale = 20.0;
+
 }  // namespace
 
 Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const Model& prior,
@@ -473,6 +499,39 @@ Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const
     s.load = LoadDependence{};
     if (o.regressor == Regressor::kLoad) s.load = load_of(gf, c.notes);
     m.stacks[gf.stack] = s;
+  }
+  // Each stack's scale on the shared groups: what its records measured over
+  // what the pooled fit gives at the same records (the fit's residuals
+  // say), so a stack whose requests cost pgbouncer 20% more carries 1.2.
+  {
+    std::map<std::string, std::size_t> by_id;  // index into used (and hops)
+    for (std::size_t i = 0; i < used.size(); ++i) by_id[used[i]->id] = i;
+    for (auto& [name, stack] : m.stacks) {
+      for (const GroupFit& gf : c.shared) {
+        double measured = 0, fitted = 0;
+        for (std::size_t i = 0; i < gf.record_ids.size(); ++i) {
+          const std::size_t u = by_id.at(gf.record_ids[i]);
+          if (used[u]->stack != name) continue;
+          double y = used[u]->cpu_us_per_request[static_cast<int>(gf.group)];
+          if (gf.group == Group::kKernel) y /= hops[u];
+          measured += y;
+          fitted += y - gf.fit.residuals[i];
+        }
+        double f = 1;
+        if (fitted > 0 && measured > 0) {
+          f = measured / fitted;
+        } else {
+          c.notes.push_back("stacks." + name + ".shared_scale." + shared_scale_key(gf.group) +
+                            ": not identified (the pooled fit is not positive at its records), 1");
+        }
+        if (f < kMinSharedScale || f > kMaxSharedScale) {
+          c.notes.push_back("stacks." + name + ".shared_scale." + shared_scale_key(gf.group) + ": " +
+                            std::to_string(f) + " clamped to its bounds");
+          f = std::clamp(f, kMinSharedScale, kMaxSharedScale);
+        }
+        shared_scale_of(stack.shared_scale, gf.group) = f;
+      }
+    }
   }
   // Load dependence of the shared groups.
   for (LoadDependence* l :
@@ -613,6 +672,17 @@ std::string format_summary(const Calibration& c) {
   rows(c.per_stack);
   o << "\nShared components, over every stack (these go into the model):\n";
   rows(c.shared);
+  o << "\nEach stack's scale on them (stacks.<s>.shared_scale: its records over the shared fit "
+       "at the same records):\n"
+    << std::left << std::setw(26) << "stack" << std::right;
+  for (const char* g : {"client", "proxy", "kernel", "pgbouncer", "postgres"}) o << std::setw(11) << g;
+  o << "\n";
+  for (const auto& [name, stack] : c.model.stacks) {
+    const SharedScale& f = stack.shared_scale;
+    o << std::left << std::setw(26) << name << std::right;
+    for (double v : {f.client, f.proxy, f.kernel, f.pgbouncer, f.postgres}) o << std::setw(11) << num(v, 3);
+    o << "\n";
+  }
   if (!c.skipped.empty()) {
     o << "\nSkipped records:\n";
     for (const std::string& s : c.skipped) o << "  - " << s << "\n";

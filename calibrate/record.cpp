@@ -134,6 +134,12 @@ std::vector<CalibrationRecord> read_record_file(const std::string& path) {
   return out;
 }
 
+std::array<double, kGroupCount> cpu_by_group(const RunResult& res) {
+  auto role = [&res](Role x) { return res.cpu_us_per_request[static_cast<int>(x)]; };
+  return {role(Role::kClient),    role(Role::kProxy),    role(Role::kApp),
+          role(Role::kPgbouncer), role(Role::kPostgres), role(Role::kKernel)};
+}
+
 CalibrationRecord record_from_run(const RunResult& res, const Model& model, const StackModel& stack,
                                   const Scenario& sc, std::string id) {
   CalibrationRecord r;
@@ -150,9 +156,7 @@ CalibrationRecord record_from_run(const RunResult& res, const Model& model, cons
   r.throughput_rps = res.throughput_rps;
   r.sessions_peak = res.db_sessions_peak;
   r.host_busy = res.cpu_utilisation;
-  auto role = [&res](Role x) { return res.cpu_us_per_request[static_cast<int>(x)]; };
-  r.cpu_us_per_request = {role(Role::kClient), role(Role::kProxy),     role(Role::kApp),
-                          role(Role::kPgbouncer), role(Role::kPostgres), role(Role::kKernel)};
+  r.cpu_us_per_request = cpu_by_group(res);
   r.cpu_model = model.host.cpu_model;
   r.cpus_online = sc.cores;
   return r;

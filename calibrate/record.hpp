@@ -69,6 +69,9 @@ std::vector<CalibrationRecord> read_record_file(const std::string& path);
 CalibrationRecord record_from_run(const RunResult& r, const Model& model, const StackModel& stack,
                                   const Scenario& scenario, std::string id);
 
+// A simulated run's CPU per request by group (the simulator's roles).
+std::array<double, kGroupCount> cpu_by_group(const RunResult& r);
+
 // The knobs that make two runs the same configuration (repeats share it):
 // stack, db_mode, workers, clients, sessions, delay, cores.
 std::string configuration_key(const CalibrationRecord& r);

@@ -7,7 +7,6 @@
 #include <set>
 #include <sstream>
 
-#include "calibrate/record.hpp"
 #include "live/repeat_summary.hpp"
 #include "sim/experiment/experiment.hpp"
 #include "sim/scenario/input_error.hpp"
@@ -93,18 +92,37 @@ double total_cpu_us(const RunResult& r) {
   return sum;
 }
 
-// Each record's CPU per request, every group together (none for a record
-// without CPU figures, or whose PostgreSQL was outside the runner's cgroups).
-std::vector<double> measured_cpu_us(const std::vector<const json*>& records) {
-  std::vector<double> out;
+// Each record's CPU per request by group (none for a record without CPU
+// figures, or whose PostgreSQL was outside the runner's cgroups: its
+// postgres group is NaN, and so is the total).
+std::vector<std::array<double, kGroupCount>> measured_cpu_us(
+    const std::vector<const json*>& records) {
+  std::vector<std::array<double, kGroupCount>> out;
   for (const json* r : records) {
     if (!r->contains("cpu")) continue;  // a record without CPU figures tells nothing here
-    const CalibrationRecord c = record_from_live_json(*r, r->value("run_id", "record"));
-    double sum = 0;
-    for (double us : c.cpu_us_per_request) sum += us;
-    if (std::isfinite(sum)) out.push_back(sum);
+    out.push_back(record_from_live_json(*r, r->value("run_id", "record")).cpu_us_per_request);
   }
   return out;
+}
+
+// The model's CPU per request against the runs', in total and by group.
+void compare_cpu(ValidationPoint& v, const std::vector<const json*>& records,
+                 const StackResult& predicted) {
+  const auto measured = measured_cpu_us(records);
+  std::vector<double> total;
+  for (const auto& groups : measured) {
+    double sum = 0;
+    for (double us : groups) sum += us;
+    if (std::isfinite(sum)) total.push_back(sum);
+  }
+  v.cpu_us = compare(total, predicted.summary(total_cpu_us).mean);
+  for (int g = 0; g < kGroupCount; ++g) {
+    std::vector<double> one;
+    for (const auto& groups : measured)
+      if (std::isfinite(groups[g])) one.push_back(groups[g]);
+    v.cpu_us_by_group[g] =
+        compare(one, predicted.summary([g](const RunResult& r) { return cpu_by_group(r)[g]; }).mean);
+  }
 }
 
 // The point predicted again on a host as fast as its runs were (see the
@@ -291,7 +309,7 @@ ValidationReport validate_model(const Model& model, const live::SweepPlan& plan,
       v.p99 = compare(p99, sr->mean(&RunResult::p99_ms));
       v.sessions_peak = compare(
           db, sr->summary([](const RunResult& r) { return double(r.db_sessions_peak); }).mean);
-      v.cpu_us = compare(measured_cpu_us(m.records), sr->summary(total_cpu_us).mean);
+      compare_cpu(v, m.records, *sr);
       if (o.at_measured_speed) v.at_speed = predict_at_speed(model, sc, v, o.threads);
       rep.points.push_back(std::move(v));
     }
@@ -350,6 +368,9 @@ json to_json(const ValidationReport& r) {
                   {"p50_ms", to_json(p.at_speed.p50)},
                   {"p99_ms", to_json(p.at_speed.p99)}};
     }
+    json by_group = json::object();
+    for (int g = 0; g < kGroupCount; ++g)
+      by_group[to_string(kGroups[g])] = to_json(p.cpu_us_by_group[g]);
     points.push_back({{"stack", p.stack},
                       {"type", p.type},
                       {"configuration", p.group},
@@ -365,6 +386,7 @@ json to_json(const ValidationReport& r) {
                       {"p99_ms", to_json(p.p99)},
                       {"sessions_peak", to_json(p.sessions_peak)},
                       {"cpu_us_per_request", to_json(p.cpu_us)},
+                      {"cpu_us_per_request_by_group", by_group},
                       {"at_measured_speed", at_speed}});
   }
   json pairs = json::array();

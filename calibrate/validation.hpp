@@ -16,11 +16,13 @@
 // error is left is the queueing model's, what went away was the machine's.
 #pragma once
 
+#include <array>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "calibrate/record.hpp"
 #include "live/stack_recipes.hpp"
 #include "live/sweep.hpp"
 #include "sim/scenario/config.hpp"
@@ -61,8 +63,10 @@ struct ValidationPoint {
   std::vector<std::string> record_ids;
   int flagged = 0;  // records flagged by the live runner (kept unless skip_flagged)
   Comparison throughput, p50, p99, sessions_peak;
-  // CPU per request, all groups together (the model's against the runs').
+  // CPU per request, all groups together (the model's against the runs'),
+  // and each group's (calibrate/record.hpp's groups).
   Comparison cpu_us;
+  std::array<Comparison, kGroupCount> cpu_us_by_group;
   AtMeasuredSpeed at_speed;  // when asked for
 };
 

@@ -16,14 +16,15 @@ Rng role_stream(const Scenario& sc, Role role, int replication) {
 }
 }  // namespace
 
-Stack::Stack(Simulator& sim, const Model& model, const StackModel& stack, const Scenario& sc,
+Stack::Stack(Simulator& sim, const Model& full_model, const StackModel& stack, const Scenario& sc,
              int replication, StackObserver& observer)
     : sim_(sim),
       scenario_(sc),
       observer_(observer),
-      topology_(Topology::build(model, stack, sc)),
+      model_(as_seen_by(full_model, stack)),
+      topology_(Topology::build(model_, stack, sc)),
       route_(topology_.route()),
-      host_(sim, sc.cores, model.host.context_switch_ns),
+      host_(sim, sc.cores, model_.host.context_switch_ns),
       rngs_{role_stream(sc, Role::kNone, replication), role_stream(sc, Role::kClient, replication),
             role_stream(sc, Role::kKernel, replication), role_stream(sc, Role::kProxy, replication),
             role_stream(sc, Role::kApp, replication), role_stream(sc, Role::kPgbouncer, replication),
@@ -33,33 +34,33 @@ Stack::Stack(Simulator& sim, const Model& model, const StackModel& stack, const 
       app_(sim, host_, stack.name, sc.workers.for_type(stack.type), stack.max_concurrency,
            stack.accept_policy, sc.backlog,
            Rng(sc.seed, "app.accept", static_cast<std::uint64_t>(replication))),
-      postgres_(host_, model.postgres.load.idle_inflation),
-      pgbouncer_(sim, host_, postgres_, model.pgbouncer, model.postgres,
-                 model.kernel.per_hop, sc.sessions,
+      postgres_(host_, model_.postgres.load.idle_inflation),
+      pgbouncer_(sim, host_, postgres_, model_.pgbouncer, model_.postgres,
+                 model_.kernel.per_hop, sc.sessions,
                  Rng(sc.seed, "pgbouncer.release", static_cast<std::uint64_t>(replication))),
       load_(sim, host_, *this, sc.load == LoadType::kClosed ? sc.clients : 0, sc.rate_rps,
             Rng(sc.seed, "client.arrivals", static_cast<std::uint64_t>(replication))),
       db_delay_(sim, ns_from_ms(sc.delay_ms)),
-      kernel_per_backend_ns_(model.kernel.load.per_backend_ns),
-      kernel_cold_ns_per_ms_(model.kernel.load.cold_ns_per_ms) {
+      kernel_per_backend_ns_(model_.kernel.load.per_backend_ns),
+      kernel_cold_ns_per_ms_(model_.kernel.load.cold_ns_per_ms) {
   // Load dependence, per process group (the backends and pgbouncer set
   // their own idle inflation).
-  host_.set_idle_window(model.host.idle_window_ns);
-  if (model.host.imbalance > 0) host_.set_imbalance(model.host.imbalance);
-  host_.set_wakeup_latency(model.host.wakeup_latency_ns);
-  host_.set_speed(model.host.speed);
-  host_.set_kernel_idle_inflation(model.kernel.load.idle_inflation);
-  host_.set_idle_inflation(load_.process(), model.client.load.idle_inflation);
+  host_.set_idle_window(model_.host.idle_window_ns);
+  if (model_.host.imbalance > 0) host_.set_imbalance(model_.host.imbalance);
+  host_.set_wakeup_latency(model_.host.wakeup_latency_ns);
+  host_.set_speed(model_.host.speed);
+  host_.set_kernel_idle_inflation(model_.kernel.load.idle_inflation);
+  host_.set_idle_inflation(load_.process(), model_.client.load.idle_inflation);
   for (ProcessId p : proxy_.processes())
-    host_.set_idle_inflation(p, model.proxy.load.idle_inflation);
+    host_.set_idle_inflation(p, model_.proxy.load.idle_inflation);
   for (int w = 0; w < app_.workers(); ++w)
     host_.set_idle_inflation(app_.process(w), stack.load.idle_inflation);
-  const auto load = load_by_role(model, stack, sc);
+  const auto load = load_by_role(model_, stack, sc);
   for (int r = 0; r < kRoleCount; ++r) background_[r] = load[r].background_cores;
   double background = 0;
   for (double b : background_) background += b;
   if (background >= sc.cores)
-    throw InputError(model.source + ": the groups' load.background_cores add up to " +
+    throw InputError(model_.source + ": the groups' load.background_cores add up to " +
                      std::to_string(background) + ", not less than the scenario's " +
                      std::to_string(sc.cores) + " cores");
   host_.set_background_cores(background);

@@ -60,6 +60,7 @@ class Stack final : public EventHandler, public RequestRouter {
   Simulator& sim_;
   const Scenario& scenario_;
   StackObserver& observer_;
+  const Model model_;  // as this stack sees it (as_seen_by): what everything below reads
   Topology topology_;
   const std::vector<Step>& route_;
   CpuHost host_;

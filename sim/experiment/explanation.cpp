@@ -54,8 +54,9 @@ double rps(double servers, double ms) {
 
 }  // namespace
 
-Explanation explain(const Model& model, const StackModel& stack, const Scenario& sc,
+Explanation explain(const Model& full_model, const StackModel& stack, const Scenario& sc,
                     const StackResult& result) {
+  const Model model = as_seen_by(full_model, stack);  // the shared groups at this stack's scale
   Explanation e;
   const Topology t = Topology::build(model, stack, sc);
   const int w = sc.workers.for_type(stack.type);

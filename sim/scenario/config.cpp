@@ -110,4 +110,45 @@ std::string shape_names() {
   return s;
 }
 
+namespace {
+Distribution times(const Distribution& d, double f) {
+  return f == 1 ? d : Distribution(d.shape(), d.mean() * f, d.cv());
+}
+void scale_load(LoadDependence& l, double f) {
+  l.per_backend_ns *= f;
+  l.cold_ns_per_ms *= f;
+}
+}  // namespace
+
+Model as_seen_by(const Model& m, const StackModel& stack) {
+  Model out;
+  out.source = m.source;
+  out.version = m.version;
+  out.label = m.label;
+  out.host = m.host;
+  out.client = m.client;
+  out.proxy = m.proxy;
+  out.kernel = m.kernel;
+  out.pgbouncer = m.pgbouncer;
+  out.postgres = m.postgres;
+  out.stacks.emplace(stack.name, stack);
+  const SharedScale& f = stack.shared_scale;
+  if (!f.any()) return out;
+  for (Distribution* d : {&out.client.send, &out.client.recv}) *d = times(*d, f.client);
+  for (Distribution* d : {&out.proxy.request, &out.proxy.response}) *d = times(*d, f.proxy);
+  out.kernel.per_hop = times(out.kernel.per_hop, f.kernel);
+  for (Distribution* d : {&out.pgbouncer.login, &out.pgbouncer.server_login, &out.pgbouncer.query,
+                          &out.pgbouncer.result, &out.pgbouncer.close})
+    *d = times(*d, f.pgbouncer);
+  for (Distribution* d : {&out.postgres.backend_start, &out.postgres.query, &out.postgres.fetch,
+                          &out.postgres.reset})
+    *d = times(*d, f.postgres);
+  scale_load(out.client.load, f.client);
+  scale_load(out.proxy.load, f.proxy);
+  scale_load(out.kernel.load, f.kernel);
+  scale_load(out.pgbouncer.load, f.pgbouncer);
+  scale_load(out.postgres.load, f.postgres);
+  return out;
+}
+
 }  // namespace stacksim

@@ -89,6 +89,18 @@ struct PostgresModel {        // one backend process per server session
   LoadDependence load;
 };
 
+// How much one stack's requests cost the shared groups, as a factor on the
+// model's shared demands: the app server's driver and framing change what
+// ab, nginx, pgbouncer, postgres and the kernel do per request (on this
+// host pgbouncer's CPU per request differs by 0.8-1.25x between stacks).
+// 1: as the shared model says.
+struct SharedScale {
+  double client = 1, proxy = 1, kernel = 1, pgbouncer = 1, postgres = 1;
+  bool any() const {
+    return client != 1 || proxy != 1 || kernel != 1 || pgbouncer != 1 || postgres != 1;
+  }
+};
+
 struct StackModel {
   std::string name;       // "gunicorn-flask"
   WorkerType type = WorkerType::kSync;
@@ -106,6 +118,7 @@ struct StackModel {
   Distribution close;    // commit and close the connection
   Distribution respond;  // build the JSON, write the response
   LoadDependence load;
+  SharedScale shared_scale;
 };
 
 struct HostModel {
@@ -180,5 +193,10 @@ struct Scenario {
   // A sweep: each knob with a list of values; the run is their product.
   std::vector<std::pair<std::string, std::vector<std::string>>> sweep;
 };
+
+// The model as `stack` sees it: every shared group's demands, and the
+// per-request terms of its load (per backend, cold), times the stack's
+// shared_scale; the host and that one stack, no provenance (cheap to copy).
+Model as_seen_by(const Model& m, const StackModel& stack);
 
 }  // namespace stacksim

@@ -128,6 +128,17 @@ StackModel read_stack(const std::string& name, const json& j, const Where& where
   s.respond = read_demand(b.required("respond"), b.where("respond"));
   b.done();
   s.load = read_load(r);
+  if (const json* scale = r.optional("shared_scale")) {
+    ObjectReader f(*scale, r.where("shared_scale"));
+    for (const auto& [key, field] : {std::pair<const char*, double*>{"client", &s.shared_scale.client},
+                                     {"proxy", &s.shared_scale.proxy},
+                                     {"kernel", &s.shared_scale.kernel},
+                                     {"pgbouncer", &s.shared_scale.pgbouncer},
+                                     {"postgres", &s.shared_scale.postgres}}) {
+      if (const json* v = f.optional(key)) *field = json_fields::read_number(*v, f.where(key), 0.05, 20.0);
+    }
+    f.done();
+  }
   r.done();
   return s;
 }
@@ -262,6 +273,12 @@ json to_json(const Model& m) {
           {"respond", demand_to_json(s.respond)}}},
         {"load", load_to_json(s.load)},
     };
+    if (s.shared_scale.any()) {
+      const SharedScale& f = s.shared_scale;
+      stacks[name]["shared_scale"] = {{"client", f.client},       {"proxy", f.proxy},
+                                      {"kernel", f.kernel},       {"pgbouncer", f.pgbouncer},
+                                      {"postgres", f.postgres}};
+    }
   }
   return {
       {"schema", kModelSchema},

@@ -340,5 +340,57 @@ TEST(LoadRecovery, SaturatedDemandIdleInflationPerBackendAndColdCostAreRecovered
   EXPECT_EQ(m.provenance.at("configurations").size(), records.size());
 }
 
+// A stack whose requests cost the shared groups differently: the truth
+// gives uvicorn-starlette pgbouncer x1.3, postgres x0.8 and nginx x1.1 of
+// what gunicorn-flask's cost (shared_scale). The pooled fit sits between the
+// two; each stack's fitted scale times the pooled demand must give its own
+// cost back within 3%, and the scales' ratio the truth's.
+TEST(SyntheticRecoveryOfSharedScale, EachStacksCostOfTheSharedGroupsIsRecovered) {
+  Model truth = truth_model();
+  SharedScale& f = truth.stacks.at("uvicorn-starlette").shared_scale;
+  f.pgbouncer = 1.3;
+  f.postgres = 0.8;
+  f.proxy = 1.1;
+  const Model prior = load_model(std::string(STACKSIM_SOURCE_DIR) + "/models/estimates.json");
+  const std::vector<CalibrationRecord> records = simulate_records(
+      truth, {{1, 8, 40}, {0.0, 10.0}, {4, 40}, 300, "scaled-", kNoise, "calibrate.noise.scaled"});
+  FitOptions o;
+  o.regressor = Regressor::kNone;
+  const Calibration c = fit_calibration(records, prior, o);
+  for (const GroupFit& g : c.shared) {
+    if (g.group == Group::kKernel) continue;  // per hop, and not scaled here
+    for (const char* stack : {"gunicorn-flask", "uvicorn-starlette"}) {
+      const SharedScale& fitted = c.model.stacks.at(stack).shared_scale;
+      const SharedScale& want = truth.stacks.at(stack).shared_scale;
+      auto of = [&g](const SharedScale& x) {
+        switch (g.group) {
+          case Group::kClient: return x.client;
+          case Group::kNginx: return x.proxy;
+          case Group::kPgbouncer: return x.pgbouncer;
+          case Group::kPostgres: return x.postgres;
+          default: return 1.0;
+        }
+      };
+      const double cost = truth_us(truth, stack, g.group) * of(want);
+      SCOPED_TRACE(std::string(stack) + " " + to_string(g.group) + ": scale " +
+                   std::to_string(of(fitted)) + " x pooled " + std::to_string(g.fit.value) +
+                   ", truth " + std::to_string(cost));
+      EXPECT_NEAR(of(fitted) * g.fit.value, cost, 0.03 * cost);
+    }
+    const auto& flask = c.model.stacks.at("gunicorn-flask").shared_scale;
+    const auto& uv = c.model.stacks.at("uvicorn-starlette").shared_scale;
+    if (g.group == Group::kPgbouncer) {
+      EXPECT_NEAR(uv.pgbouncer / flask.pgbouncer, 1.3, 0.04);
+    }
+    if (g.group == Group::kPostgres) {
+      EXPECT_NEAR(uv.postgres / flask.postgres, 0.8, 0.03);
+    }
+  }
+  // The shared scales go into the model file and come back.
+  const Model back = parse_model(to_json(c.model), "back.json");
+  EXPECT_EQ(back.stacks.at("uvicorn-starlette").shared_scale.pgbouncer,
+            c.model.stacks.at("uvicorn-starlette").shared_scale.pgbouncer);
+}
+
 }  // namespace
 }  // namespace stacksim::calibrate

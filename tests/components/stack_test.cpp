@@ -65,6 +65,29 @@ TEST(Stack, OneClientPaysTheWakeUpLatencyOnlyWhereATimerWakesTheBackend) {
   }
 }
 
+// A stack's shared_scale multiplies what its requests cost the shared
+// groups, and nothing else: with pgbouncer x2 and postgres x3 (every demand
+// deterministic, no load dependence) their CPU per request doubles and
+// triples, the app's and the client's do not move.
+TEST(Stack, SharedScaleMultipliesTheSharedGroupsOfThatStackOnly) {
+  Model m = uniform_model(10, 100);
+  Scenario sc = small_scenario();
+  sc.clients = 1;
+  sc.requests = 200;
+  sc.warmup_requests = 10;
+  const RunResult plain = run_once(m, m.stacks.at("sync"), sc, 0);
+  m.stacks.at("sync").shared_scale.pgbouncer = 2;
+  m.stacks.at("sync").shared_scale.postgres = 3;
+  const RunResult scaled = run_once(m, m.stacks.at("sync"), sc, 0);
+  auto cpu = [](const RunResult& r, Role role) { return r.cpu_us_per_request[static_cast<int>(role)]; };
+  EXPECT_NEAR(cpu(scaled, Role::kPgbouncer), 2 * cpu(plain, Role::kPgbouncer), 1e-6);
+  EXPECT_NEAR(cpu(scaled, Role::kPostgres), 3 * cpu(plain, Role::kPostgres), 1e-6);
+  EXPECT_NEAR(cpu(scaled, Role::kApp), cpu(plain, Role::kApp), 1e-6);
+  EXPECT_NEAR(cpu(scaled, Role::kClient), cpu(plain, Role::kClient), 1e-6);
+  EXPECT_GT(cpu(plain, Role::kPgbouncer), 0);
+  EXPECT_GT(scaled.p50_ms, plain.p50_ms);
+}
+
 // Postgres pays per_backend for every open backend on each query. With 8
 // sessions and 50 coroutine clients all 8 backends open in the warm-up and
 // stay open, so each request's postgres CPU is query + fetch + reset (30 us)

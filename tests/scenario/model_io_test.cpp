@@ -107,6 +107,7 @@ TEST(ModelIo, LoadDependenceIsOptionalAndRoundTrips) {
   j["pgbouncer"]["load"] = {{"idle_inflation", 1.0}, {"per_backend_us", -1.0}};
   j["postgres"]["load"] = {{"idle_inflation", 1.25}, {"per_backend_us", 1.5}};
   j["stacks"]["s"]["load"] = {{"idle_inflation", 1.75}, {"background_cores", 0.02}};
+  j["stacks"]["s"]["shared_scale"] = {{"pgbouncer", 1.25}, {"client", 0.9}};
   const Model m = parse_model(j, "t.json");
   EXPECT_EQ(m.host.idle_window_ns, 2'000'000);
   EXPECT_EQ(m.host.imbalance, 0.375);
@@ -122,6 +123,10 @@ TEST(ModelIo, LoadDependenceIsOptionalAndRoundTrips) {
   EXPECT_EQ(m.postgres.load.per_backend_ns, 1500.0);
   EXPECT_EQ(m.stacks.at("s").load.idle_inflation, 1.75);
   EXPECT_EQ(m.stacks.at("s").load.background_cores, 0.02);
+  EXPECT_EQ(m.stacks.at("s").shared_scale.pgbouncer, 1.25);
+  EXPECT_EQ(m.stacks.at("s").shared_scale.client, 0.9);
+  EXPECT_EQ(m.stacks.at("s").shared_scale.postgres, 1.0);  // unnamed: as the shared model
+  EXPECT_FALSE(plain.stacks.at("s").shared_scale.any());
   const Model back = parse_model(to_json(m), "back.json");
   EXPECT_EQ(to_json(back), to_json(m));
 
@@ -144,6 +149,19 @@ TEST(ModelIo, LoadDependenceIsOptionalAndRoundTrips) {
   json bad = minimal_model();
   bad["host"]["idle_window_us"] = 0;
   EXPECT_THROW(parse_model(bad, "t.json"), InputError);
+  for (const auto& [key, value] : {std::pair<const char*, double>{"pgbouncer", 0.0},
+                                   {"app", 1.0}}) {
+    bad = minimal_model();
+    bad["stacks"]["s"]["shared_scale"] = {{key, value}};
+    try {
+      parse_model(bad, "t.json");
+      ADD_FAILURE() << "shared_scale." << key << " = " << value << " was accepted";
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("stacks.s.shared_scale.") + key),
+                std::string::npos)
+          << e.what();
+    }
+  }
   for (const auto& [field, value] : {std::pair<const char*, double>{"imbalance", 1.5},
                                      {"speed", 0.0},
                                      {"speed", -1.0}}) {
