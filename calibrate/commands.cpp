@@ -2,6 +2,7 @@
 // group's CPU demand, write models/<label>.json atomically and print the
 // fitted demands with their standard errors and what is not identified.
 // `stacksim calibrate run`: run a calibration plan live (resumable), then fit.
+// `stacksim calibrate speed`: measure today's host speed against a model.
 // `stacksim validate`: run a held-out plan live, predict it, report.
 #include <unistd.h>
 
@@ -18,10 +19,11 @@
 #include <vector>
 
 #include "calibrate/fit.hpp"
-#include "calibrate/scheduler_fit.hpp"
 #include "calibrate/model_writer.hpp"
 #include "calibrate/plan.hpp"
 #include "calibrate/record.hpp"
+#include "calibrate/scheduler_fit.hpp"
+#include "calibrate/speed.hpp"
 #include "calibrate/validation.hpp"
 #include "live/process_registry.hpp"
 #include "live/results_store.hpp"
@@ -190,6 +192,37 @@ int run_calibration(const RunCommandOptions& o) {
   return failed > 0 ? 1 : 0;
 }
 
+struct SpeedCommandOptions {
+  std::string model;
+  std::string plan;
+  std::string store;
+  std::string out;  // the model at the measured speed; none: print only
+  bool no_run = false;
+  bool skip_flagged = false;
+};
+
+int run_speed(const SpeedCommandOptions& o) {
+  const Model model = load_model(o.model);
+  const live::SweepPlan plan = live::load_sweep(o.plan, live::RunConfig{});
+  const live::StackRecipes recipes = live::load_stack_recipes(live::default_stacks_path());
+  announce(plan, o.store, !o.no_run);
+  if (!o.no_run) {
+    live::SweepOptions so;
+    so.store = o.store;
+    live::run_sweep(plan, so);
+  }
+  ValidateOptions simulation;
+  simulation.skip_flagged = o.skip_flagged;
+  SpeedMeasurement m = measure_speed(model, plan, recipes, live::read_records(o.store), simulation);
+  m.store = o.store;
+  std::cout << format_summary(m);
+  if (!o.out.empty()) {
+    write_model_atomically(at_measured_speed(model, m, today_utc()), o.out);
+    std::cout << "Wrote " << o.out << " (host.speed " << m.speed << ")\n";
+  }
+  return 0;
+}
+
 struct ValidateCommandOptions {
   std::string model;
   std::string plan;
@@ -305,6 +338,23 @@ void add_calibrate_commands(CLI::App& app, int& exit_code) {
                 "Leave out records the live runner flagged (failed requests, foreign CPU)");
   run->callback([ro, &exit_code] {
     exit_code = live::run_guarded("calibrate", [&] { return run_calibration(*ro); });
+  });
+
+  auto so = std::make_shared<SpeedCommandOptions>();
+  auto* speed = cmd->add_subcommand(
+      "speed",
+      "Measure the host's speed today against a model's machine: run a short reference plan "
+      "live (resumable from --store), compare each point's CPU per request with the model's, "
+      "and write the model at the median speed (host.speed)");
+  speed->add_option("--model", so->model, "Model whose machine is the reference")->required();
+  speed->add_option("--plan", so->plan, "Reference plan (a stacksim.live-sweep file)")->required();
+  speed->add_option("--store", so->store, "Results store (JSON lines); the plan resumes from it")
+      ->required();
+  speed->add_option("--out", so->out, "Write the model at the measured speed to this file");
+  speed->add_flag("--no-run", so->no_run, "Do not run anything: use the records in --store");
+  speed->add_flag("--skip-flagged", so->skip_flagged, "Leave out records the live runner flagged");
+  speed->callback([so, &exit_code] {
+    exit_code = live::run_guarded("calibrate speed", [&] { return run_speed(*so); });
   });
 
   auto vo = std::make_shared<ValidateCommandOptions>();

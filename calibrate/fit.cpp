@@ -268,15 +268,6 @@ std::string split_group(const std::vector<Distribution*>& bursts, double total_u
          shares.str();
 }
 
-std::string today_utc() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
-
 // The load model of a group from its fit y = d + e idle + b backends + c
 // wall_ms: k = e / d, per backend b, cold cost c per ms of wall clock per
 // request (the kernel's per hop). A coefficient that is not identified, or
@@ -374,10 +365,17 @@ double& shared_scale_of(SharedScale& f, Group g) {
   }
   throw std::logic_error("the app is not a shared group");
 }
-// What the model file accepts (sim/scenario/model_io.cpp).
-constexpr double kMinSharedScale = 0.05, kMaxSharedScale = 20.0;
 
 }  // namespace
+
+std::string today_utc() {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
+  return buf;
+}
 
 Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const Model& prior,
                             const FitOptions& o) {
@@ -524,10 +522,10 @@ Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const
           c.notes.push_back("stacks." + name + ".shared_scale." + shared_scale_key(gf.group) +
                             ": not identified (the pooled fit is not positive at its records), 1");
         }
-        if (f < kMinSharedScale || f > kMaxSharedScale) {
+        if (f < SharedScale::kMin || f > SharedScale::kMax) {
           c.notes.push_back("stacks." + name + ".shared_scale." + shared_scale_key(gf.group) + ": " +
                             std::to_string(f) + " clamped to its bounds");
-          f = std::clamp(f, kMinSharedScale, kMaxSharedScale);
+          f = std::clamp(f, SharedScale::kMin, SharedScale::kMax);
         }
         shared_scale_of(stack.shared_scale, gf.group) = f;
       }

@@ -119,6 +119,9 @@ inline constexpr const char* kSchedulerNotFitted =
     "throughput, not in per-group CPU; fitted only by simulating a plan (calibrate run), here "
     "kept from the prior";
 
+// Today's date, UTC, as YYYY-MM-DD (for provenance).
+std::string today_utc();
+
 struct Calibration {
   Model model;  // what gets written; provenance filled in
   Regressor regressor = Regressor::kLoad;

@@ -21,7 +21,9 @@ double mean_abs_error_at_speed(const ValidationReport& rep) {
   }
   return n > 0 ? sum / n : std::numeric_limits<double>::infinity();
 }
-double criterion(const SchedulerCandidate& c) { return c.criterion; }
+double criterion(const SchedulerCandidate& c) {
+  return c.criterion;
+}
 
 class Search {
  public:

@@ -10,8 +10,9 @@
 // request costs drifts between runs (up to 1.7x between repeats of one
 // point here), and a CPU-bound point's throughput drifts with it. With
 // at_measured_speed, each point is predicted a second time on a host whose
-// speed makes the model's CPU per request equal the runs' median measured
-// one (host.speed = predicted CPU / measured CPU). The measured CPU is an
+// speed brings the model's CPU per request to the runs' median measured one
+// (host.speed = predicted CPU / measured CPU, one step: the load-dependent
+// part of the CPU then moves a little with the load the speed changes). The measured CPU is an
 // input of that prediction, throughput and latency still its outputs: what
 // error is left is the queueing model's, what went away was the machine's.
 #pragma once

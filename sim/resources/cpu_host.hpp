@@ -86,7 +86,7 @@ class CpuHost final : public EventHandler {
   void set_kernel_idle_inflation(double k);
   // Cores always busy with background work, in [0, cores).
   void set_background_cores(double b);
-  // Latency of every wake-up, >= 0 (see the header comment).
+  // Latency of a wake-up that needs an idle core, >= 0 (see the header comment).
   void set_wakeup_latency(SimTime latency_ns);
   // Relative speed of the cores, > 0 (see the header comment).
   void set_speed(double speed);

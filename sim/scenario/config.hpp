@@ -95,6 +95,7 @@ struct PostgresModel {        // one backend process per server session
 // host pgbouncer's CPU per request differs by 0.8-1.25x between stacks).
 // 1: as the shared model says.
 struct SharedScale {
+  static constexpr double kMin = 0.05, kMax = 20.0;  // what a model file may hold
   double client = 1, proxy = 1, kernel = 1, pgbouncer = 1, postgres = 1;
   bool any() const {
     return client != 1 || proxy != 1 || kernel != 1 || pgbouncer != 1 || postgres != 1;

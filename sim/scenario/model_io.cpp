@@ -130,12 +130,14 @@ StackModel read_stack(const std::string& name, const json& j, const Where& where
   s.load = read_load(r);
   if (const json* scale = r.optional("shared_scale")) {
     ObjectReader f(*scale, r.where("shared_scale"));
-    for (const auto& [key, field] : {std::pair<const char*, double*>{"client", &s.shared_scale.client},
-                                     {"proxy", &s.shared_scale.proxy},
-                                     {"kernel", &s.shared_scale.kernel},
-                                     {"pgbouncer", &s.shared_scale.pgbouncer},
-                                     {"postgres", &s.shared_scale.postgres}}) {
-      if (const json* v = f.optional(key)) *field = json_fields::read_number(*v, f.where(key), 0.05, 20.0);
+    SharedScale& to = s.shared_scale;
+    for (const auto& [key, field] : {std::pair<const char*, double*>{"client", &to.client},
+                                     {"proxy", &to.proxy},
+                                     {"kernel", &to.kernel},
+                                     {"pgbouncer", &to.pgbouncer},
+                                     {"postgres", &to.postgres}}) {
+      if (const json* v = f.optional(key))
+        *field = json_fields::read_number(*v, f.where(key), SharedScale::kMin, SharedScale::kMax);
     }
     f.done();
   }

@@ -111,5 +111,23 @@ TEST_F(CalibrateCli, ValidateWithoutRecordsOfThePlanExitsTwo) {
   EXPECT_NE(missing.out.find("nowhere.jsonl"), std::string::npos) << missing.out;
 }
 
+// calibrate speed: a plan the store holds nothing of, or a model that is
+// not there, exits 2 naming what is wrong, and writes no model.
+TEST_F(CalibrateCli, SpeedWithoutRecordsOrModelExitsTwoAndWritesNothing) {
+  const std::string plan = (dir_ / "ref.json").string();
+  std::ofstream(plan) << R"({"schema": "stacksim.live-sweep", "version": 1, "name": "ref",
+    "runs": [{"stack": "gunicorn-flask", "clients": 7}]})";
+  const std::string out = (dir_ / "today.json").string();
+  const auto r = run_stacksim("calibrate speed --model models/estimates.json --plan " + plan +
+                              " --store " + records_ + " --no-run --out " + out);
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("holds no usable record of plan"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(out));
+  const auto m = run_stacksim("calibrate speed --model " + (dir_ / "none.json").string() +
+                              " --plan " + plan + " --store " + records_ + " --no-run");
+  EXPECT_EQ(m.status, 2) << m.out;
+  EXPECT_NE(m.out.find("none.json"), std::string::npos) << m.out;
+}
+
 }  // namespace
 }  // namespace stacksim::calibrate

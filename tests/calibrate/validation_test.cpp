@@ -12,6 +12,7 @@
 #include <gtest/gtest.h>
 
 #include "calibrate/scheduler_fit.hpp"
+#include "calibrate/speed.hpp"
 
 #include <cmath>
 #include <map>
@@ -373,6 +374,49 @@ TEST(ValidationAtMeasuredSpeed, ASlowerHostIsFoundAndItsErrorGoesAway) {
   EXPECT_TRUE(std::isnan(plain.points.front().at_speed.speed));
   EXPECT_TRUE(to_json(plain).at("points").at(0).at("at_measured_speed").is_null());
   EXPECT_EQ(to_markdown(plain).find("At the runs' measured speed"), std::string::npos);
+}
+
+// calibrate speed's measurement: records the simulator made on a host of
+// speed 0.8 give, against the model's machine, a median speed of 0.8 (each
+// point's within 2%: the load-dependent CPU moves a little with the load),
+// and the model written at it carries host.speed and says where it came
+// from; predicting those records with it leaves only the simulation's noise.
+TEST(MeasureSpeed, ASlowerHostsRecordsGiveItsSpeedAndTheModelAtIt) {
+  const Model model = load_model(std::string(STACKSIM_SOURCE_DIR) + "/models/estimates.json");
+  const live::StackRecipes recipes = live::load_stack_recipes(live::default_stacks_path());
+  json runs = json::array();
+  for (const char* stack : {"uvicorn-starlette", "gunicorn-flask"})
+    for (const int delay : {0, 20})
+      runs.push_back({{"stack", stack}, {"clients", 20}, {"delay_ms", delay}});
+  const live::SweepPlan plan = live::parse_sweep(
+      {{"schema", "stacksim.live-sweep"}, {"version", 1}, {"name", "v"}, {"runs", runs}, {"repeats", 2}},
+      "v.json", live::RunConfig{});
+  ValidateOptions options;
+  options.requests = 4000;
+  options.warmup_requests = 500;
+  options.replications = 2;
+  options.threads = 1;
+  Model slow = model;
+  slow.host.speed = 0.8;
+  const auto points = simulate_plan(slow, plan, recipes, options);
+  std::vector<json> measured;
+  for (const live::SweepPoint& p : plan.points)
+    measured.push_back(simulated_record(p, point_of(points, p), workers_of(p)));
+
+  const SpeedMeasurement m = measure_speed(model, plan, recipes, measured, options);
+  ASSERT_EQ(m.points.size(), 4u);
+  for (const SpeedPoint& p : m.points) EXPECT_NEAR(p.speed, 0.8, 0.02) << p.stack << " " << p.configuration;
+  EXPECT_NEAR(m.speed, 0.8, 0.01);
+
+  const Model today = at_measured_speed(model, m, "2026-11-26");
+  EXPECT_EQ(today.host.speed, m.speed);
+  EXPECT_EQ(today.provenance.at("speed").at("points").size(), 4u);
+  EXPECT_EQ(today.provenance.at("speed").at("date"), "2026-11-26");
+  EXPECT_NE(today.label.find("at speed 0.8"), std::string::npos) << today.label;
+  EXPECT_EQ(parse_model(to_json(today), "today.json").host.speed, today.host.speed);
+  const ValidationReport r = validate_model(today, plan, recipes, measured, options);
+  EXPECT_LT(r.all.throughput, 0.02);
+  EXPECT_NE(format_summary(m).find("Speed (median): 0.8"), std::string::npos) << format_summary(m);
 }
 
 }  // namespace
