@@ -5,8 +5,11 @@
 // with that model and writes the report. The checks are on structure and on
 // the numbers being real: measured and predicted values present and
 // positive, errors finite and equal to (predicted - measured) / measured.
+// `stacksim calibrate speed` then measures the host's speed against the
+// model from the calibration runs.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -100,6 +103,26 @@ TEST(CalibrateValidateLive, SmallPlanCalibratesAModelThatValidatesOnHeldOutRuns)
       r.at("summary").at("all").at("median_abs_error").at("throughput").get<double>()));
   const std::string md = read_text(report + ".md");
   EXPECT_NE(md.find("| configuration | stack |"), std::string::npos) << md;
+
+  // The host's speed against the model, from the calibration plan's runs
+  // (no run: they are in the store): one speed per point, their median in
+  // host.speed of the model written.
+  const std::string today = (dir / "today.json").string();
+  const BinaryResult sp =
+      run_stacksim({"calibrate", "speed", "--model", (dir / "ci.json").string(), "--plan", fit_plan,
+                    "--store", store, "--no-run", "--out", today},
+                   std::chrono::seconds(600));
+  ASSERT_EQ(sp.exit_code, 0) << sp.out << sp.err;
+  const json at_speed = json::parse(read_text(today));
+  const json& measured = at_speed.at("provenance").at("speed");
+  EXPECT_EQ(measured.at("points").size(), 8u);
+  std::vector<double> speeds;
+  for (const json& p : measured.at("points")) {
+    EXPECT_GT(p.at("measured_cpu_us_per_request").get<double>(), 0) << p.dump();
+    speeds.push_back(p.at("speed").get<double>());
+  }
+  std::sort(speeds.begin(), speeds.end());
+  EXPECT_DOUBLE_EQ(at_speed.at("host").at("speed").get<double>(), 0.5 * (speeds[3] + speeds[4]));
   fs::remove_all(dir);
 }
 
