@@ -91,6 +91,26 @@ const ValidationPoint& point_of(const std::map<std::string, ValidationPoint>& po
                    std::to_string(p.config.delay_ms));
 }
 
+// A plan named "v" of these runs, 2 repeats each.
+live::SweepPlan plan_of(const json& runs) {
+  return live::parse_sweep({{"schema", "stacksim.live-sweep"},
+                            {"version", 1},
+                            {"name", "v"},
+                            {"runs", runs},
+                            {"repeats", 2}},
+                           "v.json", live::RunConfig{});
+}
+
+// A short simulation on one thread.
+ValidateOptions short_simulation(std::int64_t requests, int replications) {
+  ValidateOptions o;
+  o.requests = requests;
+  o.warmup_requests = 500;
+  o.replications = replications;
+  o.threads = 1;
+  return o;
+}
+
 class Validation : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -100,16 +120,8 @@ class Validation : public ::testing::Test {
                                    {{"stack", "uvicorn-starlette"}, {"clients", 20}, {"delay_ms", 10}},
                                    {{"stack", "gunicorn-flask"}, {"clients", 20}, {"cores", 1}},
                                    {{"stack", "uvicorn-starlette"}, {"clients", 20}, {"cores", 1}}});
-    plan_ = live::parse_sweep({{"schema", "stacksim.live-sweep"},
-                               {"version", 1},
-                               {"name", "v"},
-                               {"runs", runs},
-                               {"repeats", 2}},
-                              "v.json", live::RunConfig{});
-    options_.requests = 3000;
-    options_.warmup_requests = 500;
-    options_.replications = 2;
-    options_.threads = 1;
+    plan_ = plan_of(runs);
+    options_ = short_simulation(3000, 2);
     // First pass on placeholder measurements: what the model predicts.
     const ValidationReport first = validate_model(
         model_, plan_, recipes_, records([](const live::SweepPoint&, int) {
@@ -261,16 +273,11 @@ TEST(SchedulerFit, RecoversTheImbalanceAndWakeUpLatencyTheRecordsWereSimulatedWi
   for (const char* stack : {"uvicorn-starlette", "aiohttp", "gunicorn-flask"})
     for (const auto& [clients, delay] : {std::pair{3, 0}, {6, 5}, {20, 20}, {40, 40}})
       runs.push_back({{"stack", stack}, {"clients", clients}, {"delay_ms", delay}});
-  const live::SweepPlan plan = live::parse_sweep(
-      {{"schema", "stacksim.live-sweep"}, {"version", 1}, {"name", "v"}, {"runs", runs}, {"repeats", 2}},
-      "v.json", live::RunConfig{});
+  const live::SweepPlan plan = plan_of(runs);
   SchedulerFitOptions options;
   options.beta_grid = {0.0, 0.2, 0.4, 0.6, 0.8, 1.0};
   options.latency_grid_us = {0, 75, 150, 225, 300};
-  options.simulation.requests = 3000;
-  options.simulation.warmup_requests = 500;
-  options.simulation.replications = 1;
-  options.simulation.threads = 1;
+  options.simulation = short_simulation(3000, 1);
 
   Model truth = model;
   truth.host.imbalance = 0.6;
@@ -318,33 +325,43 @@ TEST(SchedulerFit, RecoversTheImbalanceAndWakeUpLatencyTheRecordsWereSimulatedWi
 }
 
 // Records "measured" by the simulator on a host of speed 0.8 (every demand
-// 25% longer), with the CPU per request it reports: against the model at
-// speed 1, a CPU-bound point is over-predicted by about a quarter. The speed
-// check reads the runs' CPU, finds a speed near 0.8 and, predicting at it,
-// leaves an error of the replications' noise only; the 20 ms point, bound by
-// its sync workers' W / (D + ...), moves much less.
-TEST(ValidationAtMeasuredSpeed, ASlowerHostIsFoundAndItsErrorGoesAway) {
-  const Model model = load_model(std::string(STACKSIM_SOURCE_DIR) + "/models/estimates.json");
-  const live::StackRecipes recipes = live::load_stack_recipes(live::default_stacks_path());
-  json runs = json::array();
-  for (const char* stack : {"uvicorn-starlette", "gunicorn-flask"})
-    for (const int delay : {0, 20})
-      runs.push_back({{"stack", stack}, {"clients", 20}, {"delay_ms", delay}});
-  const live::SweepPlan plan = live::parse_sweep(
-      {{"schema", "stacksim.live-sweep"}, {"version", 1}, {"name", "v"}, {"runs", runs}, {"repeats", 2}},
-      "v.json", live::RunConfig{});
-  ValidateOptions options;
-  options.requests = 4000;
-  options.warmup_requests = 500;
-  options.replications = 2;
-  options.threads = 1;
-  Model slow = model;
-  slow.host.speed = 0.8;
-  const auto points = simulate_plan(slow, plan, recipes, options);
-  std::vector<json> measured;
-  for (const live::SweepPoint& p : plan.points)
-    measured.push_back(simulated_record(p, point_of(points, p), workers_of(p)));
+// 25% longer), with the CPU per request it reports, at two CPU-bound points
+// (no delay) and two bound by the delay (20 ms), two repeats each.
+class SlowHost : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    model_ = load_model(std::string(STACKSIM_SOURCE_DIR) + "/models/estimates.json");
+    recipes_ = live::load_stack_recipes(live::default_stacks_path());
+    json runs = json::array();
+    for (const char* stack : {"uvicorn-starlette", "gunicorn-flask"})
+      for (const int delay : {0, 20})
+        runs.push_back({{"stack", stack}, {"clients", 20}, {"delay_ms", delay}});
+    plan_ = plan_of(runs);
+    options_ = short_simulation(4000, 2);
+    Model slow = model_;
+    slow.host.speed = 0.8;
+    const auto points = simulate_plan(slow, plan_, recipes_, options_);
+    for (const live::SweepPoint& p : plan_.points)
+      measured_.push_back(simulated_record(p, point_of(points, p), workers_of(p)));
+  }
+  Model model_;
+  live::StackRecipes recipes_;
+  live::SweepPlan plan_;
+  ValidateOptions options_;
+  std::vector<json> measured_;
+};
 
+// Against the model at speed 1, a CPU-bound point is over-predicted by
+// about a quarter. The speed check reads the runs' CPU, finds a speed near
+// 0.8 and, predicting at it, leaves an error of the replications' noise
+// only; the 20 ms point, bound by its sync workers' W / (D + ...), moves
+// much less.
+TEST_F(SlowHost, TheSpeedCheckFindsItsSpeedAndItsErrorGoesAway) {
+  const Model& model = model_;
+  const live::StackRecipes& recipes = recipes_;
+  const live::SweepPlan& plan = plan_;
+  const std::vector<json>& measured = measured_;
+  ValidateOptions options = options_;
   options.at_measured_speed = true;
   const ValidationReport r = validate_model(model, plan, recipes, measured, options);
   ASSERT_EQ(r.points.size(), 4u);
@@ -376,33 +393,17 @@ TEST(ValidationAtMeasuredSpeed, ASlowerHostIsFoundAndItsErrorGoesAway) {
   EXPECT_EQ(to_markdown(plain).find("At the runs' measured speed"), std::string::npos);
 }
 
-// calibrate speed's measurement: records the simulator made on a host of
-// speed 0.8 give, against the model's machine, a median speed of 0.8 (each
-// point's within 2%: the load-dependent CPU moves a little with the load),
-// and the model written at it carries host.speed and says where it came
-// from; predicting those records with it leaves only the simulation's noise.
-TEST(MeasureSpeed, ASlowerHostsRecordsGiveItsSpeedAndTheModelAtIt) {
-  const Model model = load_model(std::string(STACKSIM_SOURCE_DIR) + "/models/estimates.json");
-  const live::StackRecipes recipes = live::load_stack_recipes(live::default_stacks_path());
-  json runs = json::array();
-  for (const char* stack : {"uvicorn-starlette", "gunicorn-flask"})
-    for (const int delay : {0, 20})
-      runs.push_back({{"stack", stack}, {"clients", 20}, {"delay_ms", delay}});
-  const live::SweepPlan plan = live::parse_sweep(
-      {{"schema", "stacksim.live-sweep"}, {"version", 1}, {"name", "v"}, {"runs", runs}, {"repeats", 2}},
-      "v.json", live::RunConfig{});
-  ValidateOptions options;
-  options.requests = 4000;
-  options.warmup_requests = 500;
-  options.replications = 2;
-  options.threads = 1;
-  Model slow = model;
-  slow.host.speed = 0.8;
-  const auto points = simulate_plan(slow, plan, recipes, options);
-  std::vector<json> measured;
-  for (const live::SweepPoint& p : plan.points)
-    measured.push_back(simulated_record(p, point_of(points, p), workers_of(p)));
-
+// calibrate speed's measurement: against the model's machine the records
+// give a median speed of 0.8 (each point's within 2%: the load-dependent
+// CPU moves a little with the load), and the model written at it carries
+// host.speed and says where it came from; predicting those records with it
+// leaves only the simulation's noise.
+TEST_F(SlowHost, MeasureSpeedGivesItsSpeedAndTheModelAtIt) {
+  const Model& model = model_;
+  const live::StackRecipes& recipes = recipes_;
+  const live::SweepPlan& plan = plan_;
+  const std::vector<json>& measured = measured_;
+  const ValidateOptions& options = options_;
   const SpeedMeasurement m = measure_speed(model, plan, recipes, measured, options);
   ASSERT_EQ(m.points.size(), 4u);
   for (const SpeedPoint& p : m.points) EXPECT_NEAR(p.speed, 0.8, 0.02) << p.stack << " " << p.configuration;

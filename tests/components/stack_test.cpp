@@ -22,6 +22,15 @@ namespace {
 using testing::small_scenario;
 using testing::uniform_model;
 
+// One client, 200 requests after 10 of warm-up.
+Scenario one_client_scenario() {
+  Scenario sc = small_scenario();
+  sc.clients = 1;
+  sc.requests = 200;
+  sc.warmup_requests = 10;
+  return sc;
+}
+
 // One client and deterministic demands: nothing ever queues, so the latency
 // is the sum of every burst on the main path plus the delay D. With every
 // demand e = 10 us, app.pre = 100 us, and D = 20 ms, the main path of the
@@ -32,10 +41,7 @@ using testing::uniform_model;
 // R = 100 + 14 * 10 + 10 * 10 us + 20 ms = 20.340 ms.
 TEST(Stack, OneClientSeesTheSumOfItsBurstsPlusTheDelay) {
   const Model m = uniform_model(10, 100);
-  Scenario sc = small_scenario();
-  sc.clients = 1;
-  sc.requests = 200;
-  sc.warmup_requests = 10;
+  Scenario sc = one_client_scenario();
   const RunResult r = run_once(m, m.stacks.at("sync"), sc, 0);
   // The reset after each request (hop + close + reset, 30 us) runs off the
   // path while the next request starts, on the other core.
@@ -53,10 +59,7 @@ TEST(Stack, OneClientSeesTheSumOfItsBurstsPlusTheDelay) {
 TEST(Stack, OneClientPaysTheWakeUpLatencyOnlyWhereATimerWakesTheBackend) {
   Model m = uniform_model(10, 100);
   m.host.wakeup_latency_ns = 1'000'000;
-  Scenario sc = small_scenario();
-  sc.clients = 1;
-  sc.requests = 200;
-  sc.warmup_requests = 10;
+  Scenario sc = one_client_scenario();
   for (const auto& [delay_ms, want_ms] : {std::pair{20.0, 21.340}, {0.0, 0.340}}) {
     sc.delay_ms = delay_ms;
     const RunResult r = run_once(m, m.stacks.at("sync"), sc, 0);
@@ -71,10 +74,7 @@ TEST(Stack, OneClientPaysTheWakeUpLatencyOnlyWhereATimerWakesTheBackend) {
 // triples, the app's and the client's do not move.
 TEST(Stack, SharedScaleMultipliesTheSharedGroupsOfThatStackOnly) {
   Model m = uniform_model(10, 100);
-  Scenario sc = small_scenario();
-  sc.clients = 1;
-  sc.requests = 200;
-  sc.warmup_requests = 10;
+  Scenario sc = one_client_scenario();
   const RunResult plain = run_once(m, m.stacks.at("sync"), sc, 0);
   m.stacks.at("sync").shared_scale.pgbouncer = 2;
   m.stacks.at("sync").shared_scale.postgres = 3;

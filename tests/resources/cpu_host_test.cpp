@@ -415,61 +415,53 @@ TEST(CpuHostSpeed, AFasterHostRunsEveryDemandInLessTime) {
 //   latency, done at 3 + 2 = 5.
 // - Every core taken: on 1 core, c runs from 1 ms (its own latency); b,
 //   given 1 ms at t = 2, shares the core at once: done at 4, c at 12.
+// A host with a 1 ms wake-up latency, its completions recorded.
+struct LatencyHost {
+  explicit LatencyHost(int cores) : host(sim, cores), done(sim), sub(host, done) {
+    host.set_wakeup_latency(1 * kMs);
+  }
+  Simulator sim;
+  CpuHost host;
+  Done done;
+  Submitter sub;
+};
+
 TEST(CpuHostWakeUp, OnlyAWakeUpThatNeedsAnIdleCorePaysTheLatency) {
   {
     SCOPED_TRACE("hand-off");
-    Simulator sim;
-    CpuHost host(sim, 2);
-    host.set_wakeup_latency(1 * kMs);
-    const ProcessId a = host.add_process("a"), b = host.add_process("b");
-    Done done(sim);
-    Submitter sub(host, done);
-    const auto wake_b = sub.add(b, 2 * kMs, 1);
-    host.submit(a, 2 * kMs, Continuation{&sub, wake_b});
-    sim.run();
-    expect_at(done.at[1], 5 * kMs);
+    LatencyHost h(2);
+    const ProcessId a = h.host.add_process("a"), b = h.host.add_process("b");
+    h.host.submit(a, 2 * kMs, Continuation{&h.sub, h.sub.add(b, 2 * kMs, 1)});
+    h.sim.run();
+    expect_at(h.done.at[1], 5 * kMs);
   }
   {
     SCOPED_TRACE("the waker goes on");
-    Simulator sim;
-    CpuHost host(sim, 2);
-    host.set_wakeup_latency(1 * kMs);
-    const ProcessId a = host.add_process("a"), b = host.add_process("b");
-    Done done(sim);
-    Submitter sub(host, done);
-    const auto wake_b = sub.add(b, 2 * kMs, 1);
-    host.submit(a, 2 * kMs, Continuation{&sub, wake_b});
-    host.submit(a, 2 * kMs, done.k(2));
-    sim.run();
-    expect_at(done.at[1], 6 * kMs);
-    expect_at(done.at[2], 5 * kMs);
+    LatencyHost h(2);
+    const ProcessId a = h.host.add_process("a"), b = h.host.add_process("b");
+    h.host.submit(a, 2 * kMs, Continuation{&h.sub, h.sub.add(b, 2 * kMs, 1)});
+    h.host.submit(a, 2 * kMs, h.done.k(2));
+    h.sim.run();
+    expect_at(h.done.at[1], 6 * kMs);
+    expect_at(h.done.at[2], 5 * kMs);
   }
   {
     SCOPED_TRACE("going on itself");
-    Simulator sim;
-    CpuHost host(sim, 2);
-    host.set_wakeup_latency(1 * kMs);
-    const ProcessId a = host.add_process("a");
-    Done done(sim);
-    Submitter sub(host, done);
-    const auto again = sub.add(a, 2 * kMs, 1);
-    host.submit(a, 2 * kMs, Continuation{&sub, again});
-    sim.run();
-    expect_at(done.at[1], 5 * kMs);
+    LatencyHost h(2);
+    const ProcessId a = h.host.add_process("a");
+    h.host.submit(a, 2 * kMs, Continuation{&h.sub, h.sub.add(a, 2 * kMs, 1)});
+    h.sim.run();
+    expect_at(h.done.at[1], 5 * kMs);
   }
   {
     SCOPED_TRACE("every core taken");
-    Simulator sim;
-    CpuHost host(sim, 1);
-    host.set_wakeup_latency(1 * kMs);
-    const ProcessId b = host.add_process("b"), c = host.add_process("c");
-    Done done(sim);
-    Submitter sub(host, done);
-    host.submit(c, 10 * kMs, done.k(0));
-    sim.schedule_at(2 * kMs, sub, sub.add(b, 1 * kMs, 1));
-    sim.run();
-    expect_at(done.at[1], 4 * kMs);
-    expect_at(done.at[0], 12 * kMs);
+    LatencyHost h(1);
+    const ProcessId b = h.host.add_process("b"), c = h.host.add_process("c");
+    h.host.submit(c, 10 * kMs, h.done.k(0));
+    h.sim.schedule_at(2 * kMs, h.sub, h.sub.add(b, 1 * kMs, 1));
+    h.sim.run();
+    expect_at(h.done.at[1], 4 * kMs);
+    expect_at(h.done.at[0], 12 * kMs);
   }
 }
 
