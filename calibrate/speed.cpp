@@ -1,9 +1,9 @@
 #include "calibrate/speed.hpp"
 
-#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
+#include "live/repeat_summary.hpp"
 #include "sim/scenario/input_error.hpp"
 
 namespace stacksim::calibrate {
@@ -32,9 +32,7 @@ SpeedMeasurement measure_speed(const Model& model, const live::SweepPlan& plan,
   if (speeds.empty())
     throw InputError("no record of plan " + plan.path +
                      " has CPU figures: the speed cannot be measured");
-  std::sort(speeds.begin(), speeds.end());
-  const std::size_t n = speeds.size();
-  m.speed = n % 2 ? speeds[n / 2] : 0.5 * (speeds[n / 2 - 1] + speeds[n / 2]);
+  m.speed = live::spread_of(speeds).median;
   return m;
 }
 
