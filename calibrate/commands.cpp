@@ -3,6 +3,7 @@
 // fitted demands with their standard errors and what is not identified.
 // `stacksim calibrate run`: run a calibration plan live (resumable), then fit.
 // `stacksim calibrate speed`: measure today's host speed against a model.
+// `stacksim calibrate quick` (calibrate/quick.hpp): probe + short plan.
 // `stacksim validate`: run a held-out plan live, predict it, report.
 #include <unistd.h>
 
@@ -21,6 +22,8 @@
 #include "calibrate/fit.hpp"
 #include "calibrate/model_writer.hpp"
 #include "calibrate/plan.hpp"
+#include "calibrate/plan_runs.hpp"
+#include "calibrate/quick.hpp"
 #include "calibrate/record.hpp"
 #include "calibrate/scheduler_fit.hpp"
 #include "calibrate/speed.hpp"
@@ -85,57 +88,11 @@ struct RunCommandOptions {
   bool skip_flagged = false;
 };
 
-int online_cpus() { return static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)); }
-
-double seconds_since(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-}
-
-// The store's records (`stored`, read from `store`) of the plan's points, in
-// calibration's shape.
-std::vector<CalibrationRecord> plan_records(const live::SweepPlan& plan, const std::string& store,
-                                            const std::vector<nlohmann::json>& stored) {
-  std::set<std::string> keys;
-  for (const live::SweepPoint& p : plan.points) keys.insert(p.key);
-  std::vector<CalibrationRecord> out;
-  long line = 0;
-  for (const nlohmann::json& j : stored) {
-    ++line;
-    if (live::belongs_to(plan, j) && keys.count(j.at("sweep").value("key", "")))
-      out.push_back(record_from_live_json(j, store + ":" + std::to_string(line)));
-  }
-  return out;
-}
-
-// Says what the plan costs before it starts: runs, how many the store
-// already holds, and a time estimate from the plan's windows.
-void announce(const live::SweepPlan& plan, const std::string& store, bool will_run) {
-  const auto pending = live::pending_points(plan, live::read_records(store));
-  double seconds = 0;
-  for (const live::SweepPoint& p : pending)
-    seconds += p.config.duration_s + p.config.warmup_s + 3.0;  // + start and stop, measured ~3 s
-  std::fprintf(stderr, "plan %s: %zu runs, %zu already in %s%s\n", plan.path.c_str(),
-               plan.points.size(), plan.points.size() - pending.size(), store.c_str(),
-               will_run && !pending.empty()
-                   ? (", about " + std::to_string(static_cast<int>(seconds / 60 + 1)) +
-                      " min to run the rest")
-                         .c_str()
-                   : "");
-}
-
 int run_calibration(const RunCommandOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
   const live::RunConfig defaults;
   live::SweepPlan plan = live::load_sweep(o.plan, defaults);
-  if (!o.stacks.empty()) {
-    for (const std::string& s : o.stacks)
-      if (std::none_of(plan.points.begin(), plan.points.end(),
-                       [&s](const live::SweepPoint& p) { return p.config.stack == s; }))
-        throw InputError("--stack " + s + ": the plan " + o.plan + " has no point of this stack");
-    std::erase_if(plan.points, [&o](const live::SweepPoint& p) {
-      return std::find(o.stacks.begin(), o.stacks.end(), p.config.stack) == o.stacks.end();
-    });
-  }
+  keep_stacks(plan, o.stacks, o.plan);
   const live::StackRecipes recipes = live::load_stack_recipes(live::default_stacks_path());
   if (!o.holdout.empty()) {
     const live::SweepPlan holdout = live::load_sweep(o.holdout, defaults);
@@ -356,6 +313,8 @@ void add_calibrate_commands(CLI::App& app, int& exit_code) {
   speed->callback([so, &exit_code] {
     exit_code = live::run_guarded("calibrate speed", [&] { return run_speed(*so); });
   });
+
+  add_quick_command(*cmd, exit_code);
 
   auto vo = std::make_shared<ValidateCommandOptions>();
   auto* val = app.add_subcommand(

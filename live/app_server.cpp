@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <map>
 
+#include "live/install_root.hpp"
 #include "live/ports.hpp"
 #include "live/process_registry.hpp"
 #include "live/served_counts.hpp"
@@ -11,16 +12,22 @@ namespace stacksim::live {
 
 AppServer::AppServer(const StackRecipe& recipe, const AppSettings& s) {
   port_ = pick_free_port();
-  const std::map<std::string, std::string> values = {{"workers", std::to_string(s.workers)},
-                                                     {"port", std::to_string(port_)},
-                                                     {"backlog", std::to_string(s.backlog)},
-                                                     {"apps_dir", s.apps_dir},
-                                                     {"run_dir", s.run_dir}};
+  const InstallRoot root = install_root();
+  // {install_root} is "" for the host's /, so "{install_root}/usr/..." is the plain path.
+  const std::map<std::string, std::string> values = {
+      {"workers", std::to_string(s.workers)},
+      {"port", std::to_string(port_)},
+      {"backlog", std::to_string(s.backlog)},
+      {"apps_dir", s.apps_dir},
+      {"run_dir", s.run_dir},
+      {"install_root", root.is_prefix() ? root.recorded() : ""}};
   const std::string where = "stack " + recipe.name;
   SpawnSpec spec;
   spec.name = "app server (" + recipe.name + ")";
+  std::vector<std::string> argv;
   for (const auto& a : recipe.argv)
-    spec.argv.push_back(substitute_placeholders(a, values, where + ".argv"));
+    argv.push_back(substitute_placeholders(a, values, where + ".argv"));
+  spec.argv = root.command(argv);
   char delay[64];
   std::snprintf(delay, sizeof delay, "%.6g", s.delay_ms);
   spec.env = {"PATH=/usr/bin:/bin", "LANG=C.UTF-8", "HOME=" + s.run_dir,
@@ -33,12 +40,14 @@ AppServer::AppServer(const StackRecipe& recipe, const AppSettings& s) {
   if (!s.served_dir.empty()) spec.env.push_back(std::string(kServedDirEnv) + "=" + s.served_dir);
   for (const auto& [k, v] : recipe.env)
     spec.env.push_back(k + "=" + substitute_placeholders(v, values, where + ".env." + k));
+  spec.env = root.environment(std::move(spec.env), /*python=*/true);
   log_path_ = s.run_dir + "/app.log";
   spec.log_path = log_path_;
   spec.working_dir = s.apps_dir;
   spec.cgroup_procs_path = s.cgroup_procs_path;
   spec.cpus = s.cpus;
   spec.stop_signal = SIGTERM;
+  spec.own_session = s.own_session;
   process_ = Process::spawn(spec);
   wait_for_port(port_, process_, std::chrono::seconds(30), log_path_);
   // The port can open before every worker imported the app: ready is a

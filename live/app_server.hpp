@@ -1,7 +1,8 @@
 // The app server of one stack, started from its recipe: placeholders
 // substituted, the database settings given through STACKSIM_* variables
-// (the contract with live/apps), argv executed directly in its own process
-// group. Ready means its port accepts and GET /test answered 200.
+// (the contract with live/apps), argv executed directly (from the install
+// root, live/install_root) in its own session. Ready means its port accepts and GET /test answered
+// 200.
 #pragma once
 
 #include <string>
@@ -27,7 +28,8 @@ struct AppSettings {
   int pool_size = 4;
   int cpus = 0;
   std::string cgroup_procs_path;
-  std::string served_dir;  // where the workers count their requests (live/served_counts)
+  std::string served_dir;   // where the workers count their requests (live/served_counts)
+  bool own_session = true;  // see SpawnSpec::own_session
 };
 
 class AppServer {

@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <memory>
 
+#include "live/install_root.hpp"
 #include "live/process_registry.hpp"
 #include "live/repeat_summary.hpp"
 #include "live/results_store.hpp"
@@ -24,6 +25,7 @@ struct RunOptions {
   int repeats = 1;
   std::string format = "table";
   std::string store = kDefaultStore;
+  std::string prefix;
 };
 
 void add_knobs(CLI::App* cmd, RunConfig& c) {
@@ -64,9 +66,24 @@ void add_knobs(CLI::App* cmd, RunConfig& c) {
   cmd->add_flag("--keep", c.keep, "Keep the run directory (configs, logs)");
 }
 
+// `--prefix DIR`: the programs from a relocatable prefix (scripts/build-prefix.sh)
+// instead of the host's /; STACKSIM_PREFIX does the same for every command.
+void add_prefix_option(CLI::App* cmd, std::string& dir) {
+  cmd->add_option("--prefix", dir,
+                  "Run the programs from this prefix of Debian packages (scripts/build-prefix.sh) "
+                  "instead of /; the same as STACKSIM_PREFIX=DIR");
+}
+
+void use_prefix_option(const std::string& dir) {
+  if (dir.empty()) return;
+  set_prefix_option(dir);
+  install_root();  // a bad directory is named now, before anything starts
+}
+
 int run_command(const RunOptions& o) {
   if (o.format != "table" && o.format != "json") throw InputError("--format must be table or json");
   if (o.repeats < 1) throw InputError("--repeats must be at least 1");
+  use_prefix_option(o.prefix);
   std::vector<nlohmann::json> records;
   const bool quiet = o.format == "json";
   for (int rep = 0; rep < o.repeats; ++rep) {
@@ -97,6 +114,7 @@ int run_command(const RunOptions& o) {
 }
 
 int list_stacks(const std::string& path, const std::string& format) {
+  install_root();  // a bad STACKSIM_PREFIX is named, not read as "nothing installed"
   const StackRecipes recipes = load_stack_recipes(path.empty() ? default_stacks_path() : path);
   nlohmann::json out = nlohmann::json::array();
   for (const auto& [name, r] : recipes.stacks) {
@@ -147,12 +165,17 @@ void add_live_commands(CLI::App& app, int& exit_code) {
   add_knobs(run, run_opts->config);
   run->add_option("--repeats", run_opts->repeats, "Repeat the run (spread is reported)")
       ->capture_default_str();
+  add_prefix_option(run, run_opts->prefix);
+  run->add_flag("--shared-session", run_opts->config.shared_session,
+                "Start the servers in the runner's session (one scheduler autogroup), as "
+                "before, instead of each in its own (recorded as server_sessions)");
   run->add_option("--format", run_opts->format, "table or json")->capture_default_str();
   run->add_option("--store", run_opts->store,
                   "Append each record to this JSON-lines file ('' for none)")
       ->capture_default_str();
-  run->callback(
-      [run_opts, &exit_code] { exit_code = run_guarded("live", [&] { return run_command(*run_opts); }); });
+  run->callback([run_opts, &exit_code] {
+    exit_code = run_guarded("live", [&] { return run_command(*run_opts); });
+  });
 
   auto stacks_file = std::make_shared<std::string>();
   auto stacks_format = std::make_shared<std::string>("table");
@@ -160,9 +183,12 @@ void add_live_commands(CLI::App& app, int& exit_code) {
       live->add_subcommand("stacks", "List the stacks, their type and whether they are installed");
   stacks->add_option("--stacks-file", *stacks_file, "Stack recipes (default: live/stacks.json)");
   stacks->add_option("--format", *stacks_format, "table or json")->capture_default_str();
-  stacks->callback([stacks_file, stacks_format, &exit_code] {
+  auto stacks_prefix = std::make_shared<std::string>();
+  add_prefix_option(stacks, *stacks_prefix);
+  stacks->callback([stacks_file, stacks_format, stacks_prefix, &exit_code] {
     if (*stacks_format != "table" && *stacks_format != "json")
       throw InputError("--format must be table or json");
+    use_prefix_option(*stacks_prefix);
     exit_code = list_stacks(*stacks_file, *stacks_format);
   });
 
@@ -171,6 +197,7 @@ void add_live_commands(CLI::App& app, int& exit_code) {
     std::string store = kDefaultStore;
     std::string format = "table";
     bool stop_on_error = false;
+    std::string prefix;
     RunConfig defaults;
   };
   auto sweep_args = std::make_shared<SweepArgs>();
@@ -183,6 +210,7 @@ void add_live_commands(CLI::App& app, int& exit_code) {
   sweep->add_option("--format", sweep_args->format, "table or json (records on stdout)")
       ->capture_default_str();
   sweep->add_flag("--stop-on-error", sweep_args->stop_on_error, "Stop at the first failing run");
+  add_prefix_option(sweep, sweep_args->prefix);
   sweep->callback([sweep_args, &exit_code] {
     exit_code = run_guarded("live", [&] {
       if (sweep_args->format != "table" && sweep_args->format != "json") {
@@ -190,6 +218,7 @@ void add_live_commands(CLI::App& app, int& exit_code) {
       }
       if (sweep_args->store.empty())
         throw InputError("--store: a sweep needs a results store to resume from");
+      use_prefix_option(sweep_args->prefix);
       const SweepPlan plan = load_sweep(sweep_args->scenario, sweep_args->defaults);
       SweepOptions opts;
       opts.store = sweep_args->store;

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "live/install_root.hpp"
 #include "sim/scenario/input_error.hpp"
 
 namespace stacksim::live {
@@ -120,8 +121,8 @@ LoadResult parse_wrk_output(const std::string& out) {
 std::vector<std::string> load_generator_argv(const LoadSettings& s) {
   const std::string url = "http://127.0.0.1:" + std::to_string(s.port) + s.path;
   if (s.generator == "ab") {
-    std::vector<std::string> argv = {
-        "/usr/bin/ab", "-q", "-r", "-s", "60", "-c", std::to_string(s.clients)};
+    std::vector<std::string> argv = {installed("/usr/bin/ab"), "-q", "-r", "-s", "60", "-c",
+                                     std::to_string(s.clients)};
     if (s.duration_s > 0) {
       // ab preallocates one record per request: bound -n by a rate no run
       // here reaches, but put it after -t (else -t sets -n 50000).
@@ -136,7 +137,7 @@ std::vector<std::string> load_generator_argv(const LoadSettings& s) {
   }
   if (s.generator == "wrk") {
     const double seconds = s.duration_s > 0 ? s.duration_s : 10;
-    return {"/usr/bin/wrk",
+    return {installed("/usr/bin/wrk"),
             "-t",
             "1",
             "-c",
@@ -159,18 +160,17 @@ LoadResult run_load(const LoadSettings& s) {
     if (s.duration_s <= 0)
       throw InputError("--requests: wrk runs are timed; use --duration-s with wrk");
   }
-  if (::access(argv[0].c_str(), X_OK) != 0) {
-    throw InputError(argv[0] + " is missing: install the Debian package " +
-                     (s.generator == "ab" ? "apache2-utils" : "wrk") +
-                     " (scripts/install-deps.sh)");
-  }
+  const InstallRoot root = install_root();
+  if (::access(argv[0].c_str(), X_OK) != 0)
+    throw InputError(root.missing_program(argv[0], s.generator == "ab" ? "apache2-utils" : "wrk"));
   SpawnSpec spec;
   spec.name = s.generator + " (" + s.label + ")";
   spec.argv = argv;
-  spec.env = {"PATH=/usr/bin:/bin", "LANG=C"};
+  spec.env = root.environment({"PATH=/usr/bin:/bin", "LANG=C"});
   spec.log_path = s.work_dir + "/" + s.label + "." + s.generator + ".out";
   spec.cgroup_procs_path = s.cgroup_procs_path;
   spec.cpus = s.cpus;
+  spec.own_session = s.own_session;
   Process p = Process::spawn(spec);
   const int status = p.wait();
   const std::string out = slurp(spec.log_path);

@@ -23,6 +23,7 @@ struct LoadSettings {
   std::string label;      // "warmup" / "window"
   int cpus = 0;
   std::string cgroup_procs_path;
+  bool own_session = true;  // see SpawnSpec::own_session
 };
 
 struct LoadResult {

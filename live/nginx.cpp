@@ -7,13 +7,14 @@
 #include <algorithm>
 #include <sstream>
 
+#include "live/install_root.hpp"
 #include "live/ports.hpp"
 #include "live/run_dir.hpp"
 #include "sim/scenario/input_error.hpp"
 
 namespace stacksim::live {
 
-inline constexpr const char* kNginxBinary = "/usr/sbin/nginx";
+inline constexpr const char* kNginxBinary = "/usr/sbin/nginx";  // under the install root
 
 std::string nginx_config(const NginxSettings& s, const std::string& dir, long open_files_limit) {
   // Each connection holds two descriptors (client and upstream); nginx
@@ -56,11 +57,10 @@ std::string nginx_config(const NginxSettings& s, const std::string& dir, long op
 }
 
 Nginx::Nginx(const NginxSettings& settings, const std::string& run_dir, const UserIds& user) {
-  if (::access(kNginxBinary, X_OK) != 0) {
-    throw InputError(
-        std::string(kNginxBinary) +
-        " is missing: install the Debian package nginx-light (scripts/install-deps.sh)");
-  }
+  const InstallRoot root = install_root();
+  const std::string binary = root.installed(kNginxBinary);
+  if (::access(binary.c_str(), X_OK) != 0)
+    throw InputError(root.missing_program(binary, "nginx-light"));
   NginxSettings s = settings;
   if (s.port == 0) s.port = pick_free_port();
   port_ = s.port;
@@ -75,14 +75,15 @@ Nginx::Nginx(const NginxSettings& settings, const std::string& run_dir, const Us
   SpawnSpec spec;
   spec.name = "nginx";
   // -e: the error log before the config is read (the default path is not writable).
-  spec.argv = {kNginxBinary, "-p", dir_, "-c", dir_ + "/nginx.conf", "-e", dir_ + "/error.log"};
-  spec.env = {"PATH=/usr/bin:/bin", "LANG=C"};
+  spec.argv = {binary, "-p", dir_, "-c", dir_ + "/nginx.conf", "-e", dir_ + "/error.log"};
+  spec.env = root.environment({"PATH=/usr/bin:/bin", "LANG=C"});
   spec.log_path = dir_ + "/stderr.log";
   spec.user = user;
   spec.working_dir = dir_;
   spec.cgroup_procs_path = s.cgroup_procs_path;
   spec.cpus = s.cpus;
   spec.stop_signal = SIGTERM;  // fast shutdown
+  spec.own_session = s.own_session;
   process_ = Process::spawn(spec);
   wait_for_port(port_, process_, std::chrono::seconds(20), dir_ + "/error.log");
 }

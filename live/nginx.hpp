@@ -19,6 +19,7 @@ struct NginxSettings {
   int listen_backlog = 4096;
   int cpus = 0;
   std::string cgroup_procs_path;
+  bool own_session = true;  // see SpawnSpec::own_session
 };
 
 // The nginx.conf text (exposed for tests).

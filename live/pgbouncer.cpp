@@ -7,6 +7,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "live/install_root.hpp"
 #include "live/ports.hpp"
 #include "live/postgres_cluster.hpp"
 #include "live/run_dir.hpp"
@@ -14,7 +15,7 @@
 
 namespace stacksim::live {
 
-inline constexpr const char* kPgbouncerBinary = "/usr/sbin/pgbouncer";
+inline constexpr const char* kPgbouncerBinary = "/usr/sbin/pgbouncer";  // under the install root
 
 namespace {
 
@@ -28,10 +29,10 @@ std::string quoted_for_auth_file(const std::string& v) {
 }  // namespace
 
 Pgbouncer::Pgbouncer(const PgbouncerSettings& s, const std::string& run_dir, const UserIds& user) {
-  if (::access(kPgbouncerBinary, X_OK) != 0) {
-    throw InputError(std::string(kPgbouncerBinary) +
-                     " is missing: install the Debian package pgbouncer (scripts/install-deps.sh)");
-  }
+  const InstallRoot root = install_root();
+  const std::string binary = root.installed(kPgbouncerBinary);
+  if (::access(binary.c_str(), X_OK) != 0)
+    throw InputError(root.missing_program(binary, "pgbouncer"));
   dir_ = run_dir + "/pgbouncer";
   ::mkdir(dir_.c_str(), 0700);
   if (::chown(dir_.c_str(), user.uid, user.gid) != 0) throw std::runtime_error("chown " + dir_);
@@ -79,14 +80,15 @@ Pgbouncer::Pgbouncer(const PgbouncerSettings& s, const std::string& run_dir, con
 
   SpawnSpec spec;
   spec.name = "pgbouncer";
-  spec.argv = {kPgbouncerBinary, dir_ + "/pgbouncer.ini"};
-  spec.env = {"PATH=/usr/bin:/bin", "LANG=C"};
+  spec.argv = {binary, dir_ + "/pgbouncer.ini"};
+  spec.env = root.environment({"PATH=/usr/bin:/bin", "LANG=C"});
   spec.log_path = dir_ + "/stderr.log";
   spec.user = user;
   spec.working_dir = dir_;
   spec.cgroup_procs_path = s.cgroup_procs_path;
   spec.cpus = s.cpus;
   spec.stop_signal = SIGTERM;  // immediate shutdown; SIGINT would wait for clients
+  spec.own_session = s.own_session;
   process_ = Process::spawn(spec);
   wait_for_port(port_, process_, std::chrono::seconds(20), dir_ + "/pgbouncer.log");
 }

@@ -21,6 +21,7 @@ struct PgbouncerSettings {
   int listen_backlog = 4096;
   int cpus = 0;
   std::string cgroup_procs_path;
+  bool own_session = true;  // see SpawnSpec::own_session
 };
 
 class Pgbouncer {

@@ -11,6 +11,7 @@
 #include <pqxx/pqxx>
 #include <sstream>
 
+#include "live/install_root.hpp"
 #include "live/ports.hpp"
 #include "live/process_registry.hpp"
 #include "live/run_dir.hpp"
@@ -36,12 +37,12 @@ std::string slurp(const std::string& path) {
 
 PostgresCluster::PostgresCluster(const PostgresSettings& settings, const UserIds& service_user)
     : user_(service_user), log_path_(settings.log_path) {
-  const std::string postgres = std::string(kPostgresBinDir) + "/postgres";
-  if (::access(postgres.c_str(), X_OK) != 0) {
-    throw InputError(postgres +
-                     " is missing: install the Debian package postgresql-15 "
-                     "(scripts/install-deps.sh)");
-  }
+  // From a prefix too: initdb and postgres find their share directory
+  // relative to their own path.
+  const InstallRoot root = install_root();
+  const std::string postgres = root.installed(kPostgresBinDir) + "/postgres";
+  if (::access(postgres.c_str(), X_OK) != 0)
+    throw InputError(root.missing_program(postgres, "postgresql-15"));
   ::mkdir(kClusterCacheDir, 0755);
   const std::string base =
       std::string(kClusterCacheDir) + "/cluster-" + std::to_string(settings.rows);
@@ -100,7 +101,7 @@ PostgresCluster::PostgresCluster(const PostgresSettings& settings, const UserIds
                "logging_collector=off",
                "-c",
                "log_min_messages=warning"};
-  spec.env = {"PATH=/usr/bin:/bin", "LANG=C"};
+  spec.env = root.environment({"PATH=/usr/bin:/bin", "LANG=C"});
   spec.log_path = log_path_;
   spec.user = user_;
   spec.working_dir = data_dir_;
@@ -110,6 +111,7 @@ PostgresCluster::PostgresCluster(const PostgresSettings& settings, const UserIds
   // (which live in their own sessions) and exits.
   spec.stop_signal = SIGINT;
   spec.signal_leader_only = true;
+  spec.own_session = settings.own_session;
   server_ = Process::spawn(spec);
   wait_until_ready(std::chrono::seconds(60));
 
@@ -173,10 +175,11 @@ void PostgresCluster::initialise(const PostgresSettings& settings) {
   }
   const std::string pwfile = settings.run_dir + "/initdb-password";
   write_private_file(pwfile, credentials_.superuser_password + "\n", user_);
+  const InstallRoot root = install_root();
   const auto r = run_and_capture(
-      {std::string(kPostgresBinDir) + "/initdb", "-D", data_dir_, "-U", credentials_.superuser,
+      {root.installed(kPostgresBinDir) + "/initdb", "-D", data_dir_, "-U", credentials_.superuser,
        "--pwfile=" + pwfile, "--auth=scram-sha-256", "-E", "UTF8", "--no-locale"},
-      user_, {"PATH=/usr/bin:/bin", "LANG=C"});
+      user_, root.environment({"PATH=/usr/bin:/bin", "LANG=C"}));
   ::unlink(pwfile.c_str());
   if (r.exit_code != 0) throw std::runtime_error("initdb failed:\n" + r.output);
   nlohmann::json j{{"superuser", credentials_.superuser},

@@ -13,7 +13,8 @@
 
 namespace stacksim::live {
 
-inline constexpr const char* kPostgresBinDir = "/usr/lib/postgresql/15/bin";
+inline constexpr const char* kPostgresBinDir =
+    "/usr/lib/postgresql/15/bin";  // under the install root
 inline constexpr const char* kClusterCacheDir = "/var/tmp/stacksim";
 inline constexpr const char* kDatabaseName = "stacksim";
 inline constexpr const char* kAppUser = "stacksim_app";
@@ -25,6 +26,7 @@ struct PostgresSettings {
   std::string cgroup_procs_path;  // the "postgres" accounting group
   std::string log_path;           // server log, inside the run directory
   std::string run_dir;            // scratch (initdb's password file)
+  bool own_session = true;        // see SpawnSpec::own_session
 };
 
 struct DbCredentials {

@@ -87,7 +87,12 @@ Process Process::spawn(const SpawnSpec& spec) {
   }
   if (pid == 0) {
     const int err_fd = err_pipe[1];
-    ::setpgid(0, 0);
+    // Either way the child leads a group whose id is its PID, which stop() signals.
+    if (spec.own_session) {
+      if (::setsid() < 0) child_fail(err_fd, "setsid");
+    } else {
+      ::setpgid(0, 0);
+    }
     // Default dispositions and an empty mask for the new program.
     struct sigaction dfl {};
     dfl.sa_handler = SIG_DFL;
@@ -121,7 +126,13 @@ Process Process::spawn(const SpawnSpec& spec) {
     child_fail(err_fd, "execve");
   }
   ::close(err_pipe[1]);
-  ::setpgid(pid, pid);  // also in the parent: no race with an early stop
+  // A group in our session is made in the parent too, so that it exists
+  // whatever runs first. A session cannot be: setpgid here would make the
+  // child a group leader before its setsid(), which then fails (EPERM).
+  // There the wait on the pipe below (closed by execve or by the child's
+  // exit) is what orders the two: spawn returns, and stop() can signal the
+  // group, only once the child has called setsid().
+  if (!spec.own_session) ::setpgid(pid, pid);
   register_process_group(pid);
   Process p;
   p.pid_ = pid;
@@ -198,8 +209,10 @@ void Process::stop(std::chrono::milliseconds grace) {
       nanosleep(&ts, nullptr);
     }
   }
-  // Whatever is left of the group (the leader, or workers it left behind).
-  ::kill(-pgid, SIGKILL);
+  // Whatever is left of the group (the leader, or workers it left behind);
+  // a child that failed before leading its group is killed by its PID (not
+  // reaped yet, so the PID is still its own).
+  if (::kill(-pgid, SIGKILL) != 0 && errno == ESRCH && !reaped_) ::kill(pid_, SIGKILL);
   if (!reaped_) {
     int status = 0;
     while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {

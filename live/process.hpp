@@ -1,5 +1,7 @@
 // Starting and stopping the stack's processes: argv vectors only (fork +
-// execve, never a shell), each in its own process group, optionally as an
+// execve, never a shell), each in its own session (so its own scheduler
+// autogroup, as a service a deployment starts) or, for comparison, in its
+// own process group of the runner's session; optionally as an
 // unprivileged user, pinned to the run's CPUs and placed in the run's CPU
 // accounting cgroup before exec. A Process owns its group: destruction
 // stops it (stop signal to the group, SIGKILL after a grace period).
@@ -32,6 +34,9 @@ struct SpawnSpec {
   int cpus = 0;                     // pin to the first `cpus` allowed CPUs; 0: no pinning
   int stop_signal = SIGTERM;        // sent to the group by stop()
   bool signal_leader_only = false;  // postgres: its postmaster stops its backends itself
+  // setsid() in the child: a session (and process group) of its own. False:
+  // setpgid(0, 0), a group in the runner's session, sharing its autogroup.
+  bool own_session = true;
 };
 
 class Process {

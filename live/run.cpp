@@ -15,6 +15,7 @@
 #include "live/cpu_cgroups.hpp"
 #include "live/external_postgres.hpp"
 #include "live/host_info.hpp"
+#include "live/install_root.hpp"
 #include "live/load_generator.hpp"
 #include "live/nginx.hpp"
 #include "live/pgbouncer.hpp"
@@ -169,6 +170,7 @@ json run_attempt(const RunConfig& config_in, const std::optional<PostgresUrl>& e
                  const ProgressFn& progress) {
   RunConfig config = config_in;
   validate(config);
+  const InstallRoot root = install_root();
   if (::geteuid() != 0) {
     throw InputError(
         "stacksim live must run as root (it creates cgroups and starts PostgreSQL "
@@ -190,21 +192,34 @@ json run_attempt(const RunConfig& config_in, const std::optional<PostgresUrl>& e
   if (!missing.empty()) {
     std::string list;
     for (const auto& m : missing) list += " " + m;
+    if (root.is_prefix()) {
+      throw InputError(
+          "stack " + config.stack + " needs Debian packages that are not in the prefix " +
+          root.recorded() + " (" + root.source() + "; its " + root.package_list() +
+          " lists what it holds):" + list +
+          "; build it again with scripts/build-prefix.sh, which packs live/packages.txt");
+    }
     throw InputError(
         "stack " + config.stack + " needs Debian packages that are not installed:" + list +
         "; install them with `apt-get install -y" + list + "` or scripts/install-deps.sh");
   }
-  if (::access(recipe.argv[0].c_str(), X_OK) != 0) {
-    throw InputError(
-        recipes.path + ".stacks." + config.stack + ".argv: " + recipe.argv[0] +
-        " is missing or not executable; reinstall its package (" +
-        (recipe.packages.empty() ? std::string("see the recipe") : recipe.packages.front()) + ")");
+  // Under a prefix a script's interpreter comes from it too: both must be there.
+  const std::vector<std::string> server_command = root.command({recipe.argv[0]});
+  const std::vector<std::pair<std::string, int>> checks = {
+      {server_command.front(), X_OK},
+      {server_command.back(), server_command.size() > 1 ? R_OK : X_OK}};
+  for (const auto& [program, mode] : checks) {
+    if (::access(program.c_str(), mode) != 0) {
+      throw InputError(
+          recipes.path + ".stacks." + config.stack + ".argv: " + program +
+          " is missing or not executable; reinstall its package (" +
+          (recipe.packages.empty() ? std::string("see the recipe") : recipe.packages.front()) +
+          ")" + (root.is_prefix() ? " in the prefix given by " + root.source() : ""));
+    }
   }
-  if (::access("/usr/sbin/nginx", X_OK) != 0) {
-    throw InputError(
-        "/usr/sbin/nginx is missing: install the Debian package nginx-light "
-        "(scripts/install-deps.sh)");
-  }
+  if (const std::string nginx = root.installed("/usr/sbin/nginx");
+      ::access(nginx.c_str(), X_OK) != 0)
+    throw InputError(root.missing_program(nginx, "nginx-light"));
   if (config.port != 0 && !port_is_free(config.port)) {
     throw InputError("--port " + std::to_string(config.port) +
                      ": 127.0.0.1:" + std::to_string(config.port) +
@@ -227,6 +242,8 @@ json run_attempt(const RunConfig& config_in, const std::optional<PostgresUrl>& e
   record["config"] = config_json(config);
   record["config"]["type"] = recipe.type;
   record["config"]["repeat"] = config.repeat;
+  record["install_root"] = root.recorded();
+  record["server_sessions"] = config.shared_session ? "shared" : "own";
   record["flags"] = json::object();
 
   // Before measuring foreign CPU: the leftovers would count as foreign.
@@ -289,6 +306,7 @@ json run_attempt(const RunConfig& config_in, const std::optional<PostgresUrl>& e
     pg.cgroup_procs_path = cgroups.procs_path("postgres");
     pg.log_path = run_dir.file("postgres.log");
     pg.run_dir = run_dir.path();
+    pg.own_session = !config.shared_session;
     cluster.emplace(pg, user);
     if (cluster->loaded_now())
       say(progress, "loaded the table in " + std::to_string(cluster->load_seconds()) + " s");
@@ -302,6 +320,7 @@ json run_attempt(const RunConfig& config_in, const std::optional<PostgresUrl>& e
   pb.listen_backlog = config.backlog;
   pb.cpus = pin;
   pb.cgroup_procs_path = cgroups.procs_path("pgbouncer");
+  pb.own_session = !config.shared_session;
   Pgbouncer bouncer(pb, run_dir.path(), user);
 
   say(progress,
@@ -322,6 +341,7 @@ json run_attempt(const RunConfig& config_in, const std::optional<PostgresUrl>& e
   as.cpus = pin;
   as.cgroup_procs_path = cgroups.procs_path("app");
   as.served_dir = run_dir.subdir("served");
+  as.own_session = !config.shared_session;
   AppServer app(recipe, as);
 
   say(progress, "starting nginx");
@@ -332,6 +352,7 @@ json run_attempt(const RunConfig& config_in, const std::optional<PostgresUrl>& e
   ns.listen_backlog = config.backlog;
   ns.cpus = pin;
   ns.cgroup_procs_path = cgroups.procs_path("nginx");
+  ns.own_session = !config.shared_session;
   Nginx nginx(ns, run_dir.path(), user);
   if (http_get_status(nginx.port(), "/test", std::chrono::seconds(10)) != 200) {
     throw std::runtime_error("GET /test through nginx did not answer 200; see " + run_dir.path() +
@@ -345,6 +366,7 @@ json run_attempt(const RunConfig& config_in, const std::optional<PostgresUrl>& e
   load.work_dir = run_dir.path();
   load.cpus = pin;
   load.cgroup_procs_path = cgroups.procs_path("client");
+  load.own_session = !config.shared_session;
   json warmup = nullptr;
   if (config.warmup_s > 0) {
     say(progress, "warm-up " + std::to_string(config.warmup_s) + " s");
@@ -516,6 +538,12 @@ std::string format_record(const json& r) {
                 c.at("delay_ms").get<double>(), c.at("db_mode").get<std::string>().c_str(),
                 c.at("repeat").get<int>());
   o << line;
+  if (r.value("install_root", "/") != "/" || r.value("server_sessions", "own") != "own") {
+    o << "  programs from " << r.value("install_root", "/") << ", servers in "
+      << (r.value("server_sessions", "own") == "own" ? "their own sessions"
+                                                     : "the runner's session")
+      << "\n";
+  }
   std::snprintf(line, sizeof line,
                 "  throughput %.1f rps  completed %ld  failed %ld  #DB %d\n"
                 "  latency ms: p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f\n",

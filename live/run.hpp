@@ -4,7 +4,8 @@
 // connection is in flight, fresh baselines, the measured window (load
 // generator, session monitor, CPU snapshots, requests served per worker),
 // and teardown of everything on every exit path. The result is one JSON
-// record whose CPU figures are per request per component group.
+// record whose CPU figures are per request per component group. Programs
+// come from the install root (live/install_root: / or a prefix).
 #pragma once
 
 #include <functional>
@@ -40,6 +41,10 @@ struct RunConfig {
   // its postgresql:// URL (or STACKSIM_POSTGRES_URL when empty). Never
   // recorded: it leads to a password.
   std::string postgres_url_file;
+  // Every server in the runner's own session (one scheduler autogroup), as
+  // the runner did before; by default each starts in a session of its own,
+  // as a deployment's services do. Recorded as "server_sessions".
+  bool shared_session = false;
 };
 
 // Validates the knobs (InputError naming the flag).

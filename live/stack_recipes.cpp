@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "live/install_root.hpp"
 #include "live/process.hpp"
 #include "sim/scenario/input_error.hpp"
 
@@ -159,11 +160,33 @@ std::string substitute_placeholders(const std::string& text,
   return out;
 }
 
+std::pair<std::string, std::string> parse_package_list_line(const std::string& line) {
+  std::istringstream in(line);
+  std::vector<std::string> words;
+  for (std::string w; in >> w;) words.push_back(w);
+  // "Package: gunicorn Version: 20.1.0-6" (dpkg-deb -f, joined) or "gunicorn 20.1.0-6".
+  if (words.size() >= 4 && words[0] == "Package:" && words[2] == "Version:")
+    return {words[1], words[3]};
+  if (words.size() == 2 && words[0].back() != ':') return {words[0], words[1]};
+  return {};
+}
+
 std::map<std::string, std::string> debian_package_versions(
     const std::vector<std::string>& packages) {
   std::map<std::string, std::string> out;
   for (const auto& p : packages) out[p] = "";
   if (packages.empty()) return out;
+  const InstallRoot root = install_root();
+  if (root.is_prefix()) {
+    // No dpkg database there: debian-prefix.sh lists what it unpacked.
+    std::ifstream list(root.package_list());
+    std::string line;
+    while (std::getline(list, line)) {
+      const auto [pkg, version] = parse_package_list_line(line);
+      if (out.count(pkg)) out[pkg] = version;
+    }
+    return out;
+  }
   const std::string dpkg_query = find_executable("dpkg-query");
   if (dpkg_query.empty()) return out;
   std::vector<std::string> argv = {dpkg_query, "-W",

@@ -1,12 +1,14 @@
 // Stack recipes are data (live/stacks.json, owned with the apps): for each
 // stack its worker type, the Debian packages it needs and the app server's
 // argv with placeholders. This file parses them, substitutes placeholders
-// ({workers} {port} {backlog} {apps_dir} {run_dir}) and checks packages with
-// dpkg-query so a missing one is named, not discovered as a crash.
+// ({workers} {port} {backlog} {apps_dir} {run_dir} {install_root}) and checks
+// packages with dpkg-query (or a prefix's package list) so a missing one is
+// named, not discovered as a crash.
 #pragma once
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace stacksim::live {
@@ -46,9 +48,13 @@ std::string substitute_placeholders(const std::string& text,
                                     const std::map<std::string, std::string>& values,
                                     const std::string& where);
 
-// Installed versions of Debian packages ("" when not installed).
+// Installed versions of Debian packages ("" when not installed): from
+// dpkg-query, or under a prefix (live/install_root) from its PACKAGES.txt.
 std::map<std::string, std::string> debian_package_versions(
     const std::vector<std::string>& packages);
+// One line of a prefix's PACKAGES.txt: "Package: NAME Version: VERSION" as
+// debian-prefix.sh writes it, or "NAME VERSION"; {"", ""} for anything else.
+std::pair<std::string, std::string> parse_package_list_line(const std::string& line);
 // The packages among `packages` that are not installed.
 std::vector<std::string> missing_packages(const std::vector<std::string>& packages);
 

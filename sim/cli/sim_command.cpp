@@ -7,6 +7,7 @@
 #include "sim/cli/commands.hpp"
 #include "sim/experiment/experiment.hpp"
 #include "sim/experiment/report.hpp"
+#include "sim/scenario/host_profile.hpp"
 #include "sim/scenario/input_error.hpp"
 #include "sim/scenario/model_io.hpp"
 #include "sim/scenario/scenario_io.hpp"
@@ -16,6 +17,7 @@ namespace stacksim::cli {
 namespace {
 struct SimOptions {
   std::string model;
+  std::string host;  // a host profile to carry the model to
   std::vector<std::string> scenarios;
   std::vector<std::string> stacks;
   std::vector<std::string> settings;
@@ -24,7 +26,8 @@ struct SimOptions {
 };
 
 int run_sim(const SimOptions& o) {
-  const Model model = load_model(o.model);
+  const Model model =
+      o.host.empty() ? load_model(o.model) : retarget(load_model(o.model), load_host_profile(o.host));
   nlohmann::json documents = nlohmann::json::array();
   for (const std::string& path : o.scenarios) {
     Scenario scenario = load_scenario(path);
@@ -52,6 +55,9 @@ void add_sim_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand(
       "sim", "Simulate stacks under a scenario: throughput, latency tails, #DB, and why");
   cmd->add_option("--model", opts->model, "Model file (models/*.json)")->required();
+  cmd->add_option("--host", opts->host,
+                  "Host profile (stacksim host probe): predict that host, carrying the model from "
+                  "the profile it was fitted on (host.profile) by the ratio of each probed term");
   cmd->add_option("--scenario", opts->scenarios, "Scenario file(s) (scenarios/*.json)")->required();
   cmd->add_option("--stack", opts->stacks, "Only these stacks (repeatable)");
   cmd->add_option("--set", opts->settings,

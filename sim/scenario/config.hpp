@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -122,6 +123,34 @@ struct StackModel {
   SharedScale shared_scale;
 };
 
+// The terms a model uses, each from a probe that isolates it.
+struct HostTerms {
+  // Reference work per ms of one core (mean over the probe's samples, so a
+  // vCPU that flips between two speeds counts at its average): a C loop and
+  // a Python loop, since Python-heavy and C-heavy components do not speed up
+  // alike on every CPU.
+  double native_rate = 0;
+  double python_rate = 0;
+  // An idle core's delay in running a thread woken from another core (or
+  // by a timer when only one core may be used), in us.
+  double wakeup_latency_us = 0;
+  // Relative extra time of a fixed burst run after the core sat idle for
+  // about the model's idle window, against the same burst run back to back.
+  double idle_penalty = 0;
+};
+
+// A host profile: what one machine does to any software, measured by
+// `stacksim host probe` (sim/scenario/host_profile.hpp reads and applies it).
+struct HostProfile {
+  std::string source;  // file it came from, for messages
+  std::string cpu_model;
+  int cpus = 0;  // CPUs the probe was allowed to use
+  std::string kernel;
+  std::string date;
+  HostTerms terms;
+  nlohmann::json measurements;  // the probes' samples and summaries, for the reader
+};
+
 struct HostModel {
   int cores = 2;
   std::string cpu_model;
@@ -135,6 +164,9 @@ struct HostModel {
   // Speed of the cores relative to the machine the demands were measured
   // on: every CPU demand takes 1/speed of its time (see CpuHost).
   double speed = 1;
+  // The profile of the machine the model was fitted on: what `sim --host`
+  // carries the model from.
+  std::optional<HostProfile> profile;
 };
 
 struct Model {

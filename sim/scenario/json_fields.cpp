@@ -10,6 +10,13 @@
 #include <sstream>
 #include <system_error>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+
 #include "sim/scenario/input_error.hpp"
 
 namespace stacksim::json_fields {
@@ -242,6 +249,42 @@ bool parse_bool_text(std::string_view text, const Where& w) {
   if (text == "true" || text == "on" || text == "yes" || text == "1") return true;
   if (text == "false" || text == "off" || text == "no" || text == "0") return false;
   w.fail("must be true or false, got " + quote_text(text));
+}
+
+void write_text_atomically(const std::string& path, const std::string& text,
+                           const std::string& option) {
+  const std::filesystem::path target(path);
+  const std::filesystem::path dir =
+      target.has_parent_path() ? target.parent_path() : std::filesystem::path(".");
+  if (!std::filesystem::is_directory(dir))
+    throw InputError(dir.string() + ": no such directory (" + option + ")");
+  std::string tmp = (dir / ("." + target.filename().string() + ".XXXXXX")).string();
+  const int fd = ::mkstemp(tmp.data());
+  if (fd < 0)
+    throw InputError(dir.string() + ": cannot create a file there (" + option + "): " +
+                     std::strerror(errno));
+  auto fail = [&](const std::string& what) {
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    throw InputError(path + ": " + what + ": " + std::strerror(errno));
+  };
+  std::size_t off = 0;
+  while (off < text.size()) {
+    const ssize_t w = ::write(fd, text.data() + off, text.size() - off);
+    if (w <= 0) fail("write failed");
+    off += static_cast<std::size_t>(w);
+  }
+  if (::fchmod(fd, 0644) != 0) fail("chmod failed");
+  if (::fsync(fd) != 0) fail("fsync failed");
+  if (::close(fd) != 0) {
+    ::unlink(tmp.c_str());
+    throw InputError(path + ": close failed: " + std::strerror(errno));
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    throw InputError(path + ": cannot replace it: " + std::strerror(err));
+  }
 }
 
 }  // namespace stacksim::json_fields

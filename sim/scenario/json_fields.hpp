@@ -74,4 +74,11 @@ std::uint64_t parse_uint64_text(std::string_view text, const Where& w);
 double parse_number_text(std::string_view text, const Where& w, double min, double max = kNoLimit);
 bool parse_bool_text(std::string_view text, const Where& w);
 
+// Writes `text` to `path` atomically: a temporary file in the same
+// directory, flushed, renamed over the target, so a reader sees the old file
+// or the new one, never half. InputError naming `option` and the path when
+// the directory is missing or the write fails.
+void write_text_atomically(const std::string& path, const std::string& text,
+                           const std::string& option);
+
 }  // namespace stacksim::json_fields

@@ -1,6 +1,7 @@
 #include "sim/scenario/model_io.hpp"
 
 #include "sim/scenario/config_names.hpp"
+#include "sim/scenario/host_profile.hpp"
 #include "sim/scenario/json_fields.hpp"
 
 namespace stacksim {
@@ -195,6 +196,9 @@ Model parse_model(const json& j, const std::string& source) {
     if (const json* s = r.optional("speed")) {
       m.host.speed = json_fields::read_number(*s, r.where("speed"), 0.01, 100.0);
     }
+    if (const json* p = r.optional("profile")) {
+      m.host.profile = host_profile_from_json(*p, source, "host.profile");
+    }
     r.done();
   }
   {
@@ -282,7 +286,7 @@ json to_json(const Model& m) {
                                       {"postgres", f.postgres}};
     }
   }
-  return {
+  json out = {
       {"schema", kModelSchema},
       {"version", m.version},
       {"label", m.label},
@@ -321,6 +325,8 @@ json to_json(const Model& m) {
         {"load", load_to_json(m.postgres.load)}}},
       {"stacks", stacks},
   };
+  if (m.host.profile) out["host"]["profile"] = to_json(*m.host.profile);
+  return out;
 }
 
 }  // namespace stacksim

@@ -257,7 +257,8 @@ class StackCheck:
     def start(self, mode, db_port=None, delay_ms=None, extra_env=None):
         port = free_port()
         values = {"workers": str(self.args_.workers), "port": str(port), "backlog": str(self.args_.backlog),
-                  "apps_dir": os.path.join(REPO, "live", "apps"), "run_dir": self.run_dir_}
+                  "apps_dir": os.path.join(REPO, "live", "apps"), "run_dir": self.run_dir_,
+                  "install_root": ""}  # the host's own / (the runner's prefix mode: docs/live.md)
         argv = [substitute(a, values) for a in self.recipe_["argv"]]
         # As the runner: a clean environment, and no __pycache__ left in the source tree by root.
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "HOME": self.run_dir_, "PYTHONDONTWRITEBYTECODE": "1"}

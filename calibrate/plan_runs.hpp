@@ -1,0 +1,33 @@
+// What the calibrate commands share around a plan run live: picking a plan's
+// stacks, saying what it costs before it starts, and reading back the
+// store's records of its points.
+#pragma once
+
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "calibrate/record.hpp"
+#include "live/sweep.hpp"
+
+namespace stacksim::calibrate {
+
+int online_cpus();
+double seconds_since(std::chrono::steady_clock::time_point t0);
+
+// Keeps the plan's points of these stacks (all when empty); InputError
+// naming `plan_path` and a stack the plan does not have.
+void keep_stacks(live::SweepPlan& plan, const std::vector<std::string>& stacks,
+                 const std::string& plan_path);
+
+// The store's records (`stored`, read from `store`) of the plan's points, in
+// calibration's shape.
+std::vector<CalibrationRecord> plan_records(const live::SweepPlan& plan, const std::string& store,
+                                            const std::vector<nlohmann::json>& stored);
+
+// Says what the plan costs before it starts: runs, how many the store
+// already holds, and a time estimate from the plan's windows.
+void announce(const live::SweepPlan& plan, const std::string& store, bool will_run);
+
+}  // namespace stacksim::calibrate

@@ -1,0 +1,178 @@
+#include "calibrate/quick.hpp"
+
+#include <CLI/CLI.hpp>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "calibrate/fit.hpp"
+#include "calibrate/model_writer.hpp"
+#include "calibrate/plan_runs.hpp"
+#include "calibrate/scheduler_fit.hpp"
+#include "live/probe/host_probe.hpp"
+#include "live/process_registry.hpp"
+#include "live/results_store.hpp"
+#include "live/stack_recipes.hpp"
+#include "live/sweep.hpp"
+#include "sim/scenario/host_profile.hpp"
+#include "sim/scenario/input_error.hpp"
+#include "sim/scenario/json_fields.hpp"
+#include "sim/scenario/model_io.hpp"
+
+namespace stacksim::calibrate {
+
+namespace {
+
+// "models/x.json" -> "models/x" + suffix.
+std::string beside(const std::string& out, const std::string& suffix) {
+  std::filesystem::path p(out);
+  if (p.extension() == ".json") p.replace_extension();
+  return p.string() + suffix;
+}
+
+// The profile this calibration uses: the one in the file when it was probed
+// with the same CPU count (a resumed calibration keeps its host), else a
+// fresh probe, written beside the model.
+HostProfile profile_for(const QuickOptions& o, int cpus) {
+  if (!o.reprobe && std::filesystem::exists(o.profile)) {
+    HostProfile p = load_host_profile(o.profile);
+    if (p.cpus == cpus) {
+      std::fprintf(stderr, "calibrate quick: host profile from %s (probed %s; --reprobe to probe again)\n",
+                   o.profile.c_str(), p.date.c_str());
+      return p;
+    }
+    std::fprintf(stderr, "calibrate quick: %s was probed on %d CPUs, this run uses %d: probing again\n",
+                 o.profile.c_str(), p.cpus, cpus);
+  }
+  std::fprintf(stderr, "calibrate quick: probing the host (about 11 s)\n");
+  live::ProbeOptions po;
+  po.cores = o.cores;
+  HostProfile p = live::probe_host(po);
+  p.source = o.profile;
+  json_fields::write_text_atomically(o.profile, to_json(p).dump(2) + "\n", "--profile");
+  std::cerr << live::format_profile(p);
+  return p;
+}
+
+}  // namespace
+
+int run_quick_calibration(const QuickOptions& in) {
+  const auto t0 = std::chrono::steady_clock::now();
+  QuickOptions o = in;
+  if (o.out.empty()) throw InputError("--out: name the model file to write");
+  if (o.plan.empty()) o.plan = std::string(STACKSIM_SOURCE_DIR) + "/calibrate/plans/quick.json";
+  if (o.store.empty()) o.store = beside(o.out, ".runs.jsonl");
+  if (o.profile.empty()) o.profile = beside(o.out, ".profile.json");
+  for (const auto& [option, file] : {std::pair<const char*, const std::string&>{"--out", o.out},
+                                     {"--store", o.store},
+                                     {"--profile", o.profile}}) {
+    const std::filesystem::path dir = std::filesystem::path(file).parent_path();
+    if (!dir.empty() && !std::filesystem::is_directory(dir))
+      throw InputError(std::string(option) + " " + file + ": no such directory " + dir.string());
+  }
+
+  live::SweepPlan plan = live::load_sweep(o.plan, live::RunConfig{});
+  keep_stacks(plan, o.stacks, o.plan);
+  for (live::SweepPoint& p : plan.points) {
+    p.config.cores = o.cores;
+    p.key = live::sweep_key(p.config);
+  }
+  const Model prior = load_model(o.prior);
+  for (const live::SweepPoint& p : plan.points)
+    if (!prior.stacks.count(p.config.stack))
+      throw InputError(o.plan + ": stack " + p.config.stack + " is not in the prior model " +
+                       o.prior);
+  const std::vector<int> cpus = live::probe_cpus(o.cores);  // --cores checked before anything runs
+  const HostProfile profile = profile_for(o, static_cast<int>(cpus.size()));
+  const double probe_s = seconds_since(t0);
+
+  announce(plan, o.store, !o.no_run);
+  int failed = 0;
+  if (!o.no_run) {
+    live::SweepOptions so;
+    so.store = o.store;
+    failed = live::run_sweep(plan, so);
+  }
+  const double run_s = seconds_since(t0) - probe_s;
+  const std::vector<nlohmann::json> stored = live::read_records(o.store);
+  const std::vector<CalibrationRecord> records = plan_records(plan, o.store, stored);
+  if (records.empty()) throw InputError(o.store + ": holds no record of plan " + o.plan);
+
+  FitOptions options;
+  options.regressor = Regressor::kLoad;
+  options.skip_flagged = o.skip_flagged;
+  options.label = "calibrated on " + profile.cpu_model + " (" + std::to_string(cpus.size()) +
+                  " CPUs) by stacksim calibrate quick from " + std::to_string(records.size()) +
+                  " live records and a host probe";
+  Calibration c = fit_calibration(records, prior, options);
+  Model& m = c.model;
+  m.host.cores = static_cast<int>(cpus.size());
+  m.host.cpu_model = profile.cpu_model;
+  m.host.speed = 1;
+  m.host.wakeup_latency_ns =
+      static_cast<SimTime>(std::llround(profile.terms.wakeup_latency_us * 1e3));
+  m.host.profile = profile;
+
+  // Imbalance: the short plan simulated at each beta, latency held at the probe's.
+  SchedulerFitOptions sf;
+  sf.latency_grid_us = {profile.terms.wakeup_latency_us};
+  sf.simulation.skip_flagged = o.skip_flagged;
+  const auto t_fit = std::chrono::steady_clock::now();
+  const SchedulerFit scheduler = fit_scheduler(m, plan, live::load_stack_recipes(live::default_stacks_path()), stored, sf);
+  m.host.imbalance = scheduler.beta;
+  std::erase_if(c.not_identified,
+                [](const std::string& s) { return s.starts_with(kSchedulerNotFitted); });
+  m.provenance["not_identified"] = c.not_identified;
+  m.provenance["scheduler_fit"] = to_json(scheduler);
+  m.provenance["tool"] = "stacksim calibrate quick";
+  m.provenance["plan"] = o.plan;
+  m.provenance["store"] = o.store;
+  m.provenance["profile"] = o.profile;
+  m.provenance["cores"] = static_cast<int>(cpus.size());
+  m.provenance["host_terms"] =
+      "wakeup_latency_us from the probe (host.profile); imbalance fitted on the plan with the "
+      "demands and the probed latency held";
+  write_model_atomically(m, o.out);
+  std::cout << format_summary(c) << "\n"
+            << format_summary(scheduler) << "(simulated in "
+            << static_cast<int>(seconds_since(t_fit)) << " s)\nWrote " << o.out << "\n";
+  std::fprintf(stdout,
+               "Quick calibration took %.0f s (probe %.0f s, plan %.0f s with %d failed runs, "
+               "fit %.0f s)\n",
+               seconds_since(t0), probe_s, run_s, failed, seconds_since(t_fit));
+  return failed > 0 ? 1 : 0;
+}
+
+void add_quick_command(CLI::App& calibrate, int& exit_code) {
+  auto o = std::make_shared<QuickOptions>();
+  auto* cmd = calibrate.add_subcommand(
+      "quick",
+      "A model of this host in minutes: probe the host, run a short plan (per stack one "
+      "saturated and one lightly loaded run; resumable from --store), fit the demands and the "
+      "scheduler's imbalance, and write the model with its host profile");
+  cmd->add_option("--out", o->out, "Model file to write")->required();
+  cmd->add_option("--cores", o->cores,
+                  "Pin the probe and every run to the first N allowed CPUs (0: all)")
+      ->check(CLI::Range(0, 4096))
+      ->capture_default_str();
+  cmd->add_option("--stack", o->stacks, "Calibrate only this stack (repeatable)");
+  cmd->add_option("--plan", o->plan, "Short plan (default calibrate/plans/quick.json)");
+  cmd->add_option("--store", o->store,
+                  "Results store (JSON lines; default beside --out: NAME.runs.jsonl); the plan "
+                  "resumes from it");
+  cmd->add_option("--profile", o->profile,
+                  "Host profile file (default beside --out: NAME.profile.json); reused when it "
+                  "holds a probe of the same CPU count");
+  cmd->add_option("--prior", o->prior, "Model giving the stacks and the per-burst proportions")
+      ->capture_default_str();
+  cmd->add_flag("--reprobe", o->reprobe, "Probe the host again even when --profile exists");
+  cmd->add_flag("--no-run", o->no_run, "Do not run the plan: fit the records in --store");
+  cmd->add_flag("--skip-flagged", o->skip_flagged, "Leave out records the live runner flagged");
+  cmd->callback([o, &exit_code] {
+    exit_code = live::run_guarded("calibrate quick", [&] { return run_quick_calibration(*o); });
+  });
+}
+
+}  // namespace stacksim::calibrate
