@@ -19,6 +19,7 @@
 #include "live/load_generator.hpp"
 #include "live/nginx.hpp"
 #include "live/pgbouncer.hpp"
+#include "live/probe/host_probe.hpp"
 #include "live/ports.hpp"
 #include "live/postgres_cluster.hpp"
 #include "live/process_registry.hpp"
@@ -31,6 +32,10 @@
 
 namespace stacksim::live {
 namespace {
+
+// The reference rate before and after a window may differ by this much
+// before the record is flagged: this VM flips between two speeds ~35% apart.
+constexpr double kSpeedMovedLimit = 0.15;
 
 using nlohmann::json;
 
@@ -384,6 +389,10 @@ json run_attempt(const RunConfig& config_in, const std::optional<PostgresUrl>& e
   if (config.db_mode == "connect") quiet_ports.push_back(bouncer.port());
   wait_until_quiet(quiet_ports, std::chrono::seconds(60));
 
+  // The vCPU's speed just before and after the window (the C reference on
+  // each run CPU): a run whose speed moved is flagged, not averaged in.
+  const std::vector<int> run_cpus = probe_cpus(config.cores);
+  const double rate_before = reference_rate(run_cpus, 2);
   say(progress, "measured window");
   const PgbouncerTotals totals_before = read_totals(bouncer.admin_conninfo(), kDatabaseName);
   SessionMonitor monitor(bouncer.admin_conninfo(), kDatabaseName);
@@ -398,6 +407,7 @@ json run_attempt(const RunConfig& config_in, const std::optional<PostgresUrl>& e
   const CpuSnapshot begin = take_cpu_snapshot(cgroups);
   const LoadResult result = run_load(load);
   const CpuSnapshot end = take_cpu_snapshot(cgroups);
+  const double rate_after = reference_rate(run_cpus, 2);
   const ServedCounts served_end = read_served_counts(as.served_dir);
   const double server_end_s = postmaster > 0 ? postmaster_tree_cpu_s(postmaster) : -1;
   monitor.stop();
@@ -483,9 +493,14 @@ json run_attempt(const RunConfig& config_in, const std::optional<PostgresUrl>& e
                      {"foreign_cpu_high", foreign_before > config.max_foreign_cores ||
                                               cpu.foreign_cores > config.max_foreign_cores},
                      {"served_mismatch", !record["served"]["adds_up"].get<bool>()},
+                     {"speed_moved", std::abs(rate_after / rate_before - 1) > kSpeedMovedLimit},
                      {"postgres_external", external.has_value()},
                      {"tcp_tw_reuse", tw_reuse},
                      {"time_wait_sockets_after", connections_in_time_wait()}};
+  record["host_speed"] = {{"reference_rate_before", rate_before},
+                          {"reference_rate_after", rate_after},
+                          {"moved", rate_after / rate_before - 1},
+                          {"limit", kSpeedMovedLimit}};
   record["cluster"] =
       cluster ? json{{"reused", !cluster->loaded_now()}, {"load_s", cluster->load_seconds()}}
               : json{{"reused", !server->loaded_now}, {"load_s", server->load_s}};

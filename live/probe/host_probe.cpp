@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "live/host_info.hpp"
+#include "live/install_root.hpp"
 #include "live/process.hpp"
 #include "sim/scenario/input_error.hpp"
 
@@ -105,7 +106,8 @@ while time.monotonic() < until:
 print('\n'.join(out))
 )";
 
-std::string python_interpreter() { return "/usr/bin/python3"; }
+// The Python of the run's install root (apt's, or a prefix's).
+std::string python_interpreter() { return installed("/usr/bin/python3"); }
 
 struct SpeedProbe {
   std::vector<SpeedSample> native, python;
@@ -130,7 +132,8 @@ void run_python(const std::vector<int>& cpus, double seconds, double t0, SpeedPr
   t0s.precision(17);
   t0s << t0;
   const CaptureResult r = run_and_capture(
-      {python_interpreter(), "-c", kPythonReference, list, std::to_string(seconds), t0s.str()});
+      {python_interpreter(), "-c", kPythonReference, list, std::to_string(seconds), t0s.str()},
+      std::nullopt, install_root().environment({"PATH=/usr/bin:/bin", "LANG=C"}, true));
   if (r.exit_code != 0)
     throw InputError("host probe: the Python reference (" + python_interpreter() +
                      ") failed with exit " + std::to_string(r.exit_code) + ": " +
@@ -336,6 +339,27 @@ SpeedLevels speed_levels(const std::vector<SpeedSample>& samples) {
     it->second = slow;
   }
   return l;
+}
+
+double reference_rate(const std::vector<int>& cpus, int units) {
+  cpu_set_t saved;
+  sched_getaffinity(0, sizeof saved, &saved);
+  SpeedProbe probe;
+  volatile std::uint64_t sink = 0;
+  try {
+    for (int i = 0; i < units; ++i)
+      for (int cpu : cpus) {
+        pin(cpu);
+        const std::int64_t a = now_ns();
+        sink = sink + native_unit(static_cast<std::uint64_t>(a));
+        probe.native.push_back({cpu, 0, static_cast<double>(now_ns() - a) / 1e6});
+      }
+  } catch (...) {
+    restore_affinity(saved);
+    throw;
+  }
+  restore_affinity(saved);
+  return speed_levels(probe.native).rate;
 }
 
 std::vector<int> probe_cpus(int cores) {

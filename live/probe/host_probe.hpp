@@ -44,6 +44,12 @@ struct SpeedLevels {
 // gives medians more than 15% apart, each level a tenth of the samples.
 SpeedLevels speed_levels(const std::vector<SpeedSample>& samples);
 
+// The C reference's rate (units per ms, as native_rate) over `units` units
+// on each of `cpus` in turn: about 13 ms a unit here. The runner takes it
+// just before and just after a measured window, so a run whose vCPU speed
+// moved is seen.
+double reference_rate(const std::vector<int>& cpus, int units);
+
 // The CPUs the probe and the runs may use: the first `cores` of this
 // process's affinity mask. InputError when fewer are allowed.
 std::vector<int> probe_cpus(int cores);
