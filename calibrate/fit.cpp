@@ -34,7 +34,7 @@ const ExtraTerm* LinearFit::term(const std::string& name) const {
 }
 
 LinearFit fit_linear(const std::vector<double>& x, const std::vector<double>& y, bool with_slope,
-                     const std::vector<Column>& extra) {
+                     const std::vector<Column>& extra, bool exact) {
   if (y.empty() || x.size() != y.size())
     throw std::invalid_argument("fit_linear: need as many x as y, at least one");
   for (const Column& c : extra)
@@ -45,11 +45,13 @@ LinearFit fit_linear(const std::vector<double>& x, const std::vector<double>& y,
   f.x_mean = mean_of(x);
   f.x_ref = f.x_mean;
   auto note = [&f](const std::string& why) { f.note += (f.note.empty() ? "" : "; ") + why; };
-  // Each regressor needs one more point than the coefficients so far, and spread.
+  // Each regressor needs one more point than the coefficients so far (or,
+  // exact, as many: the line through them, with no error estimate), and spread.
+  const int spare = exact ? 1 : 2;
   int p = 1;
-  f.slope_identified = with_slope && f.n >= p + 2 && varies(x, f.x_mean);
+  f.slope_identified = with_slope && f.n >= p + spare && varies(x, f.x_mean);
   if (with_slope && !f.slope_identified)
-    note(f.n < p + 2 ? "slope not identified: too few records"
+    note(f.n < p + spare ? "slope not identified: too few records"
                      : "slope not identified: the regressor does not vary");
   if (f.slope_identified) ++p;
   for (const Column& c : extra) {
@@ -57,10 +59,10 @@ LinearFit fit_linear(const std::vector<double>& x, const std::vector<double>& y,
     t.name = c.first;
     t.mean = mean_of(c.second);
     t.ref = t.mean;
-    t.identified = f.n >= p + 2 && varies(c.second, t.mean);
+    t.identified = f.n >= p + spare && varies(c.second, t.mean);
     if (!t.identified)
       note(t.name + " not identified: " +
-           (f.n < p + 2 ? std::string("too few records") : std::string("it does not vary")));
+           (f.n < p + spare ? std::string("too few records") : std::string("it does not vary")));
     if (t.identified) ++p;
     f.extra.push_back(t);
   }
@@ -458,9 +460,12 @@ Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const
     std::vector<Column> extra;
     if (o.regressor == Regressor::kLoad) {
       if (g != Group::kApp) extra.push_back({kBackendsTerm, backends});
-      extra.push_back({kWallTerm, wall_ms});
+      if (o.cold_term) extra.push_back({kWallTerm, wall_ms});
     }
-    gf.fit = fit_linear(x, y, with_slope, extra);
+    // A stack's app with exactly one hot and one cold record: the line
+    // through the two (quick calibration), the idle slope before the rest.
+    const bool exact = o.exact_app_line && g == Group::kApp && !stack.empty();
+    gf.fit = fit_linear(x, y, with_slope, extra, exact);
     if (c.evaluate_at == EvaluateAt::kMax)
       evaluate_at(gf.fit, *std::max_element(x.begin(), x.end()));
     if (c.evaluate_at == EvaluateAt::kZero)

@@ -53,9 +53,12 @@ struct LinearFit {
   const ExtraTerm* term(const std::string& name) const;
 };
 using Column = std::pair<std::string, std::vector<double>>;  // an extra regressor, by name
-// Throws std::invalid_argument on empty or mismatched input.
+// `exact`: a regressor is identified with as many points as coefficients
+// (the fit goes through them; no standard error), for plans built to pin
+// each coefficient by one point. Throws std::invalid_argument on empty or
+// mismatched input.
 LinearFit fit_linear(const std::vector<double>& x, const std::vector<double>& y, bool with_slope,
-                     const std::vector<Column>& extra = {});
+                     const std::vector<Column>& extra = {}, bool exact = false);
 // Moves the value to x (extra terms at their refs, or at `extra_refs`): the
 // fit there, with its standard error from the coefficients' covariance.
 // Unidentified coefficients contribute nothing.
@@ -104,6 +107,13 @@ struct FitOptions {
   Regressor regressor = Regressor::kLoad;
   EvaluateAt evaluate_at = EvaluateAt::kMean;
   bool skip_flagged = false;  // leave out records flagged by the live runner
+  // Each stack's app line through its records when they are just enough
+  // (calibrate quick: one saturated and one light run per stack).
+  bool exact_app_line = false;
+  // The cold-cache term (CPU per ms of wall clock per request). A plan of
+  // hot and cold runs only cannot tell it from the idle share: both rise
+  // together from the saturated run to the light one, so one is kept.
+  bool cold_term = true;
   std::string label = "calibrated";
   std::string date;  // ISO date for provenance; empty: today (UTC)
 };

@@ -103,6 +103,8 @@ int run_quick_calibration(const QuickOptions& in) {
   FitOptions options;
   options.regressor = Regressor::kLoad;
   options.skip_flagged = o.skip_flagged;
+  options.exact_app_line = true;
+  options.cold_term = false;
   options.label = "calibrated on " + profile.cpu_model + " (" + std::to_string(cpus.size()) +
                   " CPUs) by stacksim calibrate quick from " + std::to_string(records.size()) +
                   " live records and a host probe";

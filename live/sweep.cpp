@@ -1,5 +1,6 @@
 #include "live/sweep.hpp"
 
+#include <chrono>
 #include <cstdio>
 #include <fstream>
 #include <set>
@@ -16,13 +17,18 @@ namespace {
 
 using nlohmann::json;
 
-void progress_bar(std::size_t done, std::size_t total, const std::string& what) {
+// `eta_s` < 0: not known yet (no run of this sweep has finished).
+void progress_bar(std::size_t done, std::size_t total, const std::string& what, double eta_s) {
   constexpr int kWidth = 30;
   const int filled = total > 0 ? static_cast<int>(kWidth * done / total) : kWidth;
-  std::fprintf(stderr, "\r[%s%s] %zu/%zu %-60s",
+  char eta[32] = "";
+  if (eta_s >= 0)
+    std::snprintf(eta, sizeof eta, " ETA %d:%02d", static_cast<int>(eta_s) / 60,
+                  static_cast<int>(eta_s) % 60);
+  std::fprintf(stderr, "\r[%s%s] %zu/%zu%s %-60s",
                std::string(static_cast<std::size_t>(filled), '#').c_str(),
                std::string(static_cast<std::size_t>(kWidth - filled), '.').c_str(), done, total,
-               what.substr(0, 60).c_str());
+               eta, what.substr(0, 60).c_str());
   std::fflush(stderr);
 }
 
@@ -163,9 +169,17 @@ int run_sweep(const SweepPlan& plan, const SweepOptions& options) {
     std::fprintf(stderr, "resuming: %zu of %zu runs already in %s\n", done, total,
                  options.store.c_str());
   int failures = 0;
+  // The ETA: the mean time of this sweep's runs so far times those left.
+  const auto started = std::chrono::steady_clock::now();
+  std::size_t ran = 0;
   for (const auto& p : pending) {
     check_interrupted();
-    progress_bar(done, total, describe(p.config));
+    const double elapsed_s =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    progress_bar(done, total, describe(p.config),
+                 ran > 0 ? elapsed_s / static_cast<double>(ran) *
+                               static_cast<double>(pending.size() - ran)
+                         : -1);
     try {
       json record = run_once(p.config);
       record["sweep"] = {
@@ -184,8 +198,9 @@ int run_sweep(const SweepPlan& plan, const SweepOptions& options) {
       if (options.stop_on_error) throw;
     }
     ++done;
+    ++ran;
   }
-  progress_bar(done, total, "done");
+  progress_bar(done, total, "done", 0);
   std::fprintf(stderr, "\n");
   std::vector<json> mine;
   for (const auto& r : read_records(options.store)) {
