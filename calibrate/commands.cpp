@@ -33,6 +33,7 @@
 #include "live/stack_recipes.hpp"
 #include "live/sweep.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/scenario/host_profile.hpp"
 #include "sim/scenario/input_error.hpp"
 #include "sim/scenario/model_io.hpp"
 
@@ -182,6 +183,7 @@ int run_speed(const SpeedCommandOptions& o) {
 
 struct ValidateCommandOptions {
   std::string model;
+  std::string host;  // a host profile to carry the model to first
   std::string plan;
   std::string store;
   std::vector<std::string> also_records;  // more stores of the plan, read only
@@ -193,7 +195,8 @@ struct ValidateCommandOptions {
 
 int run_validation(const ValidateCommandOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
-  const Model model = load_model(o.model);
+  const Model model =
+      o.host.empty() ? load_model(o.model) : retarget(load_model(o.model), load_host_profile(o.host));
   const live::SweepPlan plan = live::load_sweep(o.plan, live::RunConfig{});
   const live::StackRecipes recipes = live::load_stack_recipes(live::default_stacks_path());
   const nlohmann::json& prov = model.provenance;
@@ -322,6 +325,8 @@ void add_calibrate_commands(CLI::App& app, int& exit_code) {
       "Run a held-out plan live (resumable from --store), predict each point with the model, "
       "and report the errors and the sync/async winners (Markdown and JSON)");
   val->add_option("--model", vo->model, "Model file to validate")->required();
+  val->add_option("--host", vo->host,
+                  "Host profile: validate the model carried to that host (as sim --host)");
   val->add_option("--plan", vo->plan, "Validation plan (a stacksim.live-sweep file)")->required();
   val->add_option("--store", vo->store, "Results store (JSON lines); the plan resumes from it")
       ->required();

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "live/host_info.hpp"
 #include "sim/components/topology.hpp"
 #include "sim/scenario/input_error.hpp"
 
@@ -370,14 +371,7 @@ double& shared_scale_of(SharedScale& f, Group g) {
 
 }  // namespace
 
-std::string today_utc() {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
+std::string today_utc() { return live::today_utc(); }
 
 Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const Model& prior,
                             const FitOptions& o) {

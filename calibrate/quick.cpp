@@ -62,7 +62,8 @@ int run_quick_calibration(const QuickOptions& in) {
   const auto t0 = std::chrono::steady_clock::now();
   QuickOptions o = in;
   if (o.out.empty()) throw InputError("--out: name the model file to write");
-  if (o.plan.empty()) o.plan = std::string(STACKSIM_SOURCE_DIR) + "/calibrate/plans/quick.json";
+  if (o.plan.empty()) o.plan = live::project_dir() + "/calibrate/plans/quick.json";
+  if (o.prior.empty()) o.prior = live::project_dir() + "/models/this-machine.json";
   if (o.store.empty()) o.store = beside(o.out, ".runs.jsonl");
   if (o.profile.empty()) o.profile = beside(o.out, ".profile.json");
   for (const auto& [option, file] : {std::pair<const char*, const std::string&>{"--out", o.out},
@@ -167,8 +168,9 @@ void add_quick_command(CLI::App& calibrate, int& exit_code) {
   cmd->add_option("--profile", o->profile,
                   "Host profile file (default beside --out: NAME.profile.json); reused when it "
                   "holds a probe of the same CPU count");
-  cmd->add_option("--prior", o->prior, "Model giving the stacks and the per-burst proportions")
-      ->capture_default_str();
+  cmd->add_option("--prior", o->prior,
+                  "Model giving the stacks and the per-burst proportions (default "
+                  "models/this-machine.json of the checkout)");
   cmd->add_flag("--reprobe", o->reprobe, "Probe the host again even when --profile exists");
   cmd->add_flag("--no-run", o->no_run, "Do not run the plan: fit the records in --store");
   cmd->add_flag("--skip-flagged", o->skip_flagged, "Leave out records the live runner flagged");

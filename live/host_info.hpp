@@ -17,6 +17,8 @@ inline const std::vector<std::string> kBasePackages = {"postgresql-15", "pgbounc
 // /proc/sys/net/ipv4/tcp_tw_reuse (0, 1 or 2; -1 if unreadable).
 int tcp_tw_reuse();
 std::string cpu_model();
+// Today's date, UTC, as YYYY-MM-DD (profiles and provenance).
+std::string today_utc();
 
 nlohmann::json host_info(const std::vector<std::string>& stack_packages);
 

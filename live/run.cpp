@@ -60,12 +60,13 @@ void require(bool ok, const std::string& message) {
   if (!ok) throw InputError(message);
 }
 
-void wait_until_quiet(const std::vector<int>& ports, std::chrono::seconds timeout) {
+void wait_until_quiet(const std::vector<int>& ports, std::chrono::seconds timeout,
+                      const char* when = "after the warm-up") {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (connections_in_flight(ports) > 0) {
     if (std::chrono::steady_clock::now() > deadline) {
       throw std::runtime_error("connections still in flight " + std::to_string(timeout.count()) +
-                               " s after the warm-up");
+                               " s " + when);
     }
     interruptible_sleep_ms(20);
   }
@@ -407,6 +408,10 @@ json run_attempt(const RunConfig& config_in, const std::optional<PostgresUrl>& e
   const CpuSnapshot begin = take_cpu_snapshot(cgroups);
   const LoadResult result = run_load(load);
   const CpuSnapshot end = take_cpu_snapshot(cgroups);
+  // After the stack has drained: requests still in flight at the window's
+  // end would take CPU from the reference and read as a slower vCPU.
+  // (Not pgbouncer's port: the session monitor holds an admin connection.)
+  wait_until_quiet({nginx.port(), app.port()}, std::chrono::seconds(60), "after the window");
   const double rate_after = reference_rate(run_cpus, 2);
   const ServedCounts served_end = read_served_counts(as.served_dir);
   const double server_end_s = postmaster > 0 ? postmaster_tree_cpu_s(postmaster) : -1;

@@ -1,5 +1,7 @@
 #include "live/stack_recipes.hpp"
 
+#include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -39,12 +41,28 @@ std::vector<std::string> string_list(const json& obj, const std::string& key,
 
 }  // namespace
 
-std::string default_stacks_path() {
-  return std::string(STACKSIM_SOURCE_DIR) + "/live/stacks.json";
+std::string project_dir() {
+  namespace fs = std::filesystem;
+  auto is_project = [](const fs::path& d) {
+    std::error_code ec;
+    return fs::exists(d / "live" / "stacks.json", ec);
+  };
+  if (const char* home = std::getenv("STACKSIM_HOME"); home && *home) {
+    if (!is_project(home))
+      throw InputError(std::string("STACKSIM_HOME=") + home +
+                       ": not a stacksim checkout (no live/stacks.json there)");
+    return home;
+  }
+  std::error_code ec;
+  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec)
+    for (const fs::path& d : {exe.parent_path().parent_path(), exe.parent_path()})
+      if (is_project(d)) return d.string();
+  return STACKSIM_SOURCE_DIR;
 }
-std::string default_apps_dir() {
-  return std::string(STACKSIM_SOURCE_DIR) + "/live/apps";
-}
+
+std::string default_stacks_path() { return project_dir() + "/live/stacks.json"; }
+std::string default_apps_dir() { return project_dir() + "/live/apps"; }
 
 StackRecipes load_stack_recipes(const std::string& path) {
   std::ifstream in(path);

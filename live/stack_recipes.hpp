@@ -35,6 +35,12 @@ StackRecipes load_stack_recipes(const std::string& path);
 StackRecipes parse_stack_recipes(const std::string& text, const std::string& path);
 
 // The default recipes file of the source tree.
+// The checkout the runner reads its recipes, apps, plans and models from:
+// STACKSIM_HOME when set (InputError if it holds no live/stacks.json), else
+// the one the binary sits in (build/stacksim or ./stacksim), else the
+// source directory it was built from. A binary carried to another machine
+// with its checkout finds it without flags.
+std::string project_dir();
 std::string default_stacks_path();
 std::string default_apps_dir();
 

@@ -269,15 +269,6 @@ std::string kernel_release() {
   return uname(&u) == 0 ? std::string(u.release) : "unknown";
 }
 
-std::string today() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[16];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d", &tm);
-  return buf;
-}
-
 }  // namespace
 
 SpeedLevels speed_levels(const std::vector<SpeedSample>& samples) {
@@ -387,7 +378,7 @@ HostProfile probe_host(const ProbeOptions& o) {
   p.cpu_model = cpu_model();
   p.cpus = static_cast<int>(cpus.size());
   p.kernel = kernel_release();
-  p.date = today();
+  p.date = today_utc();
   try {
     // Speed: C and Python interleaved in half-second slices, so a flip of
     // the vCPU's speed shows in both as two levels.
