@@ -5,6 +5,8 @@
 // `stacksim calibrate speed`: measure today's host speed against a model.
 // `stacksim calibrate quick` (calibrate/quick.hpp): probe + short plan.
 // `stacksim validate`: run a held-out plan live, predict it, report.
+#include "sim/cli/commands.hpp"
+
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -13,8 +15,8 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
-#include <iterator>
 #include <iostream>
+#include <iterator>
 #include <memory>
 #include <set>
 #include <vector>
@@ -32,7 +34,6 @@
 #include "live/results_store.hpp"
 #include "live/stack_recipes.hpp"
 #include "live/sweep.hpp"
-#include "sim/cli/commands.hpp"
 #include "sim/scenario/host_profile.hpp"
 #include "sim/scenario/input_error.hpp"
 #include "sim/scenario/model_io.hpp"
@@ -63,8 +64,8 @@ int run_fit(const FitCommandOptions& o) {
   options.regressor = parse_regressor(o.regressor, "--regressor");
   options.evaluate_at = parse_evaluate_at(o.evaluate_at, "--evaluate-at");
   options.skip_flagged = o.skip_flagged;
-  options.label = "calibrated by stacksim calibrate fit from " +
-                  std::to_string(records.size()) + " live records (" + o.label + ")";
+  options.label = "calibrated by stacksim calibrate fit from " + std::to_string(records.size()) +
+                  " live records (" + o.label + ")";
   const Calibration c = fit_calibration(records, prior, options);
   write_model_atomically(c.model, path);
   if (o.format == "json") {
@@ -143,7 +144,8 @@ int run_calibration(const RunCommandOptions& o) {
   if (!o.holdout.empty()) c.model.provenance["holdout_plan"] = o.holdout;
   const std::string path = model_path(o.out, o.label);
   write_model_atomically(c.model, path);
-  std::cout << format_summary(c) << "\n" << format_summary(scheduler) << "(simulated in "
+  std::cout << format_summary(c) << "\n"
+            << format_summary(scheduler) << "(simulated in "
             << static_cast<int>(seconds_since(t_fit)) << " s)\nWrote " << path << "\n";
   std::fprintf(stdout, "Calibration took %.0f s (%.0f s running the plan, %d failed runs)\n",
                seconds_since(t0), run_s, failed);
@@ -187,7 +189,7 @@ struct ValidateCommandOptions {
   std::string plan;
   std::string store;
   std::vector<std::string> also_records;  // more stores of the plan, read only
-  std::string report;  // prefix of .md and .json
+  std::string report;                     // prefix of .md and .json
   bool no_run = false;
   ValidateOptions options;
   std::string format = "markdown";
@@ -195,8 +197,8 @@ struct ValidateCommandOptions {
 
 int run_validation(const ValidateCommandOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
-  const Model model =
-      o.host.empty() ? load_model(o.model) : retarget(load_model(o.model), load_host_profile(o.host));
+  const Model model = o.host.empty() ? load_model(o.model)
+                                     : retarget(load_model(o.model), load_host_profile(o.host));
   const live::SweepPlan plan = live::load_sweep(o.plan, live::RunConfig{});
   const live::StackRecipes recipes = live::load_stack_recipes(live::default_stacks_path());
   const nlohmann::json& prov = model.provenance;
@@ -229,8 +231,8 @@ int run_validation(const ValidateCommandOptions& o) {
   const std::string md = to_markdown(rep);
   const nlohmann::json js = to_json(rep);
   if (!o.report.empty()) {
-    for (const auto& [suffix, text] : {std::pair<std::string, std::string>{".md", md},
-                                       {".json", js.dump(2) + "\n"}}) {
+    for (const auto& [suffix, text] :
+         {std::pair<std::string, std::string>{".md", md}, {".json", js.dump(2) + "\n"}}) {
       std::ofstream f(o.report + suffix);
       if (!(f << text)) throw InputError("--report: cannot write " + o.report + suffix);
     }
@@ -244,7 +246,8 @@ int run_validation(const ValidateCommandOptions& o) {
 }  // namespace
 
 void add_calibrate_commands(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("calibrate", "Run calibration plans live and fit model files from their records");
+  auto* cmd = app.add_subcommand(
+      "calibrate", "Run calibration plans live and fit model files from their records");
   cmd->require_subcommand(1);
   auto opts = std::make_shared<FitCommandOptions>();
   auto* fit = cmd->add_subcommand(
@@ -267,9 +270,10 @@ void add_calibrate_commands(CLI::App& app, int& exit_code) {
                   "throughput (rps), inverse_throughput (1e6/rps: the slope is background CPU "
                   "in cores), none")
       ->capture_default_str();
-  fit->add_option("--evaluate-at", opts->evaluate_at,
-                  "Read each group's line for the model at the records' mean x, their largest x (max), "
-                  "or x = 0 (zero)")
+  fit->add_option(
+         "--evaluate-at", opts->evaluate_at,
+         "Read each group's line for the model at the records' mean x, their largest x (max), "
+         "or x = 0 (zero)")
       ->capture_default_str();
   fit->add_flag("--skip-flagged", opts->skip_flagged,
                 "Leave out records the live runner flagged (failed requests, foreign CPU)");

@@ -11,7 +11,9 @@
 
 namespace stacksim::calibrate {
 
-int online_cpus() { return static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN)); }
+int online_cpus() {
+  return static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
+}
 
 double seconds_since(std::chrono::steady_clock::time_point t0) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -48,13 +50,13 @@ void announce(const live::SweepPlan& plan, const std::string& store, bool will_r
 void keep_stacks(live::SweepPlan& plan, const std::vector<std::string>& stacks,
                  const std::string& plan_path) {
   if (stacks.empty()) return;
-    for (const std::string& s : stacks)
-      if (std::none_of(plan.points.begin(), plan.points.end(),
-                       [&s](const live::SweepPoint& p) { return p.config.stack == s; }))
-        throw InputError("--stack " + s + ": the plan " + plan_path + " has no point of this stack");
-    std::erase_if(plan.points, [&stacks](const live::SweepPoint& p) {
-      return std::find(stacks.begin(), stacks.end(), p.config.stack) == stacks.end();
-    });
+  for (const std::string& s : stacks)
+    if (std::none_of(plan.points.begin(), plan.points.end(),
+                     [&s](const live::SweepPoint& p) { return p.config.stack == s; }))
+      throw InputError("--stack " + s + ": the plan " + plan_path + " has no point of this stack");
+  std::erase_if(plan.points, [&stacks](const live::SweepPoint& p) {
+    return std::find(stacks.begin(), stacks.end(), p.config.stack) == stacks.end();
+  });
 }
 
 }  // namespace stacksim::calibrate

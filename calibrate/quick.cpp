@@ -39,11 +39,13 @@ HostProfile profile_for(const QuickOptions& o, int cpus) {
   if (!o.reprobe && std::filesystem::exists(o.profile)) {
     HostProfile p = load_host_profile(o.profile);
     if (p.cpus == cpus) {
-      std::fprintf(stderr, "calibrate quick: host profile from %s (probed %s; --reprobe to probe again)\n",
+      std::fprintf(stderr,
+                   "calibrate quick: host profile from %s (probed %s; --reprobe to probe again)\n",
                    o.profile.c_str(), p.date.c_str());
       return p;
     }
-    std::fprintf(stderr, "calibrate quick: %s was probed on %d CPUs, this run uses %d: probing again\n",
+    std::fprintf(stderr,
+                 "calibrate quick: %s was probed on %d CPUs, this run uses %d: probing again\n",
                  o.profile.c_str(), p.cpus, cpus);
   }
   std::fprintf(stderr, "calibrate quick: probing the host (about 11 s)\n");
@@ -123,7 +125,8 @@ int run_quick_calibration(const QuickOptions& in) {
   sf.latency_grid_us = {profile.terms.wakeup_latency_us};
   sf.simulation.skip_flagged = o.skip_flagged;
   const auto t_fit = std::chrono::steady_clock::now();
-  const SchedulerFit scheduler = fit_scheduler(m, plan, live::load_stack_recipes(live::default_stacks_path()), stored, sf);
+  const SchedulerFit scheduler =
+      fit_scheduler(m, plan, live::load_stack_recipes(live::default_stacks_path()), stored, sf);
   m.host.imbalance = scheduler.beta;
   std::erase_if(c.not_identified,
                 [](const std::string& s) { return s.starts_with(kSchedulerNotFitted); });

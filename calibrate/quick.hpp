@@ -18,11 +18,11 @@ class App;
 namespace stacksim::calibrate {
 
 struct QuickOptions {
-  std::string out;    // the model file written
-  std::string plan;   // default calibrate/plans/quick.json of the checkout
-  std::string store;  // default <out without .json>.runs.jsonl
+  std::string out;      // the model file written
+  std::string plan;     // default calibrate/plans/quick.json of the checkout
+  std::string store;    // default <out without .json>.runs.jsonl
   std::string profile;  // default <out without .json>.profile.json (reused when present)
-  std::string prior;  // default models/this-machine.json of the checkout (live::project_dir)
+  std::string prior;    // default models/this-machine.json of the checkout (live::project_dir)
   std::vector<std::string> stacks;  // only these (empty: the plan's)
   int cores = 0;                    // pin every run and the probe to N CPUs (0: all)
   bool reprobe = false;             // probe again even when the profile file exists

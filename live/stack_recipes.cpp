@@ -61,8 +61,12 @@ std::string project_dir() {
   return STACKSIM_SOURCE_DIR;
 }
 
-std::string default_stacks_path() { return project_dir() + "/live/stacks.json"; }
-std::string default_apps_dir() { return project_dir() + "/live/apps"; }
+std::string default_stacks_path() {
+  return project_dir() + "/live/stacks.json";
+}
+std::string default_apps_dir() {
+  return project_dir() + "/live/apps";
+}
 
 StackRecipes load_stack_recipes(const std::string& path) {
   std::ifstream in(path);

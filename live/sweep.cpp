@@ -39,7 +39,6 @@ std::string describe(const RunConfig& c) {
   return o.str();
 }
 
-
 }  // namespace
 
 std::string sweep_key(const RunConfig& c) {
@@ -176,10 +175,10 @@ int run_sweep(const SweepPlan& plan, const SweepOptions& options) {
     check_interrupted();
     const double elapsed_s =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-    progress_bar(done, total, describe(p.config),
-                 ran > 0 ? elapsed_s / static_cast<double>(ran) *
-                               static_cast<double>(pending.size() - ran)
-                         : -1);
+    progress_bar(
+        done, total, describe(p.config),
+        ran > 0 ? elapsed_s / static_cast<double>(ran) * static_cast<double>(pending.size() - ran)
+                : -1);
     try {
       json record = run_once(p.config);
       record["sweep"] = {

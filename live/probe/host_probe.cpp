@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <csignal>
 #include <cerrno>
 #include <cmath>
+#include <csignal>
 #include <cstdint>
 #include <cstring>
 #include <ctime>
@@ -72,7 +72,9 @@ void pin(int cpu) {
                      "profile or cpuset that forbids it)");
 }
 
-void restore_affinity(const cpu_set_t& set) { sched_setaffinity(0, sizeof set, &set); }
+void restore_affinity(const cpu_set_t& set) {
+  sched_setaffinity(0, sizeof set, &set);
+}
 
 // One unit of the C reference: a dependent multiply-xor chain, about 5 ms on
 // the machines of this project. Fixed forever: it is the unit of native_rate.
@@ -107,7 +109,9 @@ print('\n'.join(out))
 )";
 
 // The Python of the run's install root (apt's, or a prefix's).
-std::string python_interpreter() { return installed("/usr/bin/python3"); }
+std::string python_interpreter() {
+  return installed("/usr/bin/python3");
+}
 
 struct SpeedProbe {
   std::vector<SpeedSample> native, python;
@@ -141,8 +145,7 @@ void run_python(const std::vector<int>& cpus, double seconds, double t0, SpeedPr
   std::istringstream in(r.output);
   SpeedSample s;
   while (in >> s.cpu >> s.at_s >> s.ms) out.python.push_back(s);
-  if (out.python.empty())
-    throw InputError("host probe: the Python reference printed no samples");
+  if (out.python.empty()) throw InputError("host probe: the Python reference printed no samples");
 }
 
 // A ping-pong between this process (the writer, on `writer_cpu`) and a

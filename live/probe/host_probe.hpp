@@ -21,7 +21,7 @@
 namespace stacksim::live {
 
 struct ProbeOptions {
-  int cores = 0;            // use the first `cores` allowed CPUs; 0: all of them
+  int cores = 0;             // use the first `cores` allowed CPUs; 0: all of them
   double speed_seconds = 8;  // the speed probe's whole span, C and Python interleaved
 };
 
@@ -34,7 +34,7 @@ struct SpeedSample {
 struct SpeedLevels {
   int samples = 0;
   double median_ms = 0;
-  double rate = 0;      // mean over samples of 1/ms: units of work per ms
+  double rate = 0;  // mean over samples of 1/ms: units of work per ms
   bool two_levels = false;
   double fast_ms = 0, slow_ms = 0;  // medians of the two levels (equal when one)
   double slow_share = 0;            // of the samples

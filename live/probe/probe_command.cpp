@@ -44,20 +44,21 @@ void add_host_commands(CLI::App& app, int& exit_code) {
       "Probe this host in seconds (a C and a Python reference loop pinned to each CPU, a "
       "cross-CPU wake-up ping-pong, a burst after idle gaps) and write a host profile");
   probe->add_option("--out", o->out, "Write the profile (stacksim.host-profile JSON) here");
-  probe->add_option("--cores", o->probe.cores,
-                    "Use the first N CPUs this process may run on (0: all), as live run --cores")
+  probe
+      ->add_option("--cores", o->probe.cores,
+                   "Use the first N CPUs this process may run on (0: all), as live run --cores")
       ->check(CLI::Range(0, 4096))
       ->capture_default_str();
-  probe->add_option("--speed-seconds", o->probe.speed_seconds,
-                    "Span of the speed probe, C and Python interleaved")
+  probe
+      ->add_option("--speed-seconds", o->probe.speed_seconds,
+                   "Span of the speed probe, C and Python interleaved")
       ->check(CLI::Range(0.4, 600.0))
       ->capture_default_str();
   probe->add_option("--format", o->format, "table or json on stdout")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
-  probe->callback([o, &exit_code] {
-    exit_code = run_guarded("host probe", [&] { return run_probe(*o); });
-  });
+  probe->callback(
+      [o, &exit_code] { exit_code = run_guarded("host probe", [&] { return run_probe(*o); }); });
 }
 
 }  // namespace stacksim::live

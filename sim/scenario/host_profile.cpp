@@ -19,8 +19,10 @@ HostProfile host_profile_from_json(const json& j, const std::string& source,
   const std::string schema = json_fields::read_string(top.required("schema"), top.where("schema"));
   if (schema != kHostProfileSchema)
     top.where("schema").fail(std::string("must be \"") + kHostProfileSchema + "\", got \"" +
-                             schema + "\" (is this a host profile written by stacksim host probe?)");
-  const auto version = json_fields::read_int(top.required("version"), top.where("version"), 0, 1000);
+                             schema +
+                             "\" (is this a host profile written by stacksim host probe?)");
+  const auto version =
+      json_fields::read_int(top.required("version"), top.where("version"), 0, 1000);
   if (version != kHostProfileVersion)
     top.where("version").fail("this stacksim reads host profiles of version " +
                               std::to_string(kHostProfileVersion) + ", got " +
@@ -67,18 +69,16 @@ HostProfile load_host_profile(const std::string& path) {
 }
 
 json to_json(const HostProfile& p) {
-  json out = {{"schema", kHostProfileSchema},
-              {"version", kHostProfileVersion},
-              {"host",
-               {{"cpu_model", p.cpu_model},
-                {"cpus", p.cpus},
-                {"kernel", p.kernel},
-                {"date", p.date}}},
-              {"terms",
-               {{"native_rate", p.terms.native_rate},
-                {"python_rate", p.terms.python_rate},
-                {"wakeup_latency_us", p.terms.wakeup_latency_us},
-                {"idle_penalty", p.terms.idle_penalty}}}};
+  json out = {
+      {"schema", kHostProfileSchema},
+      {"version", kHostProfileVersion},
+      {"host",
+       {{"cpu_model", p.cpu_model}, {"cpus", p.cpus}, {"kernel", p.kernel}, {"date", p.date}}},
+      {"terms",
+       {{"native_rate", p.terms.native_rate},
+        {"python_rate", p.terms.python_rate},
+        {"wakeup_latency_us", p.terms.wakeup_latency_us},
+        {"idle_penalty", p.terms.idle_penalty}}}};
   if (!p.measurements.is_null()) out["measurements"] = p.measurements;
   return out;
 }
@@ -125,11 +125,11 @@ Model retarget(const Model& model, const HostProfile& target) {
   const double native = to.native_rate / from.native_rate;
   const double idle = idle_factor(from.idle_penalty, to.idle_penalty);
   Model m = model;
-  for (Distribution* d : {&m.client.send, &m.client.recv, &m.proxy.request, &m.proxy.response,
-                          &m.kernel.per_hop, &m.pgbouncer.login, &m.pgbouncer.server_login,
-                          &m.pgbouncer.query, &m.pgbouncer.result, &m.pgbouncer.close,
-                          &m.postgres.backend_start, &m.postgres.query, &m.postgres.fetch,
-                          &m.postgres.reset})
+  for (Distribution* d :
+       {&m.client.send, &m.client.recv, &m.proxy.request, &m.proxy.response, &m.kernel.per_hop,
+        &m.pgbouncer.login, &m.pgbouncer.server_login, &m.pgbouncer.query, &m.pgbouncer.result,
+        &m.pgbouncer.close, &m.postgres.backend_start, &m.postgres.query, &m.postgres.fetch,
+        &m.postgres.reset})
     *d = faster(*d, native);
   for (LoadDependence* l :
        {&m.client.load, &m.proxy.load, &m.kernel.load, &m.pgbouncer.load, &m.postgres.load}) {
@@ -157,10 +157,10 @@ Model retarget(const Model& model, const HostProfile& target) {
       {"python_speed", python},
       {"native_speed", native},
       {"idle_factor", idle},
-      {"wakeup_latency_us",
-       {{"model", model_wake_us}, {"carried", wake_us}}},
-      {"kept", "host.imbalance (no probe isolates it: it is how the scheduler places this "
-               "stack's threads; calibrate quick fits it on its short plan)"}};
+      {"wakeup_latency_us", {{"model", model_wake_us}, {"carried", wake_us}}},
+      {"kept",
+       "host.imbalance (no probe isolates it: it is how the scheduler places this "
+       "stack's threads; calibrate quick fits it on its short plan)"}};
   return m;
 }
 

@@ -20,7 +20,8 @@ namespace {
 namespace fs = std::filesystem;
 
 std::string temp_dir(const std::string& stem) {
-  const fs::path d = fs::temp_directory_path() / ("stacksim-" + stem + "-" + std::to_string(::getpid()));
+  const fs::path d =
+      fs::temp_directory_path() / ("stacksim-" + stem + "-" + std::to_string(::getpid()));
   fs::remove_all(d);
   fs::create_directories(d);
   return d.string();
@@ -37,7 +38,8 @@ int allowed_cpus() {
 // levels 40% apart, half the samples slow, a flip every third sample.
 TEST(SpeedLevels, TwoSpeedsAreSeenAsTwoLevelsWithTheirFlips) {
   std::vector<SpeedSample> s;
-  for (int i = 0; i < 60; ++i) s.push_back({0, i * 0.01, ((i / 3) % 2 ? 14.0 : 10.0) + 0.01 * (i % 3)});
+  for (int i = 0; i < 60; ++i)
+    s.push_back({0, i * 0.01, ((i / 3) % 2 ? 14.0 : 10.0) + 0.01 * (i % 3)});
   const SpeedLevels l = speed_levels(s);
   EXPECT_TRUE(l.two_levels);
   EXPECT_NEAR(l.fast_ms, 10.01, 0.011);
@@ -62,8 +64,8 @@ TEST(SpeedLevels, OneSpeedWithSpreadIsOneLevel) {
 TEST(HostProbe, WritesAProfileWithEveryTermThatReadsBack) {
   const std::string dir = temp_dir("probe");
   const std::string out = dir + "/host.json";
-  const BinaryResult r =
-      run_stacksim({"host", "probe", "--out", out, "--speed-seconds", "2"}, std::chrono::seconds(120));
+  const BinaryResult r = run_stacksim({"host", "probe", "--out", out, "--speed-seconds", "2"},
+                                      std::chrono::seconds(120));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const HostProfile p = load_host_profile(out);
   EXPECT_EQ(p.cpus, allowed_cpus());
@@ -81,8 +83,9 @@ TEST(HostProbe, WritesAProfileWithEveryTermThatReadsBack) {
 TEST(HostProbe, OneCpuMeasuresTheWakeUpByATimer) {
   const std::string dir = temp_dir("probe1");
   const std::string out = dir + "/host.json";
-  const BinaryResult r = run_stacksim(
-      {"host", "probe", "--cores", "1", "--out", out, "--speed-seconds", "1"}, std::chrono::seconds(120));
+  const BinaryResult r =
+      run_stacksim({"host", "probe", "--cores", "1", "--out", out, "--speed-seconds", "1"},
+                   std::chrono::seconds(120));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const HostProfile p = load_host_profile(out);
   EXPECT_EQ(p.cpus, 1);
@@ -94,8 +97,8 @@ TEST(HostProbe, OneCpuMeasuresTheWakeUpByATimer) {
 TEST(HostProbe, MoreCoresThanAllowedIsOneLineAndExitTwo) {
   const std::string dir = temp_dir("probe-bad");
   const std::string out = dir + "/host.json";
-  const BinaryResult r = run_stacksim(
-      {"host", "probe", "--cores", std::to_string(allowed_cpus() + 1), "--out", out});
+  const BinaryResult r =
+      run_stacksim({"host", "probe", "--cores", std::to_string(allowed_cpus() + 1), "--out", out});
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_NE(r.err.find("--cores"), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
@@ -108,15 +111,15 @@ TEST(HostProbe, MoreCoresThanAllowedIsOneLineAndExitTwo) {
 TEST(CalibrateQuick, OneStackWritesAModelWithItsProfileThatSimCanCarry) {
   const std::string dir = temp_dir("quick");
   const std::string model = dir + "/quick.json";
-  const std::string plan = write_temp(
-      "quick-plan",
-      R"({"schema": "stacksim.live-sweep", "version": 1, "name": "quick-test",
+  const std::string plan =
+      write_temp("quick-plan",
+                 R"({"schema": "stacksim.live-sweep", "version": 1, "name": "quick-test",
           "base": {"sessions": 20, "delay_ms": 0, "duration_s": 1.5, "warmup_s": 0.5,
                    "rows": 1000, "wait_quiet_s": 10},
           "grid": {"stack": ["gunicorn-flask"], "clients": [20, 1]}})");
-  const BinaryResult r = run_stacksim({"calibrate", "quick", "--out", model, "--plan", plan,
-                                       "--stack", "gunicorn-flask"},
-                                      std::chrono::seconds(400));
+  const BinaryResult r = run_stacksim(
+      {"calibrate", "quick", "--out", model, "--plan", plan, "--stack", "gunicorn-flask"},
+      std::chrono::seconds(400));
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_NE(r.out.find("Quick calibration took"), std::string::npos) << r.out;
   const Model m = load_model(model);
@@ -133,15 +136,15 @@ TEST(CalibrateQuick, OneStackWritesAModelWithItsProfileThatSimCanCarry) {
   faster["terms"]["native_rate"] = 2 * faster["terms"]["native_rate"].get<double>();
   faster["terms"]["python_rate"] = 2 * faster["terms"]["python_rate"].get<double>();
   const std::string host = write_temp("faster-host", faster.dump());
-  const std::string scenario = write_temp(
-      "cpu-bound",
-      R"({"schema": "stacksim.scenario", "version": 1, "name": "cpu-bound", "cores": 2,
+  const std::string scenario =
+      write_temp("cpu-bound",
+                 R"({"schema": "stacksim.scenario", "version": 1, "name": "cpu-bound", "cores": 2,
           "stacks": ["gunicorn-flask"], "workers": {"sync": 5, "greenlet": 2, "coroutine": 2},
           "clients": 50, "sessions": 100, "delay_ms": 0, "requests": 4000,
           "warmup_requests": 1000, "replications": 1, "seed": 1})");
   auto throughput = [&](const std::vector<std::string>& extra) {
-    std::vector<std::string> args = {"sim", "--model", model, "--scenario", scenario,
-                                     "--format", "json"};
+    std::vector<std::string> args = {"sim",    "--model",  model, "--scenario",
+                                     scenario, "--format", "json"};
     args.insert(args.end(), extra.begin(), extra.end());
     const BinaryResult s = run_stacksim(args);
     EXPECT_EQ(s.exit_code, 0) << s.err;

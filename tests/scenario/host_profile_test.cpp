@@ -19,14 +19,15 @@ namespace {
 using nlohmann::json;
 
 json profile(double native, double python, double wake_us, double idle) {
-  return {{"schema", "stacksim.host-profile"},
-          {"version", 1},
-          {"host", {{"cpu_model", "Test CPU"}, {"cpus", 2}, {"kernel", "6.1"}, {"date", "2026-12-06"}}},
-          {"terms",
-           {{"native_rate", native},
-            {"python_rate", python},
-            {"wakeup_latency_us", wake_us},
-            {"idle_penalty", idle}}}};
+  return {
+      {"schema", "stacksim.host-profile"},
+      {"version", 1},
+      {"host", {{"cpu_model", "Test CPU"}, {"cpus", 2}, {"kernel", "6.1"}, {"date", "2026-12-06"}}},
+      {"terms",
+       {{"native_rate", native},
+        {"python_rate", python},
+        {"wakeup_latency_us", wake_us},
+        {"idle_penalty", idle}}}};
 }
 
 Model shipped_with_profile(const json& fitted_on) {
@@ -80,7 +81,8 @@ TEST(Retarget, SameProfileChangesNoDemand) {
   const Model m = shipped_with_profile(p);
   const Model r = retarget(m, host_profile_from_json(p, "same.json"));
   EXPECT_EQ(r.host.wakeup_latency_ns, m.host.wakeup_latency_ns);
-  EXPECT_DOUBLE_EQ(r.stacks.at("gunicorn-flask").pre.mean(), m.stacks.at("gunicorn-flask").pre.mean());
+  EXPECT_DOUBLE_EQ(r.stacks.at("gunicorn-flask").pre.mean(),
+                   m.stacks.at("gunicorn-flask").pre.mean());
   EXPECT_DOUBLE_EQ(r.pgbouncer.query.mean(), m.pgbouncer.query.mean());
   EXPECT_DOUBLE_EQ(r.stacks.at("aiohttp").load.idle_inflation,
                    m.stacks.at("aiohttp").load.idle_inflation);
