@@ -108,13 +108,7 @@ int run_calibration(const RunCommandOptions& o) {
     if (!prior.stacks.count(p.config.stack))
       throw InputError(o.plan + ": stack " + p.config.stack + " is not in the prior model " +
                        o.prior);
-  announce(plan, o.store, !o.no_run);
-  int failed = 0;
-  if (!o.no_run) {
-    live::SweepOptions so;
-    so.store = o.store;
-    failed = live::run_sweep(plan, so);
-  }
+  const int failed = announce_and_run(plan, o.store, !o.no_run);
   const double run_s = seconds_since(t0);
   const std::vector<nlohmann::json> stored = live::read_records(o.store);
   const std::vector<CalibrationRecord> records = plan_records(plan, o.store, stored);
@@ -165,12 +159,7 @@ int run_speed(const SpeedCommandOptions& o) {
   const Model model = load_model(o.model);
   const live::SweepPlan plan = live::load_sweep(o.plan, live::RunConfig{});
   const live::StackRecipes recipes = live::load_stack_recipes(live::default_stacks_path());
-  announce(plan, o.store, !o.no_run);
-  if (!o.no_run) {
-    live::SweepOptions so;
-    so.store = o.store;
-    live::run_sweep(plan, so);
-  }
+  announce_and_run(plan, o.store, !o.no_run);
   ValidateOptions simulation;
   simulation.skip_flagged = o.skip_flagged;
   SpeedMeasurement m = measure_speed(model, plan, recipes, live::read_records(o.store), simulation);
@@ -213,12 +202,7 @@ int run_validation(const ValidateCommandOptions& o) {
                  "(provenance.configurations); held-out is not checked\n",
                  o.model.c_str());
   }
-  announce(plan, o.store, !o.no_run);
-  if (!o.no_run) {
-    live::SweepOptions so;
-    so.store = o.store;
-    live::run_sweep(plan, so);
-  }
+  announce_and_run(plan, o.store, !o.no_run);
   std::vector<nlohmann::json> records = live::read_records(o.store);
   for (const std::string& file : o.also_records) {
     std::vector<nlohmann::json> more = live::read_records(file);

@@ -47,6 +47,14 @@ void announce(const live::SweepPlan& plan, const std::string& store, bool will_r
                    : "");
 }
 
+int announce_and_run(const live::SweepPlan& plan, const std::string& store, bool run) {
+  announce(plan, store, run);
+  if (!run) return 0;
+  live::SweepOptions so;
+  so.store = store;
+  return live::run_sweep(plan, so);
+}
+
 void keep_stacks(live::SweepPlan& plan, const std::vector<std::string>& stacks,
                  const std::string& plan_path) {
   if (stacks.empty()) return;

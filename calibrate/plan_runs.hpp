@@ -29,5 +29,8 @@ std::vector<CalibrationRecord> plan_records(const live::SweepPlan& plan, const s
 // Says what the plan costs before it starts: runs, how many the store
 // already holds, and a time estimate from the plan's windows.
 void announce(const live::SweepPlan& plan, const std::string& store, bool will_run);
+// announce, then (when `run`) the plan's pending points live into `store`;
+// returns the runs that failed.
+int announce_and_run(const live::SweepPlan& plan, const std::string& store, bool run);
 
 }  // namespace stacksim::calibrate

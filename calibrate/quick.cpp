@@ -91,13 +91,7 @@ int run_quick_calibration(const QuickOptions& in) {
   const HostProfile profile = profile_for(o, static_cast<int>(cpus.size()));
   const double probe_s = seconds_since(t0);
 
-  announce(plan, o.store, !o.no_run);
-  int failed = 0;
-  if (!o.no_run) {
-    live::SweepOptions so;
-    so.store = o.store;
-    failed = live::run_sweep(plan, so);
-  }
+  const int failed = announce_and_run(plan, o.store, !o.no_run);
   const double run_s = seconds_since(t0) - probe_s;
   const std::vector<nlohmann::json> stored = live::read_records(o.store);
   const std::vector<CalibrationRecord> records = plan_records(plan, o.store, stored);
