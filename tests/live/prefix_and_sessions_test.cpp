@@ -12,7 +12,6 @@
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <set>
 #include <thread>
 
 #include "live/install_root.hpp"
@@ -238,14 +237,15 @@ json run_watching(const std::vector<std::string>& args, std::vector<Seen>& child
   const BackgroundRun run = start_stacksim(args);
   int rc = -1;
   runner_sid = -1;
-  std::set<pid_t> pids;
+  // The latest look at each child wins: a child first seen between fork and
+  // exec still shows the runner's command line and the session it leaves.
+  std::map<pid_t, Seen> latest;
   while ((rc = poll_stacksim(run)) < 0) {
     if (runner_sid < 0) runner_sid = ::getsid(run.pid);
-    for (auto& s : children_of(run.pid)) {
-      if (pids.insert(s.pid).second) children.push_back(s);
-    }
+    for (auto& s : children_of(run.pid)) latest.insert_or_assign(s.pid, std::move(s));
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
+  for (auto& [pid, s] : latest) children.push_back(std::move(s));
   const std::string out = read_text(run.out_path), err = read_text(run.err_path);
   ::unlink(run.out_path.c_str());
   ::unlink(run.err_path.c_str());
