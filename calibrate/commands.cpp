@@ -260,7 +260,8 @@ void add_calibrate_commands(CLI::App& app, int& exit_code) {
          "or x = 0 (zero)")
       ->capture_default_str();
   fit->add_flag("--skip-flagged", opts->skip_flagged,
-                "Leave out records the live runner flagged (failed requests, foreign CPU)");
+                "Leave out records the live runner flagged (failed requests, foreign CPU, a speed "
+                "that moved)");
   fit->add_option("--format", opts->format, "table or json")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
@@ -283,7 +284,8 @@ void add_calibrate_commands(CLI::App& app, int& exit_code) {
   run->add_option("--out", ro->out, "Directory of the model file")->capture_default_str();
   run->add_flag("--no-run", ro->no_run, "Do not run anything: fit the plan's records in --store");
   run->add_flag("--skip-flagged", ro->skip_flagged,
-                "Leave out records the live runner flagged (failed requests, foreign CPU)");
+                "Leave out records the live runner flagged (failed requests, foreign CPU, a speed "
+                "that moved)");
   run->callback([ro, &exit_code] {
     exit_code = live::run_guarded("calibrate", [&] { return run_calibration(*ro); });
   });

@@ -105,7 +105,7 @@ CalibrationRecord record_from_live_json(const nlohmann::json& j, const std::stri
   if (const auto it = host.find("packages"); it != host.end() && it->is_object()) r.packages = *it;
 
   if (const auto it = j.find("flags"); it != j.end() && it->is_object()) {
-    for (const char* flag : {"failed_requests", "foreign_cpu_high"}) {
+    for (const char* flag : {"failed_requests", "foreign_cpu_high", "speed_moved"}) {
       const auto f = it->find(flag);
       if (f != it->end() && f->is_boolean() && f->get<bool>()) {
         r.flagged = true;

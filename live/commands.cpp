@@ -56,6 +56,13 @@ void add_knobs(CLI::App* cmd, RunConfig& c) {
   cmd->add_option("--foreign-retries", c.foreign_retries,
                   "Run again this many times while foreign CPU is above the limit")
       ->capture_default_str();
+  cmd->add_option("--max-speed-moved", c.max_speed_moved,
+                  "Flag runs whose C reference rate after the window differs from the one "
+                  "before by more than this share (flags.speed_moved)")
+      ->capture_default_str();
+  cmd->add_option("--speed-retries", c.speed_retries,
+                  "Run again this many times while flagged for a speed that moved")
+      ->capture_default_str();
   cmd->add_option("--wait-quiet-s", c.wait_quiet_s,
                   "Before starting, wait up to this long for foreign CPU to fall below the limit");
   cmd->add_option("--stacks-file", c.stacks_file, "Stack recipes (default: live/stacks.json)");

@@ -36,6 +36,11 @@ struct RunConfig {
   double max_foreign_cores = 0.15;  // above this the record is flagged
   double wait_quiet_s = 0;          // wait up to this long for foreign CPU to fall below the limit
   int foreign_retries = 2;          // run again this many times while flagged for foreign CPU
+  // The C reference's rate on the run CPUs before and after the window may
+  // differ by this share before the record is flagged (speed_moved): this VM
+  // flips between two speeds ~35% apart.
+  double max_speed_moved = 0.15;
+  int speed_retries = 1;  // run again this many times while flagged for a speed that moved
   int repeat = 0;                   // index among repeats (recorded)
   // An existing PostgreSQL instead of the private cluster: a file holding
   // its postgresql:// URL (or STACKSIM_POSTGRES_URL when empty). Never
@@ -58,7 +63,8 @@ RunConfig config_from_json(const nlohmann::json& j, const RunConfig& base,
 using ProgressFn = std::function<void(const std::string&)>;
 
 // Runs once; returns the record. A run flagged for foreign CPU is run again,
-// up to foreign_retries times (flags.attempts counts them). InputError for
+// up to foreign_retries times, and one flagged because the host's speed moved
+// across its window up to speed_retries times (flags.attempts counts them). InputError for
 // bad input; Interrupted on SIGINT/SIGTERM; runtime_error when a component
 // fails. Nothing is left running on any of these paths.
 nlohmann::json run_once(const RunConfig& config, const ProgressFn& progress = {});

@@ -61,6 +61,11 @@ TEST(LiveRecord, FlagsAreKeptWithTheirReason) {
   const CalibrationRecord r = record_from_live_json(j, "x:1");
   EXPECT_TRUE(r.flagged);
   EXPECT_EQ(r.flag_reason, "foreign_cpu_high");
+  // A host whose speed moved across the window is flagged too; the reasons add up.
+  j["flags"]["speed_moved"] = true;
+  EXPECT_EQ(record_from_live_json(j, "x:1").flag_reason, "foreign_cpu_high, speed_moved");
+  j["flags"]["foreign_cpu_high"] = false;
+  EXPECT_EQ(record_from_live_json(j, "x:1").flag_reason, "speed_moved");
 }
 
 TEST(RecordFile, ReadsEveryLineSkippingBlankOnesAndNamesLinesInErrors) {

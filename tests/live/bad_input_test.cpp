@@ -77,6 +77,12 @@ TEST(LiveBadInput, MissingDebianPackageIsNamedWithTheInstallCommand) {
 TEST(LiveBadInput, OutOfRangeKnobNamesTheFlag) {
   expect_bad_input(run_stacksim({"live", "run", "--stack", "gunicorn-flask", "--clients", "0"}),
                    "--clients");
+  expect_bad_input(
+      run_stacksim({"live", "run", "--stack", "gunicorn-flask", "--speed-retries", "11"}),
+      "--speed-retries must be between 0 and 10");
+  expect_bad_input(
+      run_stacksim({"live", "run", "--stack", "gunicorn-flask", "--max-speed-moved", "-0.1"}),
+      "--max-speed-moved");
 }
 
 TEST(LiveBadInput, BadSweepFileNamesTheField) {

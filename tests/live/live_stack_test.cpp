@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 #include <set>
+#include <utility>
 
 #include "live/cpu_accounting.hpp"
 #include "live_test_support.hpp"
@@ -161,6 +162,39 @@ TEST(LiveStacks, ListsEveryRecipeWithTypeAndWhetherItCanRun) {
   }
   EXPECT_TRUE(saw_meinheld);
   EXPECT_TRUE(saw_flask);
+}
+
+// The runner measures the C reference before and after the window
+// (host_speed) and runs again a run whose speed moved beyond the limit. A
+// limit of 0 flags every run (two timings never agree to the last bit): one
+// retry, two attempts, the last still flagged. A limit of 10x flags none.
+TEST(LiveRun, ARunWhoseSpeedMovedIsFlaggedAndRunAgain) {
+  auto args = short_run_args("gunicorn-flask", 2, 4, 4, 5, 1);
+  args.insert(args.end(), {"--foreign-retries", "0", "--speed-retries", "1", "--max-speed-moved"});
+  auto run_at = [&](const std::string& limit) {
+    auto a = args;
+    a.push_back(limit);
+    const BinaryResult r = run_stacksim(a);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return std::make_pair(r.exit_code == 0 ? json::parse(r.out) : json(), r.err);
+  };
+  const auto [moved, moved_err] = run_at("0");
+  ASSERT_FALSE(moved.is_null());
+  const json& speed = moved.at("host_speed");
+  EXPECT_GT(speed.at("reference_rate_before").get<double>(), 0);
+  EXPECT_GT(speed.at("reference_rate_after").get<double>(), 0);
+  EXPECT_EQ(speed.at("limit").get<double>(), 0.0);
+  EXPECT_TRUE(moved.at("flags").at("speed_moved").get<bool>());
+  EXPECT_EQ(moved.at("flags").at("attempts").get<int>(), 2);
+  EXPECT_NE(moved_err.find("speed moved"), std::string::npos) << moved_err;
+  EXPECT_NE(moved_err.find("running again (1 of 1)"), std::string::npos) << moved_err;
+  expect_sound_record(moved, 4);
+
+  const auto [steady, steady_err] = run_at("10");
+  ASSERT_FALSE(steady.is_null());
+  EXPECT_FALSE(steady.at("flags").at("speed_moved").get<bool>());
+  EXPECT_EQ(steady.at("flags").at("attempts").get<int>(), 1);
+  EXPECT_EQ(steady_err.find("running again"), std::string::npos) << steady_err;
 }
 
 // Two repeats of one point: both land in the store with the sweep's key; a
