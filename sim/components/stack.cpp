@@ -166,14 +166,14 @@ void Stack::run(Request& r) {
         const double backends = static_cast<double>(postgres_.backends().size());
         const double sampled = s.sample_ns(rng_for(s.role));
         double work = static_cast<double>(host_.stretch(p, static_cast<SimTime>(sampled)));
-        if (s.per_backend_ns != 0) work = std::max(0.1 * work, work + s.per_backend_ns * backends);
+        if (s.per_backend_ns != 0) work = plus_backend_cost(work, s.per_backend_ns * backends);
         work += s.cold_ns_per_ms * interval_ms_;
         double kernel = 0;
         if (s.sends) {
           kernel = static_cast<double>(
               host_.stretch_kernel(static_cast<SimTime>(s.hop.sample(rng_for(Role::kKernel)))));
           if (kernel_per_backend_ns_ != 0)
-            kernel = std::max(0.1 * kernel, kernel + kernel_per_backend_ns_ * backends);
+            kernel = plus_backend_cost(kernel, kernel_per_backend_ns_ * backends);
           kernel += kernel_cold_ns_per_ms_ * interval_ms_;
         }
         const auto work_ns = static_cast<SimTime>(work);

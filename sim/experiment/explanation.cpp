@@ -98,7 +98,7 @@ Explanation explain(const Model& full_model, const StackModel& stack, const Scen
     const Step& s = t.route()[static_cast<std::size_t>(i)];
     per_backend_ns += s.per_backend_ns + (s.sends ? model.kernel.load.per_backend_ns : 0.0);
   }
-  cpu_ms = std::max(0.1 * cpu_ms, cpu_ms + per_backend_ns * backends * 1e-6);
+  cpu_ms = plus_backend_cost(cpu_ms, per_backend_ns * backends * 1e-6);
   double background = 0;
   for (const LoadDependence& l : load_by_role(model, stack, sc)) background += l.background_cores;
   const double cpu_cores = std::max(0.0, sc.cores - background);

@@ -4,6 +4,7 @@
 // CPU demands are per request per burst, in nanoseconds of CPU work.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <map>
@@ -53,6 +54,13 @@ struct LoadDependence {
            background_cores != 0;
   }
 };
+
+// Work `w` plus what the open server sessions add to it (per_backend_ns x
+// backends, in w's unit); a negative cost (batching) never takes it below a
+// tenth of w. The simulator's bursts and the explanation's bound both use it.
+inline double plus_backend_cost(double w, double backend_cost) {
+  return std::max(0.1 * w, w + backend_cost);
+}
 
 struct ClientModel {  // the load generator, ab: one single-threaded process
   Distribution send;  // connect + write the request

@@ -85,6 +85,16 @@ TEST(ModelIo, ACvThatContradictsTheShapeIsAnError) {
   EXPECT_THROW(parse_model(j, "t.json"), InputError);
 }
 
+// What open backends add to a burst: the cost as given, either sign, but a
+// batching (negative) cost never takes the burst below a tenth of itself.
+TEST(LoadDependence, BackendCostAddsAndFloorsAtATenthOfTheWork) {
+  EXPECT_DOUBLE_EQ(plus_backend_cost(1000, 0), 1000);
+  EXPECT_DOUBLE_EQ(plus_backend_cost(1000, 20 * 5.0), 1100);
+  EXPECT_DOUBLE_EQ(plus_backend_cost(1000, -20 * 30.0), 400);
+  EXPECT_DOUBLE_EQ(plus_backend_cost(1000, -20 * 50.0), 100);  // not 0: the floor
+  EXPECT_DOUBLE_EQ(plus_backend_cost(0, -5), 0);
+}
+
 // The load model's fields are optional (0: no load dependence) and read
 // back through to_json; out-of-range values name their field.
 TEST(ModelIo, LoadDependenceIsOptionalAndRoundTrips) {
