@@ -28,7 +28,8 @@ void BM_ArticleStack(benchmark::State& state, const char* stack) {
       benchmark::Counter(static_cast<double>(requests), benchmark::Counter::kIsRate);
   state.counters["events_per_s"] =
       benchmark::Counter(static_cast<double>(events), benchmark::Counter::kIsRate);
-  state.counters["events_per_request"] = static_cast<double>(events) / static_cast<double>(requests);
+  state.counters["events_per_request"] =
+      static_cast<double>(events) / static_cast<double>(requests);
 }
 
 BENCHMARK_CAPTURE(BM_ArticleStack, gunicorn_flask, "gunicorn-flask")

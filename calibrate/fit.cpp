@@ -53,7 +53,7 @@ LinearFit fit_linear(const std::vector<double>& x, const std::vector<double>& y,
   f.slope_identified = with_slope && f.n >= p + spare && varies(x, f.x_mean);
   if (with_slope && !f.slope_identified)
     note(f.n < p + spare ? "slope not identified: too few records"
-                     : "slope not identified: the regressor does not vary");
+                         : "slope not identified: the regressor does not vary");
   if (f.slope_identified) ++p;
   for (const Column& c : extra) {
     ExtraTerm t;
@@ -160,9 +160,12 @@ void evaluate_at(LinearFit& f, double x, const std::vector<double>& extra_refs) 
 
 const char* to_string(EvaluateAt e) {
   switch (e) {
-    case EvaluateAt::kMean: return "mean";
-    case EvaluateAt::kMax: return "max";
-    case EvaluateAt::kZero: return "zero";
+    case EvaluateAt::kMean:
+      return "mean";
+    case EvaluateAt::kMax:
+      return "max";
+    case EvaluateAt::kZero:
+      return "zero";
   }
   return "?";
 }
@@ -176,11 +179,16 @@ EvaluateAt parse_evaluate_at(const std::string& name, const std::string& where) 
 
 const char* to_string(Regressor r) {
   switch (r) {
-    case Regressor::kNone: return "none";
-    case Regressor::kSessions: return "sessions";
-    case Regressor::kThroughput: return "throughput";
-    case Regressor::kInverseThroughput: return "inverse_throughput";
-    case Regressor::kLoad: return "load";
+    case Regressor::kNone:
+      return "none";
+    case Regressor::kSessions:
+      return "sessions";
+    case Regressor::kThroughput:
+      return "throughput";
+    case Regressor::kInverseThroughput:
+      return "inverse_throughput";
+    case Regressor::kLoad:
+      return "load";
   }
   return "?";
 }
@@ -191,7 +199,8 @@ Regressor parse_regressor(const std::string& name, const std::string& where) {
   if (name == "throughput") return Regressor::kThroughput;
   if (name == "inverse_throughput") return Regressor::kInverseThroughput;
   if (name == "load") return Regressor::kLoad;
-  throw InputError(where + ": must be one of load, none, sessions, throughput, inverse_throughput, got \"" +
+  throw InputError(where +
+                   ": must be one of load, none, sessions, throughput, inverse_throughput, got \"" +
                    name + "\"");
 }
 
@@ -226,11 +235,16 @@ constexpr const char* kWallTerm = "wall_ms_per_request";
 
 double regressor_of(const CalibrationRecord& r, Regressor reg) {
   switch (reg) {
-    case Regressor::kNone: return 0.0;
-    case Regressor::kSessions: return r.sessions_peak;
-    case Regressor::kThroughput: return r.throughput_rps;
-    case Regressor::kInverseThroughput: return 1e6 / r.throughput_rps;  // completed > 0
-    case Regressor::kLoad: return 1.0 - r.host_busy;
+    case Regressor::kNone:
+      return 0.0;
+    case Regressor::kSessions:
+      return r.sessions_peak;
+    case Regressor::kThroughput:
+      return r.throughput_rps;
+    case Regressor::kInverseThroughput:
+      return 1e6 / r.throughput_rps;  // completed > 0
+    case Regressor::kLoad:
+      return 1.0 - r.host_busy;
   }
   return 0.0;
 }
@@ -240,13 +254,18 @@ double regressor_of(const CalibrationRecord& r, Regressor reg) {
 // fitted total. The kernel's single per-hop demand is handled apart.
 std::vector<Distribution*> bursts_of(Group g, Model& m, StackModel* s) {
   switch (g) {
-    case Group::kClient: return {&m.client.send, &m.client.recv};
-    case Group::kNginx: return {&m.proxy.request, &m.proxy.response};
-    case Group::kApp: return {&s->pre, &s->connect, &s->query, &s->fetch, &s->close, &s->respond};
+    case Group::kClient:
+      return {&m.client.send, &m.client.recv};
+    case Group::kNginx:
+      return {&m.proxy.request, &m.proxy.response};
+    case Group::kApp:
+      return {&s->pre, &s->connect, &s->query, &s->fetch, &s->close, &s->respond};
     case Group::kPgbouncer:
       return {&m.pgbouncer.login, &m.pgbouncer.query, &m.pgbouncer.result, &m.pgbouncer.close};
-    case Group::kPostgres: return {&m.postgres.query, &m.postgres.fetch, &m.postgres.reset};
-    case Group::kKernel: return {&m.kernel.per_hop};
+    case Group::kPostgres:
+      return {&m.postgres.query, &m.postgres.fetch, &m.postgres.reset};
+    case Group::kKernel:
+      return {&m.kernel.per_hop};
   }
   return {};
 }
@@ -310,7 +329,9 @@ LoadDependence load_of(const GroupFit& gf, std::vector<std::string>& notes) {
   return l;
 }
 
-nlohmann::json number_or_null(double v) { return std::isfinite(v) ? nlohmann::json(v) : nullptr; }
+nlohmann::json number_or_null(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nullptr;
+}
 
 nlohmann::json fit_json(const GroupFit& g) {
   const LinearFit& f = g.fit;
@@ -348,30 +369,44 @@ nlohmann::json fit_json(const GroupFit& g) {
 // The model's name of a shared group in stacks.<s>.shared_scale, and its field.
 const char* shared_scale_key(Group g) {
   switch (g) {
-    case Group::kClient: return "client";
-    case Group::kNginx: return "proxy";
-    case Group::kKernel: return "kernel";
-    case Group::kPgbouncer: return "pgbouncer";
-    case Group::kPostgres: return "postgres";
-    case Group::kApp: break;
+    case Group::kClient:
+      return "client";
+    case Group::kNginx:
+      return "proxy";
+    case Group::kKernel:
+      return "kernel";
+    case Group::kPgbouncer:
+      return "pgbouncer";
+    case Group::kPostgres:
+      return "postgres";
+    case Group::kApp:
+      break;
   }
   throw std::logic_error("the app is not a shared group");
 }
 double& shared_scale_of(SharedScale& f, Group g) {
   switch (g) {
-    case Group::kClient: return f.client;
-    case Group::kNginx: return f.proxy;
-    case Group::kKernel: return f.kernel;
-    case Group::kPgbouncer: return f.pgbouncer;
-    case Group::kPostgres: return f.postgres;
-    case Group::kApp: break;
+    case Group::kClient:
+      return f.client;
+    case Group::kNginx:
+      return f.proxy;
+    case Group::kKernel:
+      return f.kernel;
+    case Group::kPgbouncer:
+      return f.pgbouncer;
+    case Group::kPostgres:
+      return f.postgres;
+    case Group::kApp:
+      break;
   }
   throw std::logic_error("the app is not a shared group");
 }
 
 }  // namespace
 
-std::string today_utc() { return live::today_utc(); }
+std::string today_utc() {
+  return live::today_utc();
+}
 
 Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const Model& prior,
                             const FitOptions& o) {
@@ -411,8 +446,9 @@ Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const
                           ": an app-side pool changes which bursts run per request; only "
                           "connect-per-request records are fitted");
     } else if (!r.postgres_measured) {
-      c.skipped.push_back(who + ": an existing PostgreSQL server (--postgres-url-file): its "
-                                "CPU is not measured, so the groups cannot be fitted from it");
+      c.skipped.push_back(who +
+                          ": an existing PostgreSQL server (--postgres-url-file): its "
+                          "CPU is not measured, so the groups cannot be fitted from it");
     } else if (r.completed <= 0) {
       c.skipped.push_back(who + ": no completed requests, no per-request figures");
     } else if (o.skip_flagged && r.flagged) {
@@ -431,7 +467,8 @@ Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const
   // configuration makes in the simulator.
   std::vector<double> hops(used.size());
   for (std::size_t i = 0; i < used.size(); ++i)
-    hops[i] = kernel_hops_per_request(prior, prior.stacks.at(used[i]->stack), scenario_of(*used[i]));
+    hops[i] =
+        kernel_hops_per_request(prior, prior.stacks.at(used[i]->stack), scenario_of(*used[i]));
 
   const bool with_slope = o.regressor != Regressor::kNone;
   auto fit_over = [&](const std::string& stack, Group g) {
@@ -522,8 +559,8 @@ Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const
                             ": not identified (the pooled fit is not positive at its records), 1");
         }
         if (f < SharedScale::kMin || f > SharedScale::kMax) {
-          c.notes.push_back("stacks." + name + ".shared_scale." + shared_scale_key(gf.group) + ": " +
-                            std::to_string(f) + " clamped to its bounds");
+          c.notes.push_back("stacks." + name + ".shared_scale." + shared_scale_key(gf.group) +
+                            ": " + std::to_string(f) + " clamped to its bounds");
           f = std::clamp(f, SharedScale::kMin, SharedScale::kMax);
         }
         shared_scale_of(stack.shared_scale, gf.group) = f;
@@ -538,12 +575,23 @@ Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const
     for (const GroupFit& gf : c.shared) {
       const LoadDependence l = load_of(gf, c.notes);
       switch (gf.group) {
-        case Group::kClient: m.client.load = l; break;
-        case Group::kNginx: m.proxy.load = l; break;
-        case Group::kPgbouncer: m.pgbouncer.load = l; break;
-        case Group::kKernel: m.kernel.load = l; break;
-        case Group::kPostgres: m.postgres.load = l; break;
-        case Group::kApp: break;
+        case Group::kClient:
+          m.client.load = l;
+          break;
+        case Group::kNginx:
+          m.proxy.load = l;
+          break;
+        case Group::kPgbouncer:
+          m.pgbouncer.load = l;
+          break;
+        case Group::kKernel:
+          m.kernel.load = l;
+          break;
+        case Group::kPostgres:
+          m.postgres.load = l;
+          break;
+        case Group::kApp:
+          break;
       }
     }
   }
@@ -569,7 +617,8 @@ Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const
             "(how fast the host's idle share is smoothed) is kept from the prior: the window "
             "averages cannot separate it"
           : "load dependence: the model's demands are constant, read off each group's line at "
-            "the regressor's " + std::string(to_string(c.evaluate_at)) +
+            "the regressor's " +
+                std::string(to_string(c.evaluate_at)) +
                 " (mean, max or zero); the slope is reported, not carried into the model",
       "per-stack differences of client, nginx, pgbouncer, postgres and kernel: the model holds "
       "one value for each, fitted over the records of every stack (per-stack fits reported)"};
@@ -672,12 +721,14 @@ std::string format_summary(const Calibration& c) {
   o << "\nEach stack's scale on them (stacks.<s>.shared_scale: its records over the shared fit "
        "at the same records):\n"
     << std::left << std::setw(26) << "stack" << std::right;
-  for (const char* g : {"client", "proxy", "kernel", "pgbouncer", "postgres"}) o << std::setw(11) << g;
+  for (const char* g : {"client", "proxy", "kernel", "pgbouncer", "postgres"})
+    o << std::setw(11) << g;
   o << "\n";
   for (const auto& [name, stack] : c.model.stacks) {
     const SharedScale& f = stack.shared_scale;
     o << std::left << std::setw(26) << name << std::right;
-    for (double v : {f.client, f.proxy, f.kernel, f.pgbouncer, f.postgres}) o << std::setw(11) << num(v, 3);
+    for (double v : {f.client, f.proxy, f.kernel, f.pgbouncer, f.postgres})
+      o << std::setw(11) << num(v, 3);
     o << "\n";
   }
   if (!c.skipped.empty()) {

@@ -49,7 +49,7 @@ struct LinearFit {
   std::vector<ExtraTerm> extra;
   std::vector<double> residuals;
   std::vector<double> cov;  // identified coefficients' covariance, centred design, row-major
-  std::string note;  // why a part was not identified, or empty
+  std::string note;         // why a part was not identified, or empty
   const ExtraTerm* term(const std::string& name) const;
 };
 using Column = std::pair<std::string, std::vector<double>>;  // an extra regressor, by name
@@ -90,8 +90,8 @@ int kernel_hops_per_request(const Model& model, const StackModel& stack, const S
 struct GroupFit {
   std::string stack;  // "" for a fit pooled over every stack
   Group group = Group::kClient;
-  LinearFit fit;       // kernel: per hop; others: per request (us)
-  double hops = 0;     // kernel: mean hops per request of the records
+  LinearFit fit;    // kernel: per hop; others: per request (us)
+  double hops = 0;  // kernel: mean hops per request of the records
   std::vector<std::string> record_ids;
 };
 
@@ -138,8 +138,8 @@ struct Calibration {
   EvaluateAt evaluate_at = EvaluateAt::kMean;
   std::vector<GroupFit> per_stack;  // every fitted stack x group, for the report
   std::vector<GroupFit> shared;     // client, nginx, pgbouncer, postgres, kernel over all stacks
-  std::vector<std::string> record_ids;    // fitted from
-  std::vector<std::string> skipped;       // "id (source): reason"
+  std::vector<std::string> record_ids;      // fitted from
+  std::vector<std::string> skipped;         // "id (source): reason"
   std::vector<std::string> not_identified;  // what the model kept from the prior, and why
   std::vector<std::string> notes;           // coefficients set to 0, and why
 };

@@ -68,10 +68,9 @@ void check_configurations_disjoint(const std::vector<std::string>& fit,
     overlap += (overlap.empty() ? "" : "; ") + v;
   }
   if (n > 0)
-    throw InputError(validation_what + " shares " + std::to_string(n) +
-                     " configuration(s) with " + fit_what +
-                     " (a model must be validated on configurations it was not fitted from): " +
-                     overlap);
+    throw InputError(
+        validation_what + " shares " + std::to_string(n) + " configuration(s) with " + fit_what +
+        " (a model must be validated on configurations it was not fitted from): " + overlap);
 }
 
 }  // namespace stacksim::calibrate

@@ -34,7 +34,6 @@ std::vector<std::string> plan_configurations(const live::SweepPlan& plan,
 // and `validation_what` (file names) in the message.
 void check_configurations_disjoint(const std::vector<std::string>& fit,
                                    const std::vector<std::string>& validation,
-                                   const std::string& fit_what,
-                                   const std::string& validation_what);
+                                   const std::string& fit_what, const std::string& validation_what);
 
 }  // namespace stacksim::calibrate

@@ -15,12 +15,18 @@ namespace jf = json_fields;
 
 const char* to_string(Group g) {
   switch (g) {
-    case Group::kClient: return "client";
-    case Group::kNginx: return "nginx";
-    case Group::kApp: return "app";
-    case Group::kPgbouncer: return "pgbouncer";
-    case Group::kPostgres: return "postgres";
-    case Group::kKernel: return "kernel";
+    case Group::kClient:
+      return "client";
+    case Group::kNginx:
+      return "nginx";
+    case Group::kApp:
+      return "app";
+    case Group::kPgbouncer:
+      return "pgbouncer";
+    case Group::kPostgres:
+      return "postgres";
+    case Group::kKernel:
+      return "kernel";
   }
   return "?";
 }
@@ -64,8 +70,8 @@ CalibrationRecord record_from_live_json(const nlohmann::json& j, const std::stri
   const nlohmann::json& res = field(j, root, "result");
   r.completed = jf::read_int(field(res, rw, "completed"), rw / "completed", 0, INT64_MAX);
   r.throughput_rps = jf::read_number(field(res, rw, "throughput_rps"), rw / "throughput_rps", 0.0);
-  r.sessions_peak = static_cast<double>(jf::read_int(
-      field(res, rw, "peak_server_sessions"), rw / "peak_server_sessions", 0, 1000000));
+  r.sessions_peak = static_cast<double>(jf::read_int(field(res, rw, "peak_server_sessions"),
+                                                     rw / "peak_server_sessions", 0, 1000000));
 
   const jf::Where pw = root / "cpu";
   const nlohmann::json& cpu_j = field(j, root, "cpu");

@@ -25,8 +25,9 @@ namespace stacksim::calibrate {
 // so /proc/stat's softirq column is not added again.
 enum class Group { kClient, kNginx, kApp, kPgbouncer, kPostgres, kKernel };
 inline constexpr int kGroupCount = 6;
-inline constexpr std::array<Group, kGroupCount> kGroups = {
-    Group::kClient, Group::kNginx, Group::kApp, Group::kPgbouncer, Group::kPostgres, Group::kKernel};
+inline constexpr std::array<Group, kGroupCount> kGroups = {Group::kClient,   Group::kNginx,
+                                                           Group::kApp,      Group::kPgbouncer,
+                                                           Group::kPostgres, Group::kKernel};
 const char* to_string(Group g);
 
 struct CalibrationRecord {
@@ -51,7 +52,7 @@ struct CalibrationRecord {
   int cpus_online = 0;
   nlohmann::json packages = nlohmann::json::object();  // name -> version, when recorded
   bool postgres_measured = true;  // false: an existing server, its CPU not in the record
-  bool flagged = false;  // failed requests or foreign CPU above the runner's limit
+  bool flagged = false;           // failed requests or foreign CPU above the runner's limit
   std::string flag_reason;
 };
 

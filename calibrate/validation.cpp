@@ -52,8 +52,9 @@ std::string group_label(const live::RunConfig& c, int cores) {
 }
 
 WorkerType worker_type(const std::string& type) {
-  return type == "sync" ? WorkerType::kSync
-                        : type == "greenlet" ? WorkerType::kGreenlet : WorkerType::kCoroutine;
+  return type == "sync"       ? WorkerType::kSync
+         : type == "greenlet" ? WorkerType::kGreenlet
+                              : WorkerType::kCoroutine;
 }
 
 // One configuration of the plan (all its stacks) as a simulator scenario.
@@ -69,7 +70,8 @@ Scenario scenario_for(const live::RunConfig& c, int cores, const std::vector<std
     const auto it = workers.find(t);
     return it == workers.end() ? 1 : it->second;
   };
-  sc.workers = WorkerCounts{w(WorkerType::kSync), w(WorkerType::kGreenlet), w(WorkerType::kCoroutine)};
+  sc.workers =
+      WorkerCounts{w(WorkerType::kSync), w(WorkerType::kGreenlet), w(WorkerType::kCoroutine)};
   sc.clients = c.clients;
   sc.sessions = c.sessions;
   sc.delay_ms = c.delay_ms;
@@ -120,8 +122,8 @@ void compare_cpu(ValidationPoint& v, const std::vector<const json*>& records,
     std::vector<double> one;
     for (const auto& groups : measured)
       if (std::isfinite(groups[g])) one.push_back(groups[g]);
-    v.cpu_us_by_group[g] =
-        compare(one, predicted.summary([g](const RunResult& r) { return cpu_by_group(r)[g]; }).mean);
+    v.cpu_us_by_group[g] = compare(
+        one, predicted.summary([g](const RunResult& r) { return cpu_by_group(r)[g]; }).mean);
   }
 }
 
@@ -177,12 +179,17 @@ ErrorSummary summarise_errors(const std::vector<const ValidationPoint*>& points)
   return s;
 }
 
-json number(double v) { return std::isfinite(v) ? json(v) : json(nullptr); }
+json number(double v) {
+  return std::isfinite(v) ? json(v) : json(nullptr);
+}
 
 json to_json(const Comparison& c) {
-  return {{"repeats", c.repeats},         {"measured_median", number(c.median)},
-          {"measured_min", number(c.min)}, {"measured_max", number(c.max)},
-          {"predicted", number(c.predicted)}, {"error", number(c.error)},
+  return {{"repeats", c.repeats},
+          {"measured_median", number(c.median)},
+          {"measured_min", number(c.min)},
+          {"measured_max", number(c.max)},
+          {"predicted", number(c.predicted)},
+          {"error", number(c.error)},
           {"within_range", c.within_range}};
 }
 
@@ -279,7 +286,8 @@ ValidationReport validate_model(const Model& model, const live::SweepPlan& plan,
       const int w = m.records.front()->at("config").value("workers", 1);
       workers[worker_type(live::find_stack(recipes, m.config.stack).type)] = w;
     }
-    const Scenario sc = scenario_for(members.front().config, members.front().cores, stacks, workers, o);
+    const Scenario sc =
+        scenario_for(members.front().config, members.front().cores, stacks, workers, o);
     const std::vector<ConfigurationResult> predicted = run_experiment(model, sc, o.threads);
     const ConfigurationResult& pr = predicted.front();
     for (const Pending& m : members) {
@@ -391,17 +399,18 @@ json to_json(const ValidationReport& r) {
   }
   json pairs = json::array();
   for (const WinnerPair& w : r.pairs) {
-    pairs.push_back({{"configuration", w.group},
-                     {"sync", w.sync_stack},
-                     {"async", w.async_stack},
-                     {"measured_ratio", number(w.measured_ratio)},
-                     {"predicted_ratio", number(w.predicted_ratio)},
-                     {"measured_winner", w.measured_winner},
-                     {"predicted_winner", w.predicted_winner},
-                     {"decisive", w.decisive},
-                     {"correct", w.correct},
-                     {"predicted_ratio_at_speed", number(w.predicted_ratio_at_speed)},
-                     {"correct_at_speed", r.at_measured_speed ? json(w.correct_at_speed) : json()}});
+    pairs.push_back(
+        {{"configuration", w.group},
+         {"sync", w.sync_stack},
+         {"async", w.async_stack},
+         {"measured_ratio", number(w.measured_ratio)},
+         {"predicted_ratio", number(w.predicted_ratio)},
+         {"measured_winner", w.measured_winner},
+         {"predicted_winner", w.predicted_winner},
+         {"decisive", w.decisive},
+         {"correct", w.correct},
+         {"predicted_ratio_at_speed", number(w.predicted_ratio_at_speed)},
+         {"correct_at_speed", r.at_measured_speed ? json(w.correct_at_speed) : json()}});
   }
   json cores = json::object();
   for (const auto& [c, s] : r.by_cores) cores[std::to_string(c)] = to_json(s);
@@ -438,15 +447,14 @@ std::string to_markdown(const ValidationReport& r) {
     for (std::size_t i = 0; i < r.stores.size(); ++i) o << (i ? ", " : "") << r.stores[i];
     o << "  \n";
   }
-  o
-    << "Error = (predicted - measured median) / measured median; \"in range\" = the "
+  o << "Error = (predicted - measured median) / measured median; \"in range\" = the "
        "prediction lies between the smallest and largest measured repeat.\n\n"
     << "## Summary\n\n"
     << "| points | cores | throughput | P50 | P99 | #DB | throughput in range | CPU per request |\n"
     << "|---|---|---|---|---|---|---|---|\n";
   auto row = [&o](const std::string& cores, const ErrorSummary& s) {
-    o << "| " << s.points << " | " << cores << " | " << apct(s.throughput) << " | "
-      << apct(s.p50) << " | " << apct(s.p99) << " | " << apct(s.sessions) << " | "
+    o << "| " << s.points << " | " << cores << " | " << apct(s.throughput) << " | " << apct(s.p50)
+      << " | " << apct(s.p99) << " | " << apct(s.sessions) << " | "
       << apct(s.throughput_within_range) << " | " << apct(s.cpu) << " |\n";
   };
   row("all", r.all);

@@ -36,7 +36,7 @@ struct ValidateOptions {
   int replications = 3;
   unsigned threads = 0;
   std::uint64_t seed = 1;
-  bool skip_flagged = false;  // leave out records the live runner flagged
+  bool skip_flagged = false;       // leave out records the live runner flagged
   bool at_measured_speed = false;  // also predict each point at its runs' speed
 };
 
@@ -44,7 +44,7 @@ struct Comparison {
   int repeats = 0;
   double median = 0, min = 0, max = 0;  // measured over repeats
   double predicted = 0;
-  double error = 0;  // (predicted - median) / median
+  double error = 0;           // (predicted - median) / median
   bool within_range = false;  // min <= predicted <= max
 };
 
@@ -74,7 +74,7 @@ struct ValidationPoint {
 struct WinnerPair {
   std::string group, sync_stack, async_stack;
   std::string measured_winner, predicted_winner;
-  double measured_ratio = 0;   // async / sync, medians
+  double measured_ratio = 0;  // async / sync, medians
   double predicted_ratio = 0;
   bool decisive = false;  // the repeats' ranges do not overlap
   bool correct = false;
@@ -86,7 +86,7 @@ struct ErrorSummary {
   int points = 0;
   double throughput = 0, p50 = 0, p99 = 0, sessions = 0;  // median |error|
   double throughput_within_range = 0;                     // share of points
-  double cpu = std::nan("");  // median |error| of the CPU per request
+  double cpu = std::nan("");                              // median |error| of the CPU per request
   // Median |error| at the runs' measured speed (NaN unless asked for).
   double throughput_at_speed = std::nan(""), p50_at_speed = std::nan(""),
          p99_at_speed = std::nan("");

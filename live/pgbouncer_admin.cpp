@@ -8,7 +8,9 @@
 namespace stacksim::live {
 namespace {
 
-PGconn* connection(void* conn) { return static_cast<PGconn*>(conn); }
+PGconn* connection(void* conn) {
+  return static_cast<PGconn*>(conn);
+}
 
 struct ClearResult {
   void operator()(PGresult* r) const { PQclear(r); }
@@ -33,8 +35,9 @@ PgbouncerAdmin::~PgbouncerAdmin() {
 std::vector<std::map<std::string, std::string>> PgbouncerAdmin::query(const std::string& command) {
   const std::unique_ptr<PGresult, ClearResult> r(PQexec(connection(conn_), command.c_str()));
   if (r == nullptr || PQresultStatus(r.get()) != PGRES_TUPLES_OK) {
-    throw std::runtime_error("pgbouncer admin console, " + command + ": " +
-                             (r ? PQresultErrorMessage(r.get()) : PQerrorMessage(connection(conn_))));
+    throw std::runtime_error(
+        "pgbouncer admin console, " + command + ": " +
+        (r ? PQresultErrorMessage(r.get()) : PQerrorMessage(connection(conn_))));
   }
   std::vector<std::map<std::string, std::string>> rows;
   const int n = PQntuples(r.get());

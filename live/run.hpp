@@ -41,7 +41,7 @@ struct RunConfig {
   // flips between two speeds ~35% apart.
   double max_speed_moved = 0.15;
   int speed_retries = 1;  // run again this many times while flagged for a speed that moved
-  int repeat = 0;                   // index among repeats (recorded)
+  int repeat = 0;         // index among repeats (recorded)
   // An existing PostgreSQL instead of the private cluster: a file holding
   // its postgresql:// URL (or STACKSIM_POSTGRES_URL when empty). Never
   // recorded: it leads to a password.

@@ -7,7 +7,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
 BUILD_PACKAGES=(
-  g++ cmake ninja-build pkg-config clang libclang-rt-14-dev
+  g++ cmake ninja-build pkg-config clang clang-format libclang-rt-14-dev
   libeigen3-dev libboost-graph-dev libboost-math-dev nlohmann-json3-dev libpqxx-dev
   libcli11-dev libgtest-dev libbenchmark-dev
 )

@@ -15,7 +15,7 @@ void add_qn_command(CLI::App& app, int& exit_code);
 namespace stacksim::live {
 void add_live_commands(CLI::App& app, int& exit_code);
 void add_host_commands(CLI::App& app, int& exit_code);
-}
+}  // namespace stacksim::live
 
 namespace stacksim::calibrate {
 void add_calibrate_commands(CLI::App& app, int& exit_code);

@@ -26,8 +26,8 @@ struct SimOptions {
 };
 
 int run_sim(const SimOptions& o) {
-  const Model model =
-      o.host.empty() ? load_model(o.model) : retarget(load_model(o.model), load_host_profile(o.host));
+  const Model model = o.host.empty() ? load_model(o.model)
+                                     : retarget(load_model(o.model), load_host_profile(o.host));
   nlohmann::json documents = nlohmann::json::array();
   for (const std::string& path : o.scenarios) {
     Scenario scenario = load_scenario(path);

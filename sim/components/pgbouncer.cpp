@@ -2,9 +2,8 @@
 
 namespace stacksim {
 
-Pgbouncer::Pgbouncer(Simulator& sim, CpuHost& host, Postgres& postgres,
-                     const PgbouncerModel& model, const PostgresModel& pg_model,
-                     const Distribution& hop, int sessions, Rng rng)
+Pgbouncer::Pgbouncer(Simulator& sim, CpuHost& host, Postgres& postgres, const PgbouncerModel& model,
+                     const PostgresModel& pg_model, const Distribution& hop, int sessions, Rng rng)
     : host_(host),
       postgres_(postgres),
       process_(host.add_process("pgbouncer")),

@@ -19,8 +19,8 @@ namespace stacksim {
 
 class Pgbouncer final : public EventHandler {
  public:
-  Pgbouncer(Simulator& sim, CpuHost& host, Postgres& postgres, const PgbouncerModel& model, const PostgresModel& pg_model, const Distribution& hop,
-            int sessions, Rng rng);
+  Pgbouncer(Simulator& sim, CpuHost& host, Postgres& postgres, const PgbouncerModel& model,
+            const PostgresModel& pg_model, const Distribution& hop, int sessions, Rng rng);
 
   ProcessId process() const { return process_; }
   // A session for r now (r.session set, r.unit_created if it is new) or

@@ -24,8 +24,8 @@ const char* to_string(Phase p);
 
 struct Request {
   std::uint64_t id = 0;
-  int client = -1;        // the closed-loop client that issued it, or -1
-  SimTime start_ns = 0;   // the client starts connecting (ab's latency start)
+  int client = -1;       // the closed-loop client that issued it, or -1
+  SimTime start_ns = 0;  // the client starts connecting (ab's latency start)
   SimTime phase_ns[kPhaseCount] = {};
 
   // Where it is on its route and since when.

@@ -8,7 +8,9 @@
 namespace stacksim {
 
 namespace {
-Request& request_of(std::uint64_t arg) { return *reinterpret_cast<Request*>(arg); }
+Request& request_of(std::uint64_t arg) {
+  return *reinterpret_cast<Request*>(arg);
+}
 
 Rng role_stream(const Scenario& sc, Role role, int replication) {
   return Rng(sc.seed, std::string("burst.") + to_string(role),
@@ -25,9 +27,12 @@ Stack::Stack(Simulator& sim, const Model& full_model, const StackModel& stack, c
       topology_(Topology::build(model_, stack, sc)),
       route_(topology_.route()),
       host_(sim, sc.cores, model_.host.context_switch_ns),
-      rngs_{role_stream(sc, Role::kNone, replication), role_stream(sc, Role::kClient, replication),
-            role_stream(sc, Role::kKernel, replication), role_stream(sc, Role::kProxy, replication),
-            role_stream(sc, Role::kApp, replication), role_stream(sc, Role::kPgbouncer, replication),
+      rngs_{role_stream(sc, Role::kNone, replication),
+            role_stream(sc, Role::kClient, replication),
+            role_stream(sc, Role::kKernel, replication),
+            role_stream(sc, Role::kProxy, replication),
+            role_stream(sc, Role::kApp, replication),
+            role_stream(sc, Role::kPgbouncer, replication),
             role_stream(sc, Role::kPostgres, replication)},
       proxy_(host_, sc.nginx ? (sc.nginx_workers > 0 ? sc.nginx_workers : sc.cores) : 0,
              Rng(sc.seed, "nginx.accept", static_cast<std::uint64_t>(replication))),
@@ -35,8 +40,8 @@ Stack::Stack(Simulator& sim, const Model& full_model, const StackModel& stack, c
            stack.accept_policy, sc.backlog,
            Rng(sc.seed, "app.accept", static_cast<std::uint64_t>(replication))),
       postgres_(host_, model_.postgres.load.idle_inflation),
-      pgbouncer_(sim, host_, postgres_, model_.pgbouncer, model_.postgres,
-                 model_.kernel.per_hop, sc.sessions,
+      pgbouncer_(sim, host_, postgres_, model_.pgbouncer, model_.postgres, model_.kernel.per_hop,
+                 sc.sessions,
                  Rng(sc.seed, "pgbouncer.release", static_cast<std::uint64_t>(replication))),
       load_(sim, host_, *this, sc.load == LoadType::kClosed ? sc.clients : 0, sc.rate_rps,
             Rng(sc.seed, "client.arrivals", static_cast<std::uint64_t>(replication))),
@@ -84,15 +89,20 @@ Role Stack::role_of(ProcessId p) const {
 
 ProcessId Stack::process_for(Role role, Request& r) {
   switch (role) {
-    case Role::kClient: return load_.process();
+    case Role::kClient:
+      return load_.process();
     case Role::kProxy:
       if (r.proxy_worker < 0) r.proxy_worker = proxy_.choose();
       return proxy_.process(r.proxy_worker);
-    case Role::kApp: return app_.process(r.app_worker);
-    case Role::kPgbouncer: return pgbouncer_.process();
-    case Role::kPostgres: return postgres_.backend(r.session);
+    case Role::kApp:
+      return app_.process(r.app_worker);
+    case Role::kPgbouncer:
+      return pgbouncer_.process();
+    case Role::kPostgres:
+      return postgres_.backend(r.session);
     case Role::kKernel:  // kernel work rides on its sender's bursts
-    case Role::kNone: break;
+    case Role::kNone:
+      break;
   }
   throw std::logic_error("a CPU step without a process role");
 }
@@ -109,7 +119,9 @@ void Stack::route(Request& r) {
   run(r);
 }
 
-void Stack::on_event(std::uint64_t arg) { step_done(request_of(arg)); }
+void Stack::on_event(std::uint64_t arg) {
+  step_done(request_of(arg));
+}
 
 // The wait of the request's current step is over: account for it, move on.
 void Stack::step_done(Request& r) {

@@ -55,7 +55,9 @@ class Stack final : public EventHandler, public RequestRouter {
   void step_done(Request& r);
   ProcessId process_for(Role role, Request& r);
   Rng& rng_for(Role role) { return rngs_[static_cast<int>(role)]; }
-  Continuation resume(Request& r) { return Continuation{this, reinterpret_cast<std::uint64_t>(&r)}; }
+  Continuation resume(Request& r) {
+    return Continuation{this, reinterpret_cast<std::uint64_t>(&r)};
+  }
 
   Simulator& sim_;
   const Scenario& scenario_;

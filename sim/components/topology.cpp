@@ -9,28 +9,44 @@ namespace stacksim {
 
 const char* to_string(Role r) {
   switch (r) {
-    case Role::kNone: return "none";
-    case Role::kClient: return "client";
-    case Role::kKernel: return "kernel";
-    case Role::kProxy: return "nginx";
-    case Role::kApp: return "app";
-    case Role::kPgbouncer: return "pgbouncer";
-    case Role::kPostgres: return "postgres";
+    case Role::kNone:
+      return "none";
+    case Role::kClient:
+      return "client";
+    case Role::kKernel:
+      return "kernel";
+    case Role::kProxy:
+      return "nginx";
+    case Role::kApp:
+      return "app";
+    case Role::kPgbouncer:
+      return "pgbouncer";
+    case Role::kPostgres:
+      return "postgres";
   }
   return "?";
 }
 
 const char* to_string(StepKind k) {
   switch (k) {
-    case StepKind::kCpu: return "cpu";
-    case StepKind::kDbDelay: return "db_delay";
-    case StepKind::kAcceptWorker: return "accept_worker";
-    case StepKind::kReleaseWorker: return "release_worker";
-    case StepKind::kAcquireSession: return "acquire_session";
-    case StepKind::kReleaseSession: return "release_session";
-    case StepKind::kAcquireAppConnection: return "acquire_app_connection";
-    case StepKind::kReleaseAppConnection: return "release_app_connection";
-    case StepKind::kComplete: return "complete";
+    case StepKind::kCpu:
+      return "cpu";
+    case StepKind::kDbDelay:
+      return "db_delay";
+    case StepKind::kAcceptWorker:
+      return "accept_worker";
+    case StepKind::kReleaseWorker:
+      return "release_worker";
+    case StepKind::kAcquireSession:
+      return "acquire_session";
+    case StepKind::kReleaseSession:
+      return "release_session";
+    case StepKind::kAcquireAppConnection:
+      return "acquire_app_connection";
+    case StepKind::kReleaseAppConnection:
+      return "release_app_connection";
+    case StepKind::kComplete:
+      return "complete";
   }
   return "?";
 }

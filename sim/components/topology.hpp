@@ -64,7 +64,7 @@ struct Step {
   // work of that hop (ns), run on this step's process, counted as kernel.
   bool sends = false;
   Distribution hop;
-  std::string label;    // "app.pre", "kernel.hop", for reports and tests
+  std::string label;  // "app.pre", "kernel.hop", for reports and tests
   // Acquire steps that may create their unit: the route index at which the
   // request continues when the unit already existed (the creation steps sit
   // between this step and that index).
@@ -88,8 +88,8 @@ enum class EdgeKind : std::uint8_t { kNext, kIfCreated };
 
 class Topology {
  public:
-  using Graph = boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, Step,
-                                      EdgeKind>;
+  using Graph =
+      boost::adjacency_list<boost::vecS, boost::vecS, boost::bidirectionalS, Step, EdgeKind>;
   using Vertex = Graph::vertex_descriptor;
 
   static Topology build(const Model& model, const StackModel& stack, const Scenario& scenario);

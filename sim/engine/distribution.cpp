@@ -7,10 +7,14 @@ namespace stacksim {
 
 std::string_view to_string(Shape s) {
   switch (s) {
-    case Shape::kDeterministic: return "deterministic";
-    case Shape::kExponential: return "exponential";
-    case Shape::kGamma: return "gamma";
-    case Shape::kLognormal: return "lognormal";
+    case Shape::kDeterministic:
+      return "deterministic";
+    case Shape::kExponential:
+      return "exponential";
+    case Shape::kGamma:
+      return "gamma";
+    case Shape::kLognormal:
+      return "lognormal";
   }
   return "?";
 }
@@ -55,10 +59,14 @@ Distribution::Distribution(Shape shape, double mean, double cv)
 double Distribution::sample(Rng& rng) const {
   if (mean_ == 0.0) return 0.0;
   switch (shape_) {
-    case Shape::kDeterministic: return mean_;
-    case Shape::kExponential: return -mean_ * std::log(rng.uniform_open01());
-    case Shape::kGamma: return p2_ * standard_gamma(rng);
-    case Shape::kLognormal: return std::exp(p1_ + p2_ * rng.standard_normal());
+    case Shape::kDeterministic:
+      return mean_;
+    case Shape::kExponential:
+      return -mean_ * std::log(rng.uniform_open01());
+    case Shape::kGamma:
+      return p2_ * standard_gamma(rng);
+    case Shape::kLognormal:
+      return std::exp(p1_ + p2_ * rng.standard_normal());
   }
   return mean_;
 }
@@ -74,7 +82,8 @@ double Distribution::standard_gamma(Rng& rng) const {
     } while (v <= 0.0);
     v = v * v * v;
     const double u = rng.uniform_open01();
-    if (u < 1.0 - 0.0331 * x * x * x * x || std::log(u) < 0.5 * x * x + d_ * (1.0 - v + std::log(v))) {
+    if (u < 1.0 - 0.0331 * x * x * x * x ||
+        std::log(u) < 0.5 * x * x + d_ * (1.0 - v + std::log(v))) {
       g = d_ * v;
       break;
     }

@@ -54,9 +54,7 @@ class Rng {
   }
 
   // Uniform on the open interval (0, 1): safe to take the log of.
-  double uniform_open01() {
-    return (static_cast<double>(next_u64() >> 11) + 0.5) * 0x1.0p-53;
-  }
+  double uniform_open01() { return (static_cast<double>(next_u64() >> 11) + 0.5) * 0x1.0p-53; }
 
   // Uniform integer in [0, n), n > 0, from the top 53 bits (the bias is
   // below 2^-40 for the n of at most thousands used here).
@@ -79,10 +77,10 @@ namespace detail {
 
 struct Ziggurat {
   static constexpr int kLayers = 128;
-  static constexpr double kR = 3.442619855899;           // start of the tail
-  static constexpr double kV = 9.91256303526217e-3;      // area of each layer
-  std::array<double, kLayers + 1> x;                     // layer edges, x[kLayers] = 0
-  std::array<double, kLayers> ratio;                     // x[i + 1] / x[i]
+  static constexpr double kR = 3.442619855899;       // start of the tail
+  static constexpr double kV = 9.91256303526217e-3;  // area of each layer
+  std::array<double, kLayers + 1> x;                 // layer edges, x[kLayers] = 0
+  std::array<double, kLayers> ratio;                 // x[i + 1] / x[i]
   Ziggurat() {
     const double f = std::exp(-0.5 * kR * kR);
     x[0] = kV / f;  // the base layer's pseudo-width: its area is kV
@@ -109,7 +107,7 @@ inline double Rng::standard_normal() {
     // Uniform on (-1, 1) from the top 53 bits, disjoint from the layer bits.
     const double u = 2.0 * ((static_cast<double>(bits >> 11) + 0.5) * 0x1.0p-53) - 1.0;
     if (std::fabs(u) < z.ratio[layer]) return u * z.x[layer];  // inside the rectangle
-    if (layer == 0) {  // the tail beyond R (Marsaglia 1964)
+    if (layer == 0) {                                          // the tail beyond R (Marsaglia 1964)
       double a, b;
       do {
         a = -std::log(uniform_open01()) / detail::Ziggurat::kR;

@@ -15,10 +15,20 @@ inline constexpr SimTime kNsPerMs = 1'000'000;
 inline constexpr SimTime kNsPerSec = 1'000'000'000;
 inline constexpr SimTime kTimeNever = INT64_MAX;
 
-inline SimTime ns_from_ms(double ms) { return static_cast<SimTime>(std::llround(ms * 1e6)); }
-inline SimTime ns_from_us(double us) { return static_cast<SimTime>(std::llround(us * 1e3)); }
-inline double ms_from_ns(SimTime ns) { return static_cast<double>(ns) * 1e-6; }
-inline double us_from_ns(SimTime ns) { return static_cast<double>(ns) * 1e-3; }
-inline double sec_from_ns(SimTime ns) { return static_cast<double>(ns) * 1e-9; }
+inline SimTime ns_from_ms(double ms) {
+  return static_cast<SimTime>(std::llround(ms * 1e6));
+}
+inline SimTime ns_from_us(double us) {
+  return static_cast<SimTime>(std::llround(us * 1e3));
+}
+inline double ms_from_ns(SimTime ns) {
+  return static_cast<double>(ns) * 1e-6;
+}
+inline double us_from_ns(SimTime ns) {
+  return static_cast<double>(ns) * 1e-3;
+}
+inline double sec_from_ns(SimTime ns) {
+  return static_cast<double>(ns) * 1e-9;
+}
 
 }  // namespace stacksim

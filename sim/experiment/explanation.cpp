@@ -65,10 +65,11 @@ Explanation explain(const Model& full_model, const StackModel& stack, const Scen
 
   // pgbouncer's side of a disconnect runs off the request's path but holds
   // the session and uses CPU: hop + close on pgbouncer + reset on the backend.
-  const double release_ms =
-      per_request ? (model.kernel.per_hop.mean() + model.pgbouncer.close.mean() +
-                     model.postgres.reset.mean()) * 1e-6
-                  : 0.0;
+  const double release_ms = per_request
+                                ? (model.kernel.per_hop.mean() + model.pgbouncer.close.mean() +
+                                   model.postgres.reset.mean()) *
+                                      1e-6
+                                : 0.0;
   // Hops ride on their senders' bursts, so the roles' demands add up to the
   // CPU per request without counting the kernel again.
   double cpu_ms = release_ms;
@@ -82,9 +83,9 @@ Explanation explain(const Model& full_model, const StackModel& stack, const Scen
   const double nginx_ms = role_demand_ms(t, Role::kProxy);
   const double worker_hold_ms = path_ms(t, sc, StepKind::kAcceptWorker, StepKind::kReleaseWorker);
   const double session_hold_ms =
-      per_request ? path_ms(t, sc, StepKind::kAcquireSession, StepKind::kReleaseSession) + release_ms
-                  : path_ms(t, sc, StepKind::kAcquireAppConnection,
-                            StepKind::kReleaseAppConnection);
+      per_request
+          ? path_ms(t, sc, StepKind::kAcquireSession, StepKind::kReleaseSession) + release_ms
+          : path_ms(t, sc, StepKind::kAcquireAppConnection, StepKind::kReleaseAppConnection);
   const double session_units =
       per_request ? sc.sessions : std::min(sc.sessions, w * sc.app_pool_size);
   const double response_ms = path_ms(t, sc, StepKind::kComplete, StepKind::kComplete);
@@ -105,11 +106,10 @@ Explanation explain(const Model& full_model, const StackModel& stack, const Scen
 
   e.analytic = {
       {"cpu", rps(cpu_cores, cpu_ms),
-       background > 0
-           ? format("%.2f cores (%.0f less %.2f in the background)", cpu_cores, sc.cores,
-                    background) +
-                 format(" / %.3f ms CPU per request", cpu_ms)
-           : format("%.0f cores / %.3f ms CPU per request", sc.cores, cpu_ms)},
+       background > 0 ? format("%.2f cores (%.0f less %.2f in the background)", cpu_cores, sc.cores,
+                               background) +
+                            format(" / %.3f ms CPU per request", cpu_ms)
+                      : format("%.0f cores / %.3f ms CPU per request", sc.cores, cpu_ms)},
       {"workers", rps(slots, worker_hold_ms),
        stack.max_concurrency == 1
            ? format("%.0f workers / %.2f ms held per request", w, worker_hold_ms)
@@ -123,12 +123,13 @@ Explanation explain(const Model& full_model, const StackModel& stack, const Scen
       {"client", rps(1, client_ms), format("ab's one thread / %.3f ms per request", client_ms)},
   };
   if (sc.nginx)
-    e.analytic.push_back({"nginx", rps(nginx_workers, nginx_ms),
-                          format("%.0f nginx workers / %.3f ms per request", nginx_workers, nginx_ms)});
+    e.analytic.push_back(
+        {"nginx", rps(nginx_workers, nginx_ms),
+         format("%.0f nginx workers / %.3f ms per request", nginx_workers, nginx_ms)});
   if (sc.load == LoadType::kClosed)
-    e.analytic.push_back({"clients", rps(sc.clients, response_ms),
-                          format("%.0f clients / %.2f ms minimal response time", sc.clients,
-                                 response_ms)});
+    e.analytic.push_back(
+        {"clients", rps(sc.clients, response_ms),
+         format("%.0f clients / %.2f ms minimal response time", sc.clients, response_ms)});
   std::sort(e.analytic.begin(), e.analytic.end(),
             [](const Bound& a, const Bound& b) { return a.rps < b.rps; });
 
@@ -174,14 +175,16 @@ Explanation explain(const Model& full_model, const StackModel& stack, const Scen
       {{"pgbouncer", rps(1, sim_pgb_ms),
         format("pgbouncer's one thread / %.3f ms per request", sim_pgb_ms)},
        mean_of([&](const RunResult& r) { return r.busiest_process[role(Role::kPgbouncer)]; })},
-      {{"client", rps(1, sim_client_ms), format("ab's one thread / %.3f ms per request", sim_client_ms)},
+      {{"client", rps(1, sim_client_ms),
+        format("ab's one thread / %.3f ms per request", sim_client_ms)},
        mean_of([&](const RunResult& r) { return r.busiest_process[role(Role::kClient)]; })},
   };
   const std::vector<Candidate> held = {
       {{"sessions", rps(session_units, sim_session_hold),
         format("%.0f sessions / %.2f ms held per request", session_units, sim_session_hold)},
        result.mean(&RunResult::sessions_busy),
-       mean_of([](const RunResult& r) { return r.phase_ms[static_cast<int>(Phase::kWaitSession)]; })},
+       mean_of(
+           [](const RunResult& r) { return r.phase_ms[static_cast<int>(Phase::kWaitSession)]; })},
       {{"workers", rps(slots, sim_worker_hold),
         stack.max_concurrency == 1
             ? format("%.0f workers / %.2f ms held per request", w, sim_worker_hold)

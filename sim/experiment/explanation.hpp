@@ -17,7 +17,8 @@
 namespace stacksim {
 
 struct Bound {
-  std::string resource;  // "cpu", "workers", "worker_threads", "sessions", "pgbouncer", "client", "nginx", "clients"
+  std::string resource;  // "cpu", "workers", "worker_threads", "sessions", "pgbouncer", "client",
+                         // "nginx", "clients"
   double rps = 0;        // the throughput it allows
   std::string formula;   // "6 cores / 2.41 ms CPU per request"
 };

@@ -37,14 +37,13 @@ nlohmann::json stack_json(const Model& model, const ConfigurationResult& cr, con
   j["workers"] = s.workers;
   j["throughput_rps"] = field(&RunResult::throughput_rps);
   const double base = baseline_throughput(cr);
-  j["relative_throughput"] =
-      std::isnan(base) || base == 0 ? json(nullptr) : json(s.mean(&RunResult::throughput_rps) / base);
-  j["latency_ms"] = {{"mean", field(&RunResult::latency_mean_ms)},
-                     {"p50", field(&RunResult::p50_ms)},
-                     {"p90", field(&RunResult::p90_ms)},
-                     {"p99", field(&RunResult::p99_ms)},
-                     {"p999", field(&RunResult::p999_ms)},
-                     {"max", field(&RunResult::max_ms)}};
+  j["relative_throughput"] = std::isnan(base) || base == 0
+                                 ? json(nullptr)
+                                 : json(s.mean(&RunResult::throughput_rps) / base);
+  j["latency_ms"] = {
+      {"mean", field(&RunResult::latency_mean_ms)}, {"p50", field(&RunResult::p50_ms)},
+      {"p90", field(&RunResult::p90_ms)},           {"p99", field(&RunResult::p99_ms)},
+      {"p999", field(&RunResult::p999_ms)},         {"max", field(&RunResult::max_ms)}};
   j["db_sessions_peak"] = sum([](const RunResult& r) { return double(r.db_sessions_peak); });
   j["completed"] = sum([](const RunResult& r) { return double(r.completed); });
   j["failed"] = sum([](const RunResult& r) { return double(r.failed); });
@@ -84,14 +83,12 @@ nlohmann::json stack_json(const Model& model, const ConfigurationResult& cr, con
   const Explanation e = explain(model, model.stacks.at(s.stack), cr.configuration.scenario, s);
   json bounds = json::array();
   for (const Bound& b : e.analytic)
-    bounds.push_back({{"resource", b.resource}, {"rps", std::isinf(b.rps) ? json(nullptr) : json(b.rps)},
+    bounds.push_back({{"resource", b.resource},
+                      {"rps", std::isinf(b.rps) ? json(nullptr) : json(b.rps)},
                       {"formula", b.formula}});
-  j["explanation"] = {{"binding", e.binding.resource},
-                      {"bound_rps", e.binding.rps},
-                      {"formula", e.binding.formula},
-                      {"utilisation", e.binding_utilisation},
-                      {"sentence", e.sentence},
-                      {"analytic_bounds", bounds}};
+  j["explanation"] = {{"binding", e.binding.resource}, {"bound_rps", e.binding.rps},
+                      {"formula", e.binding.formula},  {"utilisation", e.binding_utilisation},
+                      {"sentence", e.sentence},        {"analytic_bounds", bounds}};
   return j;
 }
 

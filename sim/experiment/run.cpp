@@ -102,9 +102,11 @@ RunResult run_once(const Model& model, const StackModel& stack_model, const Scen
                       std::to_string(sc.warmup_requests + sc.requests) + " requests of " +
                       stack_model.name;
     if (sc.db_access == DbAccess::kAppPool)
-      why += ": with db_access = app_pool each pooled connection keeps its server session, so "
-             "sessions (" + std::to_string(sc.sessions) + ") must cover workers x app_pool_size (" +
-             std::to_string(sc.workers.for_type(stack_model.type) * sc.app_pool_size) + ")";
+      why +=
+          ": with db_access = app_pool each pooled connection keeps its server session, so "
+          "sessions (" +
+          std::to_string(sc.sessions) + ") must cover workers x app_pool_size (" +
+          std::to_string(sc.workers.for_type(stack_model.type) * sc.app_pool_size) + ")";
     throw InputError(sc.source + ": " + why);
   }
 
@@ -129,7 +131,8 @@ RunResult run_once(const Model& model, const StackModel& stack_model, const Scen
 
   CpuHost& host = stack.host();
   const double window = static_cast<double>(window_ns);
-  out.cpu_utilisation = (host.busy_processor_ns() - control.busy_at_start()) / (window * host.cores());
+  out.cpu_utilisation =
+      (host.busy_processor_ns() - control.busy_at_start()) / (window * host.cores());
   std::array<double, kRoleCount> cpu_ns{};
   std::array<double, kRoleCount> busy_ns{};
   std::array<int, kRoleCount> processes{};
@@ -139,7 +142,8 @@ RunResult run_once(const Model& model, const StackModel& stack_model, const Scen
     const int role = static_cast<int>(stack.role_of(p));
     cpu_ns[role] += static_cast<double>(host.cpu_ns(p) - (old ? control.cpu_at_start()[p] : 0));
     // A thread is busy for its own work and the kernel work it runs.
-    const auto busy = static_cast<double>(host.busy_ns(p) - (old ? control.busy_at_start_ns()[p] : 0));
+    const auto busy =
+        static_cast<double>(host.busy_ns(p) - (old ? control.busy_at_start_ns()[p] : 0));
     out.busiest_process[role] = std::max(out.busiest_process[role], busy / window);
     busy_ns[role] += busy;
     ++processes[role];
@@ -149,7 +153,8 @@ RunResult run_once(const Model& model, const StackModel& stack_model, const Scen
   cpu_ns[static_cast<int>(Role::kKernel)] =
       static_cast<double>(host.kernel_cpu_ns() - control.kernel_at_start());
   // Background CPU is a fluid of the host: each group's share over the window.
-  for (int r = 0; r < kRoleCount; ++r) cpu_ns[r] += stack.background_cores(static_cast<Role>(r)) * window;
+  for (int r = 0; r < kRoleCount; ++r)
+    cpu_ns[r] += stack.background_cores(static_cast<Role>(r)) * window;
   for (int r = 0; r < kRoleCount; ++r)
     out.cpu_us_per_request[r] = cpu_ns[r] * 1e-3 / static_cast<double>(out.completed);
 

@@ -24,13 +24,13 @@ struct RunResult {
   int db_sessions_peak = 0;  // server sessions pgbouncer opened
 
   // Utilisation over the window, each in [0, 1].
-  double cpu_utilisation = 0;  // busy processors / cores
+  double cpu_utilisation = 0;                           // busy processors / cores
   std::array<double, kRoleCount> cpu_us_per_request{};  // by role
   std::array<double, kRoleCount> busiest_process{};     // the busiest process of each role
   std::array<double, kRoleCount> busy_share{};          // mean busy share of its processes
-  double workers_busy = 0;     // share of workers holding a request
-  double worker_slots = 0;     // requests held / (workers * max_concurrency)
-  double sessions_busy = 0;    // server sessions in use / cap
+  double workers_busy = 0;                              // share of workers holding a request
+  double worker_slots = 0;   // requests held / (workers * max_concurrency)
+  double sessions_busy = 0;  // server sessions in use / cap
   double backlog_peak = 0;
 
   std::array<double, kPhaseCount> phase_ms{};  // mean per request

@@ -67,7 +67,8 @@ void CpuHost::set_speed(double speed) {
 }
 
 void CpuHost::set_imbalance(double beta) {
-  if (!(beta >= 0 && beta <= 1)) throw std::invalid_argument("CpuHost: imbalance must be in [0, 1]");
+  if (!(beta >= 0 && beta <= 1))
+    throw std::invalid_argument("CpuHost: imbalance must be in [0, 1]");
   advance();
   imbalance_ = beta;
   if (placement_loss_.empty()) {
@@ -140,7 +141,8 @@ void CpuHost::start(ProcessId p, const Burst& b) {
 
 SimTime CpuHost::stretched(SimTime work_ns, double k) {
   advance();
-  return work_ns + static_cast<SimTime>(std::llround(static_cast<double>(work_ns) * k * (1.0 - u_)));
+  return work_ns +
+         static_cast<SimTime>(std::llround(static_cast<double>(work_ns) * k * (1.0 - u_)));
 }
 
 void CpuHost::submit(ProcessId p, SimTime work_ns, Continuation done, SimTime kernel_ns) {

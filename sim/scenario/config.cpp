@@ -140,8 +140,8 @@ Model as_seen_by(const Model& m, const StackModel& stack) {
   for (Distribution* d : {&out.pgbouncer.login, &out.pgbouncer.server_login, &out.pgbouncer.query,
                           &out.pgbouncer.result, &out.pgbouncer.close})
     *d = times(*d, f.pgbouncer);
-  for (Distribution* d : {&out.postgres.backend_start, &out.postgres.query, &out.postgres.fetch,
-                          &out.postgres.reset})
+  for (Distribution* d :
+       {&out.postgres.backend_start, &out.postgres.query, &out.postgres.fetch, &out.postgres.reset})
     *d = times(*d, f.postgres);
   scale_load(out.client.load, f.client);
   scale_load(out.proxy.load, f.proxy);

@@ -68,15 +68,15 @@ struct ClientModel {  // the load generator, ab: one single-threaded process
   LoadDependence load;
 };
 
-struct ProxyModel {      // nginx, per worker process
-  Distribution request;  // accept, parse, connect upstream, forward
-  Distribution response; // read upstream response, write to client, close both
+struct ProxyModel {       // nginx, per worker process
+  Distribution request;   // accept, parse, connect upstream, forward
+  Distribution response;  // read upstream response, write to client, close both
   LoadDependence load;
 };
 
-struct KernelModel {    // softirq work on loopback, owned by no process
-  Distribution per_hop; // per message crossing a local socket
-  LoadDependence load;  // per_backend_ns and cold_ns_per_ms are per hop
+struct KernelModel {     // softirq work on loopback, owned by no process
+  Distribution per_hop;  // per message crossing a local socket
+  LoadDependence load;   // per_backend_ns and cold_ns_per_ms are per hop
 };
 
 struct PgbouncerModel {       // one single-threaded process
@@ -88,11 +88,11 @@ struct PgbouncerModel {       // one single-threaded process
   LoadDependence load;
 };
 
-struct PostgresModel {        // one backend process per server session
-  Distribution backend_start; // fork + authenticate a new backend
-  Distribution query;         // parse, plan, start executing (before the delay)
-  Distribution fetch;         // the select after pg_sleep, commit
-  Distribution reset;         // DISCARD ALL when pgbouncer releases the session
+struct PostgresModel {         // one backend process per server session
+  Distribution backend_start;  // fork + authenticate a new backend
+  Distribution query;          // parse, plan, start executing (before the delay)
+  Distribution fetch;          // the select after pg_sleep, commit
+  Distribution reset;          // DISCARD ALL when pgbouncer releases the session
   // per_backend_ns: snapshots scan every backend (postgres CPU per request
   // doubled from 5 to 100 backends in DESIGN's hand-runs).
   LoadDependence load;
@@ -112,10 +112,10 @@ struct SharedScale {
 };
 
 struct StackModel {
-  std::string name;       // "gunicorn-flask"
+  std::string name;  // "gunicorn-flask"
   WorkerType type = WorkerType::kSync;
-  std::string server;     // "gunicorn"
-  std::string framework;  // "flask"
+  std::string server;       // "gunicorn"
+  std::string framework;    // "flask"
   bool installable = true;  // false: in Debian it cannot be run live here
   std::string note;
   AcceptPolicy accept_policy = AcceptPolicy::kLeastLoaded;
@@ -162,7 +162,7 @@ struct HostProfile {
 struct HostModel {
   int cores = 2;
   std::string cpu_model;
-  SimTime context_switch_ns = 0;  // charged per wake-up of a process
+  SimTime context_switch_ns = 0;       // charged per wake-up of a process
   SimTime idle_window_ns = 5'000'000;  // time constant of the host's recent idle share
   // Share of the random-placement loss of per-core run queues, in [0, 1]:
   // 0 = one shared run queue (see CpuHost).

@@ -1,21 +1,20 @@
 #include "sim/scenario/json_fields.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <system_error>
-
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdlib>
-#include <cstring>
 
 #include "sim/scenario/input_error.hpp"
 
@@ -261,8 +260,8 @@ void write_text_atomically(const std::string& path, const std::string& text,
   std::string tmp = (dir / ("." + target.filename().string() + ".XXXXXX")).string();
   const int fd = ::mkstemp(tmp.data());
   if (fd < 0)
-    throw InputError(dir.string() + ": cannot create a file there (" + option + "): " +
-                     std::strerror(errno));
+    throw InputError(dir.string() + ": cannot create a file there (" + option +
+                     "): " + std::strerror(errno));
   auto fail = [&](const std::string& what) {
     ::close(fd);
     ::unlink(tmp.c_str());

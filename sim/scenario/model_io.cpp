@@ -32,7 +32,8 @@ LoadDependence read_load(ObjectReader& group) {
   if (j == nullptr) return l;
   ObjectReader r(*j, group.where("load"));
   if (const json* v = r.optional("idle_inflation"))
-    l.idle_inflation = json_fields::read_number(*v, r.where("idle_inflation"), 0.0, kMaxIdleInflation);
+    l.idle_inflation =
+        json_fields::read_number(*v, r.where("idle_inflation"), 0.0, kMaxIdleInflation);
   if (const json* v = r.optional("per_backend_us"))
     l.per_backend_ns = 1e3 * json_fields::read_number(*v, r.where("per_backend_us"),
                                                       -kMaxPerBackendUs, kMaxPerBackendUs);
@@ -281,8 +282,10 @@ json to_json(const Model& m) {
     };
     if (s.shared_scale.any()) {
       const SharedScale& f = s.shared_scale;
-      stacks[name]["shared_scale"] = {{"client", f.client},       {"proxy", f.proxy},
-                                      {"kernel", f.kernel},       {"pgbouncer", f.pgbouncer},
+      stacks[name]["shared_scale"] = {{"client", f.client},
+                                      {"proxy", f.proxy},
+                                      {"kernel", f.kernel},
+                                      {"pgbouncer", f.pgbouncer},
                                       {"postgres", f.postgres}};
     }
   }
@@ -308,8 +311,7 @@ json to_json(const Model& m) {
         {"response", demand_to_json(m.proxy.response)},
         {"load", load_to_json(m.proxy.load)}}},
       {"kernel",
-       {{"per_hop", demand_to_json(m.kernel.per_hop)},
-        {"load", load_to_json(m.kernel.load)}}},
+       {{"per_hop", demand_to_json(m.kernel.per_hop)}, {"load", load_to_json(m.kernel.load)}}},
       {"pgbouncer",
        {{"login", demand_to_json(m.pgbouncer.login)},
         {"server_login", demand_to_json(m.pgbouncer.server_login)},

@@ -31,9 +31,9 @@ class CalibrateCli : public ::testing::Test {
 };
 
 TEST_F(CalibrateCli, FitWritesALoadableModelAndPrintsTheTable) {
-  const auto r = run_stacksim("calibrate fit --records " + records_ +
-                              " --prior models/estimates.json --label cli-test --out " +
-                              dir_.string());
+  const auto r =
+      run_stacksim("calibrate fit --records " + records_ +
+                   " --prior models/estimates.json --label cli-test --out " + dir_.string());
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("gunicorn-flask"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Not identified"), std::string::npos) << r.out;
@@ -53,16 +53,16 @@ TEST_F(CalibrateCli, RecordWithoutANeededFieldExitsTwoNamingFileLineAndField) {
   auto j = testing::live_record("d", "gunicorn-flask", 2, 2, 1500);
   j["result"].erase("completed");
   { std::ofstream(records_, std::ios::app) << j.dump() << "\n"; }
-  const auto r = run_stacksim("calibrate fit --records " + records_ + " --label x --out " +
-                              dir_.string());
+  const auto r =
+      run_stacksim("calibrate fit --records " + records_ + " --label x --out " + dir_.string());
   EXPECT_EQ(r.status, 2) << r.out;
   EXPECT_NE(r.out.find("runs.jsonl:4: result.completed: missing"), std::string::npos) << r.out;
   EXPECT_FALSE(fs::exists(dir_ / "x.json"));
 }
 
 TEST_F(CalibrateCli, BadRegressorOrLabelExitsTwo) {
-  auto r = run_stacksim("calibrate fit --records " + records_ + " --label x --regressor loud --out " +
-                        dir_.string());
+  auto r = run_stacksim("calibrate fit --records " + records_ +
+                        " --label x --regressor loud --out " + dir_.string());
   EXPECT_EQ(r.status, 2) << r.out;
   EXPECT_NE(r.out.find("--regressor"), std::string::npos) << r.out;
   r = run_stacksim("calibrate fit --records " + records_ + " --label a/b --out " + dir_.string());
@@ -80,9 +80,9 @@ TEST_F(CalibrateCli, RunRefusesAHoldoutPlanThatSharesAConfiguration) {
     "grid": {"stack": ["gunicorn-flask", "uvicorn-starlette"], "clients": [1, 20]}})";
   std::ofstream(holdout) << R"({"schema": "stacksim.live-sweep", "version": 1, "name": "h",
     "runs": [{"stack": "uvicorn-starlette", "clients": 20}, {"stack": "tornado", "clients": 20}]})";
-  const auto r = run_stacksim("calibrate run --plan " + fit + " --holdout " + holdout +
-                              " --store " + (dir_ / "s.jsonl").string() + " --label x --out " +
-                              dir_.string());
+  const auto r =
+      run_stacksim("calibrate run --plan " + fit + " --holdout " + holdout + " --store " +
+                   (dir_ / "s.jsonl").string() + " --label x --out " + dir_.string());
   EXPECT_EQ(r.status, 2) << r.out;
   EXPECT_NE(r.out.find("shares 1 configuration(s)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("stack=uvicorn-starlette db_mode=connect workers="), std::string::npos)
@@ -103,9 +103,9 @@ TEST_F(CalibrateCli, ValidateWithoutRecordsOfThePlanExitsTwo) {
                                 " --store " + records_ + " --no-run --replications 0");
   EXPECT_EQ(bad.status, 2) << bad.out;
   EXPECT_NE(bad.out.find("--replications"), std::string::npos) << bad.out;
-  const auto missing = run_stacksim("validate --model models/estimates.json --plan " + plan +
-                                    " --store " + records_ + " --no-run --also-records " +
-                                    (dir_ / "nowhere.jsonl").string());
+  const auto missing =
+      run_stacksim("validate --model models/estimates.json --plan " + plan + " --store " +
+                   records_ + " --no-run --also-records " + (dir_ / "nowhere.jsonl").string());
   EXPECT_EQ(missing.status, 2) << missing.out;
   EXPECT_NE(missing.out.find("--also-records"), std::string::npos) << missing.out;
   EXPECT_NE(missing.out.find("nowhere.jsonl"), std::string::npos) << missing.out;

@@ -10,7 +10,9 @@
 namespace stacksim::calibrate {
 namespace {
 
-Model prior() { return load_model(std::string(STACKSIM_SOURCE_DIR) + "/models/estimates.json"); }
+Model prior() {
+  return load_model(std::string(STACKSIM_SOURCE_DIR) + "/models/estimates.json");
+}
 
 std::vector<CalibrationRecord> three_flask_records() {
   return {record_from_live_json(testing::live_record("a", "gunicorn-flask", 1, 1, 1500), "r:1"),

@@ -1,3 +1,5 @@
+#include "calibrate/model_writer.hpp"
+
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -5,7 +7,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "calibrate/model_writer.hpp"
 #include "sim/scenario/input_error.hpp"
 #include "sim/scenario/model_io.hpp"
 

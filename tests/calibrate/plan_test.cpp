@@ -1,6 +1,7 @@
+#include "calibrate/plan.hpp"
+
 #include <gtest/gtest.h>
 
-#include "calibrate/plan.hpp"
 #include "live/stack_recipes.hpp"
 #include "live/sweep.hpp"
 #include "sim/scenario/input_error.hpp"
@@ -8,7 +9,8 @@
 namespace stacksim::calibrate {
 namespace {
 
-CalibrationRecord rec(const std::string& id, const std::string& stack, int clients, double delay_ms) {
+CalibrationRecord rec(const std::string& id, const std::string& stack, int clients,
+                      double delay_ms) {
   CalibrationRecord r;
   r.id = id;
   r.source = "runs.jsonl:" + id;
@@ -105,10 +107,10 @@ TEST(PlanConfigurations, ResolveWorkersAndRefuseSharedConfigurations) {
 
   // Another core count or client count is another configuration...
   const live::SweepPlan held_out = plan({{{"stack", "gunicorn-flask"}, {"clients", 2}}}, "v");
-  EXPECT_NO_THROW(check_configurations_disjoint(
-      keys, plan_configurations(held_out, recipes, 2), "fit.json", "v.json"));
-  EXPECT_NO_THROW(check_configurations_disjoint(
-      keys, plan_configurations(one_core, recipes, 2), "fit.json", "one-core.json"));
+  EXPECT_NO_THROW(check_configurations_disjoint(keys, plan_configurations(held_out, recipes, 2),
+                                                "fit.json", "v.json"));
+  EXPECT_NO_THROW(check_configurations_disjoint(keys, plan_configurations(one_core, recipes, 2),
+                                                "fit.json", "one-core.json"));
   // ...but the same one, even with explicit default workers, is refused.
   const live::SweepPlan same =
       plan({{{"stack", "uvicorn-starlette"}, {"clients", 1}, {"workers", 2}}}, "v");

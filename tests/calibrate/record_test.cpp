@@ -1,10 +1,11 @@
+#include "calibrate/record.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
-#include "calibrate/record.hpp"
 #include "sim/scenario/input_error.hpp"
 #include "tests/calibrate/live_records.hpp"
 
@@ -46,8 +47,9 @@ TEST(LiveRecord, MissingOrBadFieldIsNamedWithFileAndLine) {
             "runs.jsonl:3: cpu.groups.app.per_request_us: missing (calibration needs it)");
   j = testing::live_record("run-a", "gunicorn-flask", 10, 7, 1500);
   j["cpu"]["groups"]["kernel_system"]["per_request_us"] = -60.9;
-  EXPECT_NE(message_of([&] { record_from_live_json(j, "runs.jsonl:4"); })
-                .find("runs.jsonl:4: cpu.groups.kernel_system.per_request_us: must be a number"),
+  EXPECT_NE(message_of([&] {
+              record_from_live_json(j, "runs.jsonl:4");
+            }).find("runs.jsonl:4: cpu.groups.kernel_system.per_request_us: must be a number"),
             std::string::npos);
   j = testing::live_record("run-a", "gunicorn-flask", 10, 7, 1500);
   j.erase("config");
@@ -70,7 +72,8 @@ TEST(LiveRecord, FlagsAreKeptWithTheirReason) {
 
 TEST(RecordFile, ReadsEveryLineSkippingBlankOnesAndNamesLinesInErrors) {
   const auto dir = std::filesystem::temp_directory_path();
-  const std::string path = (dir / ("stacksim-cal-records-" + std::to_string(::getpid()) + ".jsonl")).string();
+  const std::string path =
+      (dir / ("stacksim-cal-records-" + std::to_string(::getpid()) + ".jsonl")).string();
   {
     std::ofstream out(path);
     out << testing::live_record("a", "gunicorn-flask", 1, 1, 1500).dump() << "\n\n"

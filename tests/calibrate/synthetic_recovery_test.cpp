@@ -59,13 +59,18 @@ double truth_us(const Model& m, const std::string& stack, Group g) {
   };
   const StackModel& s = m.stacks.at(stack);
   switch (g) {
-    case Group::kClient: return sum({&m.client.send, &m.client.recv});
-    case Group::kNginx: return sum({&m.proxy.request, &m.proxy.response});
-    case Group::kApp: return sum({&s.pre, &s.connect, &s.query, &s.fetch, &s.close, &s.respond});
+    case Group::kClient:
+      return sum({&m.client.send, &m.client.recv});
+    case Group::kNginx:
+      return sum({&m.proxy.request, &m.proxy.response});
+    case Group::kApp:
+      return sum({&s.pre, &s.connect, &s.query, &s.fetch, &s.close, &s.respond});
     case Group::kPgbouncer:
       return sum({&m.pgbouncer.login, &m.pgbouncer.query, &m.pgbouncer.result, &m.pgbouncer.close});
-    case Group::kPostgres: return sum({&m.postgres.query, &m.postgres.fetch, &m.postgres.reset});
-    case Group::kKernel: return sum({&m.kernel.per_hop});
+    case Group::kPostgres:
+      return sum({&m.postgres.query, &m.postgres.fetch, &m.postgres.reset});
+    case Group::kKernel:
+      return sum({&m.kernel.per_hop});
   }
   return 0;
 }
@@ -77,8 +82,8 @@ struct SyntheticGrid {
   std::vector<int> clients;
   std::vector<double> delays_ms;
   std::vector<int> sessions;
-  std::uint64_t seed;      // of the first configuration; one more per configuration
-  std::string id_prefix;   // record ids: prefix + index
+  std::uint64_t seed;     // of the first configuration; one more per configuration
+  std::string id_prefix;  // record ids: prefix + index
   double noise;
   std::string noise_stream;
 };
@@ -181,7 +186,8 @@ TEST_F(SyntheticRecovery, EveryGroupDemandIsRecoveredWithinThreeStandardErrors) 
 // the demand without background CPU, of which the simulator has none) is the
 // truth too, within 3 of its (wider, extrapolated) standard errors.
 TEST_F(SyntheticRecovery, SlopeIsZeroWithinThreeStandardErrorsForEveryRegressor) {
-  for (Regressor reg : {Regressor::kSessions, Regressor::kThroughput, Regressor::kInverseThroughput}) {
+  for (Regressor reg :
+       {Regressor::kSessions, Regressor::kThroughput, Regressor::kInverseThroughput}) {
     FitOptions o;
     o.regressor = reg;
     const Calibration c = fit_calibration(*records_, *prior_, o);
@@ -301,7 +307,8 @@ TEST(LoadRecovery, SaturatedDemandIdleInflationPerBackendAndColdCostAreRecovered
     // backend, or 300 ns per ms of wall clock.
     EXPECT_NEAR(got.per_backend_ns, want.per_backend_ns,
                 std::max(100.0, 0.30 * std::abs(want.per_backend_ns)));
-    EXPECT_NEAR(got.cold_ns_per_ms, want.cold_ns_per_ms, std::max(300.0, 0.30 * want.cold_ns_per_ms));
+    EXPECT_NEAR(got.cold_ns_per_ms, want.cold_ns_per_ms,
+                std::max(300.0, 0.30 * want.cold_ns_per_ms));
     EXPECT_EQ(got.background_cores, 0.0);  // not fitted (see calibrate/fit.cpp)
   };
   auto total = [](std::initializer_list<const Distribution*> ds) {
@@ -316,12 +323,12 @@ TEST(LoadRecovery, SaturatedDemandIdleInflationPerBackendAndColdCostAreRecovered
                truth.proxy.load);
   expect_group("kernel", m.kernel.per_hop.mean(), truth.kernel.per_hop.mean(), m.kernel.load,
                truth.kernel.load);
-  expect_group("pgbouncer",
-               total({&m.pgbouncer.login, &m.pgbouncer.query, &m.pgbouncer.result,
-                      &m.pgbouncer.close}),
-               total({&truth.pgbouncer.login, &truth.pgbouncer.query, &truth.pgbouncer.result,
-                      &truth.pgbouncer.close}),
-               m.pgbouncer.load, truth.pgbouncer.load);
+  expect_group(
+      "pgbouncer",
+      total({&m.pgbouncer.login, &m.pgbouncer.query, &m.pgbouncer.result, &m.pgbouncer.close}),
+      total({&truth.pgbouncer.login, &truth.pgbouncer.query, &truth.pgbouncer.result,
+             &truth.pgbouncer.close}),
+      m.pgbouncer.load, truth.pgbouncer.load);
   expect_group("postgres", total({&m.postgres.query, &m.postgres.fetch, &m.postgres.reset}),
                total({&truth.postgres.query, &truth.postgres.fetch, &truth.postgres.reset}),
                m.postgres.load, truth.postgres.load);
@@ -364,11 +371,16 @@ TEST(SyntheticRecoveryOfSharedScale, EachStacksCostOfTheSharedGroupsIsRecovered)
       const SharedScale& want = truth.stacks.at(stack).shared_scale;
       auto of = [&g](const SharedScale& x) {
         switch (g.group) {
-          case Group::kClient: return x.client;
-          case Group::kNginx: return x.proxy;
-          case Group::kPgbouncer: return x.pgbouncer;
-          case Group::kPostgres: return x.postgres;
-          default: return 1.0;
+          case Group::kClient:
+            return x.client;
+          case Group::kNginx:
+            return x.proxy;
+          case Group::kPgbouncer:
+            return x.pgbouncer;
+          case Group::kPostgres:
+            return x.postgres;
+          default:
+            return 1.0;
         }
       };
       const double cost = truth_us(truth, stack, g.group) * of(want);

@@ -11,12 +11,11 @@
 
 #include <gtest/gtest.h>
 
-#include "calibrate/scheduler_fit.hpp"
-#include "calibrate/speed.hpp"
-
 #include <cmath>
 #include <map>
 
+#include "calibrate/scheduler_fit.hpp"
+#include "calibrate/speed.hpp"
 #include "sim/scenario/input_error.hpp"
 #include "sim/scenario/model_io.hpp"
 
@@ -30,18 +29,19 @@ struct Measured {
 };
 
 json record(const live::SweepPoint& p, const Measured& m, int workers, int cores_used) {
-  const std::string id = p.config.stack + "-" + std::to_string(p.config.cores) + "-" +
-                         std::to_string(p.config.repeat);
-  return {{"run_id", id},
-          {"sweep", {{"name", "v"}, {"file", "v.json"}, {"key", p.key}, {"repeat", p.config.repeat}}},
-          {"config", {{"stack", p.config.stack}, {"workers", workers}}},
-          {"host", {{"cores_used", cores_used}}},
-          {"flags", {{"failed_requests", false}, {"foreign_cpu_high", false}}},
-          {"result",
-           {{"completed", 1000},
-            {"throughput_rps", m.throughput},
-            {"latency_ms", {{"p50", m.p50}, {"p99", m.p99}}},
-            {"peak_server_sessions", m.sessions}}}};
+  const std::string id =
+      p.config.stack + "-" + std::to_string(p.config.cores) + "-" + std::to_string(p.config.repeat);
+  return {
+      {"run_id", id},
+      {"sweep", {{"name", "v"}, {"file", "v.json"}, {"key", p.key}, {"repeat", p.config.repeat}}},
+      {"config", {{"stack", p.config.stack}, {"workers", workers}}},
+      {"host", {{"cores_used", cores_used}}},
+      {"flags", {{"failed_requests", false}, {"foreign_cpu_high", false}}},
+      {"result",
+       {{"completed", 1000},
+        {"throughput_rps", m.throughput},
+        {"latency_ms", {{"p50", m.p50}, {"p99", m.p99}}},
+        {"peak_server_sessions", m.sessions}}}};
 }
 
 // A record as the live runner writes it, measuring what the simulator
@@ -50,10 +50,9 @@ json record(const live::SweepPoint& p, const Measured& m, int workers, int cores
 // speed check uses the total).
 json simulated_record(const live::SweepPoint& p, const ValidationPoint& v, int workers,
                       double throughput_factor = 1.0) {
-  json r = record(p,
-                  Measured{throughput_factor * v.throughput.predicted, v.p50.predicted,
-                           v.p99.predicted, 0},
-                  workers, 2);
+  json r = record(
+      p, Measured{throughput_factor * v.throughput.predicted, v.p50.predicted, v.p99.predicted, 0},
+      workers, 2);
   r["result"]["peak_server_sessions"] = std::lround(v.sessions_peak.predicted);
   r["config"].update({{"db_mode", "connect"},
                       {"clients", p.config.clients},
@@ -70,11 +69,14 @@ json simulated_record(const live::SweepPoint& p, const ValidationPoint& v, int w
 }
 
 // The workers of a 2-core run: 5 sync, 2 async.
-int workers_of(const live::SweepPoint& p) { return p.config.stack == "gunicorn-flask" ? 5 : 2; }
+int workers_of(const live::SweepPoint& p) {
+  return p.config.stack == "gunicorn-flask" ? 5 : 2;
+}
 
 // Every point of `plan` as `truth` predicts it at 2 cores, by "stack clients
 // delay".
-std::map<std::string, ValidationPoint> simulate_plan(const Model& truth, const live::SweepPlan& plan,
+std::map<std::string, ValidationPoint> simulate_plan(const Model& truth,
+                                                     const live::SweepPlan& plan,
                                                      const live::StackRecipes& recipes,
                                                      const ValidateOptions& options) {
   std::vector<json> placeholder;
@@ -82,7 +84,8 @@ std::map<std::string, ValidationPoint> simulate_plan(const Model& truth, const l
     placeholder.push_back(record(p, Measured{100, 10, 20, 5}, workers_of(p), 2));
   std::map<std::string, ValidationPoint> out;
   for (ValidationPoint& v : validate_model(truth, plan, recipes, placeholder, options).points)
-    out[v.stack + " " + std::to_string(v.clients) + " " + std::to_string(v.delay_ms)] = std::move(v);
+    out[v.stack + " " + std::to_string(v.clients) + " " + std::to_string(v.delay_ms)] =
+        std::move(v);
   return out;
 }
 const ValidationPoint& point_of(const std::map<std::string, ValidationPoint>& points,
@@ -116,25 +119,28 @@ class Validation : public ::testing::Test {
   void SetUp() override {
     model_ = load_model(std::string(STACKSIM_SOURCE_DIR) + "/models/estimates.json");
     recipes_ = live::load_stack_recipes(live::default_stacks_path());
-    const json runs = json::array({{{"stack", "gunicorn-flask"}, {"clients", 20}, {"delay_ms", 10}},
-                                   {{"stack", "uvicorn-starlette"}, {"clients", 20}, {"delay_ms", 10}},
-                                   {{"stack", "gunicorn-flask"}, {"clients", 20}, {"cores", 1}},
-                                   {{"stack", "uvicorn-starlette"}, {"clients", 20}, {"cores", 1}}});
+    const json runs =
+        json::array({{{"stack", "gunicorn-flask"}, {"clients", 20}, {"delay_ms", 10}},
+                     {{"stack", "uvicorn-starlette"}, {"clients", 20}, {"delay_ms", 10}},
+                     {{"stack", "gunicorn-flask"}, {"clients", 20}, {"cores", 1}},
+                     {{"stack", "uvicorn-starlette"}, {"clients", 20}, {"cores", 1}}});
     plan_ = plan_of(runs);
     options_ = short_simulation(3000, 2);
     // First pass on placeholder measurements: what the model predicts.
-    const ValidationReport first = validate_model(
-        model_, plan_, recipes_, records([](const live::SweepPoint&, int) {
-          return Measured{100, 10, 20, 5};
-        }),
-        options_);
+    const ValidationReport first =
+        validate_model(model_, plan_, recipes_, records([](const live::SweepPoint&, int) {
+                         return Measured{100, 10, 20, 5};
+                       }),
+                       options_);
     for (const ValidationPoint& v : first.points) predicted_[name(v.stack, v.cores)] = v;
   }
 
   static std::string name(const std::string& stack, int cores) {
     return stack + "@" + std::to_string(cores);
   }
-  static int cores_used(const live::SweepPoint& p) { return p.config.cores > 0 ? p.config.cores : 2; }
+  static int cores_used(const live::SweepPoint& p) {
+    return p.config.cores > 0 ? p.config.cores : 2;
+  }
 
   // Records of every plan point, measured by `f(point, cores used)`.
   template <class F>
@@ -167,11 +173,11 @@ TEST_F(Validation, MeasurementsAroundThePredictionHaveZeroErrorAndAreInRange) {
     EXPECT_GT(v.p99.predicted, v.p50.predicted * 0.999) << n;
   }
   // Repeat 0 measures 0.9 x the prediction, repeat 1 1.1 x: the median is the prediction.
-  const ValidationReport r = validate_model(
-      model_, plan_, recipes_, records([this](const live::SweepPoint& p, int cores) {
-        return scaled(p.config.stack, cores, p.config.repeat == 0 ? 0.9 : 1.1);
-      }),
-      options_);
+  const ValidationReport r =
+      validate_model(model_, plan_, recipes_, records([this](const live::SweepPoint& p, int cores) {
+                       return scaled(p.config.stack, cores, p.config.repeat == 0 ? 0.9 : 1.1);
+                     }),
+                     options_);
   ASSERT_EQ(r.points.size(), 4u);
   for (const ValidationPoint& v : r.points) {
     SCOPED_TRACE(name(v.stack, v.cores));
@@ -202,15 +208,16 @@ TEST_F(Validation, ErrorsAreSignedRelativeToTheMeasuredMedianAndWrongWinnersAreC
   const bool async_predicted_to_win = pa.throughput.predicted > ps.throughput.predicted;
   const double sync_measured = 2.0 * ps.throughput.predicted;
   const double async_measured = async_predicted_to_win ? 0.5 * sync_measured : 2.0 * sync_measured;
-  const ValidationReport r = validate_model(
-      model_, plan_, recipes_, records([&](const live::SweepPoint& p, int cores) {
-        const double jitter = p.config.repeat == 0 ? 0.99 : 1.01;
-        if (cores == 1) return scaled(p.config.stack, 1, jitter);
-        Measured m = scaled(p.config.stack, 2, 2.0 * jitter);
-        if (p.config.stack == "uvicorn-starlette") m.throughput = jitter * async_measured;
-        return m;
-      }),
-      options_);
+  const ValidationReport r =
+      validate_model(model_, plan_, recipes_, records([&](const live::SweepPoint& p, int cores) {
+                       const double jitter = p.config.repeat == 0 ? 0.99 : 1.01;
+                       if (cores == 1) return scaled(p.config.stack, 1, jitter);
+                       Measured m = scaled(p.config.stack, 2, 2.0 * jitter);
+                       if (p.config.stack == "uvicorn-starlette")
+                         m.throughput = jitter * async_measured;
+                       return m;
+                     }),
+                     options_);
   for (const ValidationPoint& v : r.points) {
     if (v.cores != 2) continue;
     if (v.stack == "gunicorn-flask") {
@@ -245,9 +252,8 @@ TEST_F(Validation, ErrorsAreSignedRelativeToTheMeasuredMedianAndWrongWinnersAreC
 }
 
 TEST_F(Validation, PointsWithoutRecordsAreListedAndNoRecordAtAllIsAnInputError) {
-  std::vector<json> some = records([this](const live::SweepPoint& p, int cores) {
-    return scaled(p.config.stack, cores, 1.0);
-  });
+  std::vector<json> some = records(
+      [this](const live::SweepPoint& p, int cores) { return scaled(p.config.stack, cores, 1.0); });
   // Drop the 1-core uvicorn records: that point is reported, not validated.
   std::erase_if(some, [](const json& j) {
     return j.at("config").at("stack") == "uvicorn-starlette" && j.at("host").at("cores_used") == 1;
@@ -287,15 +293,16 @@ TEST(SchedulerFit, RecoversTheImbalanceAndWakeUpLatencyTheRecordsWereSimulatedWi
     std::vector<json> out;
     int i = 0;
     for (const live::SweepPoint& p : plan.points)
-      out.push_back(simulated_record(p, point_of(points, p), workers_of(p), noise(i++, p.config.repeat)));
+      out.push_back(
+          simulated_record(p, point_of(points, p), workers_of(p), noise(i++, p.config.repeat)));
     return out;
   };
 
   model.host.imbalance = 0;
   model.host.wakeup_latency_ns = 0;
   const SchedulerFit exact = fit_scheduler(
-      model, plan, recipes, measured_with([](int, int repeat) { return repeat == 0 ? 0.99 : 1.01; }),
-      options);
+      model, plan, recipes,
+      measured_with([](int, int repeat) { return repeat == 0 ? 0.99 : 1.01; }), options);
   EXPECT_NEAR(exact.beta, 0.6, 1e-12);
   EXPECT_NEAR(exact.latency_us, 150, 1e-9);
   EXPECT_EQ(exact.points, 12);
@@ -310,11 +317,11 @@ TEST(SchedulerFit, RecoversTheImbalanceAndWakeUpLatencyTheRecordsWereSimulatedWi
     }
   }
   EXPECT_TRUE(truth_tried);
-  const SchedulerFit noisy = fit_scheduler(
-      model, plan, recipes, measured_with([](int i, int) {
-        return 1.0 + 0.03 * std::sin(1.7 * i + 0.3);  // deterministic, within +-3%
-      }),
-      options);
+  const SchedulerFit noisy =
+      fit_scheduler(model, plan, recipes, measured_with([](int i, int) {
+                      return 1.0 + 0.03 * std::sin(1.7 * i + 0.3);  // deterministic, within +-3%
+                    }),
+                    options);
   EXPECT_NEAR(noisy.beta, 0.6, 0.2 + 1e-9);
   EXPECT_NEAR(noisy.latency_us, 150, 75 + 1e-9);
   const json j = to_json(noisy);
@@ -382,7 +389,11 @@ TEST_F(SlowHost, TheSpeedCheckFindsItsSpeedAndItsErrorGoesAway) {
 
   const json j = to_json(r);
   EXPECT_TRUE(j.at("points").at(0).at("at_measured_speed").at("speed").is_number());
-  EXPECT_TRUE(j.at("summary").at("all").at("median_abs_error_at_measured_speed").at("throughput").is_number());
+  EXPECT_TRUE(j.at("summary")
+                  .at("all")
+                  .at("median_abs_error_at_measured_speed")
+                  .at("throughput")
+                  .is_number());
   EXPECT_NE(to_markdown(r).find("At the runs' measured speed"), std::string::npos);
 
   // Without the check, no speed is claimed.
@@ -406,7 +417,8 @@ TEST_F(SlowHost, MeasureSpeedGivesItsSpeedAndTheModelAtIt) {
   const ValidateOptions& options = options_;
   const SpeedMeasurement m = measure_speed(model, plan, recipes, measured, options);
   ASSERT_EQ(m.points.size(), 4u);
-  for (const SpeedPoint& p : m.points) EXPECT_NEAR(p.speed, 0.8, 0.02) << p.stack << " " << p.configuration;
+  for (const SpeedPoint& p : m.points)
+    EXPECT_NEAR(p.speed, 0.8, 0.02) << p.stack << " " << p.configuration;
   EXPECT_NEAR(m.speed, 0.8, 0.01);
 
   const Model today = at_measured_speed(model, m, "2026-11-26");

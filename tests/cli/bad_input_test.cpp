@@ -31,7 +31,9 @@ TEST(BadInput, ZeroClientsFromSetIsNamed) {
   expect_bad_input(std::string(kSim) + "--set clients=0", "clients");
 }
 
-TEST(BadInput, UnknownKnobIsNamed) { expect_bad_input(std::string(kSim) + "--set colour=red", "colour"); }
+TEST(BadInput, UnknownKnobIsNamed) {
+  expect_bad_input(std::string(kSim) + "--set colour=red", "colour");
+}
 
 TEST(BadInput, UnknownStackIsNamedWithTheKnownOnes) {
   expect_bad_input(std::string(kSim) + "--stack gunicorn-cobol", "gunicorn-cobol");
@@ -52,7 +54,9 @@ TEST(BadInput, MalformedJsonIsNamed) {
   std::remove(path.c_str());
 }
 
-TEST(BadInput, UnknownFormatIsRejected) { expect_bad_input(std::string(kSim) + "--format xml", "format"); }
+TEST(BadInput, UnknownFormatIsRejected) {
+  expect_bad_input(std::string(kSim) + "--format xml", "format");
+}
 
 TEST(Cli, EverySubcommandHasHelp) {
   for (const char* sub : {"sim", "qn", "live", "calibrate"}) {
@@ -63,9 +67,10 @@ TEST(Cli, EverySubcommandHasHelp) {
 }
 
 TEST(Cli, SimPrintsATableWithAVerdict) {
-  const auto r = run_stacksim(std::string(kSim) +
-                              "--stack gunicorn-flask --stack uvicorn-starlette --set requests=2000 "
-                              "--set warmup_requests=200 --set replications=2");
+  const auto r =
+      run_stacksim(std::string(kSim) +
+                   "--stack gunicorn-flask --stack uvicorn-starlette --set requests=2000 "
+                   "--set warmup_requests=200 --set replications=2");
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_NE(r.out.find("gunicorn-flask"), std::string::npos);
   EXPECT_NE(r.out.find("Verdict:"), std::string::npos);

@@ -43,12 +43,12 @@ class GoldenOutput : public ::testing::TestWithParam<Golden> {};
 
 TEST_P(GoldenOutput, ShippedScenarioPrintsExactlyItsGoldenJson) {
   const Golden g = GetParam();
-  const std::string golden = read_file(std::string(STACKSIM_SOURCE_DIR) + "/tests/golden/" +
-                                       g.name + ".json");
+  const std::string golden =
+      read_file(std::string(STACKSIM_SOURCE_DIR) + "/tests/golden/" + g.name + ".json");
   ASSERT_FALSE(golden.empty()) << "missing tests/golden/" << g.name << ".json";
-  const auto r = testing::run_stacksim(std::string("sim --model models/") + g.model +
-                                       ".json --scenario scenarios/" + g.scenario + ".json " +
-                                       kReducedRun);
+  const auto r =
+      testing::run_stacksim(std::string("sim --model models/") + g.model +
+                            ".json --scenario scenarios/" + g.scenario + ".json " + kReducedRun);
   ASSERT_EQ(r.status, 0) << r.out;
   EXPECT_TRUE(r.out == golden) << "output differs from tests/golden/" << g.name
                                << ".json; if the change is intended, run tests/golden/update.sh";

@@ -16,8 +16,8 @@ struct CommandResult {
 };
 
 inline CommandResult run_stacksim(const std::string& args) {
-  const std::string cmd = std::string("cd ") + STACKSIM_SOURCE_DIR + " && " + STACKSIM_BINARY +
-                          " " + args + " 2>&1";
+  const std::string cmd =
+      std::string("cd ") + STACKSIM_SOURCE_DIR + " && " + STACKSIM_BINARY + " " + args + " 2>&1";
   CommandResult r;
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;

@@ -79,7 +79,9 @@ TEST(Stack, SharedScaleMultipliesTheSharedGroupsOfThatStackOnly) {
   m.stacks.at("sync").shared_scale.pgbouncer = 2;
   m.stacks.at("sync").shared_scale.postgres = 3;
   const RunResult scaled = run_once(m, m.stacks.at("sync"), sc, 0);
-  auto cpu = [](const RunResult& r, Role role) { return r.cpu_us_per_request[static_cast<int>(role)]; };
+  auto cpu = [](const RunResult& r, Role role) {
+    return r.cpu_us_per_request[static_cast<int>(role)];
+  };
   EXPECT_NEAR(cpu(scaled, Role::kPgbouncer), 2 * cpu(plain, Role::kPgbouncer), 1e-6);
   EXPECT_NEAR(cpu(scaled, Role::kPostgres), 3 * cpu(plain, Role::kPostgres), 1e-6);
   EXPECT_NEAR(cpu(scaled, Role::kApp), cpu(plain, Role::kApp), 1e-6);
@@ -335,7 +337,8 @@ TEST(Experiment, SameSeedGivesIdenticalJsonAndAnotherSeedDoesNot) {
   const Model m = uniform_model(20, 300);
   Scenario sc = small_scenario();
   sc.replications = 3;
-  for (auto& [name, s] : const_cast<Model&>(m).stacks) s.pre = Distribution(Shape::kGamma, 3e5, 0.7);
+  for (auto& [name, s] : const_cast<Model&>(m).stacks)
+    s.pre = Distribution(Shape::kGamma, 3e5, 0.7);
   const auto a = report_json(m, sc, run_experiment(m, sc, 2)).dump();
   const auto b = report_json(m, sc, run_experiment(m, sc, 1)).dump();
   EXPECT_EQ(a, b);  // the thread count must not matter either

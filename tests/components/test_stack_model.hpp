@@ -6,7 +6,9 @@
 
 namespace stacksim::testing {
 
-inline Distribution us(double mean_us) { return Distribution::deterministic(mean_us * 1e3); }
+inline Distribution us(double mean_us) {
+  return Distribution::deterministic(mean_us * 1e3);
+}
 
 // Every demand is `each_us` except the app worker's `pre`, which is app_us.
 inline Model uniform_model(double each_us, double app_us, WorkerType type = WorkerType::kSync) {
@@ -25,9 +27,9 @@ inline Model uniform_model(double each_us, double app_us, WorkerType type = Work
   for (WorkerType t : {WorkerType::kSync, WorkerType::kGreenlet, WorkerType::kCoroutine}) {
     StackModel s;
     s.type = t;
-    s.name = std::string(t == WorkerType::kSync        ? "sync"
+    s.name = std::string(t == WorkerType::kSync       ? "sync"
                          : t == WorkerType::kGreenlet ? "greenlet"
-                                                       : "coroutine");
+                                                      : "coroutine");
     s.server = s.name;
     s.framework = "test";
     s.max_concurrency = t == WorkerType::kSync ? 1 : 1000;

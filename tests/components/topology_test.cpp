@@ -69,7 +69,8 @@ TEST(Topology, SessionCreationIsABranchTheMainPathSkips) {
   EXPECT_EQ(route[static_cast<std::size_t>(at + 1)].label, "pgbouncer.server_login");
   const auto& main = t.main_path();
   for (std::int32_t i = at + 1; i < acquire->skip_to; ++i)
-    EXPECT_EQ(std::count(main.begin(), main.end(), i), 0) << route[static_cast<std::size_t>(i)].label;
+    EXPECT_EQ(std::count(main.begin(), main.end(), i), 0)
+        << route[static_cast<std::size_t>(i)].label;
   EXPECT_EQ(route.back().kind, StepKind::kComplete);
 }
 

@@ -12,7 +12,9 @@
 namespace stacksim {
 namespace {
 
-double phi(double z) { return 0.5 * std::erfc(-z / std::sqrt(2.0)); }
+double phi(double z) {
+  return 0.5 * std::erfc(-z / std::sqrt(2.0));
+}
 
 TEST(StandardNormal, SharesBelowEachPointMatchTheNormalCdf) {
   Rng rng(42, "normal", 0);

@@ -34,8 +34,9 @@ TEST(CalibrateValidateLive, SmallPlanCalibratesAModelThatValidatesOnHeldOutRuns)
   std::ofstream(fit_plan) << R"({"schema": "stacksim.live-sweep", "version": 1, "name": "ci-fit", )"
                           << base << R"(, "grid": {"stack": ["gunicorn-flask", "uvicorn-starlette"],
       "clients": [1, 20], "delay_ms": [0, 10]}, "repeats": 1})";
-  std::ofstream(holdout) << R"({"schema": "stacksim.live-sweep", "version": 1, "name": "ci-holdout", )"
-                         << base << R"(, "grid": {"stack": ["gunicorn-flask", "uvicorn-starlette"],
+  std::ofstream(holdout)
+      << R"({"schema": "stacksim.live-sweep", "version": 1, "name": "ci-holdout", )" << base
+      << R"(, "grid": {"stack": ["gunicorn-flask", "uvicorn-starlette"],
       "clients": [8], "delay_ms": [5]}, "repeats": 2})";
   const std::string store = (dir / "runs.jsonl").string();
   const std::string prior = std::string(STACKSIM_SOURCE_DIR) + "/models/estimates.json";
@@ -95,7 +96,8 @@ TEST(CalibrateValidateLive, SmallPlanCalibratesAModelThatValidatesOnHeldOutRuns)
     EXPECT_NEAR(at.at("speed").get<double>(),
                 predicted / measured * model.at("host").at("speed").get<double>(), 1e-9);
     EXPECT_GT(at.at("throughput_rps").at("predicted").get<double>(), 0);
-    EXPECT_EQ(at.at("throughput_rps").at("measured_median"), p.at("throughput_rps").at("measured_median"));
+    EXPECT_EQ(at.at("throughput_rps").at("measured_median"),
+              p.at("throughput_rps").at("measured_median"));
   }
   EXPECT_EQ(r.at("pairs").size(), 1u);
   EXPECT_EQ(r.at("summary").at("all").at("points"), 2);

@@ -281,8 +281,8 @@ TEST(CpuReport, RunQueueWaitIsSummedPerGroupAndNeedsEveryProcess) {
     return p;
   };
   a.processes[100] = sample("app", 1.0, 0.5, 1000);
-  b.processes[100] = sample("app", 1.04, 0.53, 1100);   // +0.03 s wait, +100 slices
-  b.processes[101] = sample("app", 0.01, 0.002, 50);    // born in the window
+  b.processes[100] = sample("app", 1.04, 0.53, 1100);  // +0.03 s wait, +100 slices
+  b.processes[101] = sample("app", 0.01, 0.002, 50);   // born in the window
   a.processes[200] = sample("nginx", 1.0, 0.1, 10);
   b.processes[200] = sample("nginx", 1.0, 0.1, 10, false);  // schedstat gone
   const CpuReport r = cpu_report(a, b, 500);

@@ -316,7 +316,7 @@ TEST(CpuHostIdleInflation, ASaturatedHostDoesNotStretchAndKernelWorkHasItsOwnK) 
   host.set_kernel_idle_inflation(3.0);
   Done done(sim);
   host.submit(busy, 1000 * kMs, done.k(0));  // the core is busy for a second
-  sim.run_until(100 * kMs);                   // 100 time constants: u = 1 - e^-100
+  sim.run_until(100 * kMs);                  // 100 time constants: u = 1 - e^-100
   EXPECT_LT(host.idle_share(), 1e-40);
   EXPECT_EQ(host.stretch(p, 1 * kMs), 1 * kMs);  // nothing stretched
   EXPECT_EQ(host.stretch_kernel(1 * kMs), 1 * kMs);

@@ -103,8 +103,8 @@ TEST(ModelIo, LoadDependenceIsOptionalAndRoundTrips) {
   EXPECT_FALSE(plain.stacks.at("s").load.any());
   EXPECT_FALSE(plain.postgres.load.any());
   EXPECT_EQ(plain.host.idle_window_ns, 5'000'000);  // the default, 5 ms
-  EXPECT_EQ(plain.host.imbalance, 0.0);              // one shared run queue
-  EXPECT_EQ(plain.host.speed, 1.0);                  // the machine it was measured on
+  EXPECT_EQ(plain.host.imbalance, 0.0);             // one shared run queue
+  EXPECT_EQ(plain.host.speed, 1.0);                 // the machine it was measured on
 
   json j = minimal_model();
   j["host"]["idle_window_us"] = 2000;
@@ -159,8 +159,8 @@ TEST(ModelIo, LoadDependenceIsOptionalAndRoundTrips) {
   json bad = minimal_model();
   bad["host"]["idle_window_us"] = 0;
   EXPECT_THROW(parse_model(bad, "t.json"), InputError);
-  for (const auto& [key, value] : {std::pair<const char*, double>{"pgbouncer", 0.0},
-                                   {"app", 1.0}}) {
+  for (const auto& [key, value] :
+       {std::pair<const char*, double>{"pgbouncer", 0.0}, {"app", 1.0}}) {
     bad = minimal_model();
     bad["stacks"]["s"]["shared_scale"] = {{key, value}};
     try {
@@ -172,9 +172,8 @@ TEST(ModelIo, LoadDependenceIsOptionalAndRoundTrips) {
           << e.what();
     }
   }
-  for (const auto& [field, value] : {std::pair<const char*, double>{"imbalance", 1.5},
-                                     {"speed", 0.0},
-                                     {"speed", -1.0}}) {
+  for (const auto& [field, value] :
+       {std::pair<const char*, double>{"imbalance", 1.5}, {"speed", 0.0}, {"speed", -1.0}}) {
     bad = minimal_model();
     bad["host"][field] = value;
     try {
