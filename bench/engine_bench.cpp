@@ -29,7 +29,7 @@ namespace {
 class ClosedMmc final : public EventHandler {
  public:
   ClosedMmc(int customers, int servers, double service_ms)
-      : pool_(sim_, servers, /*lazy=*/false),
+      : pool_(servers, /*lazy=*/false),
         service_(Distribution::exponential(service_ms * 1e6)),
         rng_(1, "bench.mmc", 0),
         unit_(customers, -1),

@@ -97,7 +97,7 @@ class Replication {
         st.process = st.host->add_process(s.name, /*multi_threaded=*/true);
       } else if (s.kind == StationKind::kFcfs) {
         st.granted = std::make_unique<GrantedHandler>(*this, k);
-        st.pool = std::make_unique<Pool>(sim_, s.servers, /*lazy=*/false);
+        st.pool = std::make_unique<Pool>(s.servers, /*lazy=*/false);
       }
       visits_total_ += s.visits;
       cumulative_visits_.push_back(visits_total_);

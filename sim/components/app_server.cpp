@@ -4,39 +4,26 @@
 
 namespace stacksim {
 
-AppServer::AppServer(Simulator& sim, CpuHost& host, const std::string& name, int workers,
-                     int max_concurrency, AcceptPolicy policy, int backlog, Rng rng)
+AppServer::AppServer(Simulator& sim, CpuHost& host, StackObserver& observer,
+                     const std::string& name, int workers, int max_concurrency, AcceptPolicy policy,
+                     int backlog, Rng rng)
     : sim_(sim),
+      observer_(observer),
       max_concurrency_(max_concurrency),
       policy_(policy),
       backlog_limit_(static_cast<std::size_t>(backlog)),
-      rng_(rng),
-      last_(sim.now()) {
+      rng_(rng) {
   for (int w = 0; w < workers; ++w) {
     workers_.push_back(Worker{host.add_process(name + ".worker." + std::to_string(w))});
   }
 }
 
-void AppServer::account() {
-  const auto dt = static_cast<double>(sim_.now() - last_);
-  busy_area_ += busy_workers_ * dt;
-  in_flight_area_ += total_in_flight_ * dt;
-  last_ = sim_.now();
-}
-
-double AppServer::busy_worker_area() {
-  account();
-  return busy_area_;
-}
-
-double AppServer::in_flight_area() {
-  account();
-  return in_flight_area_;
+void AppServer::report() {
+  observer_.on_occupancy(Occupancy::kBusyWorkers, busy_workers_, sim_.now());
+  observer_.on_occupancy(Occupancy::kAppInFlight, total_in_flight_, sim_.now());
 }
 
 void AppServer::reset_statistics() {
-  account();
-  busy_area_ = in_flight_area_ = 0.0;
   peak_backlog_ = backlog_.size();
   for (Worker& w : workers_) w.served = 0;
 }
@@ -76,12 +63,12 @@ int AppServer::choose() {
 }
 
 void AppServer::take(int worker, Request& r) {
-  account();
   Worker& w = workers_[worker];
   if (w.in_flight++ == 0) ++busy_workers_;
   ++total_in_flight_;
   ++w.served;
   r.app_worker = worker;
+  report();
 }
 
 AppServer::Admit AppServer::accept(Request& r, Continuation granted) {
@@ -97,11 +84,11 @@ AppServer::Admit AppServer::accept(Request& r, Continuation granted) {
 }
 
 void AppServer::release(Request& r) {
-  account();
   const int worker = r.app_worker;
   Worker& w = workers_[worker];
   --total_in_flight_;
   if (--w.in_flight == 0) --busy_workers_;
+  report();
   if (!backlog_.empty()) {  // the worker that freed a slot pulls the oldest
     const Pending p = backlog_.front();
     backlog_.pop_front();

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/components/observer.hpp"
 #include "sim/components/request.hpp"
 #include "sim/engine/event.hpp"
 #include "sim/engine/rng.hpp"
@@ -23,8 +24,10 @@ namespace stacksim {
 
 class AppServer {
  public:
-  AppServer(Simulator& sim, CpuHost& host, const std::string& name, int workers,
-            int max_concurrency, AcceptPolicy policy, int backlog, Rng rng);
+  // Busy workers and requests in flight are reported to `observer` as they
+  // change (Occupancy::kBusyWorkers, kAppInFlight).
+  AppServer(Simulator& sim, CpuHost& host, StackObserver& observer, const std::string& name,
+            int workers, int max_concurrency, AcceptPolicy policy, int backlog, Rng rng);
 
   enum class Admit { kNow, kQueued, kRefused };
   // kNow: r.app_worker is set. kQueued: `granted` runs once a worker takes
@@ -39,10 +42,7 @@ class AppServer {
   int in_flight(int worker) const { return workers_[worker].in_flight; }
   std::size_t backlog_length() const { return backlog_.size(); }
   std::size_t peak_backlog() const { return peak_backlog_; }
-  // Time integral of the number of workers holding at least one request.
-  double busy_worker_area();
-  // Time integral of the requests held by all workers together.
-  double in_flight_area();
+  // Starts the measured window: the peak backlog and the served counts anew.
   void reset_statistics();
 
  private:
@@ -57,9 +57,10 @@ class AppServer {
   };
   int choose();
   void take(int worker, Request& r);
-  void account();
+  void report();
 
   Simulator& sim_;
+  StackObserver& observer_;
   std::vector<Worker> workers_;
   int max_concurrency_;
   AcceptPolicy policy_;
@@ -71,9 +72,6 @@ class AppServer {
   int busy_workers_ = 0;
   int total_in_flight_ = 0;
   std::size_t peak_backlog_ = 0;
-  double busy_area_ = 0.0;
-  double in_flight_area_ = 0.0;
-  SimTime last_ = 0;
 };
 
 }  // namespace stacksim

@@ -2,7 +2,7 @@
 
 namespace stacksim {
 
-Pgbouncer::Pgbouncer(Simulator& sim, CpuHost& host, Postgres& postgres, const PgbouncerModel& model,
+Pgbouncer::Pgbouncer(CpuHost& host, Postgres& postgres, const PgbouncerModel& model,
                      const PostgresModel& pg_model, const Distribution& hop, int sessions, Rng rng)
     : host_(host),
       postgres_(postgres),
@@ -10,7 +10,7 @@ Pgbouncer::Pgbouncer(Simulator& sim, CpuHost& host, Postgres& postgres, const Pg
       model_(model),
       pg_model_(pg_model),
       hop_(hop),
-      pool_(sim, sessions, /*lazy=*/true),
+      pool_(sessions, /*lazy=*/true),
       rng_(rng) {
   host.set_idle_inflation(process_, model.load.idle_inflation);
 }

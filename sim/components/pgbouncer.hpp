@@ -19,7 +19,7 @@ namespace stacksim {
 
 class Pgbouncer final : public EventHandler {
  public:
-  Pgbouncer(Simulator& sim, CpuHost& host, Postgres& postgres, const PgbouncerModel& model,
+  Pgbouncer(CpuHost& host, Postgres& postgres, const PgbouncerModel& model,
             const PostgresModel& pg_model, const Distribution& hop, int sessions, Rng rng);
 
   ProcessId process() const { return process_; }

@@ -36,11 +36,11 @@ Stack::Stack(Simulator& sim, const Model& full_model, const StackModel& stack, c
             role_stream(sc, Role::kPostgres, replication)},
       proxy_(host_, sc.nginx ? (sc.nginx_workers > 0 ? sc.nginx_workers : sc.cores) : 0,
              Rng(sc.seed, "nginx.accept", static_cast<std::uint64_t>(replication))),
-      app_(sim, host_, stack.name, sc.workers.for_type(stack.type), stack.max_concurrency,
+      app_(sim, host_, observer, stack.name, sc.workers.for_type(stack.type), stack.max_concurrency,
            stack.accept_policy, sc.backlog,
            Rng(sc.seed, "app.accept", static_cast<std::uint64_t>(replication))),
       postgres_(host_, model_.postgres.load.idle_inflation),
-      pgbouncer_(sim, host_, postgres_, model_.pgbouncer, model_.postgres, model_.kernel.per_hop,
+      pgbouncer_(host_, postgres_, model_.pgbouncer, model_.postgres, model_.kernel.per_hop,
                  sc.sessions,
                  Rng(sc.seed, "pgbouncer.release", static_cast<std::uint64_t>(replication))),
       load_(sim, host_, *this, sc.load == LoadType::kClosed ? sc.clients : 0, sc.rate_rps,
@@ -50,6 +50,9 @@ Stack::Stack(Simulator& sim, const Model& full_model, const StackModel& stack, c
       kernel_cold_ns_per_ms_(model_.kernel.load.cold_ns_per_ms) {
   // Load dependence, per process group (the backends and pgbouncer set
   // their own idle inflation).
+  pgbouncer_.sessions().on_change([this](int in_use) {
+    observer_.on_occupancy(Occupancy::kSessionsInUse, in_use, sim_.now());
+  });
   host_.set_idle_window(model_.host.idle_window_ns);
   if (model_.host.imbalance > 0) host_.set_imbalance(model_.host.imbalance);
   host_.set_wakeup_latency(model_.host.wakeup_latency_ns);
@@ -71,7 +74,7 @@ Stack::Stack(Simulator& sim, const Model& full_model, const StackModel& stack, c
   host_.set_background_cores(background);
   if (sc.db_access == DbAccess::kAppPool) {
     for (int w = 0; w < app_.workers(); ++w) {
-      app_pools_.push_back(std::make_unique<Pool>(sim, sc.app_pool_size, /*lazy=*/true));
+      app_pools_.push_back(std::make_unique<Pool>(sc.app_pool_size, /*lazy=*/true));
       app_pool_session_.emplace_back(static_cast<std::size_t>(sc.app_pool_size), -1);
     }
   }

@@ -1,10 +1,12 @@
 #include "sim/experiment/run.hpp"
 
 #include <algorithm>
+#include <array>
 
 #include "sim/components/stack.hpp"
 #include "sim/engine/simulator.hpp"
 #include "sim/metrics/request_recorder.hpp"
+#include "sim/metrics/time_weighted.hpp"
 #include "sim/scenario/input_error.hpp"
 
 namespace stacksim {
@@ -12,7 +14,8 @@ namespace stacksim {
 namespace {
 
 // Decides where the measured window starts and ends; forwards completions
-// in the window to the recorder.
+// in the window to the recorder and the stack's occupancy to time-weighted
+// metrics.
 class RunController final : public StackObserver {
  public:
   RunController(Simulator& sim, std::int64_t warmup, std::int64_t measured)
@@ -30,6 +33,13 @@ class RunController final : public StackObserver {
   void on_failed(const Request&, SimTime) override {
     if (in_window()) recorder_.record_failure();
     count();
+  }
+  void on_occupancy(Occupancy what, double value, SimTime now) override {
+    occupancy_[static_cast<std::size_t>(what)].set(now, value);
+  }
+  // The integral of `what` over the window (value-ns).
+  double area(Occupancy what) const {
+    return occupancy_[static_cast<std::size_t>(what)].area(window_end_ns_);
   }
 
   const RequestRecorder& recorder() const { return recorder_; }
@@ -68,6 +78,7 @@ class RunController final : public StackObserver {
     retries_at_start_ = stack_->retries();
     stack_->app().reset_statistics();
     stack_->pgbouncer().sessions().reset_statistics();
+    for (TimeWeighted& o : occupancy_) o.reset(window_start_ns_);
   }
 
   Simulator& sim_;
@@ -76,6 +87,7 @@ class RunController final : public StackObserver {
   std::int64_t end_;
   std::int64_t done_ = 0;
   RequestRecorder recorder_;
+  std::array<TimeWeighted, kOccupancyCount> occupancy_;
   SimTime window_start_ns_ = 0;
   SimTime window_end_ns_ = 0;
   std::vector<SimTime> cpu_at_start_;
@@ -159,14 +171,16 @@ RunResult run_once(const Model& model, const StackModel& stack_model, const Scen
     out.cpu_us_per_request[r] = cpu_ns[r] * 1e-3 / static_cast<double>(out.completed);
 
   AppServer& app = stack.app();
-  out.workers_busy = app.busy_worker_area() / (window * app.workers());
-  out.worker_slots = app.in_flight_area() / (window * app.workers() * app.max_concurrency());
+  out.workers_busy = control.area(Occupancy::kBusyWorkers) / (window * app.workers());
+  out.worker_slots =
+      control.area(Occupancy::kAppInFlight) / (window * app.workers() * app.max_concurrency());
   out.backlog_peak = static_cast<double>(app.peak_backlog());
   for (int w = 0; w < app.workers(); ++w) out.served_per_worker.push_back(app.served(w));
   Pool& sessions = stack.pgbouncer().sessions();
   out.db_sessions_peak = sessions.created();
-  out.sessions_busy = sessions.in_use_area() / (window * sessions.capacity());
-  out.session_hold_ms = sessions.in_use_area() * 1e-6 / static_cast<double>(out.completed);
+  const double sessions_area = control.area(Occupancy::kSessionsInUse);
+  out.sessions_busy = sessions_area / (window * sessions.capacity());
+  out.session_hold_ms = sessions_area * 1e-6 / static_cast<double>(out.completed);
   out.worker_hold_ms = rec.worker_held_mean_ns() * 1e-6;
   for (int p = 0; p < kPhaseCount; ++p)
     out.phase_ms[p] = rec.phase_mean_ns(static_cast<Phase>(p)) * 1e-6;

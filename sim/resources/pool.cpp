@@ -6,19 +6,12 @@
 
 namespace stacksim {
 
-Pool::Pool(Simulator& sim, int capacity, bool lazy)
-    : sim_(sim), capacity_(capacity), last_(sim.now()) {
+Pool::Pool(int capacity, bool lazy) : capacity_(capacity) {
   if (capacity < 1) throw std::invalid_argument("a pool needs at least one unit");
   if (!lazy) {
     created_ = capacity;
     for (int u = capacity - 1; u >= 0; --u) idle_.push_back(u);
   }
-}
-
-void Pool::account() {
-  const SimTime now = sim_.now();
-  area_ += static_cast<double>(in_use_) * static_cast<double>(now - last_);
-  last_ = now;
 }
 
 Pool::Grant Pool::acquire(Continuation granted, int* unit_out) {
@@ -35,8 +28,8 @@ Pool::Grant Pool::acquire(Continuation granted, int* unit_out) {
     waiters_.push_back(Waiter{granted, unit_out});
     return g;
   }
-  account();
   peak_in_use_ = std::max(peak_in_use_, ++in_use_);
+  if (listener_) listener_(in_use_);
   return g;
 }
 
@@ -49,19 +42,12 @@ void Pool::release(int unit) {
     w.granted();  // in_use is unchanged: the unit passes hand to hand
     return;
   }
-  account();
   --in_use_;
   idle_.push_back(unit);
-}
-
-double Pool::in_use_area() {
-  account();
-  return area_;
+  if (listener_) listener_(in_use_);
 }
 
 void Pool::reset_statistics() {
-  account();
-  area_ = 0.0;
   peak_in_use_ = in_use_;
 }
 

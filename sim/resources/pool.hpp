@@ -4,15 +4,16 @@
 // Units can be created lazily: a free unit is reused before a new one is
 // made, and the caller pays the creation cost (pgbouncer opening a server
 // session starts a postgres backend). Idle units are reused LIFO, as
-// pgbouncer does by default.
+// pgbouncer does by default. It keeps its peak; how busy it was over time
+// is for a listener to integrate (on_change, metrics/TimeWeighted).
 #pragma once
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <vector>
 
 #include "sim/engine/event.hpp"
-#include "sim/engine/simulator.hpp"
 
 namespace stacksim {
 
@@ -23,7 +24,7 @@ class Pool {
     bool created = false;  // the unit is new: its creation cost is still to pay
   };
 
-  Pool(Simulator& sim, int capacity, bool lazy);
+  Pool(int capacity, bool lazy);
 
   // Takes a unit now if one can be had; otherwise queues the caller, and on
   // hand-off writes the unit to *unit_out and runs `granted`.
@@ -35,9 +36,9 @@ class Pool {
   int created() const { return created_; }
   int peak_in_use() const { return peak_in_use_; }
   std::size_t waiting() const { return waiters_.size(); }
-  // Integral of in_use over time (unit-ns), for time-weighted utilisation.
-  double in_use_area();
-  // Resets the peak and the integral, at the end of a warm-up.
+  // Called with the new in_use whenever it changes (a hand-off does not).
+  void on_change(std::function<void(int in_use)> listener) { listener_ = std::move(listener); }
+  // Resets the peak, at the end of a warm-up.
   void reset_statistics();
 
  private:
@@ -45,17 +46,14 @@ class Pool {
     Continuation granted;
     int* unit_out;
   };
-  void account();
 
-  Simulator& sim_;
   int capacity_;
   int created_ = 0;
   int in_use_ = 0;
   int peak_in_use_ = 0;
   std::vector<int> idle_;
   std::deque<Waiter> waiters_;
-  double area_ = 0.0;
-  SimTime last_ = 0;
+  std::function<void(int)> listener_;
 };
 
 }  // namespace stacksim

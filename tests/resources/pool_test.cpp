@@ -8,6 +8,7 @@
 
 #include "sim/engine/event.hpp"
 #include "sim/engine/simulator.hpp"
+#include "sim/metrics/time_weighted.hpp"
 
 namespace stacksim {
 namespace {
@@ -42,7 +43,7 @@ TEST(Pool, WaitersGetFreedUnitsInFifoOrder) {
   // at t=10: B gets unit 0 at t=10 (pull hand-off: in_use stays 1); B
   // releases at t=20: C; C at t=30: D.
   Simulator sim;
-  Pool pool(sim, 1, /*lazy=*/false);
+  Pool pool(1, /*lazy=*/false);
   Granted g(sim);
   Releaser rel(pool);
   const Pool::Grant a = pool.acquire(Continuation{&g, 0}, nullptr);
@@ -69,7 +70,7 @@ TEST(Pool, ReleasedUnitGoesStraightToTheWaiterNotBackToIdle) {
   // W is granted unit 1 during release() itself; nothing is idle, so a
   // newcomer X must wait.
   Simulator sim;
-  Pool pool(sim, 2, false);
+  Pool pool(2, false);
   Granted g(sim);
   EXPECT_EQ(pool.acquire(Continuation{&g, 0}, nullptr).unit, 0);
   EXPECT_EQ(pool.acquire(Continuation{&g, 1}, nullptr).unit, 1);
@@ -88,7 +89,7 @@ TEST(Pool, LazyPoolCreatesUnitsOnlyWhenNoneIsIdle) {
   // creation cost). Release it; acquire again: unit 0 again, not created.
   // Two more at once: unit 0 (reused) and unit 1 (created). created() = 2.
   Simulator sim;
-  Pool pool(sim, 3, /*lazy=*/true);
+  Pool pool(3, /*lazy=*/true);
   Granted g(sim);
   EXPECT_EQ(pool.created(), 0);
   Pool::Grant first = pool.acquire(Continuation{&g, 0}, nullptr);
@@ -109,7 +110,7 @@ TEST(Pool, IdleUnitsAreReusedLastInFirstOut) {
   // acquires get 1, 2, 0 (the most recently released first, as pgbouncer
   // does), none created.
   Simulator sim;
-  Pool pool(sim, 3, true);
+  Pool pool(3, true);
   Granted g(sim);
   for (int u = 0; u < 3; ++u) EXPECT_EQ(pool.acquire(Continuation{&g, 0}, nullptr).unit, u);
   pool.release(0);
@@ -123,13 +124,20 @@ TEST(Pool, IdleUnitsAreReusedLastInFirstOut) {
   EXPECT_EQ(pool.created(), 3);
 }
 
-TEST(Pool, PeakAndTimeWeightedUseFollowTheTimeline) {
+TEST(Pool, PeakAndEveryChangeOfUseFollowTheTimeline) {
   // Capacity 4. t=0 take 1; t=10 take 2 more (3 in use, the peak); t=30
-  // release 2 (1 in use); t=50 read. Area = 1 x 10 + 3 x 20 + 1 x 20 = 90
-  // unit-ns. reset_statistics at t=50 then sets the peak to in_use = 1 and
-  // the area to 0; at t=60 the area is 1 x 10.
+  // release 2 (1 in use); t=50 read. The listener sees every change, so a
+  // time-weighted metric fed by it has the area 1 x 10 + 3 x 20 + 1 x 20 =
+  // 90 unit-ns. reset_statistics at t=50 sets the peak to in_use = 1; the
+  // metric's own reset its area to 0, and at t=60 the area is 1 x 10.
   Simulator sim;
-  Pool pool(sim, 4, false);
+  Pool pool(4, false);
+  TimeWeighted use;
+  std::vector<int> seen;
+  pool.on_change([&](int in_use) {
+    use.set(sim.now(), in_use);
+    seen.push_back(in_use);
+  });
   Granted g(sim);
   struct Step final : EventHandler {
     Pool* pool;
@@ -152,11 +160,34 @@ TEST(Pool, PeakAndTimeWeightedUseFollowTheTimeline) {
   sim.run_until(50);
   EXPECT_EQ(pool.peak_in_use(), 3);
   EXPECT_EQ(pool.in_use(), 1);
-  EXPECT_DOUBLE_EQ(pool.in_use_area(), 90.0);
+  EXPECT_EQ(seen, (std::vector<int>{1, 2, 3, 2, 1}));
+  EXPECT_DOUBLE_EQ(use.area(50), 90.0);
   pool.reset_statistics();
+  use.reset(50);
   EXPECT_EQ(pool.peak_in_use(), 1);
   sim.run_until(60);
-  EXPECT_DOUBLE_EQ(pool.in_use_area(), 10.0);
+  EXPECT_DOUBLE_EQ(use.area(60), 10.0);
+}
+
+// A unit handed from one holder to a waiter does not change the use: the
+// listener is not called for it.
+TEST(Pool, AHandOffIsNoChangeOfUse) {
+  Simulator sim;
+  Pool pool(1, false);
+  int changes = 0;
+  pool.on_change([&](int) { ++changes; });
+  Granted g(sim);
+  int unit = -1;
+  ASSERT_EQ(pool.acquire(Continuation{&g, 0}, nullptr).unit, 0);
+  EXPECT_EQ(pool.acquire(Continuation{&g, 0}, &unit).unit, -1);  // queued
+  EXPECT_EQ(changes, 1);
+  pool.release(0);  // to the waiter
+  EXPECT_EQ(unit, 0);
+  EXPECT_EQ(pool.in_use(), 1);
+  EXPECT_EQ(changes, 1);
+  pool.release(0);
+  EXPECT_EQ(changes, 2);
+  EXPECT_EQ(pool.in_use(), 0);
 }
 
 }  // namespace
