@@ -104,15 +104,10 @@ int run_calibration(const RunCommandOptions& o) {
                                   "the validation plan " + o.holdout);
   }
   const Model prior = load_model(o.prior);
-  for (const live::SweepPoint& p : plan.points)
-    if (!prior.stacks.count(p.config.stack))
-      throw InputError(o.plan + ": stack " + p.config.stack + " is not in the prior model " +
-                       o.prior);
+  require_stacks_in_prior(plan, o.plan, prior, o.prior);
   const int failed = announce_and_run(plan, o.store, !o.no_run);
   const double run_s = seconds_since(t0);
-  const std::vector<nlohmann::json> stored = live::read_records(o.store);
-  const std::vector<CalibrationRecord> records = plan_records(plan, o.store, stored);
-  if (records.empty()) throw InputError(o.store + ": holds no record of plan " + o.plan);
+  const auto [stored, records] = read_plan_records(plan, o.store, o.plan);
   FitOptions options;
   options.regressor = Regressor::kLoad;
   options.skip_flagged = o.skip_flagged;

@@ -47,6 +47,23 @@ void announce(const live::SweepPlan& plan, const std::string& store, bool will_r
                    : "");
 }
 
+StoredPlan read_plan_records(const live::SweepPlan& plan, const std::string& store,
+                             const std::string& plan_path) {
+  StoredPlan out;
+  out.stored = live::read_records(store);
+  out.records = plan_records(plan, store, out.stored);
+  if (out.records.empty()) throw InputError(store + ": holds no record of plan " + plan_path);
+  return out;
+}
+
+void require_stacks_in_prior(const live::SweepPlan& plan, const std::string& plan_path,
+                             const Model& prior, const std::string& prior_path) {
+  for (const live::SweepPoint& p : plan.points)
+    if (!prior.stacks.count(p.config.stack))
+      throw InputError(plan_path + ": stack " + p.config.stack + " is not in the prior model " +
+                       prior_path);
+}
+
 int announce_and_run(const live::SweepPlan& plan, const std::string& store, bool run) {
   announce(plan, store, run);
   if (!run) return 0;

@@ -10,6 +10,7 @@
 
 #include "calibrate/record.hpp"
 #include "live/sweep.hpp"
+#include "sim/scenario/config.hpp"
 
 namespace stacksim::calibrate {
 
@@ -25,6 +26,21 @@ void keep_stacks(live::SweepPlan& plan, const std::vector<std::string>& stacks,
 // calibration's shape.
 std::vector<CalibrationRecord> plan_records(const live::SweepPlan& plan, const std::string& store,
                                             const std::vector<nlohmann::json>& stored);
+
+// Every record of the store, and the plan's in calibration's shape.
+struct StoredPlan {
+  std::vector<nlohmann::json> stored;
+  std::vector<CalibrationRecord> records;
+};
+// Reads `store` after a plan ran; InputError naming the store and
+// `plan_path` when it holds no record of the plan.
+StoredPlan read_plan_records(const live::SweepPlan& plan, const std::string& store,
+                             const std::string& plan_path);
+
+// InputError naming `plan_path` and `prior_path` for a stack of the plan
+// the prior model does not have (before anything runs).
+void require_stacks_in_prior(const live::SweepPlan& plan, const std::string& plan_path,
+                             const Model& prior, const std::string& prior_path);
 
 // Says what the plan costs before it starts: runs, how many the store
 // already holds, and a time estimate from the plan's windows.

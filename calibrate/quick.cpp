@@ -83,19 +83,14 @@ int run_quick_calibration(const QuickOptions& in) {
     p.key = live::sweep_key(p.config);
   }
   const Model prior = load_model(o.prior);
-  for (const live::SweepPoint& p : plan.points)
-    if (!prior.stacks.count(p.config.stack))
-      throw InputError(o.plan + ": stack " + p.config.stack + " is not in the prior model " +
-                       o.prior);
+  require_stacks_in_prior(plan, o.plan, prior, o.prior);
   const std::vector<int> cpus = live::probe_cpus(o.cores);  // --cores checked before anything runs
   const HostProfile profile = profile_for(o, static_cast<int>(cpus.size()));
   const double probe_s = seconds_since(t0);
 
   const int failed = announce_and_run(plan, o.store, !o.no_run);
   const double run_s = seconds_since(t0) - probe_s;
-  const std::vector<nlohmann::json> stored = live::read_records(o.store);
-  const std::vector<CalibrationRecord> records = plan_records(plan, o.store, stored);
-  if (records.empty()) throw InputError(o.store + ": holds no record of plan " + o.plan);
+  const auto [stored, records] = read_plan_records(plan, o.store, o.plan);
 
   FitOptions options;
   options.regressor = Regressor::kLoad;
