@@ -224,7 +224,7 @@ Scenario scenario_of(const CalibrationRecord& r) {
   sc.sessions = r.sessions;
   sc.delay_ms = r.delay_ms;
   sc.workers = WorkerCounts{r.workers, r.workers, r.workers};
-  sc.db_access = r.db_mode == "pool" ? DbAccess::kAppPool : DbAccess::kConnectPerRequest;
+  sc.db_access = r.db_access();
   sc.nginx = true;  // the live runner always runs nginx
   return sc;
 }
@@ -441,7 +441,7 @@ Calibration fit_calibration(const std::vector<CalibrationRecord>& records, const
   std::vector<const CalibrationRecord*> used;
   for (const CalibrationRecord& r : records) {
     const std::string who = r.id + " (" + r.source + ")";
-    if (r.db_mode != "connect") {
+    if (r.db_access() != DbAccess::kConnectPerRequest) {
       c.skipped.push_back(who + ": db_mode " + r.db_mode +
                           ": an app-side pool changes which bursts run per request; only "
                           "connect-per-request records are fitted");

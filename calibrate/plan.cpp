@@ -38,7 +38,7 @@ CalibrationRecord configuration_of(const live::RunConfig& c, const live::StackRe
   r.source = "plan";
   r.stack = c.stack;
   r.db_mode = c.db_mode;
-  r.workers = c.workers > 0 ? c.workers : (recipe.type == "sync" ? 2 * cores + 1 : cores);
+  r.workers = c.workers > 0 ? c.workers : live::default_workers(recipe.type, cores);
   r.clients = c.clients;
   r.sessions = c.sessions;
   r.cores = c.cores;

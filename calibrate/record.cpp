@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "live/run.hpp"
 #include "sim/scenario/input_error.hpp"
 #include "sim/scenario/json_fields.hpp"
 
@@ -50,6 +51,12 @@ double per_request_us(const nlohmann::json& groups, const jf::Where& w, const ch
 
 }  // namespace
 
+DbAccess CalibrationRecord::db_access() const {
+  DbAccess access = DbAccess::kConnectPerRequest;
+  live::parse_db_mode(db_mode, access);
+  return access;
+}
+
 CalibrationRecord record_from_live_json(const nlohmann::json& j, const std::string& where) {
   const jf::Where root{where, ""};
   CalibrationRecord r;
@@ -60,6 +67,9 @@ CalibrationRecord record_from_live_json(const nlohmann::json& j, const std::stri
   const nlohmann::json& c = field(j, root, "config");
   r.stack = jf::read_name(field(c, cw, "stack"), cw / "stack");
   r.db_mode = jf::read_string(field(c, cw, "db_mode"), cw / "db_mode");
+  DbAccess access;
+  if (!live::parse_db_mode(r.db_mode, access))
+    (cw / "db_mode").fail("must be connect or pool, not " + r.db_mode);
   r.workers = static_cast<int>(jf::read_int(field(c, cw, "workers"), cw / "workers", 1, 100000));
   r.clients = static_cast<int>(jf::read_int(field(c, cw, "clients"), cw / "clients", 1, 1000000));
   r.sessions = static_cast<int>(jf::read_int(field(c, cw, "sessions"), cw / "sessions", 1, 100000));
@@ -152,7 +162,7 @@ CalibrationRecord record_from_run(const RunResult& res, const Model& model, cons
   r.source = "simulated " + id;
   r.id = std::move(id);
   r.stack = stack.name;
-  r.db_mode = sc.db_access == DbAccess::kConnectPerRequest ? "connect" : "pool";
+  r.db_mode = live::db_mode_name(sc.db_access);
   r.workers = sc.workers.for_type(stack.type);
   r.clients = sc.clients;
   r.sessions = sc.sessions;

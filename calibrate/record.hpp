@@ -35,7 +35,8 @@ struct CalibrationRecord {
   std::string source;  // "file:line" (or a description), for messages
   // The configuration (the simulator's names).
   std::string stack;
-  std::string db_mode = "connect";  // "connect" (per request) or "pool"
+  std::string db_mode = "connect";  // the runner's --db-mode: "connect" (per request) or "pool"
+  DbAccess db_access() const;       // the same in the simulator's words
   int workers = 1;
   int clients = 1;
   int sessions = 1;

@@ -47,14 +47,9 @@ std::string group_label(const live::RunConfig& c, int cores) {
   o << "cores=" << cores << " clients=" << c.clients << " sessions=" << c.sessions
     << " delay_ms=" << c.delay_ms;
   if (c.workers > 0) o << " workers=" << c.workers;
-  if (c.db_mode != "connect") o << " db_mode=" << c.db_mode << " pool_size=" << c.pool_size;
+  if (c.db_access() != DbAccess::kConnectPerRequest)
+    o << " db_mode=" << c.db_mode << " pool_size=" << c.pool_size;
   return o.str();
-}
-
-WorkerType worker_type(const std::string& type) {
-  return type == "sync"       ? WorkerType::kSync
-         : type == "greenlet" ? WorkerType::kGreenlet
-                              : WorkerType::kCoroutine;
 }
 
 // One configuration of the plan (all its stacks) as a simulator scenario.
@@ -75,7 +70,7 @@ Scenario scenario_for(const live::RunConfig& c, int cores, const std::vector<std
   sc.clients = c.clients;
   sc.sessions = c.sessions;
   sc.delay_ms = c.delay_ms;
-  sc.db_access = c.db_mode == "pool" ? DbAccess::kAppPool : DbAccess::kConnectPerRequest;
+  sc.db_access = c.db_access();
   sc.app_pool_size = c.pool_size;
   sc.requests = o.requests;
   sc.warmup_requests = o.warmup_requests;
@@ -284,7 +279,7 @@ ValidationReport validate_model(const Model& model, const live::SweepPlan& plan,
     for (const Pending& m : members) {
       stacks.push_back(m.config.stack);
       const int w = m.records.front()->at("config").value("workers", 1);
-      workers[worker_type(live::find_stack(recipes, m.config.stack).type)] = w;
+      workers[live::find_stack(recipes, m.config.stack).type] = w;
     }
     const Scenario sc =
         scenario_for(members.front().config, members.front().cores, stacks, workers, o);
@@ -297,7 +292,7 @@ ValidationReport validate_model(const Model& model, const live::SweepPlan& plan,
       v.type = live::find_stack(recipes, v.stack).type;
       v.group = label;
       v.cores = m.cores;
-      v.workers = sc.workers.for_type(worker_type(v.type));
+      v.workers = sc.workers.for_type(v.type);
       v.clients = m.config.clients;
       v.sessions = m.config.sessions;
       v.delay_ms = m.config.delay_ms;
@@ -329,7 +324,8 @@ ValidationReport validate_model(const Model& model, const live::SweepPlan& plan,
     for (std::size_t j = 0; j < rep.points.size(); ++j) {
       const ValidationPoint& s = rep.points[i];
       const ValidationPoint& a = rep.points[j];
-      if (s.group != a.group || s.type != "sync" || a.type == "sync") continue;
+      if (s.group != a.group || s.type != WorkerType::kSync || a.type == WorkerType::kSync)
+        continue;
       WinnerPair w;
       w.group = s.group;
       w.sync_stack = s.stack;
@@ -380,7 +376,7 @@ json to_json(const ValidationReport& r) {
     for (int g = 0; g < kGroupCount; ++g)
       by_group[to_string(kGroups[g])] = to_json(p.cpu_us_by_group[g]);
     points.push_back({{"stack", p.stack},
-                      {"type", p.type},
+                      {"type", std::string(to_string(p.type))},
                       {"configuration", p.group},
                       {"cores", p.cores},
                       {"workers", p.workers},
@@ -501,8 +497,8 @@ std::string to_markdown(const ValidationReport& r) {
   std::string last;
   for (const ValidationPoint& p : r.points) {
     o << "| " << (p.group == last ? "" : p.group) << " | " << p.stack
-      << (p.flagged ? " (flagged)" : "") << " | " << p.type << " | " << p.workers << " | "
-      << fixed(p.throughput.median, 0) << " (" << fixed(p.throughput.min, 0) << "-"
+      << (p.flagged ? " (flagged)" : "") << " | " << to_string(p.type) << " | " << p.workers
+      << " | " << fixed(p.throughput.median, 0) << " (" << fixed(p.throughput.min, 0) << "-"
       << fixed(p.throughput.max, 0) << ") | " << fixed(p.throughput.predicted, 0) << " | "
       << pct(p.throughput.error) << " | " << fixed(p.p50.median, 1) << " / "
       << fixed(p.p50.predicted, 1) << " | " << pct(p.p50.error) << " | " << fixed(p.p99.median, 1)

@@ -55,7 +55,8 @@ struct AtMeasuredSpeed {
 };
 
 struct ValidationPoint {
-  std::string stack, type;
+  std::string stack;
+  WorkerType type = WorkerType::kSync;
   std::string group;  // the configuration without the stack: what pairs share
   int cores = 0;      // used (pinned count, or the host's)
   int workers = 0;

@@ -127,7 +127,7 @@ int list_stacks(const std::string& path, const std::string& format) {
   for (const auto& [name, r] : recipes.stacks) {
     const auto missing = r.installable ? missing_packages(r.packages) : std::vector<std::string>{};
     nlohmann::json row = {{"stack", name},
-                          {"type", r.type},
+                          {"type", std::string(to_string(r.type))},
                           {"server", r.server},
                           {"framework", r.framework},
                           {"installable", r.installable},

@@ -70,6 +70,27 @@ void wait_until_quiet(const std::vector<int>& ports, std::chrono::seconds timeou
 
 }  // namespace
 
+bool parse_db_mode(std::string_view name, DbAccess& out) {
+  if (name == "connect") {
+    out = DbAccess::kConnectPerRequest;
+  } else if (name == "pool") {
+    out = DbAccess::kAppPool;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+std::string db_mode_name(DbAccess access) {
+  return access == DbAccess::kAppPool ? "pool" : "connect";
+}
+
+DbAccess RunConfig::db_access() const {
+  DbAccess access = DbAccess::kConnectPerRequest;
+  parse_db_mode(db_mode, access);
+  return access;
+}
+
 void validate(const RunConfig& c) {
   require(c.workers >= 0, "--workers must be at least 1");
   require(c.clients >= 1, "--clients must be at least 1");
@@ -84,7 +105,8 @@ void validate(const RunConfig& c) {
           "--load-generator must be ab or wrk");
   require(c.cores >= 0 && c.cores <= online_cpus(),
           "--cores must be between 1 and the " + std::to_string(online_cpus()) + " online CPUs");
-  require(c.db_mode == "connect" || c.db_mode == "pool", "--db-mode must be connect or pool");
+  DbAccess access;
+  require(parse_db_mode(c.db_mode, access), "--db-mode must be connect or pool");
   require(c.pool_size >= 1, "--pool-size must be at least 1");
   require(c.port >= 0 && c.port <= 65535, "--port must be between 1 and 65535");
   require(c.backlog >= 1, "--backlog must be at least 1");
@@ -190,7 +212,7 @@ json run_attempt(const RunConfig& config_in, const std::optional<PostgresUrl>& e
   const StackRecipes recipes = load_stack_recipes(config.stacks_file);
   const StackRecipe& recipe = find_stack(recipes, config.stack);
   const int cores = config.cores > 0 ? config.cores : online_cpus();
-  if (config.workers == 0) config.workers = recipe.type == "sync" ? 2 * cores + 1 : cores;
+  if (config.workers == 0) config.workers = default_workers(recipe.type, cores);
 
   // Everything missing is named at once, before anything starts.
   std::vector<std::string> needed = {"pgbouncer",
@@ -249,7 +271,7 @@ json run_attempt(const RunConfig& config_in, const std::optional<PostgresUrl>& e
   record["version"] = 1;
   record["started_at"] = utc_now();
   record["config"] = config_json(config);
-  record["config"]["type"] = recipe.type;
+  record["config"]["type"] = std::string(to_string(recipe.type));
   record["config"]["repeat"] = config.repeat;
   record["install_root"] = root.recorded();
   record["server_sessions"] = config.shared_session ? "shared" : "own";
@@ -390,7 +412,7 @@ json run_attempt(const RunConfig& config_in, const std::optional<PostgresUrl>& e
   // app-side pool (db_mode pool) keeps its connections to pgbouncer open on
   // purpose, so pgbouncer's port counts only when connecting per request.
   std::vector<int> quiet_ports = {nginx.port(), app.port()};
-  if (config.db_mode == "connect") quiet_ports.push_back(bouncer.port());
+  if (config.db_access() == DbAccess::kConnectPerRequest) quiet_ports.push_back(bouncer.port());
   wait_until_quiet(quiet_ports, std::chrono::seconds(60));
 
   // The vCPU's speed just before and after the window (the C reference on

@@ -11,6 +11,9 @@
 #include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <string_view>
+
+#include "sim/scenario/config.hpp"
 
 namespace stacksim::live {
 
@@ -50,7 +53,16 @@ struct RunConfig {
   // the runner did before; by default each starts in a session of its own,
   // as a deployment's services do. Recorded as "server_sessions".
   bool shared_session = false;
+
+  DbAccess db_access() const;  // db_mode in the simulator's words (validate() checks the name)
 };
+
+// --db-mode's names, as the apps read them (STACKSIM_DB_MODE): "connect", a
+// connection through pgbouncer per request (the article's), and "pool", an
+// app-side pool (Paterson's); the simulator calls them DbAccess. The one
+// place the two vocabularies meet: false for an unknown name.
+bool parse_db_mode(std::string_view name, DbAccess& out);
+std::string db_mode_name(DbAccess access);
 
 // Validates the knobs (InputError naming the flag).
 void validate(const RunConfig& c);

@@ -9,6 +9,7 @@
 
 #include "live/install_root.hpp"
 #include "live/process.hpp"
+#include "sim/scenario/config_names.hpp"
 #include "sim/scenario/input_error.hpp"
 
 namespace stacksim::live {
@@ -68,6 +69,10 @@ std::string default_apps_dir() {
   return project_dir() + "/live/apps";
 }
 
+int default_workers(WorkerType type, int cores) {
+  return type == WorkerType::kSync ? 2 * cores + 1 : cores;
+}
+
 StackRecipes load_stack_recipes(const std::string& path) {
   std::ifstream in(path);
   if (!in)
@@ -106,10 +111,9 @@ StackRecipes parse_stack_recipes(const std::string& text, const std::string& pat
     }
     StackRecipe r;
     r.name = name;
-    r.type = string_field(s, "type", where);
-    if (r.type != "sync" && r.type != "greenlet" && r.type != "coroutine") {
-      throw InputError(where + ".type: must be sync, greenlet or coroutine, not " + r.type);
-    }
+    const std::string type = string_field(s, "type", where);
+    if (!parse_worker_type(type, r.type))
+      throw InputError(where + ".type: must be " + worker_type_names() + ", not " + type);
     r.server = string_field(s, "server", where);
     r.framework = s.contains("framework") ? string_field(s, "framework", where) : "";
     const json& inst = field(s, "installable", where);

@@ -11,11 +11,13 @@
 #include <utility>
 #include <vector>
 
+#include "sim/scenario/config.hpp"
+
 namespace stacksim::live {
 
 struct StackRecipe {
-  std::string name;  // "gunicorn-flask"
-  std::string type;  // "sync" | "greenlet" | "coroutine"
+  std::string name;                     // "gunicorn-flask"
+  WorkerType type = WorkerType::kSync;  // stacks.json: "sync" | "greenlet" | "coroutine"
   std::string server;
   std::string framework;
   bool installable = true;
@@ -29,6 +31,10 @@ struct StackRecipes {
   std::string path;
   std::map<std::string, StackRecipe> stacks;
 };
+
+// The workers a run of this type gets when none are given: gunicorn's rule
+// of 2 x cores + 1 for sync workers, one per core for an event loop.
+int default_workers(WorkerType type, int cores);
 
 // Parses stacks.json; InputError names the file and the field.
 StackRecipes load_stack_recipes(const std::string& path);

@@ -57,6 +57,19 @@ TEST(LiveRecord, MissingOrBadFieldIsNamedWithFileAndLine) {
             "x:1: config: missing (calibration needs it)");
 }
 
+// The runner's --db-mode names, read in the one place that knows both
+// vocabularies: "connect" is the simulator's connect_per_request, "pool" its
+// app_pool, anything else names the field.
+TEST(LiveRecord, DbModeIsTheRunnersNameAndAnUnknownOneIsNamed) {
+  auto j = testing::live_record("run-a", "gunicorn-flask", 10, 7, 1500);
+  EXPECT_EQ(record_from_live_json(j, "x:1").db_access(), DbAccess::kConnectPerRequest);
+  j["config"]["db_mode"] = "pool";
+  EXPECT_EQ(record_from_live_json(j, "x:1").db_access(), DbAccess::kAppPool);
+  j["config"]["db_mode"] = "app_pool";
+  EXPECT_EQ(message_of([&] { record_from_live_json(j, "x:1"); }),
+            "x:1: config.db_mode: must be connect or pool, not app_pool");
+}
+
 TEST(LiveRecord, FlagsAreKeptWithTheirReason) {
   auto j = testing::live_record("run-a", "gunicorn-flask", 10, 7, 1500);
   j["flags"]["foreign_cpu_high"] = true;

@@ -93,10 +93,13 @@ TEST(WrkOutput, SummaryLineInMicrosecondsBecomesMilliseconds) {
 
 TEST(StackRecipes, ParsesTheShippedRecipesWithAllThreeWorkerTypes) {
   const StackRecipes r = load_stack_recipes(default_stacks_path());
-  std::set<std::string> types;
+  std::set<WorkerType> types;
   for (const auto& [name, s] : r.stacks) types.insert(s.type);
-  EXPECT_EQ(types, (std::set<std::string>{"sync", "greenlet", "coroutine"}));
-  EXPECT_EQ(find_stack(r, "gunicorn-flask").type, "sync");
+  EXPECT_EQ(types, (std::set<WorkerType>{WorkerType::kSync, WorkerType::kGreenlet,
+                                         WorkerType::kCoroutine}));
+  EXPECT_EQ(find_stack(r, "gunicorn-flask").type, WorkerType::kSync);
+  EXPECT_EQ(default_workers(WorkerType::kSync, 6), 13);  // gunicorn's 2 x cores + 1
+  EXPECT_EQ(default_workers(WorkerType::kCoroutine, 6), 6);
   EXPECT_THROW(find_stack(r, "meinheld-flask"), InputError);
   EXPECT_THROW(find_stack(r, "no-such-stack"), InputError);
 }
@@ -108,9 +111,28 @@ TEST(StackRecipes, ErrorNamesTheFileAndTheField) {
     parse_stack_recipes(text, "stacks.json");
     FAIL() << "a bad type was accepted";
   } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("stacks.json.stacks.x.type"), std::string::npos)
+    EXPECT_NE(std::string(e.what()).find("stacks.json.stacks.x.type: must be "
+                                         "sync|greenlet|coroutine, not threaded"),
+              std::string::npos)
         << e.what();
   }
+}
+
+// --db-mode's names and the simulator's DbAccess, both ways.
+TEST(DbMode, TheRunnersNamesAreTheSimulatorsDbAccess) {
+  DbAccess a = DbAccess::kAppPool;
+  ASSERT_TRUE(parse_db_mode("connect", a));
+  EXPECT_EQ(a, DbAccess::kConnectPerRequest);
+  ASSERT_TRUE(parse_db_mode("pool", a));
+  EXPECT_EQ(a, DbAccess::kAppPool);
+  EXPECT_FALSE(parse_db_mode("connect_per_request", a));
+  for (DbAccess d : {DbAccess::kConnectPerRequest, DbAccess::kAppPool}) {
+    ASSERT_TRUE(parse_db_mode(db_mode_name(d), a));
+    EXPECT_EQ(a, d);
+  }
+  RunConfig c;
+  c.db_mode = "pool";
+  EXPECT_EQ(c.db_access(), DbAccess::kAppPool);
 }
 
 TEST(Placeholders, KnownAreReplacedUnknownIsAnError) {
