@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "live/process_registry.hpp"
+#include "live/text_file.hpp"
 
 namespace stacksim::live {
 namespace {
@@ -18,18 +19,11 @@ double ticks_to_s(double ticks) {
   return ticks / static_cast<double>(::sysconf(_SC_CLK_TCK));
 }
 
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 }  // namespace
 
 PidStat read_pid_stat(pid_t pid) {
   PidStat s;
-  const std::string text = slurp("/proc/" + std::to_string(pid) + "/stat");
+  const std::string text = read_text_file("/proc/" + std::to_string(pid) + "/stat");
   // The command name is in parentheses and may contain spaces.
   const auto close = text.rfind(')');
   if (close == std::string::npos) return s;
@@ -78,7 +72,7 @@ std::vector<unsigned long> socket_inodes(pid_t pid) {
 std::vector<ListeningSocket> listening_tcp_sockets() {
   std::vector<ListeningSocket> out;
   for (const char* file : {"/proc/net/tcp", "/proc/net/tcp6"}) {
-    std::istringstream in(slurp(file));
+    std::istringstream in(read_text_file(file));
     std::string line;
     std::getline(in, line);  // the header
     while (std::getline(in, line)) {
@@ -116,7 +110,7 @@ SchedStat read_sched_stat(pid_t pid) {
   bool any = false, all = true;
   while (dirent* e = ::readdir(d)) {
     if (e->d_name[0] == '.') continue;
-    const SchedStat t = parse_sched_stat(slurp(tasks + "/" + e->d_name + "/schedstat"));
+    const SchedStat t = parse_sched_stat(read_text_file(tasks + "/" + e->d_name + "/schedstat"));
     any = true;
     all = all && t.ok;
     total.run_s += t.run_s;
@@ -131,7 +125,7 @@ SchedStat read_sched_stat(pid_t pid) {
 namespace {
 
 void read_switches(pid_t pid, ProcessSample& sample) {
-  std::istringstream in(slurp("/proc/" + std::to_string(pid) + "/status"));
+  std::istringstream in(read_text_file("/proc/" + std::to_string(pid) + "/status"));
   std::string key;
   long value = 0;
   std::string line;

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "live/text_file.hpp"
 #include "sim/scenario/input_error.hpp"
 
 namespace stacksim::live {
@@ -30,13 +31,6 @@ std::string v2_root() {
     if (type == "cgroup2") return dir;
   }
   return "";
-}
-
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 }  // namespace
@@ -77,10 +71,10 @@ CgroupCpu CpuCgroups::read(const std::string& group) const {
   CgroupCpu cpu;
   const std::string dir = run_dir_ + "/" + group;
   if (v1_) {
-    const double usage_ns = std::stod("0" + read_file(dir + "/cpuacct.usage"));
+    const double usage_ns = std::stod("0" + read_text_file(dir + "/cpuacct.usage"));
     cpu.usage_s = usage_ns * 1e-9;
     // cpuacct.stat is in USER_HZ ticks; it splits the usage into user/system.
-    std::istringstream stat(read_file(dir + "/cpuacct.stat"));
+    std::istringstream stat(read_text_file(dir + "/cpuacct.stat"));
     std::string key;
     double ticks = 0;
     double user_ticks = 0, system_ticks = 0;
@@ -93,7 +87,7 @@ CgroupCpu CpuCgroups::read(const std::string& group) const {
     cpu.user_s = total_ticks > 0 ? cpu.usage_s * user_ticks / total_ticks : 0;
     cpu.system_s = cpu.usage_s - cpu.user_s;
   } else {
-    std::istringstream stat(read_file(dir + "/cpu.stat"));
+    std::istringstream stat(read_text_file(dir + "/cpu.stat"));
     std::string key;
     double usec = 0;
     while (stat >> key >> usec) {
@@ -107,7 +101,7 @@ CgroupCpu CpuCgroups::read(const std::string& group) const {
 
 std::vector<pid_t> CpuCgroups::pids(const std::string& group) const {
   std::vector<pid_t> out;
-  std::istringstream in(read_file(procs_path(group)));
+  std::istringstream in(read_text_file(procs_path(group)));
   long pid = 0;
   while (in >> pid) out.push_back(static_cast<pid_t>(pid));
   return out;
@@ -149,7 +143,7 @@ int reap_orphaned_runs() {
       DIR* groups = ::opendir(dir.c_str());
       while (dirent* g = groups ? ::readdir(groups) : nullptr) {
         if (g->d_type != DT_DIR || g->d_name[0] == '.') continue;
-        std::istringstream procs(read_file(dir + "/" + g->d_name + "/cgroup.procs"));
+        std::istringstream procs(read_text_file(dir + "/" + g->d_name + "/cgroup.procs"));
         long pid = 0;
         while (procs >> pid) {
           any = true;

@@ -18,6 +18,7 @@
 
 #include "live/cpu_accounting.hpp"
 #include "live/table_loader.hpp"
+#include "live/text_file.hpp"
 #include "sim/scenario/input_error.hpp"
 
 namespace stacksim::live {
@@ -34,13 +35,6 @@ std::string trim(const std::string& s) {
 
 std::string first_line(const std::string& s) {
   return trim(s.substr(0, s.find('\n')));
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 // libpq's quoting of a keyword=value value.
@@ -75,7 +69,7 @@ std::set<unsigned long> listening_inodes(const PostgresUrl& url) {
   std::set<unsigned long> out;
   if (url.unix_socket()) {
     const std::string path = url.host + "/.s.PGSQL." + std::to_string(url.port);
-    std::istringstream in(slurp("/proc/net/unix"));
+    std::istringstream in(read_text_file("/proc/net/unix"));
     std::string line;
     std::getline(in, line);
     while (std::getline(in, line)) {
@@ -195,11 +189,8 @@ std::optional<PostgresUrl> postgres_url_from(const std::string& file) {
                      ") and holds a password: chmod 600 it");
   }
   if (st.st_size > 4096) throw InputError(source + ": too long for one URL");
-  std::ifstream in(file);
-  if (!in) throw InputError(source + ": cannot be read");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_postgres_url(ss.str(), source);
+  if (!std::ifstream(file)) throw InputError(source + ": cannot be read");
+  return parse_postgres_url(read_text_file(file), source);
 }
 
 ExternalServer prepare_external_server(const PostgresUrl& url, long rows) {

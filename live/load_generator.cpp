@@ -12,17 +12,11 @@
 #include <stdexcept>
 
 #include "live/install_root.hpp"
+#include "live/text_file.hpp"
 #include "sim/scenario/input_error.hpp"
 
 namespace stacksim::live {
 namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 double match_number(const std::string& text, const std::string& pattern) {
   std::smatch m;
@@ -173,13 +167,13 @@ LoadResult run_load(const LoadSettings& s) {
   spec.own_session = s.own_session;
   Process p = Process::spawn(spec);
   const int status = p.wait();
-  const std::string out = slurp(spec.log_path);
+  const std::string out = read_text_file(spec.log_path);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
     throw std::runtime_error(s.generator + " failed (" + spec.log_path +
                              "): " + out.substr(0, 400));
   }
   if (s.generator == "ab")
-    return parse_ab_output(out, slurp(s.work_dir + "/" + s.label + ".ab.tsv"));
+    return parse_ab_output(out, read_text_file(s.work_dir + "/" + s.label + ".ab.tsv"));
   return parse_wrk_output(out);
 }
 

@@ -16,6 +16,7 @@
 #include "live/process_registry.hpp"
 #include "live/run_dir.hpp"
 #include "live/table_loader.hpp"
+#include "live/text_file.hpp"
 #include "sim/scenario/input_error.hpp"
 
 namespace stacksim::live {
@@ -24,13 +25,6 @@ namespace {
 bool exists(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0;
-}
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 }  // namespace
@@ -69,7 +63,7 @@ PostgresCluster::PostgresCluster(const PostgresSettings& settings, const UserIds
     std::filesystem::remove_all(data_dir_, ec);
     initialise(settings);
   } else {
-    const auto j = nlohmann::json::parse(slurp(credentials_path_));
+    const auto j = nlohmann::json::parse(read_text_file(credentials_path_));
     credentials_.superuser_password = j.at("superuser_password").get<std::string>();
     credentials_.app_password = j.at("app_password").get<std::string>();
   }
@@ -152,7 +146,7 @@ void PostgresCluster::remove_stale_lock_file() {
   if (!(in >> pid) || pid <= 0) return;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   for (;;) {
-    const std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
+    const std::string stat = read_text_file("/proc/" + std::to_string(pid) + "/stat");
     const auto close = stat.rfind(')');
     const bool gone = stat.empty() || (close != std::string::npos && close + 2 < stat.size() &&
                                        (stat[close + 2] == 'Z' || stat[close + 2] == 'X'));

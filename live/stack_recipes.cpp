@@ -9,6 +9,7 @@
 
 #include "live/install_root.hpp"
 #include "live/process.hpp"
+#include "live/text_file.hpp"
 #include "sim/scenario/config_names.hpp"
 #include "sim/scenario/input_error.hpp"
 
@@ -74,12 +75,9 @@ int default_workers(WorkerType type, int cores) {
 }
 
 StackRecipes load_stack_recipes(const std::string& path) {
-  std::ifstream in(path);
-  if (!in)
+  if (!std::ifstream(path))
     throw InputError(path + ": cannot read the stack recipes (give another with --stacks-file)");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return parse_stack_recipes(ss.str(), path);
+  return parse_stack_recipes(read_text_file(path), path);
 }
 
 StackRecipes parse_stack_recipes(const std::string& text, const std::string& path) {
