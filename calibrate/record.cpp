@@ -52,9 +52,7 @@ double per_request_us(const nlohmann::json& groups, const jf::Where& w, const ch
 }  // namespace
 
 DbAccess CalibrationRecord::db_access() const {
-  DbAccess access = DbAccess::kConnectPerRequest;
-  live::parse_db_mode(db_mode, access);
-  return access;
+  return live::db_access_of(db_mode);
 }
 
 CalibrationRecord record_from_live_json(const nlohmann::json& j, const std::string& where) {

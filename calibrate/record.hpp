@@ -53,7 +53,7 @@ struct CalibrationRecord {
   int cpus_online = 0;
   nlohmann::json packages = nlohmann::json::object();  // name -> version, when recorded
   bool postgres_measured = true;  // false: an existing server, its CPU not in the record
-  bool flagged = false;           // failed requests or foreign CPU above the runner's limit
+  bool flagged = false;  // failed requests, foreign CPU above the runner's limit, or speed_moved
   std::string flag_reason;
 };
 

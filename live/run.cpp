@@ -85,10 +85,14 @@ std::string db_mode_name(DbAccess access) {
   return access == DbAccess::kAppPool ? "pool" : "connect";
 }
 
-DbAccess RunConfig::db_access() const {
+DbAccess db_access_of(std::string_view db_mode) {
   DbAccess access = DbAccess::kConnectPerRequest;
   parse_db_mode(db_mode, access);
   return access;
+}
+
+DbAccess RunConfig::db_access() const {
+  return db_access_of(db_mode);
 }
 
 void validate(const RunConfig& c) {

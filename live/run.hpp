@@ -63,6 +63,9 @@ struct RunConfig {
 // place the two vocabularies meet: false for an unknown name.
 bool parse_db_mode(std::string_view name, DbAccess& out);
 std::string db_mode_name(DbAccess access);
+// A name already checked (validate(), a record's reader): connect per
+// request unless it says "pool".
+DbAccess db_access_of(std::string_view db_mode);
 
 // Validates the knobs (InputError naming the flag).
 void validate(const RunConfig& c);

@@ -133,6 +133,8 @@ TEST(DbMode, TheRunnersNamesAreTheSimulatorsDbAccess) {
   RunConfig c;
   c.db_mode = "pool";
   EXPECT_EQ(c.db_access(), DbAccess::kAppPool);
+  EXPECT_EQ(db_access_of("connect"), DbAccess::kConnectPerRequest);
+  EXPECT_EQ(db_access_of("pool"), DbAccess::kAppPool);
 }
 
 TEST(Placeholders, KnownAreReplacedUnknownIsAnError) {
