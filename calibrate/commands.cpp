@@ -5,7 +5,7 @@
 // `stacksim calibrate speed`: measure today's host speed against a model.
 // `stacksim calibrate quick` (calibrate/quick.hpp): probe + short plan.
 // `stacksim validate`: run a held-out plan live, predict it, report.
-#include "sim/cli/commands.hpp"
+#include "calibrate/commands.hpp"
 
 #include <unistd.h>
 
@@ -30,12 +30,12 @@
 #include "calibrate/scheduler_fit.hpp"
 #include "calibrate/speed.hpp"
 #include "calibrate/validation.hpp"
+#include "common/input_error.hpp"
 #include "live/process_registry.hpp"
 #include "live/results_store.hpp"
 #include "live/stack_recipes.hpp"
 #include "live/sweep.hpp"
 #include "sim/scenario/host_profile.hpp"
-#include "sim/scenario/input_error.hpp"
 #include "sim/scenario/model_io.hpp"
 
 namespace stacksim::calibrate {

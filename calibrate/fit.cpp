@@ -10,9 +10,9 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "common/input_error.hpp"
 #include "live/host_info.hpp"
 #include "sim/components/topology.hpp"
-#include "sim/scenario/input_error.hpp"
 
 namespace stacksim::calibrate {
 

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <stdexcept>
 
-#include "sim/scenario/input_error.hpp"
+#include "common/input_error.hpp"
 #include "sim/scenario/json_fields.hpp"
 #include "sim/scenario/model_io.hpp"
 

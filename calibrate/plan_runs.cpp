@@ -6,8 +6,8 @@
 #include <cstdio>
 #include <set>
 
+#include "common/input_error.hpp"
 #include "live/results_store.hpp"
-#include "sim/scenario/input_error.hpp"
 
 namespace stacksim::calibrate {
 

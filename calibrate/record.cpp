@@ -6,8 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/input_error.hpp"
 #include "live/run.hpp"
-#include "sim/scenario/input_error.hpp"
 #include "sim/scenario/json_fields.hpp"
 
 namespace stacksim::calibrate {

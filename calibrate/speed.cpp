@@ -3,8 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "common/input_error.hpp"
 #include "live/repeat_summary.hpp"
-#include "sim/scenario/input_error.hpp"
 
 namespace stacksim::calibrate {
 

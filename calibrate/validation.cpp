@@ -7,9 +7,9 @@
 #include <set>
 #include <sstream>
 
+#include "common/input_error.hpp"
 #include "live/repeat_summary.hpp"
 #include "sim/experiment/experiment.hpp"
-#include "sim/scenario/input_error.hpp"
 #include "sim/scenario/scenario_io.hpp"
 
 namespace stacksim::calibrate {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "sim/scenario/input_error.hpp"
+#include "common/input_error.hpp"
 #include "sim/scenario/json_fields.hpp"
 #include "sim/scenario/model_io.hpp"
 

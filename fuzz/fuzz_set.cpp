@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "sim/scenario/input_error.hpp"
+#include "common/input_error.hpp"
 #include "sim/scenario/scenario_io.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -2,12 +2,13 @@
 // stacks (stacks), and sweep configurations (sweep). Bad input surfaces as
 // InputError (exit 2 in main); a component failing at run time is exit 1;
 // SIGINT/SIGTERM stop everything and exit 128 + signal.
-#include "sim/cli/commands.hpp"
+#include "live/commands.hpp"
 
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <memory>
 
+#include "common/input_error.hpp"
 #include "live/install_root.hpp"
 #include "live/process_registry.hpp"
 #include "live/repeat_summary.hpp"
@@ -15,7 +16,6 @@
 #include "live/run.hpp"
 #include "live/stack_recipes.hpp"
 #include "live/sweep.hpp"
-#include "sim/scenario/input_error.hpp"
 
 namespace stacksim::live {
 namespace {

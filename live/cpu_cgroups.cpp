@@ -11,8 +11,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/input_error.hpp"
 #include "live/text_file.hpp"
-#include "sim/scenario/input_error.hpp"
 
 namespace stacksim::live {
 namespace {

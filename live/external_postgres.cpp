@@ -16,10 +16,10 @@
 #include <sstream>
 #include <vector>
 
+#include "common/input_error.hpp"
 #include "live/cpu_accounting.hpp"
 #include "live/table_loader.hpp"
 #include "live/text_file.hpp"
-#include "sim/scenario/input_error.hpp"
 
 namespace stacksim::live {
 namespace {

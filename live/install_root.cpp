@@ -8,7 +8,7 @@
 #include <cstring>
 #include <fstream>
 
-#include "sim/scenario/input_error.hpp"
+#include "common/input_error.hpp"
 
 namespace stacksim::live {
 namespace {

@@ -11,9 +11,9 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "common/input_error.hpp"
 #include "live/install_root.hpp"
 #include "live/text_file.hpp"
-#include "sim/scenario/input_error.hpp"
 
 namespace stacksim::live {
 namespace {

@@ -7,11 +7,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/input_error.hpp"
 #include "live/install_root.hpp"
 #include "live/ports.hpp"
 #include "live/postgres_cluster.hpp"
 #include "live/run_dir.hpp"
-#include "sim/scenario/input_error.hpp"
 
 namespace stacksim::live {
 

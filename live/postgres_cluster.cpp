@@ -11,13 +11,13 @@
 #include <pqxx/pqxx>
 #include <sstream>
 
+#include "common/input_error.hpp"
 #include "live/install_root.hpp"
 #include "live/ports.hpp"
 #include "live/process_registry.hpp"
 #include "live/run_dir.hpp"
 #include "live/table_loader.hpp"
 #include "live/text_file.hpp"
-#include "sim/scenario/input_error.hpp"
 
 namespace stacksim::live {
 namespace {

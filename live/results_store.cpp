@@ -7,7 +7,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "sim/scenario/input_error.hpp"
+#include "common/input_error.hpp"
 
 namespace stacksim::live {
 

@@ -10,6 +10,7 @@
 #include <optional>
 #include <sstream>
 
+#include "common/input_error.hpp"
 #include "live/app_server.hpp"
 #include "live/cpu_accounting.hpp"
 #include "live/cpu_cgroups.hpp"
@@ -28,7 +29,6 @@
 #include "live/session_monitor.hpp"
 #include "live/stack_recipes.hpp"
 #include "live/system_user.hpp"
-#include "sim/scenario/input_error.hpp"
 
 namespace stacksim::live {
 namespace {

@@ -7,11 +7,11 @@
 #include <set>
 #include <sstream>
 
+#include "common/input_error.hpp"
 #include "live/install_root.hpp"
 #include "live/process.hpp"
 #include "live/text_file.hpp"
 #include "sim/scenario/config_names.hpp"
-#include "sim/scenario/input_error.hpp"
 
 namespace stacksim::live {
 namespace {

@@ -6,11 +6,11 @@
 #include <set>
 #include <sstream>
 
+#include "common/input_error.hpp"
 #include "live/process_registry.hpp"
 #include "live/repeat_summary.hpp"
 #include "live/results_store.hpp"
 #include "sim/engine/rng.hpp"
-#include "sim/scenario/input_error.hpp"
 
 namespace stacksim::live {
 namespace {

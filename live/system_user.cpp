@@ -3,7 +3,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
-#include "sim/scenario/input_error.hpp"
+#include "common/input_error.hpp"
 
 namespace stacksim::live {
 namespace {

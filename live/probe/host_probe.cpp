@@ -17,10 +17,10 @@
 #include <numeric>
 #include <sstream>
 
+#include "common/input_error.hpp"
 #include "live/host_info.hpp"
 #include "live/install_root.hpp"
 #include "live/process.hpp"
-#include "sim/scenario/input_error.hpp"
 
 namespace stacksim::live {
 

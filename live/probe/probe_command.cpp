@@ -5,9 +5,9 @@
 #include <iostream>
 #include <memory>
 
+#include "live/commands.hpp"
 #include "live/probe/host_probe.hpp"
 #include "live/process_registry.hpp"
-#include "sim/cli/commands.hpp"
 #include "sim/scenario/host_profile.hpp"
 #include "sim/scenario/json_fields.hpp"
 

@@ -4,7 +4,7 @@
 #include <fstream>
 #include <set>
 
-#include "sim/scenario/input_error.hpp"
+#include "common/input_error.hpp"
 
 namespace stacksim::analysis {
 

@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "sim/scenario/input_error.hpp"
+#include "common/input_error.hpp"
 
 namespace stacksim::analysis {
 

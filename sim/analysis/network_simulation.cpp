@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "common/input_error.hpp"
 #include "sim/engine/distribution.hpp"
 #include "sim/engine/event.hpp"
 #include "sim/engine/rng.hpp"
@@ -16,7 +17,6 @@
 #include "sim/metrics/replication_stats.hpp"
 #include "sim/resources/cpu_host.hpp"
 #include "sim/resources/pool.hpp"
-#include "sim/scenario/input_error.hpp"
 
 namespace stacksim::analysis {
 

@@ -10,12 +10,12 @@
 #include <optional>
 #include <string>
 
+#include "common/input_error.hpp"
 #include "sim/analysis/bounds.hpp"
 #include "sim/analysis/closed_network.hpp"
 #include "sim/analysis/mva.hpp"
 #include "sim/analysis/network_simulation.hpp"
 #include "sim/cli/commands.hpp"
-#include "sim/scenario/input_error.hpp"
 
 namespace stacksim::cli {
 

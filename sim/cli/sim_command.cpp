@@ -4,11 +4,11 @@
 #include <iostream>
 #include <memory>
 
+#include "common/input_error.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/experiment/experiment.hpp"
 #include "sim/experiment/report.hpp"
 #include "sim/scenario/host_profile.hpp"
-#include "sim/scenario/input_error.hpp"
 #include "sim/scenario/model_io.hpp"
 #include "sim/scenario/scenario_io.hpp"
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <stdexcept>
 
-#include "sim/scenario/input_error.hpp"
+#include "common/input_error.hpp"
 
 namespace stacksim {
 

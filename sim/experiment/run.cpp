@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <array>
 
+#include "common/input_error.hpp"
 #include "sim/components/stack.hpp"
 #include "sim/engine/simulator.hpp"
 #include "sim/metrics/request_recorder.hpp"
 #include "sim/metrics/time_weighted.hpp"
-#include "sim/scenario/input_error.hpp"
 
 namespace stacksim {
 

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <initializer_list>
 
-#include "sim/scenario/input_error.hpp"
+#include "common/input_error.hpp"
 #include "sim/scenario/json_fields.hpp"
 
 namespace stacksim {

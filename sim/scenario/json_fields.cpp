@@ -16,7 +16,7 @@
 #include <sstream>
 #include <system_error>
 
-#include "sim/scenario/input_error.hpp"
+#include "common/input_error.hpp"
 
 namespace stacksim::json_fields {
 namespace {

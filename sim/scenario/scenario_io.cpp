@@ -5,8 +5,8 @@
 #include <limits>
 #include <set>
 
+#include "common/input_error.hpp"
 #include "sim/scenario/config_names.hpp"
-#include "sim/scenario/input_error.hpp"
 #include "sim/scenario/json_fields.hpp"
 
 namespace stacksim {

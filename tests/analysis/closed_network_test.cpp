@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "sim/scenario/input_error.hpp"
+#include "common/input_error.hpp"
 
 namespace stacksim::analysis {
 namespace {

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "common/input_error.hpp"
 #include "sim/analysis/bounds.hpp"
 #include "sim/analysis/closed_network.hpp"
-#include "sim/scenario/input_error.hpp"
 
 namespace stacksim::analysis {
 namespace {

@@ -13,9 +13,9 @@
 #include <cmath>
 #include <string>
 
+#include "common/input_error.hpp"
 #include "sim/analysis/closed_network.hpp"
 #include "sim/analysis/mva.hpp"
-#include "sim/scenario/input_error.hpp"
 
 namespace stacksim::analysis {
 namespace {

@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "calibrate/fit.hpp"
-#include "sim/scenario/input_error.hpp"
+#include "common/input_error.hpp"
 #include "sim/scenario/model_io.hpp"
 #include "tests/calibrate/live_records.hpp"
 

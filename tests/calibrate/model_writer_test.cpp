@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "sim/scenario/input_error.hpp"
+#include "common/input_error.hpp"
 #include "sim/scenario/model_io.hpp"
 
 namespace stacksim::calibrate {

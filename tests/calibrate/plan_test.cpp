@@ -2,9 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "common/input_error.hpp"
 #include "live/stack_recipes.hpp"
 #include "live/sweep.hpp"
-#include "sim/scenario/input_error.hpp"
 
 namespace stacksim::calibrate {
 namespace {

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "sim/scenario/input_error.hpp"
+#include "common/input_error.hpp"
 #include "tests/calibrate/live_records.hpp"
 
 namespace stacksim::calibrate {

@@ -16,7 +16,7 @@
 
 #include "calibrate/scheduler_fit.hpp"
 #include "calibrate/speed.hpp"
-#include "sim/scenario/input_error.hpp"
+#include "common/input_error.hpp"
 #include "sim/scenario/model_io.hpp"
 
 namespace stacksim::calibrate {

@@ -9,10 +9,10 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "common/input_error.hpp"
 #include "sim/experiment/experiment.hpp"
 #include "sim/experiment/report.hpp"
 #include "sim/experiment/run.hpp"
-#include "sim/scenario/input_error.hpp"
 #include "sim/scenario/scenario_io.hpp"
 #include "test_stack_model.hpp"
 

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <set>
 
+#include "common/input_error.hpp"
 #include "live/cpu_accounting.hpp"
 #include "live/load_generator.hpp"
 #include "live/nginx.hpp"
@@ -15,7 +16,6 @@
 #include "live/stack_recipes.hpp"
 #include "live/sweep.hpp"
 #include "live/table_loader.hpp"
-#include "sim/scenario/input_error.hpp"
 
 namespace stacksim::live {
 namespace {

@@ -14,10 +14,10 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "common/input_error.hpp"
 #include "live/install_root.hpp"
 #include "live/stack_recipes.hpp"
 #include "live_test_support.hpp"
-#include "sim/scenario/input_error.hpp"
 
 namespace stacksim::live::testing {
 namespace {

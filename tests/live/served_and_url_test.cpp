@@ -10,9 +10,9 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/input_error.hpp"
 #include "live/external_postgres.hpp"
 #include "live/served_counts.hpp"
-#include "sim/scenario/input_error.hpp"
 
 namespace stacksim::live {
 namespace {

@@ -5,7 +5,7 @@
 #include <functional>
 #include <set>
 
-#include "sim/scenario/input_error.hpp"
+#include "common/input_error.hpp"
 #include "sim/scenario/scenario_io.hpp"
 
 namespace stacksim {

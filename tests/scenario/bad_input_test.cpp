@@ -7,7 +7,7 @@
 #include <fstream>
 #include <functional>
 
-#include "sim/scenario/input_error.hpp"
+#include "common/input_error.hpp"
 #include "sim/scenario/model_io.hpp"
 #include "sim/scenario/scenario_io.hpp"
 

@@ -10,7 +10,7 @@
 
 #include <gtest/gtest.h>
 
-#include "sim/scenario/input_error.hpp"
+#include "common/input_error.hpp"
 #include "sim/scenario/model_io.hpp"
 
 namespace stacksim {

@@ -7,8 +7,8 @@
 
 #include <tuple>
 
+#include "common/input_error.hpp"
 #include "sim/scenario/config_names.hpp"
-#include "sim/scenario/input_error.hpp"
 
 namespace stacksim {
 namespace {

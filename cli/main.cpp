@@ -1,10 +1,13 @@
-// stacksim: simulate, measure and calibrate Python web stacks.
+// stacksim: simulate, measure and calibrate Python web stacks. The one
+// binary: each subsystem adds its own subcommands (sim/cli, live, calibrate).
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <exception>
 
+#include "calibrate/commands.hpp"
+#include "common/input_error.hpp"
+#include "live/commands.hpp"
 #include "sim/cli/commands.hpp"
-#include "sim/scenario/input_error.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{
