@@ -24,7 +24,7 @@ Stack::Stack(Simulator& sim, const Model& full_model, const StackModel& stack, c
       scenario_(sc),
       observer_(observer),
       model_(as_seen_by(full_model, stack)),
-      topology_(Topology::build(model_, stack, sc)),
+      topology_(Topology::build(model_, seen_stack(model_), sc)),
       route_(topology_.route()),
       host_(sim, sc.cores, model_.host.context_switch_ns),
       rngs_{role_stream(sc, Role::kNone, replication),
@@ -62,8 +62,8 @@ Stack::Stack(Simulator& sim, const Model& full_model, const StackModel& stack, c
   for (ProcessId p : proxy_.processes())
     host_.set_idle_inflation(p, model_.proxy.load.idle_inflation);
   for (int w = 0; w < app_.workers(); ++w)
-    host_.set_idle_inflation(app_.process(w), stack.load.idle_inflation);
-  const auto load = load_by_role(model_, stack, sc);
+    host_.set_idle_inflation(app_.process(w), seen_stack(model_).load.idle_inflation);
+  const auto load = load_by_role(model_, seen_stack(model_), sc);
   for (int r = 0; r < kRoleCount; ++r) background_[r] = load[r].background_cores;
   double background = 0;
   for (double b : background_) background += b;

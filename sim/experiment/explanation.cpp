@@ -5,6 +5,8 @@
 #include <limits>
 
 #include "sim/components/topology.hpp"
+#include "sim/resources/core_occupancy.hpp"
+#include "sim/resources/host_speed.hpp"
 
 namespace stacksim {
 
@@ -17,9 +19,10 @@ std::string format(const char* fmt, double a, double b = 0, double c = 0) {
 }
 
 // Mean time (ms) of the main-path steps in [from, to) of kinds that take
-// time: CPU bursts at their mean demand with the hops they send, and the
-// database delay.
-double path_ms(const Topology& t, const Scenario& sc, StepKind from, StepKind to) {
+// time: CPU bursts at their mean demand with the hops they send, on a host
+// of the model's speed, and the database delay.
+double path_ms(const Topology& t, const Scenario& sc, const HostSpeed& speed, StepKind from,
+               StepKind to) {
   double ns = 0;
   bool inside = from == StepKind::kComplete;  // kComplete as `from`: the whole path
   for (std::int32_t i : t.main_path()) {
@@ -27,16 +30,16 @@ double path_ms(const Topology& t, const Scenario& sc, StepKind from, StepKind to
     if (s.kind == from) inside = true;
     if (s.kind == to && from != StepKind::kComplete) break;
     if (!inside) continue;
-    if (s.kind == StepKind::kCpu) ns += s.busy_mean_ns();
+    if (s.kind == StepKind::kCpu) ns += speed.time_of(s.busy_mean_ns());
     if (s.kind == StepKind::kDbDelay) ns += sc.delay_ms * 1e6;
   }
   return ns * 1e-6;
 }
 
-// How long a process of `role` is busy per request on the main path: its
-// own bursts plus the kernel work of the hops it sends. Role::kKernel: the
-// kernel work of every hop.
-double role_demand_ms(const Topology& t, Role role) {
+// How long a process of `role` is busy per request on the main path, on a
+// host of the model's speed: its own bursts plus the kernel work of the hops
+// it sends. Role::kKernel: the kernel work of every hop.
+double role_demand_ms(const Topology& t, const HostSpeed& speed, Role role) {
   double ns = 0;
   for (std::int32_t i : t.main_path()) {
     const Step& s = t.route()[static_cast<std::size_t>(i)];
@@ -45,7 +48,7 @@ double role_demand_ms(const Topology& t, Role role) {
     if (role == Role::kKernel) ns += hop;
     if (s.role == role) ns += s.mean_ns() + hop;
   }
-  return ns * 1e-6;
+  return speed.time_of(ns) * 1e-6;
 }
 
 double rps(double servers, double ms) {
@@ -56,39 +59,46 @@ double rps(double servers, double ms) {
 
 Explanation explain(const Model& full_model, const StackModel& stack, const Scenario& sc,
                     const StackResult& result) {
-  const Model model = as_seen_by(full_model, stack);  // the shared groups at this stack's scale
+  // The model as the simulator runs it: the shared groups at this stack's
+  // scale, the CPU corrections it does not use turned off.
+  const Model model = as_seen_by(full_model, stack);
+  const StackModel& seen = seen_stack(model);
+  const HostSpeed speed(model.host.speed);
   Explanation e;
-  const Topology t = Topology::build(model, stack, sc);
+  const Topology t = Topology::build(model, seen, sc);
   const int w = sc.workers.for_type(stack.type);
   const bool per_request = sc.db_access == DbAccess::kConnectPerRequest;
   const int nginx_workers = sc.nginx_workers > 0 ? sc.nginx_workers : sc.cores;
 
   // pgbouncer's side of a disconnect runs off the request's path but holds
   // the session and uses CPU: hop + close on pgbouncer + reset on the backend.
-  const double release_ms = per_request
-                                ? (model.kernel.per_hop.mean() + model.pgbouncer.close.mean() +
-                                   model.postgres.reset.mean()) *
-                                      1e-6
-                                : 0.0;
+  const double release_ms =
+      per_request ? speed.time_of(model.kernel.per_hop.mean() + model.pgbouncer.close.mean() +
+                                  model.postgres.reset.mean()) *
+                        1e-6
+                  : 0.0;
   // Hops ride on their senders' bursts, so the roles' demands add up to the
   // CPU per request without counting the kernel again.
   double cpu_ms = release_ms;
   for (Role r : {Role::kClient, Role::kProxy, Role::kApp, Role::kPgbouncer, Role::kPostgres})
-    cpu_ms += role_demand_ms(t, r);
-  const double app_ms = role_demand_ms(t, Role::kApp);
+    cpu_ms += role_demand_ms(t, speed, r);
+  const double app_ms = role_demand_ms(t, speed, Role::kApp);
   const double pgb_ms =
-      role_demand_ms(t, Role::kPgbouncer) +
-      (per_request ? (model.pgbouncer.close.mean() + model.kernel.per_hop.mean()) * 1e-6 : 0.0);
-  const double client_ms = role_demand_ms(t, Role::kClient);
-  const double nginx_ms = role_demand_ms(t, Role::kProxy);
-  const double worker_hold_ms = path_ms(t, sc, StepKind::kAcceptWorker, StepKind::kReleaseWorker);
+      role_demand_ms(t, speed, Role::kPgbouncer) +
+      (per_request
+           ? speed.time_of(model.pgbouncer.close.mean() + model.kernel.per_hop.mean()) * 1e-6
+           : 0.0);
+  const double client_ms = role_demand_ms(t, speed, Role::kClient);
+  const double nginx_ms = role_demand_ms(t, speed, Role::kProxy);
+  const double worker_hold_ms =
+      path_ms(t, sc, speed, StepKind::kAcceptWorker, StepKind::kReleaseWorker);
   const double session_hold_ms =
       per_request
-          ? path_ms(t, sc, StepKind::kAcquireSession, StepKind::kReleaseSession) + release_ms
-          : path_ms(t, sc, StepKind::kAcquireAppConnection, StepKind::kReleaseAppConnection);
+          ? path_ms(t, sc, speed, StepKind::kAcquireSession, StepKind::kReleaseSession) + release_ms
+          : path_ms(t, sc, speed, StepKind::kAcquireAppConnection, StepKind::kReleaseAppConnection);
   const double session_units =
       per_request ? sc.sessions : std::min(sc.sessions, w * sc.app_pool_size);
-  const double response_ms = path_ms(t, sc, StepKind::kComplete, StepKind::kComplete);
+  const double response_ms = path_ms(t, sc, speed, StepKind::kComplete, StepKind::kComplete);
   const double slots = static_cast<double>(w) * stack.max_concurrency;
   // Demands are the saturated ones (no idle stretch: the bound is about a
   // busy host). The per-backend costs take the most backends the app can
@@ -99,10 +109,14 @@ Explanation explain(const Model& full_model, const StackModel& stack, const Scen
     const Step& s = t.route()[static_cast<std::size_t>(i)];
     per_backend_ns += s.per_backend_ns + (s.sends ? model.kernel.load.per_backend_ns : 0.0);
   }
-  cpu_ms = plus_backend_cost(cpu_ms, per_backend_ns * backends * 1e-6);
+  cpu_ms = plus_backend_cost(cpu_ms, speed.time_of(per_backend_ns * backends) * 1e-6);
+  // The cores the bursts may use, counted as the simulated host counts them
+  // (a run refuses background work of all the cores before this is asked).
   double background = 0;
-  for (const LoadDependence& l : load_by_role(model, stack, sc)) background += l.background_cores;
-  const double cpu_cores = std::max(0.0, sc.cores - background);
+  for (const LoadDependence& l : load_by_role(model, seen, sc)) background += l.background_cores;
+  CoreOccupancy occupancy(sc.cores);
+  occupancy.set_background(background);
+  const double cpu_cores = occupancy.capacity();
 
   e.analytic = {
       {"cpu", rps(cpu_cores, cpu_ms),

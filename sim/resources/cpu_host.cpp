@@ -8,12 +8,10 @@ namespace stacksim {
 
 CpuHost::CpuHost(Simulator& sim, int cores, SimTime context_switch_ns)
     : sim_(sim),
-      cores_(cores),
+      occupancy_(cores),
       context_switch_ns_(context_switch_ns),
       switch_cost_ns_(context_switch_ns),
-      last_(sim.now()) {
-  if (cores < 1) throw std::invalid_argument("a host needs at least one core");
-}
+      last_(sim.now()) {}
 
 ProcessId CpuHost::add_process(std::string name, bool multi_threaded) {
   Process proc;
@@ -24,95 +22,61 @@ ProcessId CpuHost::add_process(std::string name, bool multi_threaded) {
 }
 
 void CpuHost::set_idle_window(SimTime window_ns) {
-  if (window_ns <= 0) throw std::invalid_argument("CpuHost: the idle window must be positive");
   advance();
-  idle_window_ns_ = static_cast<double>(window_ns);
+  idle_.set_window(window_ns);
 }
 
 void CpuHost::set_idle_inflation(ProcessId p, double k) {
-  if (!(k >= 0)) throw std::invalid_argument("CpuHost: idle inflation must be 0 or more");
+  IdleShare::check_inflation(k);
   advance();
   processes_.at(p).idle_inflation = k;
   load_dependent_ = load_dependent_ || k > 0;
 }
 
 void CpuHost::set_kernel_idle_inflation(double k) {
-  if (!(k >= 0)) throw std::invalid_argument("CpuHost: idle inflation must be 0 or more");
+  IdleShare::check_inflation(k);
   advance();
   kernel_idle_inflation_ = k;
   load_dependent_ = load_dependent_ || k > 0;
 }
 
 void CpuHost::set_background_cores(double b) {
-  if (!(b >= 0 && b < cores_))
-    throw std::invalid_argument("CpuHost: background cores must be in [0, cores)");
   advance();
-  background_ = b;
+  occupancy_.set_background(b);
   if (!dispatching_) reschedule();
 }
 
 void CpuHost::set_wakeup_latency(SimTime latency_ns) {
-  if (latency_ns < 0) throw std::invalid_argument("CpuHost: the wake-up latency must be 0 or more");
   // One latency for every pending wake-up keeps them in start order.
   if (!waking_.empty())
     throw std::logic_error("CpuHost: the wake-up latency changes only with no wake-up pending");
-  wakeup_latency_ns_ = latency_ns;
+  wakeup_.set(latency_ns);
 }
 
 void CpuHost::set_speed(double speed) {
-  if (!(speed > 0 && std::isfinite(speed)))
-    throw std::invalid_argument("CpuHost: the speed must be a positive number");
-  speed_ = speed;
-  switch_cost_ns_ = at_speed(context_switch_ns_);
+  speed_.set(speed);
+  switch_cost_ns_ = speed_.apply(context_switch_ns_);
 }
 
 void CpuHost::set_imbalance(double beta) {
-  if (!(beta >= 0 && beta <= 1))
-    throw std::invalid_argument("CpuHost: imbalance must be in [0, 1]");
   advance();
-  imbalance_ = beta;
-  if (placement_loss_.empty()) {
-    // Beyond the table the loss is below 1e-12 cores (or n is past 4096).
-    const double c = cores_;
-    double empty_share = 1.0;  // (1 - 1/c)^n
-    for (std::size_t n = 0; n <= 4096; ++n) {
-      const double loss = std::min<double>(static_cast<double>(n), c) - c * (1.0 - empty_share);
-      if (static_cast<double>(n) > c && loss < 1e-12) break;
-      placement_loss_.push_back(loss);
-      empty_share *= 1.0 - 1.0 / c;
-    }
-  }
+  occupancy_.set_imbalance(beta);
   if (!dispatching_) reschedule();
-}
-
-double CpuHost::placement_loss(std::size_t n) const {
-  return n < placement_loss_.size() ? placement_loss_[n] : 0.0;
-}
-
-double CpuHost::busy_cores(std::size_t n) const {
-  const double busy = std::min<double>(static_cast<double>(n), capacity());
-  if (imbalance_ == 0) return busy;
-  // The background fluid scales what the placement leaves: a core lost to
-  // imbalance is lost whatever share of it background work would take.
-  return std::max(0.0, busy - imbalance_ * placement_loss(n) * capacity() / cores_);
 }
 
 double CpuHost::idle_share() {
   advance();
-  return 1.0 - u_;
+  return idle_.idle();
 }
 
 void CpuHost::advance() {
   const SimTime now = sim_.now();
   if (now == last_) return;
   const double dt = static_cast<double>(now - last_);
-  const double busy = busy_cores(heap_.size()) + background_;
+  const double busy = occupancy_.busy_cores(heap_.size()) + occupancy_.background();
   v_ += rate() * dt;
   busy_area_ += busy * dt;
-  if (load_dependent_) {  // exact for the piecewise-constant busy count
-    const double u_now = busy / cores_;
-    u_ = u_now + (u_ - u_now) * std::exp(-dt / idle_window_ns_);
-  }
+  if (load_dependent_) idle_.advance(dt, busy / occupancy_.cores());
   last_ = now;
 }
 
@@ -141,15 +105,14 @@ void CpuHost::start(ProcessId p, const Burst& b) {
 
 SimTime CpuHost::stretched(SimTime work_ns, double k) {
   advance();
-  return work_ns +
-         static_cast<SimTime>(std::llround(static_cast<double>(work_ns) * k * (1.0 - u_)));
+  return idle_.stretch(work_ns, k);
 }
 
 void CpuHost::submit(ProcessId p, SimTime work_ns, Continuation done, SimTime kernel_ns) {
   advance();
-  if (speed_ != 1.0) {
-    work_ns = at_speed(work_ns);
-    kernel_ns = at_speed(kernel_ns);
+  if (!speed_.changes_nothing()) {
+    work_ns = speed_.apply(work_ns);
+    kernel_ns = speed_.apply(kernel_ns);
   }
   Process& proc = processes_[p];
   if (!proc.multi_threaded && proc.running) {
@@ -157,9 +120,10 @@ void CpuHost::submit(ProcessId p, SimTime work_ns, Continuation done, SimTime ke
     return;  // nothing in service changed
   }
   const Burst woken{work_ns + switch_cost_ns_, kernel_ns, done};
-  if (wakeup_latency_ns_ > 0 && needs_idle_core(p)) {
+  if (wakeup_.on() &&
+      wakeup_.pays(waker_of(p), heap_.size() + waking_.size(), occupancy_.capacity())) {
     if (!proc.multi_threaded) proc.running = true;  // its next bursts queue behind
-    waking_.push_back(Waking{sim_.now() + wakeup_latency_ns_, p, woken});
+    waking_.push_back(Waking{sim_.now() + wakeup_.latency(), p, woken});
     if (!wake_armed_) {
       wake_armed_ = true;
       sim_.schedule_at(waking_.front().at, *this, kWakeEvent);
@@ -254,14 +218,13 @@ void CpuHost::complete_due() {
   reschedule();
 }
 
-bool CpuHost::needs_idle_core(ProcessId woken) const {
-  if (completing_ == woken) return false;  // it goes on where it ran
-  if (completing_ != kNoProcess) {
-    const Process& waker = processes_[completing_];
-    if (!waker.multi_threaded && !waker.running) return false;  // a hand-off
-  }
-  // Threads in service or waking, against the cores they may use.
-  return static_cast<double>(heap_.size() + waking_.size()) < capacity();
+WakeupLatency::Waker CpuHost::waker_of(ProcessId woken) const {
+  if (completing_ == kNoProcess) return WakeupLatency::Waker::kNone;  // a timer, an arrival
+  if (completing_ == woken) return WakeupLatency::Waker::kSelf;
+  const Process& waker = processes_[completing_];
+  // A single-threaded waker with nothing left to run sleeps: a hand-off.
+  return !waker.multi_threaded && !waker.running ? WakeupLatency::Waker::kSleeps
+                                                 : WakeupLatency::Waker::kGoesOn;
 }
 
 }  // namespace stacksim

@@ -15,47 +15,18 @@
 // that process and uses a core, but /proc/stat counts it as softirq, not as
 // the process's time. The host accounts it apart (kernel_cpu_ns).
 //
-// Load dependence: a process (and the kernel) may have an idle inflation k.
-// stretch() gives the work a burst costs if submitted now: (1 + k * idle)
-// times its demand, idle = 1 - u, u the busy share of the cores smoothed
-// exponentially over idle_window (what a core that was idle pays in cold
-// caches and wake-up); on a saturated host, the demand itself. The caller
-// decides what is stretched (a burst's sampled demand, not the fixed extras
-// it adds) and submits the result.
-//
-// Background CPU (timers, housekeeping: CPU spent per second whatever the
-// load) is a fluid: b cores always busy, so bursts share cores - b, and the
-// busy share counts b.
-//
-// Imbalance: one shared run queue keeps min(n, cores) cores busy with n
-// runnable threads. Linux keeps a run queue per core and balances them
-// now and then, so a core can sit idle while another has a queue. With
-// imbalance beta in [0, 1], n runnable threads keep
-//   min(n, cores) - beta * (min(n, cores) - cores * (1 - (1 - 1/cores)^n))
-// cores busy: beta = 0 is the shared queue, beta = 1 places each thread on
-// a core at random and never moves it (the expected number of occupied
-// cores when n balls fall into `cores` bins). Every runnable thread then
-// progresses at busy / n. The loss is largest for a few runnable threads
-// and vanishes when n is large, which is what the live runs show: idle CPU
-// next to waiting work at moderate load, a saturated host at high load.
-//
-// Speed: every demand is CPU time on the machine the model describes; a
-// host of speed s (relative to that machine) runs each burst, its kernel
-// work and its context switch in 1/s of that time, and accounts that time.
-// Speed 1, the default, changes nothing.
-//
-// Wake-up latency: a process that had nothing to run and is given a burst
-// (a wake-up) may start it only after a fixed latency, without using a
-// core: the time an idle core takes to pick up a woken thread (on a virtual
-// machine, a halted vCPU's own wake-up). The process counts as busy
-// meanwhile, so its next bursts queue behind. A burst that follows another
-// of the same process without a gap is not a wake-up. Two wake-ups pay no
-// latency: a hand-off, made from the completion of a burst whose process
-// then has nothing left to run (the waker sleeps and the woken thread takes
-// its core, which never went idle), and a wake-up with every core taken
-// (the thread joins the others in processor sharing). What pays is a
-// wake-up that needs an idle core: by a timer or an arrival, or by a waker
-// that keeps running.
+// On top of plain processor sharing, four corrections, each a part of its
+// own with its own tests and off until set (a model file names the ones it
+// uses: host.corrections):
+//   - CoreOccupancy (core_occupancy.hpp): background CPU and scheduler
+//     imbalance, how many cores n runnable threads keep busy;
+//   - IdleShare (idle_share.hpp): load dependence, a burst stretched by
+//     (1 + k * idle) with idle the smoothed idle share of the cores; the
+//     caller decides what is stretched (a burst's sampled demand, not the
+//     fixed extras it adds) and submits the result;
+//   - WakeupLatency (wakeup_latency.hpp): the latency of a wake-up that
+//     needs an idle core, and which wake-ups those are;
+//   - HostSpeed (host_speed.hpp): every demand runs in 1/speed of its time.
 #pragma once
 
 #include <cmath>
@@ -66,6 +37,10 @@
 
 #include "sim/engine/event.hpp"
 #include "sim/engine/simulator.hpp"
+#include "sim/resources/core_occupancy.hpp"
+#include "sim/resources/host_speed.hpp"
+#include "sim/resources/idle_share.hpp"
+#include "sim/resources/wakeup_latency.hpp"
 
 namespace stacksim {
 
@@ -80,23 +55,24 @@ class CpuHost final : public EventHandler {
 
   ProcessId add_process(std::string name, bool multi_threaded = false);
 
-  // Load dependence (see the header comment). Off until some k > 0.
+  // Load dependence (IdleShare). Off until some k > 0.
   void set_idle_window(SimTime window_ns);
   void set_idle_inflation(ProcessId p, double k);
   void set_kernel_idle_inflation(double k);
-  // Cores always busy with background work, in [0, cores).
+  // Cores always busy with background work, in [0, cores) (CoreOccupancy).
   void set_background_cores(double b);
-  // Latency of a wake-up that needs an idle core, >= 0 (see the header comment).
+  // Latency of a wake-up that needs an idle core, >= 0 (WakeupLatency).
   void set_wakeup_latency(SimTime latency_ns);
-  // Relative speed of the cores, > 0 (see the header comment).
+  // Relative speed of the cores, > 0 (HostSpeed).
   void set_speed(double speed);
-  double speed() const { return speed_; }
-  // Share of the random-placement loss, in [0, 1] (see the header comment).
+  double speed() const { return speed_.value(); }
+  // Share of the random-placement loss, in [0, 1] (CoreOccupancy).
   void set_imbalance(double beta);
-  double imbalance() const { return imbalance_; }
+  double imbalance() const { return occupancy_.imbalance(); }
   // Cores kept busy by n runnable threads (background excluded).
-  double busy_cores(std::size_t n) const;
-  double background_cores() const { return background_; }
+  double busy_cores(std::size_t n) const { return occupancy_.busy_cores(n); }
+  double background_cores() const { return occupancy_.background(); }
+  const CoreOccupancy& occupancy() const { return occupancy_; }
   // The smoothed idle share of the cores now, in [0, 1].
   double idle_share();
   // The process's (or the kernel's) work for a demand of work_ns submitted
@@ -113,7 +89,7 @@ class CpuHost final : public EventHandler {
   // on its behalf; `done` runs when both are done.
   void submit(ProcessId p, SimTime work_ns, Continuation done, SimTime kernel_ns = 0);
 
-  int cores() const { return cores_; }
+  int cores() const { return occupancy_.cores(); }
   std::size_t in_service() const { return heap_.size(); }
   std::size_t process_count() const { return processes_.size(); }
   const std::string& name(ProcessId p) const { return processes_[p].name; }
@@ -172,16 +148,7 @@ class CpuHost final : public EventHandler {
   }
 
   SimTime stretched(SimTime work_ns, double k);  // (1 + k * idle) * work_ns
-  SimTime at_speed(SimTime ns) const {
-    return static_cast<SimTime>(std::llround(static_cast<double>(ns) / speed_));
-  }
-  double capacity() const { return cores_ - background_; }
-  double rate() const {
-    const auto n = static_cast<double>(heap_.size());
-    if (imbalance_ == 0) return n <= capacity() ? 1.0 : capacity() / n;
-    return n == 0 ? 1.0 : busy_cores(heap_.size()) / n;
-  }
-  double placement_loss(std::size_t n) const;  // cores lost to imbalance, beta = 1
+  double rate() const { return occupancy_.rate(heap_.size()); }
   void advance();
   void start(ProcessId p, const Burst& b);
   void reschedule();
@@ -189,10 +156,12 @@ class CpuHost final : public EventHandler {
   void wake_due();      // the wake-up event: start the bursts whose latency is over
 
   Simulator& sim_;
-  int cores_;
+  CoreOccupancy occupancy_;
+  IdleShare idle_;
+  WakeupLatency wakeup_;
+  HostSpeed speed_;
   SimTime context_switch_ns_;  // at speed 1
   SimTime switch_cost_ns_;     // at this host's speed
-  double speed_ = 1.0;
   std::vector<Process> processes_;
   std::vector<InService> heap_;  // std::push_heap / pop_heap with Later
   std::vector<Slot> slots_;
@@ -203,23 +172,17 @@ class CpuHost final : public EventHandler {
   double busy_area_ = 0.0;
   SimTime kernel_ns_ = 0;
   std::uint64_t next_seq_ = 0;
-  // Load dependence: u_ smoothed over idle_window_ns_, tracked only when on.
+  // Load dependence: the idle share is tracked only when on.
   bool load_dependent_ = false;
-  double idle_window_ns_ = 5e6;
   double kernel_idle_inflation_ = 0;
-  double u_ = 0.0;
-  double background_ = 0.0;
-  double imbalance_ = 0.0;
   // Wake-ups in their latency; one latency for all, so FIFO is start order.
   struct Waking {
     SimTime at;
     ProcessId p;
     Burst burst;
   };
-  SimTime wakeup_latency_ns_ = 0;
   std::deque<Waking> waking_;
   bool wake_armed_ = false;
-  std::vector<double> placement_loss_;  // by n, cached: min(n, c) - c (1 - (1 - 1/c)^n)
   // The completion event may be left in place when the head's completion
   // moves later (an arrival slows everyone down): it then fires early, finds
   // the head not yet due and re-arms. due_* say when the head is really due.
@@ -231,7 +194,7 @@ class CpuHost final : public EventHandler {
   // While a completion's callback runs: whose burst completed (the waker).
   static constexpr ProcessId kNoProcess = ~ProcessId{0};
   ProcessId completing_ = kNoProcess;
-  bool needs_idle_core(ProcessId woken) const;  // a wake-up that pays the latency
+  WakeupLatency::Waker waker_of(ProcessId woken) const;  // who wakes it now
 };
 
 }  // namespace stacksim

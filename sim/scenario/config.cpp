@@ -29,6 +29,14 @@ constexpr NameTable<LoadType, 2> kLoadTypes{{
     {LoadType::kClosed, "closed"},
     {LoadType::kOpen, "open"},
 }};
+constexpr NameTable<CpuCorrection, kCpuCorrectionCount> kCpuCorrections{{
+    {CpuCorrection::kSpeed, "speed"},
+    {CpuCorrection::kWakeupLatency, "wakeup_latency"},
+    {CpuCorrection::kImbalance, "imbalance"},
+    {CpuCorrection::kBackground, "background"},
+    {CpuCorrection::kIdleInflation, "idle_inflation"},
+    {CpuCorrection::kColdCache, "cold_cache"},
+}};
 
 template <typename E, std::size_t N>
 std::string_view name_of(const NameTable<E, N>& table, E value) {
@@ -73,6 +81,9 @@ std::string_view to_string(DbAccess a) {
 std::string_view to_string(LoadType l) {
   return name_of(kLoadTypes, l);
 }
+std::string_view to_string(CpuCorrection c) {
+  return name_of(kCpuCorrections, c);
+}
 
 bool parse_worker_type(std::string_view name, WorkerType& out) {
   return value_of(kWorkerTypes, name, out);
@@ -86,6 +97,9 @@ bool parse_db_access(std::string_view name, DbAccess& out) {
 bool parse_load_type(std::string_view name, LoadType& out) {
   return value_of(kLoadTypes, name, out);
 }
+bool parse_cpu_correction(std::string_view name, CpuCorrection& out) {
+  return value_of(kCpuCorrections, name, out);
+}
 
 std::string worker_type_names() {
   return all_names(kWorkerTypes);
@@ -95,6 +109,9 @@ std::string accept_policy_names() {
 }
 std::string db_access_names() {
   return all_names(kDbAccesses);
+}
+std::string cpu_correction_names() {
+  return all_names(kCpuCorrections);
 }
 std::string load_type_names() {
   return all_names(kLoadTypes);
@@ -118,6 +135,22 @@ void scale_load(LoadDependence& l, double f) {
   l.per_backend_ns *= f;
   l.cold_ns_per_ms *= f;
 }
+// A group's load with the terms of the unused corrections off.
+void keep_used(LoadDependence& l, CpuCorrections used) {
+  if (!used.uses(CpuCorrection::kBackground)) l.background_cores = 0;
+  if (!used.uses(CpuCorrection::kIdleInflation)) l.idle_inflation = 0;
+  if (!used.uses(CpuCorrection::kColdCache)) l.cold_ns_per_ms = 0;
+}
+void keep_used(Model& m, CpuCorrections used) {
+  if (used == CpuCorrections::all()) return;
+  if (!used.uses(CpuCorrection::kSpeed)) m.host.speed = 1;
+  if (!used.uses(CpuCorrection::kWakeupLatency)) m.host.wakeup_latency_ns = 0;
+  if (!used.uses(CpuCorrection::kImbalance)) m.host.imbalance = 0;
+  for (LoadDependence* l :
+       {&m.client.load, &m.proxy.load, &m.kernel.load, &m.pgbouncer.load, &m.postgres.load})
+    keep_used(*l, used);
+  for (auto& [name, s] : m.stacks) keep_used(s.load, used);
+}
 }  // namespace
 
 Model as_seen_by(const Model& m, const StackModel& stack) {
@@ -132,6 +165,7 @@ Model as_seen_by(const Model& m, const StackModel& stack) {
   out.pgbouncer = m.pgbouncer;
   out.postgres = m.postgres;
   out.stacks.emplace(stack.name, stack);
+  keep_used(out, m.host.corrections);
   const SharedScale& f = stack.shared_scale;
   if (!f.any()) return out;
   for (Distribution* d : {&out.client.send, &out.client.recv}) *d = times(*d, f.client);

@@ -23,11 +23,36 @@ enum class WorkerType { kSync, kGreenlet, kCoroutine };
 enum class AcceptPolicy { kRoundRobin, kRandom, kLeastLoaded };
 enum class DbAccess { kConnectPerRequest, kAppPool };
 enum class LoadType { kClosed, kOpen };
+// The corrections of plain processor sharing a model's CPU may use (see
+// CpuHost): each is a named part with terms of its own, and a model file
+// names the ones it uses (host.corrections; without the field, all).
+enum class CpuCorrection {
+  kSpeed,          // host.speed
+  kWakeupLatency,  // host.wakeup_latency_us
+  kImbalance,      // host.imbalance
+  kBackground,     // each group's load.background_cores
+  kIdleInflation,  // each group's load.idle_inflation
+  kColdCache,      // each group's load.cold_us_per_ms
+};
+inline constexpr int kCpuCorrectionCount = 6;
+class CpuCorrections {
+ public:
+  static CpuCorrections all() { return CpuCorrections((1u << kCpuCorrectionCount) - 1); }
+  static CpuCorrections none() { return CpuCorrections(0); }
+  bool uses(CpuCorrection c) const { return (bits_ >> static_cast<int>(c)) & 1u; }
+  void add(CpuCorrection c) { bits_ |= 1u << static_cast<int>(c); }
+  bool operator==(const CpuCorrections&) const = default;
+
+ private:
+  explicit CpuCorrections(unsigned bits) : bits_(bits) {}
+  unsigned bits_;
+};
 
 std::string_view to_string(WorkerType t);
 std::string_view to_string(AcceptPolicy p);
 std::string_view to_string(DbAccess a);
 std::string_view to_string(LoadType l);
+std::string_view to_string(CpuCorrection c);
 
 // --- the model: what was measured (or estimated) about one host ---------
 
@@ -172,6 +197,9 @@ struct HostModel {
   // Speed of the cores relative to the machine the demands were measured
   // on: every CPU demand takes 1/speed of its time (see CpuHost).
   double speed = 1;
+  // Which corrections of processor sharing the model uses; the terms of
+  // the others are kept in the file but not used (as_seen_by turns them off).
+  CpuCorrections corrections = CpuCorrections::all();
   // The profile of the machine the model was fitted on: what `sim --host`
   // carries the model from.
   std::optional<HostProfile> profile;
@@ -235,9 +263,15 @@ struct Scenario {
   std::vector<std::pair<std::string, std::vector<std::string>>> sweep;
 };
 
-// The model as `stack` sees it: every shared group's demands, and the
-// per-request terms of its load (per backend, cold), times the stack's
-// shared_scale; the host and that one stack, no provenance (cheap to copy).
+// The model as `stack` sees it, and as the simulator and the explanation
+// both use it: every shared group's demands, and the per-request terms of
+// its load (per backend, cold), times the stack's shared_scale; the terms
+// of the CPU corrections it does not use turned off (speed 1, no latency,
+// ...); the host and that one stack, no provenance (cheap to copy).
 Model as_seen_by(const Model& m, const StackModel& stack);
+// The one stack of a model made by as_seen_by, as it sees itself.
+inline const StackModel& seen_stack(const Model& seen) {
+  return seen.stacks.begin()->second;
+}
 
 }  // namespace stacksim

@@ -147,6 +147,31 @@ StackModel read_stack(const std::string& name, const json& j, const Where& where
   return s;
 }
 
+// host.corrections: the names of the corrections the model uses, each once.
+CpuCorrections corrections_from_json(const json& j, const Where& where) {
+  if (!j.is_array())
+    where.fail("must be a list of " + cpu_correction_names() + ", got " + json_fields::describe(j));
+  CpuCorrections used = CpuCorrections::none();
+  for (std::size_t i = 0; i < j.size(); ++i) {
+    const Where at = where.at(i);
+    CpuCorrection c;
+    if (!j[i].is_string() || !parse_cpu_correction(j[i].get_ref<const std::string&>(), c))
+      at.fail("must be one of " + cpu_correction_names() + ", got " + json_fields::describe(j[i]));
+    if (used.uses(c)) at.fail("names " + std::string(to_string(c)) + " twice");
+    used.add(c);
+  }
+  return used;
+}
+
+json corrections_to_json(CpuCorrections used) {
+  json names = json::array();
+  for (int i = 0; i < kCpuCorrectionCount; ++i) {
+    const auto c = static_cast<CpuCorrection>(i);
+    if (used.uses(c)) names.push_back(std::string(to_string(c)));
+  }
+  return names;
+}
+
 }  // namespace
 
 json demand_to_json(const Distribution& d) {
@@ -196,6 +221,9 @@ Model parse_model(const json& j, const std::string& source) {
     }
     if (const json* s = r.optional("speed")) {
       m.host.speed = json_fields::read_number(*s, r.where("speed"), 0.01, 100.0);
+    }
+    if (const json* c = r.optional("corrections")) {
+      m.host.corrections = corrections_from_json(*c, r.where("corrections"));
     }
     if (const json* p = r.optional("profile")) {
       m.host.profile = host_profile_from_json(*p, source, "host.profile");
@@ -301,7 +329,8 @@ json to_json(const Model& m) {
         {"idle_window_us", us_from_ns(m.host.idle_window_ns)},
         {"imbalance", m.host.imbalance},
         {"wakeup_latency_us", us_from_ns(m.host.wakeup_latency_ns)},
-        {"speed", m.host.speed}}},
+        {"speed", m.host.speed},
+        {"corrections", corrections_to_json(m.host.corrections)}}},
       {"client",
        {{"send", demand_to_json(m.client.send)},
         {"recv", demand_to_json(m.client.recv)},

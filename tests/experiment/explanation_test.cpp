@@ -182,6 +182,30 @@ std::string verdict_of(const Model& m, const Scenario& sc) {
   return verdict(m, run_experiment(m, sc, 1).at(0));
 }
 
+// The bounds come from the model as the simulator runs it (as_seen_by): on
+// a host of speed 2 every demand takes half its time, so the CPU bound and
+// the worker threads' double, and the simulated throughput, CPU-bound with
+// no delay, sits just under the doubled bound. A model that does not use
+// the speed correction runs at speed 1, in the simulator and in the bounds.
+TEST(AnalyticBounds, AFasterHostRunsEveryDemandInOneOverSpeedOfItsTime) {
+  Model m = model_with_app_ms(1.0);
+  m.host.speed = 2.0;
+  const Scenario sc = scenario({"sync"}, 2, 8, 50, 100, 0);
+  const Explained fast = simulate(m, sc);
+  EXPECT_NEAR(bound_named(fast.explanation, "cpu").rps, 2 * 1e3 / 0.5, 1e-9);
+  EXPECT_NEAR(bound_named(fast.explanation, "worker_threads").rps, 8 * 1e3 / 0.5, 1e-9);
+  EXPECT_NEAR(bound_named(fast.explanation, "workers").rps, 8 * 1e3 / 0.5, 1e-9);
+  EXPECT_EQ(fast.explanation.binding.resource, "cpu");
+  EXPECT_LE(fast.throughput, 4000 * kWindowEdge);
+  EXPECT_GE(fast.throughput, 4000 * 0.95);
+
+  m.host.corrections = CpuCorrections::none();
+  const Explained plain = simulate(m, sc);
+  EXPECT_NEAR(bound_named(plain.explanation, "cpu").rps, 2 * 1e3 / 1.0, 1e-9);
+  EXPECT_LE(plain.throughput, 2000 * kWindowEdge);
+  EXPECT_GE(plain.throughput, 2000 * 0.95);
+}
+
 // 2 sync workers at 50.1 ms each (40 rps) against an event loop that 100
 // clients keep busy (100 / 50.1 ms = 1996 rps): async, by the ratio of the
 // two throughputs, with each side's binding resource and its formula.

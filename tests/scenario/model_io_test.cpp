@@ -215,3 +215,66 @@ TEST(ModelIo, EnumNamesReadBackToTheSameValue) {
 
 }  // namespace
 }  // namespace stacksim
+
+namespace stacksim {
+namespace {
+
+// host.corrections names the corrections of processor sharing the model
+// uses; the terms of the others stay in the model (and the file) but the
+// simulator and the explanation, through as_seen_by, run without them.
+TEST(ModelIo, CorrectionsNameWhatTheModelUsesAndAsSeenByTurnsTheOthersOff) {
+  json j = minimal_model();
+  EXPECT_EQ(parse_model(j, "t.json").host.corrections, CpuCorrections::all());
+  j["host"]["imbalance"] = 0.375;
+  j["host"]["wakeup_latency_us"] = 12.5;
+  j["host"]["speed"] = 0.8;
+  j["client"]["load"] = {{"idle_inflation", 0.25}, {"background_cores", 0.01}};
+  j["kernel"]["load"] = {{"per_backend_us", -0.5}, {"cold_us_per_ms", 0.75}};
+  j["stacks"]["s"]["load"] = {{"idle_inflation", 1.75}, {"cold_us_per_ms", 2.0}};
+  j["host"]["corrections"] = {"speed", "cold_cache"};
+  const Model m = parse_model(j, "t.json");
+  EXPECT_TRUE(m.host.corrections.uses(CpuCorrection::kSpeed));
+  EXPECT_TRUE(m.host.corrections.uses(CpuCorrection::kColdCache));
+  EXPECT_FALSE(m.host.corrections.uses(CpuCorrection::kImbalance));
+  EXPECT_EQ(m.host.imbalance, 0.375);  // kept as read
+
+  const Model seen = as_seen_by(m, m.stacks.at("s"));
+  EXPECT_EQ(seen.host.speed, 0.8);
+  EXPECT_EQ(seen.kernel.load.cold_ns_per_ms, 750.0);
+  EXPECT_EQ(seen_stack(seen).load.cold_ns_per_ms, 2000.0);
+  EXPECT_EQ(seen.host.imbalance, 0.0);
+  EXPECT_EQ(seen.host.wakeup_latency_ns, 0);
+  EXPECT_EQ(seen.client.load.idle_inflation, 0.0);
+  EXPECT_EQ(seen.client.load.background_cores, 0.0);
+  EXPECT_EQ(seen_stack(seen).load.idle_inflation, 0.0);
+  EXPECT_EQ(seen.kernel.load.per_backend_ns, -500.0);  // not a CPU correction
+
+  // Written as a list, read back the same.
+  const json out = to_json(m);
+  EXPECT_EQ(out["host"]["corrections"], json({"speed", "cold_cache"}));
+  EXPECT_EQ(parse_model(out, "t.json").host.corrections, m.host.corrections);
+  EXPECT_EQ(to_json(parse_model(minimal_model(), "t.json"))["host"]["corrections"].size(),
+            static_cast<std::size_t>(kCpuCorrectionCount));
+}
+
+TEST(ModelIo, ABadCorrectionIsNamedWithItsPlace) {
+  const auto message = [](const json& corrections) {
+    json j = minimal_model();
+    j["host"]["corrections"] = corrections;
+    try {
+      parse_model(j, "t.json");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(message({"speed", "turbo"}),
+            "t.json: host.corrections[1]: must be one of speed|wakeup_latency|imbalance|"
+            "background|idle_inflation|cold_cache, got \"turbo\"");
+  EXPECT_EQ(message({"speed", "speed"}), "t.json: host.corrections[1]: names speed twice");
+  EXPECT_NE(message("speed").find("host.corrections: must be a list of"), std::string::npos);
+  EXPECT_EQ(message(json::array()), "no error");  // plain processor sharing
+}
+
+}  // namespace
+}  // namespace stacksim
