@@ -174,67 +174,25 @@ ErrorSummary summarise_errors(const std::vector<const ValidationPoint*>& points)
   return s;
 }
 
-json number(double v) {
-  return std::isfinite(v) ? json(v) : json(nullptr);
-}
-
-json to_json(const Comparison& c) {
-  return {{"repeats", c.repeats},
-          {"measured_median", number(c.median)},
-          {"measured_min", number(c.min)},
-          {"measured_max", number(c.max)},
-          {"predicted", number(c.predicted)},
-          {"error", number(c.error)},
-          {"within_range", c.within_range}};
-}
-
-json to_json(const ErrorSummary& s) {
-  return {{"points", s.points},
-          {"median_abs_error",
-           {{"throughput", number(s.throughput)},
-            {"p50", number(s.p50)},
-            {"p99", number(s.p99)},
-            {"sessions", number(s.sessions)},
-            {"cpu_us_per_request", number(s.cpu)}}},
-          {"median_abs_error_at_measured_speed",
-           {{"throughput", number(s.throughput_at_speed)},
-            {"p50", number(s.p50_at_speed)},
-            {"p99", number(s.p99_at_speed)}}},
-          {"throughput_within_range", s.throughput_within_range}};
-}
-
-std::string pct(double v) {
-  if (!std::isfinite(v)) return "-";
-  char b[32];
-  std::snprintf(b, sizeof b, "%+.1f%%", 100 * v);
-  return b;
-}
-std::string apct(double v) {
-  if (!std::isfinite(v)) return "-";
-  char b[32];
-  std::snprintf(b, sizeof b, "%.1f%%", 100 * v);
-  return b;
-}
-std::string fixed(double v, int prec) {
-  if (!std::isfinite(v)) return "-";
-  char b[48];
-  std::snprintf(b, sizeof b, "%.*f", prec, v);
-  return b;
-}
-
 }  // namespace
 
-ValidationReport validate_model(const Model& model, const live::SweepPlan& plan,
-                                const live::StackRecipes& recipes, const std::vector<json>& records,
-                                const ValidateOptions& o) {
-  ValidationReport rep;
-  rep.at_measured_speed = o.at_measured_speed;
-  rep.model = model.source;
-  rep.model_label = model.label;
-  rep.plan = plan.path;
-  rep.plan_name = plan.name;
+namespace {
 
-  // The plan's distinct configurations, and the store's records of each.
+// One configuration of the plan, with the store's records of it.
+struct Pending {
+  live::RunConfig config;
+  std::vector<const json*> records;
+  int cores = 0;
+};
+
+// The plan's distinct configurations with records, grouped by what they
+// share but the stack (one simulated scenario each); what the store lacks
+// goes to rep.missing.
+std::map<std::string, std::vector<Pending>> plan_groups(const Model& model,
+                                                        const live::SweepPlan& plan,
+                                                        const std::vector<json>& records,
+                                                        const ValidateOptions& o,
+                                                        ValidationReport& rep) {
   std::map<std::string, std::vector<const json*>> by_key;
   for (const json& r : records) {
     if (!live::belongs_to(plan, r)) continue;
@@ -244,11 +202,6 @@ ValidationReport validate_model(const Model& model, const live::SweepPlan& plan,
     if (o.skip_flagged && flagged) continue;
     by_key[r.at("sweep").value("key", "")].push_back(&r);
   }
-  struct Pending {
-    live::RunConfig config;
-    std::vector<const json*> records;
-    int cores = 0;
-  };
   std::map<std::string, std::vector<Pending>> groups;  // by group label
   std::set<std::string> seen;
   for (const live::SweepPoint& p : plan.points) {
@@ -270,60 +223,68 @@ ValidationReport validate_model(const Model& model, const live::SweepPlan& plan,
   if (groups.empty())
     throw InputError("the store holds no usable record of plan " + plan.path +
                      (rep.missing.empty() ? std::string() : " (" + rep.missing.front() + ")"));
+  return groups;
+}
 
-  for (auto& [label, members] : groups) {
-    std::sort(members.begin(), members.end(),
-              [](const Pending& a, const Pending& b) { return a.config.stack < b.config.stack; });
-    std::vector<std::string> stacks;
-    std::map<WorkerType, int> workers;
-    for (const Pending& m : members) {
-      stacks.push_back(m.config.stack);
-      const int w = m.records.front()->at("config").value("workers", 1);
-      workers[live::find_stack(recipes, m.config.stack).type] = w;
-    }
-    const Scenario sc =
-        scenario_for(members.front().config, members.front().cores, stacks, workers, o);
-    const std::vector<ConfigurationResult> predicted = run_experiment(model, sc, o.threads);
-    const ConfigurationResult& pr = predicted.front();
-    for (const Pending& m : members) {
-      const StackResult* sr = pr.find(m.config.stack);
-      ValidationPoint v;
-      v.stack = m.config.stack;
-      v.type = live::find_stack(recipes, v.stack).type;
-      v.group = label;
-      v.cores = m.cores;
-      v.workers = sc.workers.for_type(v.type);
-      v.clients = m.config.clients;
-      v.sessions = m.config.sessions;
-      v.delay_ms = m.config.delay_ms;
-      std::vector<double> tp, p50, p99, db;
-      for (const json* r : m.records) {
-        const json& res = r->at("result");
-        tp.push_back(res.at("throughput_rps").get<double>());
-        p50.push_back(res.at("latency_ms").at("p50").get<double>());
-        p99.push_back(res.at("latency_ms").at("p99").get<double>());
-        db.push_back(res.at("peak_server_sessions").get<double>());
-        v.record_ids.push_back(r->value("run_id", ""));
-        const json& f = r->at("flags");
-        if (f.value("failed_requests", false) || f.value("foreign_cpu_high", false)) ++v.flagged;
-      }
-      v.throughput = compare(tp, sr->mean(&RunResult::throughput_rps));
-      v.p50 = compare(p50, sr->mean(&RunResult::p50_ms));
-      v.p99 = compare(p99, sr->mean(&RunResult::p99_ms));
-      v.sessions_peak = compare(
-          db, sr->summary([](const RunResult& r) { return double(r.db_sessions_peak); }).mean);
-      compare_cpu(v, m.records, *sr);
-      if (o.at_measured_speed) v.at_speed = predict_at_speed(model, sc, v, o.threads);
-      rep.points.push_back(std::move(v));
-    }
+// One point: the records' medians and spread against the prediction.
+ValidationPoint compare_point(const Pending& m, const StackResult& sr) {
+  ValidationPoint v;
+  std::vector<double> tp, p50, p99, db;
+  for (const json* r : m.records) {
+    const json& res = r->at("result");
+    tp.push_back(res.at("throughput_rps").get<double>());
+    p50.push_back(res.at("latency_ms").at("p50").get<double>());
+    p99.push_back(res.at("latency_ms").at("p99").get<double>());
+    db.push_back(res.at("peak_server_sessions").get<double>());
+    v.record_ids.push_back(r->value("run_id", ""));
+    const json& f = r->at("flags");
+    if (f.value("failed_requests", false) || f.value("foreign_cpu_high", false)) ++v.flagged;
   }
+  v.throughput = compare(tp, sr.mean(&RunResult::throughput_rps));
+  v.p50 = compare(p50, sr.mean(&RunResult::p50_ms));
+  v.p99 = compare(p99, sr.mean(&RunResult::p99_ms));
+  v.sessions_peak =
+      compare(db, sr.summary([](const RunResult& r) { return double(r.db_sessions_peak); }).mean);
+  compare_cpu(v, m.records, sr);
+  return v;
+}
 
-  // Winner pairs: every sync stack against every greenlet or coroutine
-  // stack measured in the same configuration.
-  for (std::size_t i = 0; i < rep.points.size(); ++i) {
-    for (std::size_t j = 0; j < rep.points.size(); ++j) {
-      const ValidationPoint& s = rep.points[i];
-      const ValidationPoint& a = rep.points[j];
+// Simulates one group's scenario (every stack at once) and compares each point.
+void predict_group(const Model& model, const live::StackRecipes& recipes, const std::string& label,
+                   std::vector<Pending>& members, const ValidateOptions& o, ValidationReport& rep) {
+  std::sort(members.begin(), members.end(),
+            [](const Pending& a, const Pending& b) { return a.config.stack < b.config.stack; });
+  std::vector<std::string> stacks;
+  std::map<WorkerType, int> workers;
+  for (const Pending& m : members) {
+    stacks.push_back(m.config.stack);
+    const int w = m.records.front()->at("config").value("workers", 1);
+    workers[live::find_stack(recipes, m.config.stack).type] = w;
+  }
+  const Scenario sc =
+      scenario_for(members.front().config, members.front().cores, stacks, workers, o);
+  const std::vector<ConfigurationResult> predicted = run_experiment(model, sc, o.threads);
+  const ConfigurationResult& pr = predicted.front();
+  for (const Pending& m : members) {
+    ValidationPoint v = compare_point(m, *pr.find(m.config.stack));
+    v.stack = m.config.stack;
+    v.type = live::find_stack(recipes, v.stack).type;
+    v.group = label;
+    v.cores = m.cores;
+    v.workers = sc.workers.for_type(v.type);
+    v.clients = m.config.clients;
+    v.sessions = m.config.sessions;
+    v.delay_ms = m.config.delay_ms;
+    if (o.at_measured_speed) v.at_speed = predict_at_speed(model, sc, v, o.threads);
+    rep.points.push_back(std::move(v));
+  }
+}
+
+// Winner pairs: every sync stack against every greenlet or coroutine stack
+// measured in the same configuration.
+void pair_winners(const ValidateOptions& o, ValidationReport& rep) {
+  for (const ValidationPoint& s : rep.points) {
+    for (const ValidationPoint& a : rep.points) {
       if (s.group != a.group || s.type != WorkerType::kSync || a.type == WorkerType::kSync)
         continue;
       WinnerPair w;
@@ -350,7 +311,22 @@ ValidationReport validate_model(const Model& model, const live::SweepPlan& plan,
       rep.pairs.push_back(w);
     }
   }
+}
 
+}  // namespace
+
+ValidationReport validate_model(const Model& model, const live::SweepPlan& plan,
+                                const live::StackRecipes& recipes, const std::vector<json>& records,
+                                const ValidateOptions& o) {
+  ValidationReport rep;
+  rep.at_measured_speed = o.at_measured_speed;
+  rep.model = model.source;
+  rep.model_label = model.label;
+  rep.plan = plan.path;
+  rep.plan_name = plan.name;
+  for (auto& [label, members] : plan_groups(model, plan, records, o, rep))
+    predict_group(model, recipes, label, members, o, rep);
+  pair_winners(o, rep);
   std::vector<const ValidationPoint*> all;
   std::map<int, std::vector<const ValidationPoint*>> by_cores;
   for (const ValidationPoint& p : rep.points) {
@@ -360,162 +336,6 @@ ValidationReport validate_model(const Model& model, const live::SweepPlan& plan,
   rep.all = summarise_errors(all);
   for (const auto& [cores, pts] : by_cores) rep.by_cores.emplace_back(cores, summarise_errors(pts));
   return rep;
-}
-
-json to_json(const ValidationReport& r) {
-  json points = json::array();
-  for (const ValidationPoint& p : r.points) {
-    json at_speed = nullptr;
-    if (r.at_measured_speed) {
-      at_speed = {{"speed", number(p.at_speed.speed)},
-                  {"throughput_rps", to_json(p.at_speed.throughput)},
-                  {"p50_ms", to_json(p.at_speed.p50)},
-                  {"p99_ms", to_json(p.at_speed.p99)}};
-    }
-    json by_group = json::object();
-    for (int g = 0; g < kGroupCount; ++g)
-      by_group[to_string(kGroups[g])] = to_json(p.cpu_us_by_group[g]);
-    points.push_back({{"stack", p.stack},
-                      {"type", std::string(to_string(p.type))},
-                      {"configuration", p.group},
-                      {"cores", p.cores},
-                      {"workers", p.workers},
-                      {"clients", p.clients},
-                      {"sessions", p.sessions},
-                      {"delay_ms", p.delay_ms},
-                      {"records", p.record_ids},
-                      {"flagged_records", p.flagged},
-                      {"throughput_rps", to_json(p.throughput)},
-                      {"p50_ms", to_json(p.p50)},
-                      {"p99_ms", to_json(p.p99)},
-                      {"sessions_peak", to_json(p.sessions_peak)},
-                      {"cpu_us_per_request", to_json(p.cpu_us)},
-                      {"cpu_us_per_request_by_group", by_group},
-                      {"at_measured_speed", at_speed}});
-  }
-  json pairs = json::array();
-  for (const WinnerPair& w : r.pairs) {
-    pairs.push_back(
-        {{"configuration", w.group},
-         {"sync", w.sync_stack},
-         {"async", w.async_stack},
-         {"measured_ratio", number(w.measured_ratio)},
-         {"predicted_ratio", number(w.predicted_ratio)},
-         {"measured_winner", w.measured_winner},
-         {"predicted_winner", w.predicted_winner},
-         {"decisive", w.decisive},
-         {"correct", w.correct},
-         {"predicted_ratio_at_speed", number(w.predicted_ratio_at_speed)},
-         {"correct_at_speed", r.at_measured_speed ? json(w.correct_at_speed) : json()}});
-  }
-  json cores = json::object();
-  for (const auto& [c, s] : r.by_cores) cores[std::to_string(c)] = to_json(s);
-  return {{"schema", "stacksim.validation"},
-          {"version", 1},
-          {"model", r.model},
-          {"model_label", r.model_label},
-          {"plan", r.plan},
-          {"plan_name", r.plan_name},
-          {"stores", r.stores},
-          {"summary",
-           {{"all", to_json(r.all)},
-            {"by_cores", cores},
-            {"winner",
-             {{"pairs", r.pairs.size()},
-              {"correct", r.pairs_correct},
-              {"decisive_pairs", r.decisive_pairs},
-              {"decisive_correct", r.decisive_correct},
-              {"correct_at_speed", r.at_measured_speed ? json(r.pairs_correct_at_speed) : json()},
-              {"decisive_correct_at_speed",
-               r.at_measured_speed ? json(r.decisive_correct_at_speed) : json()}}}}},
-          {"points", points},
-          {"pairs", pairs},
-          {"missing", r.missing}};
-}
-
-std::string to_markdown(const ValidationReport& r) {
-  std::ostringstream o;
-  o << "# Validation of " << r.model << "\n\n"
-    << "Model: " << r.model_label << "  \nPlan: " << r.plan << " (" << r.plan_name
-    << "): configurations the model was not fitted from, run live with repeats.\n";
-  if (!r.stores.empty()) {
-    o << "Records: ";
-    for (std::size_t i = 0; i < r.stores.size(); ++i) o << (i ? ", " : "") << r.stores[i];
-    o << "  \n";
-  }
-  o << "Error = (predicted - measured median) / measured median; \"in range\" = the "
-       "prediction lies between the smallest and largest measured repeat.\n\n"
-    << "## Summary\n\n"
-    << "| points | cores | throughput | P50 | P99 | #DB | throughput in range | CPU per request |\n"
-    << "|---|---|---|---|---|---|---|---|\n";
-  auto row = [&o](const std::string& cores, const ErrorSummary& s) {
-    o << "| " << s.points << " | " << cores << " | " << apct(s.throughput) << " | " << apct(s.p50)
-      << " | " << apct(s.p99) << " | " << apct(s.sessions) << " | "
-      << apct(s.throughput_within_range) << " | " << apct(s.cpu) << " |\n";
-  };
-  row("all", r.all);
-  for (const auto& [c, s] : r.by_cores) row(std::to_string(c), s);
-  o << "\n(median absolute errors)\n\n"
-    << "Winner (sync vs async stack in one configuration): " << r.pairs_correct << " of "
-    << r.pairs.size() << " pairs right; " << r.decisive_correct << " of " << r.decisive_pairs
-    << " where the measured gap exceeds the repeats' ranges.\n\n";
-  if (r.at_measured_speed) {
-    o << "### At the runs' measured speed\n\n"
-      << "The CPU a request costs drifts between runs on a shared machine. Each point "
-         "predicted again on a host whose speed makes the model's CPU per request equal "
-         "its runs' median (speed = model / measured): what error remains is the queueing "
-         "model's.\n\n"
-      << "| points | cores | throughput | P50 | P99 |\n|---|---|---|---|---|\n";
-    auto at_speed = [&o](const std::string& cores, const ErrorSummary& s) {
-      o << "| " << s.points << " | " << cores << " | " << apct(s.throughput_at_speed) << " | "
-        << apct(s.p50_at_speed) << " | " << apct(s.p99_at_speed) << " |\n";
-    };
-    at_speed("all", r.all);
-    for (const auto& [c, s] : r.by_cores) at_speed(std::to_string(c), s);
-    o << "\nWinner at the runs' speed: " << r.pairs_correct_at_speed << " of " << r.pairs.size()
-      << " pairs right; " << r.decisive_correct_at_speed << " of " << r.decisive_pairs
-      << " decisive.\n\n";
-  }
-  std::vector<const WinnerPair*> wrong;
-  for (const WinnerPair& w : r.pairs)
-    if (w.decisive && !w.correct) wrong.push_back(&w);
-  if (!wrong.empty()) {
-    o << "Decisive pairs predicted wrong:\n\n| configuration | sync | async | measured async/sync "
-         "| predicted |\n|---|---|---|---|---|\n";
-    for (const WinnerPair* w : wrong)
-      o << "| " << w->group << " | " << w->sync_stack << " | " << w->async_stack << " | "
-        << fixed(w->measured_ratio, 2) << " | " << fixed(w->predicted_ratio, 2) << " |\n";
-    o << "\n";
-  }
-  o << "## Points\n\n"
-    << "| configuration | stack | type | W | rps measured (range) | rps predicted | err | P50 ms "
-       "meas / pred | err | P99 ms meas / pred | err | #DB meas / pred | err | CPU us/req "
-       "meas / pred |"
-    << (r.at_measured_speed ? " speed | rps err at speed |\n" : "\n")
-    << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-    << (r.at_measured_speed ? "---|---|\n" : "\n");
-  std::string last;
-  for (const ValidationPoint& p : r.points) {
-    o << "| " << (p.group == last ? "" : p.group) << " | " << p.stack
-      << (p.flagged ? " (flagged)" : "") << " | " << to_string(p.type) << " | " << p.workers
-      << " | " << fixed(p.throughput.median, 0) << " (" << fixed(p.throughput.min, 0) << "-"
-      << fixed(p.throughput.max, 0) << ") | " << fixed(p.throughput.predicted, 0) << " | "
-      << pct(p.throughput.error) << " | " << fixed(p.p50.median, 1) << " / "
-      << fixed(p.p50.predicted, 1) << " | " << pct(p.p50.error) << " | " << fixed(p.p99.median, 1)
-      << " / " << fixed(p.p99.predicted, 1) << " | " << pct(p.p99.error) << " | "
-      << fixed(p.sessions_peak.median, 0) << " / " << fixed(p.sessions_peak.predicted, 1) << " | "
-      << pct(p.sessions_peak.error) << " | " << fixed(p.cpu_us.median, 0) << " / "
-      << fixed(p.cpu_us.predicted, 0) << " |";
-    if (r.at_measured_speed)
-      o << " " << fixed(p.at_speed.speed, 2) << " | " << pct(p.at_speed.throughput.error) << " |";
-    o << "\n";
-    last = p.group;
-  }
-  if (!r.missing.empty()) {
-    o << "\n## Not validated\n\n";
-    for (const std::string& m : r.missing) o << "- " << m << "\n";
-  }
-  return o.str();
 }
 
 }  // namespace stacksim::calibrate

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "live/host_info.hpp"
 #include "live/process_registry.hpp"
 #include "live/text_file.hpp"
 
@@ -206,7 +207,7 @@ CpuSnapshot take_cpu_snapshot(const CpuCgroups& cgroups) {
 CpuReport cpu_report(const CpuSnapshot& begin, const CpuSnapshot& end, long completed_requests) {
   CpuReport r;
   r.window_s = std::chrono::duration<double>(end.at - begin.at).count();
-  r.cpus_online = static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
+  r.cpus_online = online_cpus();
   r.machine_busy_s = end.machine.busy_s() - begin.machine.busy_s();
   r.machine_total_s = end.machine.total_s() - begin.machine.total_s();
   const double per_request =

@@ -11,6 +11,10 @@
 
 namespace stacksim::live {
 
+int online_cpus() {
+  return static_cast<int>(::sysconf(_SC_NPROCESSORS_ONLN));
+}
+
 int tcp_tw_reuse() {
   std::ifstream in("/proc/sys/net/ipv4/tcp_tw_reuse");
   int v = -1;
@@ -51,7 +55,7 @@ nlohmann::json host_info(const std::vector<std::string>& stack_packages) {
   rlimit lim{};
   ::getrlimit(RLIMIT_NOFILE, &lim);
   return {{"cpu_model", cpu_model()},
-          {"cpus_online", ::sysconf(_SC_NPROCESSORS_ONLN)},
+          {"cpus_online", online_cpus()},
           {"kernel", std::string(u.sysname) + " " + u.release},
           {"hostname", u.nodename},
           {"tcp_tw_reuse", tcp_tw_reuse()},

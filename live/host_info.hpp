@@ -16,6 +16,8 @@ inline const std::vector<std::string> kBasePackages = {"postgresql-15", "pgbounc
 
 // /proc/sys/net/ipv4/tcp_tw_reuse (0, 1 or 2; -1 if unreadable).
 int tcp_tw_reuse();
+// CPUs online now (sysconf).
+int online_cpus();
 std::string cpu_model();
 // Today's date, UTC, as YYYY-MM-DD (profiles and provenance).
 std::string today_utc();

@@ -55,18 +55,32 @@ double rps(double servers, double ms) {
   return ms > 0 ? servers * 1e3 / ms : std::numeric_limits<double>::infinity();
 }
 
-}  // namespace
+// What the analytic and the simulated view share: the stack's workers, the
+// requests they may hold, and the sessions a request can hold.
+struct Capacity {
+  int workers = 0;
+  double slots = 0;          // workers x max_concurrency
+  double session_units = 0;  // server sessions, or the app-side pools' connections
+};
 
-Explanation explain(const Model& full_model, const StackModel& stack, const Scenario& sc,
-                    const StackResult& result) {
-  // The model as the simulator runs it: the shared groups at this stack's
-  // scale, the CPU corrections it does not use turned off.
-  const Model model = as_seen_by(full_model, stack);
-  const StackModel& seen = seen_stack(model);
+Capacity capacity_of(const StackModel& stack, const Scenario& sc) {
+  Capacity c;
+  c.workers = sc.workers.for_type(stack.type);
+  c.slots = static_cast<double>(c.workers) * stack.max_concurrency;
+  c.session_units = sc.db_access == DbAccess::kConnectPerRequest
+                        ? sc.sessions
+                        : std::min(sc.sessions, c.workers * sc.app_pool_size);
+  return c;
+}
+
+// The bounds from the model's means, ascending: each resource's servers
+// over its demand or hold per request, on the model as the simulator runs it.
+std::vector<Bound> analytic_bounds(const Model& model, const StackModel& stack, const Scenario& sc,
+                                   const Capacity& cap) {
   const HostSpeed speed(model.host.speed);
-  Explanation e;
-  const Topology t = Topology::build(model, seen, sc);
-  const int w = sc.workers.for_type(stack.type);
+  const Topology t = Topology::build(model, stack, sc);
+  const int w = cap.workers;
+  const double session_units = cap.session_units, slots = cap.slots;
   const bool per_request = sc.db_access == DbAccess::kConnectPerRequest;
   const int nginx_workers = sc.nginx_workers > 0 ? sc.nginx_workers : sc.cores;
 
@@ -96,10 +110,7 @@ Explanation explain(const Model& full_model, const StackModel& stack, const Scen
       per_request
           ? path_ms(t, sc, speed, StepKind::kAcquireSession, StepKind::kReleaseSession) + release_ms
           : path_ms(t, sc, speed, StepKind::kAcquireAppConnection, StepKind::kReleaseAppConnection);
-  const double session_units =
-      per_request ? sc.sessions : std::min(sc.sessions, w * sc.app_pool_size);
   const double response_ms = path_ms(t, sc, speed, StepKind::kComplete, StepKind::kComplete);
-  const double slots = static_cast<double>(w) * stack.max_concurrency;
   // Demands are the saturated ones (no idle stretch: the bound is about a
   // busy host). The per-backend costs take the most backends the app can
   // keep busy at once; background CPU takes its cores off the host.
@@ -113,12 +124,12 @@ Explanation explain(const Model& full_model, const StackModel& stack, const Scen
   // The cores the bursts may use, counted as the simulated host counts them
   // (a run refuses background work of all the cores before this is asked).
   double background = 0;
-  for (const LoadDependence& l : load_by_role(model, seen, sc)) background += l.background_cores;
+  for (const LoadDependence& l : load_by_role(model, stack, sc)) background += l.background_cores;
   CoreOccupancy occupancy(sc.cores);
   occupancy.set_background(background);
   const double cpu_cores = occupancy.capacity();
 
-  e.analytic = {
+  std::vector<Bound> bounds = {
       {"cpu", rps(cpu_cores, cpu_ms),
        background > 0 ? format("%.2f cores (%.0f less %.2f in the background)", cpu_cores, sc.cores,
                                background) +
@@ -137,19 +148,27 @@ Explanation explain(const Model& full_model, const StackModel& stack, const Scen
       {"client", rps(1, client_ms), format("ab's one thread / %.3f ms per request", client_ms)},
   };
   if (sc.nginx)
-    e.analytic.push_back(
-        {"nginx", rps(nginx_workers, nginx_ms),
-         format("%.0f nginx workers / %.3f ms per request", nginx_workers, nginx_ms)});
+    bounds.push_back({"nginx", rps(nginx_workers, nginx_ms),
+                      format("%.0f nginx workers / %.3f ms per request", nginx_workers, nginx_ms)});
   if (sc.load == LoadType::kClosed)
-    e.analytic.push_back(
+    bounds.push_back(
         {"clients", rps(sc.clients, response_ms),
          format("%.0f clients / %.2f ms minimal response time", sc.clients, response_ms)});
-  std::sort(e.analytic.begin(), e.analytic.end(),
+  std::sort(bounds.begin(), bounds.end(),
             [](const Bound& a, const Bound& b) { return a.rps < b.rps; });
+  return bounds;
+}
 
-  // The simulated view: utilisation of each resource at simulated demands.
+// The binding resource at the simulated demands and hold times: the
+// busiest active resource when saturated, else a saturated held one that
+// requests queue for, else the clients (or the arrivals) set the pace.
+// Returns the busiest active resource's name when none binds.
+std::string bind_from_simulation(Explanation& e, const StackModel& stack, const Scenario& sc,
+                                 const StackResult& result, const Capacity& cap) {
+  const int w = cap.workers;
+  const double session_units = cap.session_units, slots = cap.slots;
+
   const auto role = [](Role r) { return static_cast<std::size_t>(r); };
-  const double x = result.mean(&RunResult::throughput_rps);
   const auto mean_of = [&](auto get) { return result.summary(get).mean; };
   const double sim_cpu_ms = mean_of([](const RunResult& r) {
     double us = 0;
@@ -234,13 +253,27 @@ Explanation explain(const Model& full_model, const StackModel& stack, const Scen
                  format("%.0f clients / %.2f ms response time", sc.clients, sim_response)};
     e.binding_utilisation = busiest->utilisation;
   }
+  return binding == nullptr ? busiest->bound.resource : std::string();
+}
+
+}  // namespace
+
+Explanation explain(const Model& full_model, const StackModel& stack, const Scenario& sc,
+                    const StackResult& result) {
+  // The model as the simulator runs it: the shared groups at this stack's
+  // scale, the CPU corrections it does not use turned off.
+  const Model model = as_seen_by(full_model, stack);
+  const Capacity cap = capacity_of(stack, sc);
+  Explanation e;
+  e.analytic = analytic_bounds(model, seen_stack(model), sc, cap);
+  const std::string busiest = bind_from_simulation(e, stack, sc, result, cap);
+  const double x = result.mean(&RunResult::throughput_rps);
   char buf[512];
-  std::snprintf(buf, sizeof buf, "%s: %.0f rps, bound by %s: %s = %.0f rps (%s %.0f%% busy).",
-                stack.name.c_str(), x, e.binding.resource.c_str(), e.binding.formula.c_str(),
-                e.binding.rps,
-                binding == nullptr ? ("busiest, " + busiest->bound.resource + ",").c_str()
-                                   : e.binding.resource.c_str(),
-                100 * e.binding_utilisation);
+  std::snprintf(
+      buf, sizeof buf, "%s: %.0f rps, bound by %s: %s = %.0f rps (%s %.0f%% busy).",
+      stack.name.c_str(), x, e.binding.resource.c_str(), e.binding.formula.c_str(), e.binding.rps,
+      busiest.empty() ? e.binding.resource.c_str() : ("busiest, " + busiest + ",").c_str(),
+      100 * e.binding_utilisation);
   e.sentence = buf;
   return e;
 }

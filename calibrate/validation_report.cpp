@@ -1,0 +1,221 @@
+// A validation report as JSON (the notebook's input) and as Markdown (the
+// docs/validation/ pages): per point, the summary, the winners.
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+#include <string>
+
+#include "calibrate/validation.hpp"
+
+namespace stacksim::calibrate {
+namespace {
+
+using nlohmann::json;
+
+json number(double v) {
+  return std::isfinite(v) ? json(v) : json(nullptr);
+}
+
+json to_json(const Comparison& c) {
+  return {{"repeats", c.repeats},
+          {"measured_median", number(c.median)},
+          {"measured_min", number(c.min)},
+          {"measured_max", number(c.max)},
+          {"predicted", number(c.predicted)},
+          {"error", number(c.error)},
+          {"within_range", c.within_range}};
+}
+
+json to_json(const ErrorSummary& s) {
+  return {{"points", s.points},
+          {"median_abs_error",
+           {{"throughput", number(s.throughput)},
+            {"p50", number(s.p50)},
+            {"p99", number(s.p99)},
+            {"sessions", number(s.sessions)},
+            {"cpu_us_per_request", number(s.cpu)}}},
+          {"median_abs_error_at_measured_speed",
+           {{"throughput", number(s.throughput_at_speed)},
+            {"p50", number(s.p50_at_speed)},
+            {"p99", number(s.p99_at_speed)}}},
+          {"throughput_within_range", s.throughput_within_range}};
+}
+
+std::string pct(double v) {
+  if (!std::isfinite(v)) return "-";
+  char b[32];
+  std::snprintf(b, sizeof b, "%+.1f%%", 100 * v);
+  return b;
+}
+std::string apct(double v) {
+  if (!std::isfinite(v)) return "-";
+  char b[32];
+  std::snprintf(b, sizeof b, "%.1f%%", 100 * v);
+  return b;
+}
+std::string fixed(double v, int prec) {
+  if (!std::isfinite(v)) return "-";
+  char b[48];
+  std::snprintf(b, sizeof b, "%.*f", prec, v);
+  return b;
+}
+
+}  // namespace
+
+json to_json(const ValidationReport& r) {
+  json points = json::array();
+  for (const ValidationPoint& p : r.points) {
+    json at_speed = nullptr;
+    if (r.at_measured_speed) {
+      at_speed = {{"speed", number(p.at_speed.speed)},
+                  {"throughput_rps", to_json(p.at_speed.throughput)},
+                  {"p50_ms", to_json(p.at_speed.p50)},
+                  {"p99_ms", to_json(p.at_speed.p99)}};
+    }
+    json by_group = json::object();
+    for (int g = 0; g < kGroupCount; ++g)
+      by_group[to_string(kGroups[g])] = to_json(p.cpu_us_by_group[g]);
+    points.push_back({{"stack", p.stack},
+                      {"type", std::string(to_string(p.type))},
+                      {"configuration", p.group},
+                      {"cores", p.cores},
+                      {"workers", p.workers},
+                      {"clients", p.clients},
+                      {"sessions", p.sessions},
+                      {"delay_ms", p.delay_ms},
+                      {"records", p.record_ids},
+                      {"flagged_records", p.flagged},
+                      {"throughput_rps", to_json(p.throughput)},
+                      {"p50_ms", to_json(p.p50)},
+                      {"p99_ms", to_json(p.p99)},
+                      {"sessions_peak", to_json(p.sessions_peak)},
+                      {"cpu_us_per_request", to_json(p.cpu_us)},
+                      {"cpu_us_per_request_by_group", by_group},
+                      {"at_measured_speed", at_speed}});
+  }
+  json pairs = json::array();
+  for (const WinnerPair& w : r.pairs) {
+    pairs.push_back(
+        {{"configuration", w.group},
+         {"sync", w.sync_stack},
+         {"async", w.async_stack},
+         {"measured_ratio", number(w.measured_ratio)},
+         {"predicted_ratio", number(w.predicted_ratio)},
+         {"measured_winner", w.measured_winner},
+         {"predicted_winner", w.predicted_winner},
+         {"decisive", w.decisive},
+         {"correct", w.correct},
+         {"predicted_ratio_at_speed", number(w.predicted_ratio_at_speed)},
+         {"correct_at_speed", r.at_measured_speed ? json(w.correct_at_speed) : json()}});
+  }
+  json cores = json::object();
+  for (const auto& [c, s] : r.by_cores) cores[std::to_string(c)] = to_json(s);
+  return {{"schema", "stacksim.validation"},
+          {"version", 1},
+          {"model", r.model},
+          {"model_label", r.model_label},
+          {"plan", r.plan},
+          {"plan_name", r.plan_name},
+          {"stores", r.stores},
+          {"summary",
+           {{"all", to_json(r.all)},
+            {"by_cores", cores},
+            {"winner",
+             {{"pairs", r.pairs.size()},
+              {"correct", r.pairs_correct},
+              {"decisive_pairs", r.decisive_pairs},
+              {"decisive_correct", r.decisive_correct},
+              {"correct_at_speed", r.at_measured_speed ? json(r.pairs_correct_at_speed) : json()},
+              {"decisive_correct_at_speed",
+               r.at_measured_speed ? json(r.decisive_correct_at_speed) : json()}}}}},
+          {"points", points},
+          {"pairs", pairs},
+          {"missing", r.missing}};
+}
+
+std::string to_markdown(const ValidationReport& r) {
+  std::ostringstream o;
+  o << "# Validation of " << r.model << "\n\n"
+    << "Model: " << r.model_label << "  \nPlan: " << r.plan << " (" << r.plan_name
+    << "): configurations the model was not fitted from, run live with repeats.\n";
+  if (!r.stores.empty()) {
+    o << "Records: ";
+    for (std::size_t i = 0; i < r.stores.size(); ++i) o << (i ? ", " : "") << r.stores[i];
+    o << "  \n";
+  }
+  o << "Error = (predicted - measured median) / measured median; \"in range\" = the "
+       "prediction lies between the smallest and largest measured repeat.\n\n"
+    << "## Summary\n\n"
+    << "| points | cores | throughput | P50 | P99 | #DB | throughput in range | CPU per request |\n"
+    << "|---|---|---|---|---|---|---|---|\n";
+  auto row = [&o](const std::string& cores, const ErrorSummary& s) {
+    o << "| " << s.points << " | " << cores << " | " << apct(s.throughput) << " | " << apct(s.p50)
+      << " | " << apct(s.p99) << " | " << apct(s.sessions) << " | "
+      << apct(s.throughput_within_range) << " | " << apct(s.cpu) << " |\n";
+  };
+  row("all", r.all);
+  for (const auto& [c, s] : r.by_cores) row(std::to_string(c), s);
+  o << "\n(median absolute errors)\n\n"
+    << "Winner (sync vs async stack in one configuration): " << r.pairs_correct << " of "
+    << r.pairs.size() << " pairs right; " << r.decisive_correct << " of " << r.decisive_pairs
+    << " where the measured gap exceeds the repeats' ranges.\n\n";
+  if (r.at_measured_speed) {
+    o << "### At the runs' measured speed\n\n"
+      << "The CPU a request costs drifts between runs on a shared machine. Each point "
+         "predicted again on a host whose speed makes the model's CPU per request equal "
+         "its runs' median (speed = model / measured): what error remains is the queueing "
+         "model's.\n\n"
+      << "| points | cores | throughput | P50 | P99 |\n|---|---|---|---|---|\n";
+    auto at_speed = [&o](const std::string& cores, const ErrorSummary& s) {
+      o << "| " << s.points << " | " << cores << " | " << apct(s.throughput_at_speed) << " | "
+        << apct(s.p50_at_speed) << " | " << apct(s.p99_at_speed) << " |\n";
+    };
+    at_speed("all", r.all);
+    for (const auto& [c, s] : r.by_cores) at_speed(std::to_string(c), s);
+    o << "\nWinner at the runs' speed: " << r.pairs_correct_at_speed << " of " << r.pairs.size()
+      << " pairs right; " << r.decisive_correct_at_speed << " of " << r.decisive_pairs
+      << " decisive.\n\n";
+  }
+  std::vector<const WinnerPair*> wrong;
+  for (const WinnerPair& w : r.pairs)
+    if (w.decisive && !w.correct) wrong.push_back(&w);
+  if (!wrong.empty()) {
+    o << "Decisive pairs predicted wrong:\n\n| configuration | sync | async | measured async/sync "
+         "| predicted |\n|---|---|---|---|---|\n";
+    for (const WinnerPair* w : wrong)
+      o << "| " << w->group << " | " << w->sync_stack << " | " << w->async_stack << " | "
+        << fixed(w->measured_ratio, 2) << " | " << fixed(w->predicted_ratio, 2) << " |\n";
+    o << "\n";
+  }
+  o << "## Points\n\n"
+    << "| configuration | stack | type | W | rps measured (range) | rps predicted | err | P50 ms "
+       "meas / pred | err | P99 ms meas / pred | err | #DB meas / pred | err | CPU us/req "
+       "meas / pred |"
+    << (r.at_measured_speed ? " speed | rps err at speed |\n" : "\n")
+    << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    << (r.at_measured_speed ? "---|---|\n" : "\n");
+  std::string last;
+  for (const ValidationPoint& p : r.points) {
+    o << "| " << (p.group == last ? "" : p.group) << " | " << p.stack
+      << (p.flagged ? " (flagged)" : "") << " | " << to_string(p.type) << " | " << p.workers
+      << " | " << fixed(p.throughput.median, 0) << " (" << fixed(p.throughput.min, 0) << "-"
+      << fixed(p.throughput.max, 0) << ") | " << fixed(p.throughput.predicted, 0) << " | "
+      << pct(p.throughput.error) << " | " << fixed(p.p50.median, 1) << " / "
+      << fixed(p.p50.predicted, 1) << " | " << pct(p.p50.error) << " | " << fixed(p.p99.median, 1)
+      << " / " << fixed(p.p99.predicted, 1) << " | " << pct(p.p99.error) << " | "
+      << fixed(p.sessions_peak.median, 0) << " / " << fixed(p.sessions_peak.predicted, 1) << " | "
+      << pct(p.sessions_peak.error) << " | " << fixed(p.cpu_us.median, 0) << " / "
+      << fixed(p.cpu_us.predicted, 0) << " |";
+    if (r.at_measured_speed)
+      o << " " << fixed(p.at_speed.speed, 2) << " | " << pct(p.at_speed.throughput.error) << " |";
+    o << "\n";
+    last = p.group;
+  }
+  if (!r.missing.empty()) {
+    o << "\n## Not validated\n\n";
+    for (const std::string& m : r.missing) o << "- " << m << "\n";
+  }
+  return o.str();
+}
+
+}  // namespace stacksim::calibrate

@@ -1,0 +1,52 @@
+// The servers of one run, started in order (PostgreSQL unless an external
+// one is given, pgbouncer, the app server, nginx, checked with GET /test)
+// and stopped in reverse when it goes out of scope, or when a start fails.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "live/app_server.hpp"
+#include "live/cpu_cgroups.hpp"
+#include "live/external_postgres.hpp"
+#include "live/nginx.hpp"
+#include "live/pgbouncer.hpp"
+#include "live/postgres_cluster.hpp"
+#include "live/run.hpp"
+#include "live/run_dir.hpp"
+#include "live/run_preflight.hpp"
+#include "live/system_user.hpp"
+
+namespace stacksim::live {
+
+class RunningStack {
+ public:
+  // What a start needs; the references must outlive the stack.
+  struct Start {
+    const RunConfig& config;
+    const Preflight& pre;
+    const std::optional<PostgresUrl>& external;
+    const UserIds& user;
+    CpuCgroups& cgroups;
+    RunDir& run_dir;
+    const ProgressFn& progress;
+  };
+  explicit RunningStack(const Start& start);
+
+  // Fails if a server died (during the measured window, say).
+  void require_running(const char* when);
+
+  // Declared in start order: destroyed (stopped) in reverse.
+  std::optional<PostgresCluster> cluster;
+  std::optional<Pgbouncer> bouncer;
+  AppSettings app_settings;
+  std::optional<AppServer> app;
+  std::optional<Nginx> nginx;
+
+ private:
+  PgbouncerSettings start_postgres(const Start& s);
+  void start_app(const Start& s, const std::string& db_user);
+  void start_nginx(const Start& s);
+};
+
+}  // namespace stacksim::live
