@@ -222,14 +222,9 @@ int run_validation(const ValidateCommandOptions& o) {
   return 0;
 }
 
-}  // namespace
-
-void add_calibrate_commands(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand(
-      "calibrate", "Run calibration plans live and fit model files from their records");
-  cmd->require_subcommand(1);
+void add_fit_command(CLI::App& cmd, int& exit_code) {
   auto opts = std::make_shared<FitCommandOptions>();
-  auto* fit = cmd->add_subcommand(
+  auto* fit = cmd.add_subcommand(
       "fit",
       "Fit each component group's CPU per request (least squares, standard errors, residuals) "
       "from live records and write <out>/<label>.json");
@@ -261,9 +256,11 @@ void add_calibrate_commands(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
   fit->callback([opts, &exit_code] { exit_code = run_fit(*opts); });
+}
 
+void add_run_command(CLI::App& cmd, int& exit_code) {
   auto ro = std::make_shared<RunCommandOptions>();
-  auto* run = cmd->add_subcommand(
+  auto* run = cmd.add_subcommand(
       "run",
       "Run a calibration plan live (resumable from --store), then fit the load model "
       "(demand at saturation, idle inflation, postgres per backend) and write <out>/<label>.json");
@@ -284,9 +281,11 @@ void add_calibrate_commands(CLI::App& app, int& exit_code) {
   run->callback([ro, &exit_code] {
     exit_code = live::run_guarded("calibrate", [&] { return run_calibration(*ro); });
   });
+}
 
+void add_speed_command(CLI::App& cmd, int& exit_code) {
   auto so = std::make_shared<SpeedCommandOptions>();
-  auto* speed = cmd->add_subcommand(
+  auto* speed = cmd.add_subcommand(
       "speed",
       "Measure the host's speed today against a model's machine: run a short reference plan "
       "live (resumable from --store), compare each point's CPU per request with the model's, "
@@ -301,9 +300,9 @@ void add_calibrate_commands(CLI::App& app, int& exit_code) {
   speed->callback([so, &exit_code] {
     exit_code = live::run_guarded("calibrate speed", [&] { return run_speed(*so); });
   });
+}
 
-  add_quick_command(*cmd, exit_code);
-
+void add_validate_command(CLI::App& app, int& exit_code) {
   auto vo = std::make_shared<ValidateCommandOptions>();
   auto* val = app.add_subcommand(
       "validate",
@@ -343,6 +342,19 @@ void add_calibrate_commands(CLI::App& app, int& exit_code) {
   val->callback([vo, &exit_code] {
     exit_code = live::run_guarded("validate", [&] { return run_validation(*vo); });
   });
+}
+
+}  // namespace
+
+void add_calibrate_commands(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand(
+      "calibrate", "Run calibration plans live and fit model files from their records");
+  cmd->require_subcommand(1);
+  add_fit_command(*cmd, exit_code);
+  add_run_command(*cmd, exit_code);
+  add_speed_command(*cmd, exit_code);
+  add_quick_command(*cmd, exit_code);
+  add_validate_command(app, exit_code);
 }
 
 }  // namespace stacksim::calibrate

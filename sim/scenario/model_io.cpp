@@ -172,6 +172,40 @@ json corrections_to_json(CpuCorrections used) {
   return names;
 }
 
+// The host section: cores, the CPU model's terms, the corrections it
+// uses, and the profile it was fitted on.
+HostModel read_host(const json& j, const Where& where, const std::string& source) {
+  ObjectReader r(j, where);
+  HostModel h;
+  h.cores =
+      static_cast<int>(json_fields::read_int(r.required("cores"), r.where("cores"), 1, kMaxCores));
+  h.cpu_model = json_fields::read_string(r.required("cpu_model"), r.where("cpu_model"));
+  h.context_switch_ns = ns_from_us(json_fields::read_number(
+      r.required("context_switch_us"), r.where("context_switch_us"), 0.0, 1e6));
+  if (const json* w = r.optional("idle_window_us")) {
+    h.idle_window_ns =
+        ns_from_us(json_fields::read_number(*w, r.where("idle_window_us"), 1.0, 1e9));
+  }
+  if (const json* b = r.optional("imbalance")) {
+    h.imbalance = json_fields::read_number(*b, r.where("imbalance"), 0.0, 1.0);
+  }
+  if (const json* w = r.optional("wakeup_latency_us")) {
+    h.wakeup_latency_ns =
+        ns_from_us(json_fields::read_number(*w, r.where("wakeup_latency_us"), 0.0, 1e6));
+  }
+  if (const json* s = r.optional("speed")) {
+    h.speed = json_fields::read_number(*s, r.where("speed"), 0.01, 100.0);
+  }
+  if (const json* c = r.optional("corrections")) {
+    h.corrections = corrections_from_json(*c, r.where("corrections"));
+  }
+  if (const json* p = r.optional("profile")) {
+    h.profile = host_profile_from_json(*p, source, "host.profile");
+  }
+  r.done();
+  return h;
+}
+
 }  // namespace
 
 json demand_to_json(const Distribution& d) {
@@ -201,35 +235,7 @@ Model parse_model(const json& j, const std::string& source) {
     // The rest of the provenance is free-form: who, when, how, tool versions.
     m.provenance = p;
   }
-  {
-    ObjectReader r(top.required("host"), top.where("host"));
-    m.host.cores = static_cast<int>(
-        json_fields::read_int(r.required("cores"), r.where("cores"), 1, kMaxCores));
-    m.host.cpu_model = json_fields::read_string(r.required("cpu_model"), r.where("cpu_model"));
-    m.host.context_switch_ns = ns_from_us(json_fields::read_number(
-        r.required("context_switch_us"), r.where("context_switch_us"), 0.0, 1e6));
-    if (const json* w = r.optional("idle_window_us")) {
-      m.host.idle_window_ns =
-          ns_from_us(json_fields::read_number(*w, r.where("idle_window_us"), 1.0, 1e9));
-    }
-    if (const json* b = r.optional("imbalance")) {
-      m.host.imbalance = json_fields::read_number(*b, r.where("imbalance"), 0.0, 1.0);
-    }
-    if (const json* w = r.optional("wakeup_latency_us")) {
-      m.host.wakeup_latency_ns =
-          ns_from_us(json_fields::read_number(*w, r.where("wakeup_latency_us"), 0.0, 1e6));
-    }
-    if (const json* s = r.optional("speed")) {
-      m.host.speed = json_fields::read_number(*s, r.where("speed"), 0.01, 100.0);
-    }
-    if (const json* c = r.optional("corrections")) {
-      m.host.corrections = corrections_from_json(*c, r.where("corrections"));
-    }
-    if (const json* p = r.optional("profile")) {
-      m.host.profile = host_profile_from_json(*p, source, "host.profile");
-    }
-    r.done();
-  }
+  m.host = read_host(top.required("host"), top.where("host"), source);
   {
     ObjectReader r(top.required("client"), top.where("client"));
     m.client.send = read_demand(r.required("send"), r.where("send"));
