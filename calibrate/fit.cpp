@@ -11,7 +11,7 @@
 
 #include "calibrate/fit_model.hpp"
 #include "common/input_error.hpp"
-#include "live/host_info.hpp"
+#include "live/measure/host_info.hpp"
 #include "sim/components/topology.hpp"
 
 namespace stacksim::calibrate {

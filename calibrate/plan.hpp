@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "calibrate/record.hpp"
-#include "live/stack_recipes.hpp"
+#include "live/servers/stack_recipes.hpp"
 #include "live/sweep.hpp"
 
 namespace stacksim::calibrate {

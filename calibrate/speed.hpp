@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "calibrate/validation.hpp"
-#include "live/stack_recipes.hpp"
+#include "live/servers/stack_recipes.hpp"
 #include "live/sweep.hpp"
 #include "sim/scenario/config.hpp"
 

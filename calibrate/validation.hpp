@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "calibrate/record.hpp"
-#include "live/stack_recipes.hpp"
+#include "live/servers/stack_recipes.hpp"
 #include "live/sweep.hpp"
 #include "sim/scenario/config.hpp"
 

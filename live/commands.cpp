@@ -9,12 +9,12 @@
 #include <memory>
 
 #include "common/input_error.hpp"
-#include "live/install_root.hpp"
-#include "live/process_registry.hpp"
+#include "live/os/install_root.hpp"
+#include "live/os/process_registry.hpp"
 #include "live/repeat_summary.hpp"
 #include "live/results_store.hpp"
 #include "live/run.hpp"
-#include "live/stack_recipes.hpp"
+#include "live/servers/stack_recipes.hpp"
 #include "live/sweep.hpp"
 
 namespace stacksim::live {

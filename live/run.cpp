@@ -11,10 +11,10 @@
 #include <sstream>
 
 #include "common/input_error.hpp"
-#include "live/external_postgres.hpp"
-#include "live/host_info.hpp"
-#include "live/process_registry.hpp"
+#include "live/measure/host_info.hpp"
+#include "live/os/process_registry.hpp"
 #include "live/run_attempt.hpp"
+#include "live/servers/external_postgres.hpp"
 
 namespace stacksim::live {
 namespace {

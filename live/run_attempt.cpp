@@ -12,16 +12,16 @@
 #include <vector>
 
 #include "common/input_error.hpp"
-#include "live/cpu_accounting.hpp"
-#include "live/host_info.hpp"
-#include "live/load_generator.hpp"
-#include "live/ports.hpp"
+#include "live/measure/cpu_accounting.hpp"
+#include "live/measure/host_info.hpp"
+#include "live/measure/served_counts.hpp"
+#include "live/measure/session_monitor.hpp"
+#include "live/os/ports.hpp"
+#include "live/os/process_registry.hpp"
 #include "live/probe/host_probe.hpp"
-#include "live/process_registry.hpp"
 #include "live/run_preflight.hpp"
 #include "live/running_stack.hpp"
-#include "live/served_counts.hpp"
-#include "live/session_monitor.hpp"
+#include "live/servers/load_generator.hpp"
 
 namespace stacksim::live {
 namespace {

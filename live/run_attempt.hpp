@@ -8,8 +8,8 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
-#include "live/external_postgres.hpp"
 #include "live/run.hpp"
+#include "live/servers/external_postgres.hpp"
 
 namespace stacksim::live {
 

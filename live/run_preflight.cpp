@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "common/input_error.hpp"
-#include "live/host_info.hpp"
-#include "live/ports.hpp"
+#include "live/measure/host_info.hpp"
+#include "live/os/ports.hpp"
 
 namespace stacksim::live {
 namespace {

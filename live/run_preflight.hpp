@@ -4,9 +4,9 @@
 // program and interpreter, nginx, the port. Bad input is an InputError.
 #pragma once
 
-#include "live/install_root.hpp"
+#include "live/os/install_root.hpp"
 #include "live/run.hpp"
-#include "live/stack_recipes.hpp"
+#include "live/servers/stack_recipes.hpp"
 
 namespace stacksim::live {
 

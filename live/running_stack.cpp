@@ -5,8 +5,8 @@
 #include <string>
 #include <vector>
 
-#include "live/load_generator.hpp"
-#include "live/ports.hpp"
+#include "live/os/ports.hpp"
+#include "live/servers/load_generator.hpp"
 
 namespace stacksim::live {
 namespace {

@@ -6,16 +6,16 @@
 #include <optional>
 #include <string>
 
-#include "live/app_server.hpp"
-#include "live/cpu_cgroups.hpp"
-#include "live/external_postgres.hpp"
-#include "live/nginx.hpp"
-#include "live/pgbouncer.hpp"
-#include "live/postgres_cluster.hpp"
+#include "live/measure/cpu_cgroups.hpp"
+#include "live/os/run_dir.hpp"
+#include "live/os/system_user.hpp"
 #include "live/run.hpp"
-#include "live/run_dir.hpp"
 #include "live/run_preflight.hpp"
-#include "live/system_user.hpp"
+#include "live/servers/app_server.hpp"
+#include "live/servers/external_postgres.hpp"
+#include "live/servers/nginx.hpp"
+#include "live/servers/pgbouncer.hpp"
+#include "live/servers/postgres_cluster.hpp"
 
 namespace stacksim::live {
 

@@ -7,7 +7,7 @@
 #include <sstream>
 
 #include "common/input_error.hpp"
-#include "live/process_registry.hpp"
+#include "live/os/process_registry.hpp"
 #include "live/repeat_summary.hpp"
 #include "live/results_store.hpp"
 #include "sim/engine/rng.hpp"

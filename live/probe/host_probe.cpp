@@ -18,10 +18,10 @@
 #include <sstream>
 
 #include "common/input_error.hpp"
-#include "live/host_info.hpp"
-#include "live/install_root.hpp"
+#include "live/measure/host_info.hpp"
+#include "live/os/install_root.hpp"
+#include "live/os/process.hpp"
 #include "live/probe/wakeup.hpp"
-#include "live/process.hpp"
 
 namespace stacksim::live {
 

@@ -6,8 +6,8 @@
 #include <memory>
 
 #include "live/commands.hpp"
+#include "live/os/process_registry.hpp"
 #include "live/probe/host_probe.hpp"
-#include "live/process_registry.hpp"
 #include "sim/scenario/host_profile.hpp"
 #include "sim/scenario/json_fields.hpp"
 

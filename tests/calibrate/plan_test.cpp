@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "common/input_error.hpp"
-#include "live/stack_recipes.hpp"
+#include "live/servers/stack_recipes.hpp"
 #include "live/sweep.hpp"
 
 namespace stacksim::calibrate {

@@ -17,9 +17,9 @@
 #include <pqxx/pqxx>
 #include <thread>
 
-#include "live/postgres_cluster.hpp"
-#include "live/run_dir.hpp"
-#include "live/system_user.hpp"
+#include "live/os/run_dir.hpp"
+#include "live/os/system_user.hpp"
+#include "live/servers/postgres_cluster.hpp"
 #include "live_test_support.hpp"
 
 namespace stacksim::live::testing {

@@ -12,7 +12,7 @@
 #include <set>
 #include <utility>
 
-#include "live/cpu_accounting.hpp"
+#include "live/measure/cpu_accounting.hpp"
 #include "live_test_support.hpp"
 
 namespace stacksim::live::testing {

@@ -12,7 +12,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "live/cpu_accounting.hpp"
+#include "live/measure/cpu_accounting.hpp"
 
 namespace stacksim::live::testing {
 namespace {

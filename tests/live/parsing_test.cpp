@@ -8,14 +8,14 @@
 #include <set>
 
 #include "common/input_error.hpp"
-#include "live/cpu_accounting.hpp"
-#include "live/load_generator.hpp"
-#include "live/nginx.hpp"
+#include "live/measure/cpu_accounting.hpp"
 #include "live/repeat_summary.hpp"
 #include "live/run.hpp"
-#include "live/stack_recipes.hpp"
+#include "live/servers/load_generator.hpp"
+#include "live/servers/nginx.hpp"
+#include "live/servers/stack_recipes.hpp"
+#include "live/servers/table_loader.hpp"
 #include "live/sweep.hpp"
-#include "live/table_loader.hpp"
 
 namespace stacksim::live {
 namespace {

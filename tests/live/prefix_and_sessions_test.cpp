@@ -15,8 +15,8 @@
 #include <thread>
 
 #include "common/input_error.hpp"
-#include "live/install_root.hpp"
-#include "live/stack_recipes.hpp"
+#include "live/os/install_root.hpp"
+#include "live/servers/stack_recipes.hpp"
 #include "live_test_support.hpp"
 
 namespace stacksim::live::testing {

@@ -11,8 +11,8 @@
 #include <sstream>
 
 #include "common/input_error.hpp"
-#include "live/external_postgres.hpp"
-#include "live/served_counts.hpp"
+#include "live/measure/served_counts.hpp"
+#include "live/servers/external_postgres.hpp"
 
 namespace stacksim::live {
 namespace {

@@ -1,11 +1,11 @@
-#include "live/session_monitor.hpp"
+#include "live/measure/session_monitor.hpp"
 
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <map>
 
-#include "live/pgbouncer_admin.hpp"
+#include "live/servers/pgbouncer_admin.hpp"
 
 namespace stacksim::live {
 namespace {

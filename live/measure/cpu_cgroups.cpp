@@ -1,4 +1,4 @@
-#include "live/cpu_cgroups.hpp"
+#include "live/measure/cpu_cgroups.hpp"
 
 #include <dirent.h>
 #include <sys/stat.h>
@@ -12,7 +12,7 @@
 #include <sstream>
 
 #include "common/input_error.hpp"
-#include "live/text_file.hpp"
+#include "live/os/text_file.hpp"
 
 namespace stacksim::live {
 namespace {

@@ -1,4 +1,4 @@
-#include "live/pgbouncer_admin.hpp"
+#include "live/servers/pgbouncer_admin.hpp"
 
 #include <libpq-fe.h>
 

@@ -1,4 +1,4 @@
-#include "live/stack_recipes.hpp"
+#include "live/servers/stack_recipes.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -8,9 +8,9 @@
 #include <sstream>
 
 #include "common/input_error.hpp"
-#include "live/install_root.hpp"
-#include "live/process.hpp"
-#include "live/text_file.hpp"
+#include "live/os/install_root.hpp"
+#include "live/os/process.hpp"
+#include "live/os/text_file.hpp"
 #include "sim/scenario/config_names.hpp"
 
 namespace stacksim::live {

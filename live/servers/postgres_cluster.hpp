@@ -9,7 +9,7 @@
 #include <chrono>
 #include <string>
 
-#include "live/process.hpp"
+#include "live/os/process.hpp"
 
 namespace stacksim::live {
 

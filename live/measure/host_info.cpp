@@ -1,4 +1,4 @@
-#include "live/host_info.hpp"
+#include "live/measure/host_info.hpp"
 
 #include <sys/resource.h>
 #include <sys/utsname.h>
@@ -7,7 +7,7 @@
 #include <ctime>
 #include <fstream>
 
-#include "live/stack_recipes.hpp"
+#include "live/servers/stack_recipes.hpp"
 
 namespace stacksim::live {
 

@@ -1,9 +1,9 @@
-#include "live/table_loader.hpp"
+#include "live/servers/table_loader.hpp"
 
 #include <pqxx/pqxx>
 #include <tuple>
 
-#include "live/process_registry.hpp"
+#include "live/os/process_registry.hpp"
 #include "sim/engine/rng.hpp"
 
 namespace stacksim::live {

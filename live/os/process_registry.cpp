@@ -1,4 +1,4 @@
-#include "live/process_registry.hpp"
+#include "live/os/process_registry.hpp"
 
 #include <unistd.h>
 

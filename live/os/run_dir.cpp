@@ -1,4 +1,4 @@
-#include "live/run_dir.hpp"
+#include "live/os/run_dir.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -7,8 +7,8 @@
 
 #include <string>
 
-#include "live/process.hpp"
-#include "live/stack_recipes.hpp"
+#include "live/os/process.hpp"
+#include "live/servers/stack_recipes.hpp"
 
 namespace stacksim::live {
 

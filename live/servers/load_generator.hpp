@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "live/process.hpp"
+#include "live/os/process.hpp"
 
 namespace stacksim::live {
 

@@ -1,4 +1,4 @@
-#include "live/load_generator.hpp"
+#include "live/servers/load_generator.hpp"
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,8 +12,8 @@
 #include <stdexcept>
 
 #include "common/input_error.hpp"
-#include "live/install_root.hpp"
-#include "live/text_file.hpp"
+#include "live/os/install_root.hpp"
+#include "live/os/text_file.hpp"
 
 namespace stacksim::live {
 namespace {

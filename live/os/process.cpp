@@ -1,4 +1,4 @@
-#include "live/process.hpp"
+#include "live/os/process.hpp"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -14,7 +14,7 @@
 #include <cstring>
 #include <stdexcept>
 
-#include "live/process_registry.hpp"
+#include "live/os/process_registry.hpp"
 
 extern char** environ;
 

@@ -1,4 +1,4 @@
-#include "live/text_file.hpp"
+#include "live/os/text_file.hpp"
 
 #include <fstream>
 #include <sstream>

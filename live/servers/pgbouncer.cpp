@@ -1,4 +1,4 @@
-#include "live/pgbouncer.hpp"
+#include "live/servers/pgbouncer.hpp"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -8,10 +8,10 @@
 #include <sstream>
 
 #include "common/input_error.hpp"
-#include "live/install_root.hpp"
-#include "live/ports.hpp"
-#include "live/postgres_cluster.hpp"
-#include "live/run_dir.hpp"
+#include "live/os/install_root.hpp"
+#include "live/os/ports.hpp"
+#include "live/os/run_dir.hpp"
+#include "live/servers/postgres_cluster.hpp"
 
 namespace stacksim::live {
 

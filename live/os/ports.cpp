@@ -1,4 +1,4 @@
-#include "live/ports.hpp"
+#include "live/os/ports.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -13,8 +13,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "live/process.hpp"
-#include "live/process_registry.hpp"
+#include "live/os/process.hpp"
+#include "live/os/process_registry.hpp"
 
 namespace stacksim::live {
 namespace {

@@ -1,12 +1,12 @@
-#include "live/app_server.hpp"
+#include "live/servers/app_server.hpp"
 
 #include <cstdio>
 #include <map>
 
-#include "live/install_root.hpp"
-#include "live/ports.hpp"
-#include "live/process_registry.hpp"
-#include "live/served_counts.hpp"
+#include "live/measure/served_counts.hpp"
+#include "live/os/install_root.hpp"
+#include "live/os/ports.hpp"
+#include "live/os/process_registry.hpp"
 
 namespace stacksim::live {
 

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "live/process.hpp"
+#include "live/os/process.hpp"
 
 namespace stacksim::live {
 

@@ -1,4 +1,4 @@
-#include "live/install_root.hpp"
+#include "live/os/install_root.hpp"
 
 #include <sys/stat.h>
 

@@ -1,4 +1,4 @@
-#include "live/postgres_cluster.hpp"
+#include "live/servers/postgres_cluster.hpp"
 
 #include <fcntl.h>
 #include <sys/file.h>
@@ -12,12 +12,12 @@
 #include <sstream>
 
 #include "common/input_error.hpp"
-#include "live/install_root.hpp"
-#include "live/ports.hpp"
-#include "live/process_registry.hpp"
-#include "live/run_dir.hpp"
-#include "live/table_loader.hpp"
-#include "live/text_file.hpp"
+#include "live/os/install_root.hpp"
+#include "live/os/ports.hpp"
+#include "live/os/process_registry.hpp"
+#include "live/os/run_dir.hpp"
+#include "live/os/text_file.hpp"
+#include "live/servers/table_loader.hpp"
 
 namespace stacksim::live {
 namespace {

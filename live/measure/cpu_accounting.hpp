@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "live/cpu_cgroups.hpp"
+#include "live/measure/cpu_cgroups.hpp"
 
 namespace stacksim::live {
 

@@ -1,4 +1,4 @@
-#include "live/served_counts.hpp"
+#include "live/measure/served_counts.hpp"
 
 #include <dirent.h>
 

@@ -1,4 +1,4 @@
-#include "live/system_user.hpp"
+#include "live/os/system_user.hpp"
 
 #include <pwd.h>
 #include <unistd.h>

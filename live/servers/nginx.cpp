@@ -1,4 +1,4 @@
-#include "live/nginx.hpp"
+#include "live/servers/nginx.hpp"
 
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -8,9 +8,9 @@
 #include <sstream>
 
 #include "common/input_error.hpp"
-#include "live/install_root.hpp"
-#include "live/ports.hpp"
-#include "live/run_dir.hpp"
+#include "live/os/install_root.hpp"
+#include "live/os/ports.hpp"
+#include "live/os/run_dir.hpp"
 
 namespace stacksim::live {
 

@@ -3,7 +3,7 @@
 // when missing. Never a login account: no shell, no password.
 #pragma once
 
-#include "live/process.hpp"
+#include "live/os/process.hpp"
 
 namespace stacksim::live {
 

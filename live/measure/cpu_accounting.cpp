@@ -1,4 +1,4 @@
-#include "live/cpu_accounting.hpp"
+#include "live/measure/cpu_accounting.hpp"
 
 #include <dirent.h>
 #include <sys/resource.h>
@@ -9,9 +9,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "live/host_info.hpp"
-#include "live/process_registry.hpp"
-#include "live/text_file.hpp"
+#include "live/measure/host_info.hpp"
+#include "live/os/process_registry.hpp"
+#include "live/os/text_file.hpp"
 
 namespace stacksim::live {
 namespace {

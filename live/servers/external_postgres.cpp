@@ -1,4 +1,4 @@
-#include "live/external_postgres.hpp"
+#include "live/servers/external_postgres.hpp"
 
 #include <libpq-fe.h>
 #include <sys/stat.h>
@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "common/input_error.hpp"
-#include "live/cpu_accounting.hpp"
-#include "live/table_loader.hpp"
-#include "live/text_file.hpp"
+#include "live/measure/cpu_accounting.hpp"
+#include "live/os/text_file.hpp"
+#include "live/servers/table_loader.hpp"
 
 namespace stacksim::live {
 namespace {
