@@ -169,7 +169,8 @@ int run_speed(const SpeedCommandOptions& o) {
 
 struct ValidateCommandOptions {
   std::string model;
-  std::string host;  // a host profile to carry the model to first
+  std::string host;         // a host profile to carry the model to first
+  std::string corrections;  // the CPU corrections to use instead of the model's
   std::string plan;
   std::string store;
   std::vector<std::string> also_records;  // more stores of the plan, read only
@@ -181,8 +182,7 @@ struct ValidateCommandOptions {
 
 int run_validation(const ValidateCommandOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
-  const Model model = o.host.empty() ? load_model(o.model)
-                                     : retarget(load_model(o.model), load_host_profile(o.host));
+  const Model model = load_model_for(o.model, o.host, o.corrections);
   const live::SweepPlan plan = live::load_sweep(o.plan, live::RunConfig{});
   const live::StackRecipes recipes = live::load_stack_recipes(live::default_stacks_path());
   const nlohmann::json& prov = model.provenance;
@@ -311,6 +311,8 @@ void add_validate_command(CLI::App& app, int& exit_code) {
   val->add_option("--model", vo->model, "Model file to validate")->required();
   val->add_option("--host", vo->host,
                   "Host profile: validate the model carried to that host (as sim --host)");
+  val->add_option("--corrections", vo->corrections,
+                  "CPU corrections to use instead of the model's (as sim --corrections)");
   val->add_option("--plan", vo->plan, "Validation plan (a stacksim.live-sweep file)")->required();
   val->add_option("--store", vo->store, "Results store (JSON lines); the plan resumes from it")
       ->required();

@@ -17,7 +17,8 @@ namespace stacksim::cli {
 namespace {
 struct SimOptions {
   std::string model;
-  std::string host;  // a host profile to carry the model to
+  std::string host;         // a host profile to carry the model to
+  std::string corrections;  // the CPU corrections to use instead of the model's
   std::vector<std::string> scenarios;
   std::vector<std::string> stacks;
   std::vector<std::string> settings;
@@ -26,8 +27,7 @@ struct SimOptions {
 };
 
 int run_sim(const SimOptions& o) {
-  const Model model = o.host.empty() ? load_model(o.model)
-                                     : retarget(load_model(o.model), load_host_profile(o.host));
+  const Model model = load_model_for(o.model, o.host, o.corrections);
   nlohmann::json documents = nlohmann::json::array();
   for (const std::string& path : o.scenarios) {
     Scenario scenario = load_scenario(path);
@@ -58,6 +58,10 @@ void add_sim_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--host", opts->host,
                   "Host profile (stacksim host probe): predict that host, carrying the model from "
                   "the profile it was fitted on (host.profile) by the ratio of each probed term");
+  cmd->add_option("--corrections", opts->corrections,
+                  "CPU corrections of processor sharing to use instead of the model's "
+                  "host.corrections: none, all, or names from speed,wakeup_latency,imbalance,"
+                  "background,idle_inflation,cold_cache separated by commas");
   cmd->add_option("--scenario", opts->scenarios, "Scenario file(s) (scenarios/*.json)")->required();
   cmd->add_option("--stack", opts->stacks, "Only these stacks (repeatable)");
   cmd->add_option("--set", opts->settings,

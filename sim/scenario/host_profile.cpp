@@ -6,6 +6,7 @@
 
 #include "common/input_error.hpp"
 #include "sim/scenario/json_fields.hpp"
+#include "sim/scenario/model_io.hpp"
 
 namespace stacksim {
 
@@ -161,6 +162,17 @@ Model retarget(const Model& model, const HostProfile& target) {
       {"kept",
        "host.imbalance (no probe isolates it: it is how the scheduler places this "
        "stack's threads; calibrate quick fits it on its short plan)"}};
+  return m;
+}
+
+Model load_model_for(const std::string& model_path, const std::string& host_path,
+                     const std::string& corrections) {
+  Model m = load_model(model_path);
+  if (!host_path.empty()) m = retarget(m, load_host_profile(host_path));
+  if (!corrections.empty()) {
+    m.host.corrections = parse_corrections(corrections, "--corrections");
+    m.label += " [corrections: " + corrections + "]";
+  }
   return m;
 }
 

@@ -31,4 +31,11 @@ nlohmann::json to_json(const HostProfile& p);
 // provenance.retarget. InputError when the model names no profile.
 Model retarget(const Model& model, const HostProfile& target);
 
+// The model a command predicts with (sim, validate): read from
+// `model_path`, carried to the profile at `host_path` when one is given, and
+// using only the CPU corrections `corrections` names when given
+// (parse_corrections; empty: the model's own).
+Model load_model_for(const std::string& model_path, const std::string& host_path,
+                     const std::string& corrections);
+
 }  // namespace stacksim

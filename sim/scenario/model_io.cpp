@@ -1,5 +1,8 @@
 #include "sim/scenario/model_io.hpp"
 
+#include <algorithm>
+
+#include "common/input_error.hpp"
 #include "sim/scenario/config_names.hpp"
 #include "sim/scenario/host_profile.hpp"
 #include "sim/scenario/json_fields.hpp"
@@ -288,6 +291,25 @@ Model parse_model(const json& j, const std::string& source) {
   }
   top.done();
   return m;
+}
+
+CpuCorrections parse_corrections(const std::string& list, const std::string& where) {
+  if (list == "all") return CpuCorrections::all();
+  CpuCorrections used = CpuCorrections::none();
+  if (list == "none") return used;
+  std::size_t start = 0;
+  while (start <= list.size()) {
+    const std::size_t comma = std::min(list.find(',', start), list.size());
+    const std::string name = list.substr(start, comma - start);
+    CpuCorrection c;
+    if (!parse_cpu_correction(name, c))
+      throw InputError(where + ": \"" + name +
+                       "\" is not a correction; use none, all or names from " +
+                       cpu_correction_names() + " separated by commas");
+    used.add(c);
+    start = comma + 1;
+  }
+  return used;
 }
 
 Model load_model(const std::string& path) {

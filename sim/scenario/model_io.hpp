@@ -16,6 +16,10 @@ inline constexpr const char* kModelSchema = "stacksim.model";
 inline constexpr int kModelVersion = 1;
 
 Model load_model(const std::string& path);
+// A list of CPU corrections as a command line gives it (--corrections):
+// names from host.corrections separated by commas, or "none" (plain
+// processor sharing) or "all". InputError naming `where` and the name.
+CpuCorrections parse_corrections(const std::string& list, const std::string& where);
 // `source` names the input in messages (a file path, "<stdin>", ...).
 Model parse_model(const nlohmann::json& j, const std::string& source);
 nlohmann::json to_json(const Model& model);

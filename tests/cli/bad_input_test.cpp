@@ -54,6 +54,11 @@ TEST(BadInput, MalformedJsonIsNamed) {
   std::remove(path.c_str());
 }
 
+TEST(BadInput, AnUnknownCorrectionIsNamedWithTheFlag) {
+  expect_bad_input(std::string(kSim) + "--corrections speed,turbo", "--corrections: \"turbo\"");
+  expect_bad_input(std::string(kSim) + "--corrections speed,", "--corrections: \"\"");
+}
+
 TEST(BadInput, UnknownFormatIsRejected) {
   expect_bad_input(std::string(kSim) + "--format xml", "format");
 }

@@ -257,6 +257,17 @@ TEST(ModelIo, CorrectionsNameWhatTheModelUsesAndAsSeenByTurnsTheOthersOff) {
             static_cast<std::size_t>(kCpuCorrectionCount));
 }
 
+TEST(ModelIo, ACommandLineListOfCorrectionsReadsLikeTheFileField) {
+  const CpuCorrections two = parse_corrections("speed,imbalance", "--corrections");
+  EXPECT_TRUE(two.uses(CpuCorrection::kSpeed));
+  EXPECT_TRUE(two.uses(CpuCorrection::kImbalance));
+  EXPECT_FALSE(two.uses(CpuCorrection::kWakeupLatency));
+  EXPECT_EQ(parse_corrections("none", "--corrections"), CpuCorrections::none());
+  EXPECT_EQ(parse_corrections("all", "--corrections"), CpuCorrections::all());
+  EXPECT_THROW(parse_corrections("", "--corrections"), InputError);
+  EXPECT_THROW(parse_corrections("speed,,imbalance", "--corrections"), InputError);
+}
+
 TEST(ModelIo, ABadCorrectionIsNamedWithItsPlace) {
   const auto message = [](const json& corrections) {
     json j = minimal_model();
