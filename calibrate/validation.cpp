@@ -128,9 +128,14 @@ AtMeasuredSpeed predict_at_speed(const Model& model, const Scenario& group_scena
                                  const ValidationPoint& v, unsigned threads) {
   AtMeasuredSpeed out;
   if (!(v.cpu_us.median > 0 && v.cpu_us.predicted > 0)) return out;
-  out.speed = v.cpu_us.predicted / v.cpu_us.median * model.host.speed;
+  // The speed the model runs at (1 when it does not use the speed
+  // correction), times what the runs' CPU says; the check always runs at
+  // it, whichever corrections the model uses.
+  const bool uses_speed = model.host.corrections.uses(CpuCorrection::kSpeed);
+  out.speed = v.cpu_us.predicted / v.cpu_us.median * (uses_speed ? model.host.speed : 1.0);
   Model at_speed = model;
   at_speed.host.speed = out.speed;
+  at_speed.host.corrections.add(CpuCorrection::kSpeed);
   Scenario sc = group_scenario;
   sc.stacks = {v.stack};
   sc.baseline = v.stack;

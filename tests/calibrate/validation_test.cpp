@@ -404,6 +404,24 @@ TEST_F(SlowHost, TheSpeedCheckFindsItsSpeedAndItsErrorGoesAway) {
   EXPECT_EQ(to_markdown(plain).find("At the runs' measured speed"), std::string::npos);
 }
 
+// A model that does not use the speed correction runs at speed 1 whatever
+// its host.speed says; the speed check still runs each point at the runs'
+// speed, so it finds the same 0.8 and the error goes away as before.
+TEST_F(SlowHost, TheSpeedCheckRunsAtTheRunsSpeedWhateverCorrectionsTheModelUses) {
+  Model model = model_;
+  model.host.speed = 3.0;  // not used:
+  model.host.corrections = CpuCorrections::none();
+  ValidateOptions options = options_;
+  options.at_measured_speed = true;
+  const ValidationReport r = validate_model(model, plan_, recipes_, measured_, options);
+  ASSERT_EQ(r.points.size(), 4u);
+  for (const ValidationPoint& v : r.points) {
+    SCOPED_TRACE(v.stack + " " + v.group);
+    EXPECT_NEAR(v.at_speed.speed, 0.8, 0.04);
+    EXPECT_LT(std::abs(v.at_speed.throughput.error), 0.03);
+  }
+}
+
 // calibrate speed's measurement: against the model's machine the records
 // give a median speed of 0.8 (each point's within 2%: the load-dependent
 // CPU moves a little with the load), and the model written at it carries
