@@ -27,6 +27,8 @@
 //   - WakeupLatency (wakeup_latency.hpp): the latency of a wake-up that
 //     needs an idle core, and which wake-ups those are;
 //   - HostSpeed (host_speed.hpp): every demand runs in 1/speed of its time.
+// (The sixth a model may name, cold_cache, is a per-request extra the
+// stack adds to a burst: components/stack.cpp.)
 #pragma once
 
 #include <cmath>
