@@ -1,12 +1,8 @@
 #include "calibrate/fit.hpp"
 
 #include <algorithm>
-#include <cmath>
-#include <ctime>
-#include <iomanip>
 #include <map>
 #include <set>
-#include <sstream>
 #include <stdexcept>
 
 #include "calibrate/fit_model.hpp"

@@ -1,6 +1,5 @@
 #include "calibrate/fit_model.hpp"
 
-#include <cstdio>
 #include <sstream>
 
 namespace stacksim::calibrate {

@@ -1,7 +1,6 @@
 // A calibration as JSON (also the model's provenance) and as the summary
 // table `calibrate fit` prints.
 #include <cmath>
-#include <cstdio>
 #include <iomanip>
 #include <sstream>
 

@@ -1,17 +1,13 @@
 #include "live/run_attempt.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <string>
-#include <utility>
 #include <vector>
 
-#include "common/input_error.hpp"
 #include "live/measure/cpu_accounting.hpp"
 #include "live/measure/host_info.hpp"
 #include "live/measure/served_counts.hpp"

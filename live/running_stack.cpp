@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "live/os/ports.hpp"
-#include "live/servers/load_generator.hpp"
 
 namespace stacksim::live {
 namespace {

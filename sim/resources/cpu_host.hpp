@@ -31,7 +31,6 @@
 // stack adds to a burst: components/stack.cpp.)
 #pragma once
 
-#include <cmath>
 #include <cstdint>
 #include <deque>
 #include <string>
@@ -74,7 +73,6 @@ class CpuHost final : public EventHandler {
   // Cores kept busy by n runnable threads (background excluded).
   double busy_cores(std::size_t n) const { return occupancy_.busy_cores(n); }
   double background_cores() const { return occupancy_.background(); }
-  const CoreOccupancy& occupancy() const { return occupancy_; }
   // The smoothed idle share of the cores now, in [0, 1].
   double idle_share();
   // The process's (or the kernel's) work for a demand of work_ns submitted
