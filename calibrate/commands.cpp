@@ -21,6 +21,7 @@
 #include <set>
 #include <vector>
 
+#include "calibrate/command_options.hpp"
 #include "calibrate/fit.hpp"
 #include "calibrate/model_writer.hpp"
 #include "calibrate/plan.hpp"
@@ -264,20 +265,16 @@ void add_run_command(CLI::App& cmd, int& exit_code) {
       "run",
       "Run a calibration plan live (resumable from --store), then fit the load model "
       "(demand at saturation, idle inflation, postgres per backend) and write <out>/<label>.json");
-  run->add_option("--plan", ro->plan, "Calibration plan (a stacksim.live-sweep file)")->required();
+  add_plan_and_store(*run, ro->plan, "Calibration plan (a stacksim.live-sweep file)", ro->store);
   run->add_option("--stack", ro->stacks, "Calibrate only this stack of the plan (repeatable)");
   run->add_option("--holdout", ro->holdout,
                   "Validation plan: refused if it shares a configuration with --plan");
-  run->add_option("--store", ro->store, "Results store (JSON lines); the plan resumes from it")
-      ->required();
   run->add_option("--prior", ro->prior, "Model giving the stacks and the per-burst proportions")
       ->capture_default_str();
   run->add_option("--label", ro->label, "Name of the model: writes <out>/<label>.json")->required();
   run->add_option("--out", ro->out, "Directory of the model file")->capture_default_str();
-  run->add_flag("--no-run", ro->no_run, "Do not run anything: fit the plan's records in --store");
-  run->add_flag("--skip-flagged", ro->skip_flagged,
-                "Leave out records the live runner flagged (failed requests, foreign CPU, a speed "
-                "that moved)");
+  add_record_flags(*run, ro->no_run, "Do not run anything: fit the plan's records in --store",
+                   ro->skip_flagged);
   run->callback([ro, &exit_code] {
     exit_code = live::run_guarded("calibrate", [&] { return run_calibration(*ro); });
   });
@@ -291,12 +288,10 @@ void add_speed_command(CLI::App& cmd, int& exit_code) {
       "live (resumable from --store), compare each point's CPU per request with the model's, "
       "and write the model at the median speed (host.speed)");
   speed->add_option("--model", so->model, "Model whose machine is the reference")->required();
-  speed->add_option("--plan", so->plan, "Reference plan (a stacksim.live-sweep file)")->required();
-  speed->add_option("--store", so->store, "Results store (JSON lines); the plan resumes from it")
-      ->required();
+  add_plan_and_store(*speed, so->plan, "Reference plan (a stacksim.live-sweep file)", so->store);
   speed->add_option("--out", so->out, "Write the model at the measured speed to this file");
-  speed->add_flag("--no-run", so->no_run, "Do not run anything: use the records in --store");
-  speed->add_flag("--skip-flagged", so->skip_flagged, "Leave out records the live runner flagged");
+  add_record_flags(*speed, so->no_run, "Do not run anything: use the records in --store",
+                   so->skip_flagged);
   speed->callback([so, &exit_code] {
     exit_code = live::run_guarded("calibrate speed", [&] { return run_speed(*so); });
   });
@@ -313,15 +308,14 @@ void add_validate_command(CLI::App& app, int& exit_code) {
                   "Host profile: validate the model carried to that host (as sim --host)");
   val->add_option("--corrections", vo->corrections,
                   "CPU corrections to use instead of the model's (as sim --corrections)");
-  val->add_option("--plan", vo->plan, "Validation plan (a stacksim.live-sweep file)")->required();
-  val->add_option("--store", vo->store, "Results store (JSON lines); the plan resumes from it")
-      ->required();
+  add_plan_and_store(*val, vo->plan, "Validation plan (a stacksim.live-sweep file)", vo->store);
   val->add_option("--also-records", vo->also_records,
                   "Another store of the same plan's runs (e.g. a second session), read, never "
                   "written; its records count as more repeats (repeatable)")
       ->check(CLI::ExistingFile);
   val->add_option("--report", vo->report, "Write the report to PREFIX.md and PREFIX.json");
-  val->add_flag("--no-run", vo->no_run, "Do not run anything: validate on the records in --store");
+  add_record_flags(*val, vo->no_run, "Do not run anything: validate on the records in --store",
+                   vo->options.skip_flagged);
   val->add_option("--requests", vo->options.requests, "Simulated requests per replication")
       ->check(CLI::Range(std::int64_t{100}, std::int64_t{100'000'000}))
       ->capture_default_str();
@@ -333,8 +327,6 @@ void add_validate_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(1, 1000))
       ->capture_default_str();
   val->add_option("--threads", vo->options.threads, "Simulation threads (0: one per core)");
-  val->add_flag("--skip-flagged", vo->options.skip_flagged,
-                "Leave out records the live runner flagged");
   vo->options.at_measured_speed = true;
   val->add_flag("!--no-speed-check", vo->options.at_measured_speed,
                 "Do not predict each point again at the CPU speed its runs measured");

@@ -7,55 +7,50 @@
 
 #include "calibrate/fit_model.hpp"
 #include "common/input_error.hpp"
+#include "common/name_table.hpp"
 #include "live/measure/host_info.hpp"
 #include "sim/components/topology.hpp"
 
 namespace stacksim::calibrate {
 
+namespace {
+constexpr NameTable<EvaluateAt, 3> kEvaluateAts{{
+    {EvaluateAt::kMean, "mean"},
+    {EvaluateAt::kMax, "max"},
+    {EvaluateAt::kZero, "zero"},
+}};
+constexpr NameTable<Regressor, 5> kRegressors{{
+    {Regressor::kNone, "none"},
+    {Regressor::kSessions, "sessions"},
+    {Regressor::kThroughput, "throughput"},
+    {Regressor::kInverseThroughput, "inverse_throughput"},
+    {Regressor::kLoad, "load"},
+}};
+
+template <typename E, std::size_t N>
+E parse_name(const NameTable<E, N>& table, const std::string& name, const std::string& where) {
+  E out{};
+  if (!value_of(table, name, out))
+    throw InputError(where + ": must be one of " + all_names(table, ", ") + ", got \"" + name +
+                     "\"");
+  return out;
+}
+}  // namespace
+
 const char* to_string(EvaluateAt e) {
-  switch (e) {
-    case EvaluateAt::kMean:
-      return "mean";
-    case EvaluateAt::kMax:
-      return "max";
-    case EvaluateAt::kZero:
-      return "zero";
-  }
-  return "?";
+  return name_of(kEvaluateAts, e).data();
 }
 
 EvaluateAt parse_evaluate_at(const std::string& name, const std::string& where) {
-  if (name == "mean") return EvaluateAt::kMean;
-  if (name == "max") return EvaluateAt::kMax;
-  if (name == "zero") return EvaluateAt::kZero;
-  throw InputError(where + ": must be mean, max or zero, got \"" + name + "\"");
+  return parse_name(kEvaluateAts, name, where);
 }
 
 const char* to_string(Regressor r) {
-  switch (r) {
-    case Regressor::kNone:
-      return "none";
-    case Regressor::kSessions:
-      return "sessions";
-    case Regressor::kThroughput:
-      return "throughput";
-    case Regressor::kInverseThroughput:
-      return "inverse_throughput";
-    case Regressor::kLoad:
-      return "load";
-  }
-  return "?";
+  return name_of(kRegressors, r).data();
 }
 
 Regressor parse_regressor(const std::string& name, const std::string& where) {
-  if (name == "none") return Regressor::kNone;
-  if (name == "sessions") return Regressor::kSessions;
-  if (name == "throughput") return Regressor::kThroughput;
-  if (name == "inverse_throughput") return Regressor::kInverseThroughput;
-  if (name == "load") return Regressor::kLoad;
-  throw InputError(where +
-                   ": must be one of load, none, sessions, throughput, inverse_throughput, got \"" +
-                   name + "\"");
+  return parse_name(kRegressors, name, where);
 }
 
 int kernel_hops_per_request(const Model& model, const StackModel& stack, const Scenario& scenario) {

@@ -87,69 +87,49 @@ LoadDependence load_of(const GroupFit& gf, std::vector<std::string>& notes) {
   return l;
 }
 
-// The model's name of a shared group in stacks.<s>.shared_scale, and its field.
-const char* shared_scale_key(Group g) {
-  switch (g) {
-    case Group::kClient:
-      return "client";
-    case Group::kNginx:
-      return "proxy";
-    case Group::kKernel:
-      return "kernel";
-    case Group::kPgbouncer:
-      return "pgbouncer";
-    case Group::kPostgres:
-      return "postgres";
-    case Group::kApp:
-      break;
+namespace {
+// A shared group as the model holds it: its key in stacks.<s>.shared_scale,
+// that field, and the component's load model.
+struct SharedGroup {
+  Group group;
+  const char* key;
+  double SharedScale::*scale;
+  LoadDependence& (*load)(Model&);
+};
+constexpr SharedGroup kSharedGroups[] = {
+    {Group::kClient, "client", &SharedScale::client,
+     [](Model& m) -> LoadDependence& { return m.client.load; }},
+    {Group::kNginx, "proxy", &SharedScale::proxy,
+     [](Model& m) -> LoadDependence& { return m.proxy.load; }},
+    {Group::kKernel, "kernel", &SharedScale::kernel,
+     [](Model& m) -> LoadDependence& { return m.kernel.load; }},
+    {Group::kPgbouncer, "pgbouncer", &SharedScale::pgbouncer,
+     [](Model& m) -> LoadDependence& { return m.pgbouncer.load; }},
+    {Group::kPostgres, "postgres", &SharedScale::postgres,
+     [](Model& m) -> LoadDependence& { return m.postgres.load; }},
+};
+
+const SharedGroup& shared_group(Group g) {
+  for (const SharedGroup& s : kSharedGroups) {
+    if (s.group == g) return s;
   }
   throw std::logic_error("the app is not a shared group");
 }
+}  // namespace
+
+const char* shared_scale_key(Group g) {
+  return shared_group(g).key;
+}
 double& shared_scale_of(SharedScale& f, Group g) {
-  switch (g) {
-    case Group::kClient:
-      return f.client;
-    case Group::kNginx:
-      return f.proxy;
-    case Group::kKernel:
-      return f.kernel;
-    case Group::kPgbouncer:
-      return f.pgbouncer;
-    case Group::kPostgres:
-      return f.postgres;
-    case Group::kApp:
-      break;
-  }
-  throw std::logic_error("the app is not a shared group");
+  return f.*shared_group(g).scale;
 }
 
 // The load model of each shared group (with the load regressor; else none).
 void set_shared_load(Model& m, const FitOptions& o, Calibration& c) {
-  for (LoadDependence* l :
-       {&m.client.load, &m.proxy.load, &m.kernel.load, &m.pgbouncer.load, &m.postgres.load})
-    *l = LoadDependence{};
+  for (const SharedGroup& s : kSharedGroups) s.load(m) = LoadDependence{};
   if (o.regressor != Regressor::kLoad) return;
   for (const GroupFit& gf : c.shared) {
-    const LoadDependence l = load_of(gf, c.notes);
-    switch (gf.group) {
-      case Group::kClient:
-        m.client.load = l;
-        break;
-      case Group::kNginx:
-        m.proxy.load = l;
-        break;
-      case Group::kPgbouncer:
-        m.pgbouncer.load = l;
-        break;
-      case Group::kKernel:
-        m.kernel.load = l;
-        break;
-      case Group::kPostgres:
-        m.postgres.load = l;
-        break;
-      case Group::kApp:
-        break;
-    }
+    if (gf.group != Group::kApp) shared_group(gf.group).load(m) = load_of(gf, c.notes);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 
+#include "calibrate/command_options.hpp"
 #include "calibrate/fit.hpp"
 #include "calibrate/model_writer.hpp"
 #include "calibrate/plan_runs.hpp"
@@ -164,8 +165,8 @@ void add_quick_command(CLI::App& calibrate, int& exit_code) {
                   "Model giving the stacks and the per-burst proportions (default "
                   "models/this-machine.json of the checkout)");
   cmd->add_flag("--reprobe", o->reprobe, "Probe the host again even when --profile exists");
-  cmd->add_flag("--no-run", o->no_run, "Do not run the plan: fit the records in --store");
-  cmd->add_flag("--skip-flagged", o->skip_flagged, "Leave out records the live runner flagged");
+  add_record_flags(*cmd, o->no_run, "Do not run the plan: fit the records in --store",
+                   o->skip_flagged);
   cmd->callback([o, &exit_code] {
     exit_code = live::run_guarded("calibrate quick", [&] { return run_quick_calibration(*o); });
   });

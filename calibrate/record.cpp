@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/input_error.hpp"
+#include "common/name_table.hpp"
 #include "live/run.hpp"
 #include "sim/scenario/json_fields.hpp"
 
@@ -14,22 +15,19 @@ namespace stacksim::calibrate {
 
 namespace jf = json_fields;
 
+namespace {
+constexpr NameTable<Group, kGroupCount> kGroupNames{{
+    {Group::kClient, "client"},
+    {Group::kNginx, "nginx"},
+    {Group::kApp, "app"},
+    {Group::kPgbouncer, "pgbouncer"},
+    {Group::kPostgres, "postgres"},
+    {Group::kKernel, "kernel"},
+}};
+}  // namespace
+
 const char* to_string(Group g) {
-  switch (g) {
-    case Group::kClient:
-      return "client";
-    case Group::kNginx:
-      return "nginx";
-    case Group::kApp:
-      return "app";
-    case Group::kPgbouncer:
-      return "pgbouncer";
-    case Group::kPostgres:
-      return "postgres";
-    case Group::kKernel:
-      return "kernel";
-  }
-  return "?";
+  return name_of(kGroupNames, g).data();
 }
 
 namespace {

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "common/input_error.hpp"
+#include "common/name_table.hpp"
 
 namespace stacksim::analysis {
 
@@ -60,16 +61,16 @@ void require(const nlohmann::json& obj, const char* key, const std::string& sour
 
 }  // namespace
 
+namespace {
+constexpr NameTable<StationKind, 3> kStationKinds{{
+    {StationKind::kDelay, "delay"},
+    {StationKind::kPs, "ps"},
+    {StationKind::kFcfs, "fcfs"},
+}};
+}  // namespace
+
 std::string_view to_string(StationKind k) {
-  switch (k) {
-    case StationKind::kDelay:
-      return "delay";
-    case StationKind::kPs:
-      return "ps";
-    case StationKind::kFcfs:
-      return "fcfs";
-  }
-  return "?";
+  return name_of(kStationKinds, k);
 }
 
 std::string_view to_string(Routing r) {

@@ -35,34 +35,26 @@ namespace {
 
 class Replication;
 
-// Service at station k is over for job `arg`.
-class DoneHandler final : public EventHandler {
+// Station k's events for job `arg`: its service is over, or an FCFS server
+// was handed to it.
+class StationHandler final : public EventHandler {
  public:
-  DoneHandler(Replication& run, std::size_t k) : run_(run), k_(k) {}
+  enum class Event { kServiceDone, kGranted };
+  StationHandler(Replication& run, std::size_t k, Event event) : run_(run), k_(k), event_(event) {}
   void on_event(std::uint64_t job) override;
 
  private:
   Replication& run_;
   std::size_t k_;
-};
-
-// An FCFS server at station k was handed to the waiting job `arg`.
-class GrantedHandler final : public EventHandler {
- public:
-  GrantedHandler(Replication& run, std::size_t k) : run_(run), k_(k) {}
-  void on_event(std::uint64_t job) override;
-
- private:
-  Replication& run_;
-  std::size_t k_;
+  Event event_;
 };
 
 struct StationState {
   const Station* spec = nullptr;
   Distribution service;  // in ns
   Rng rng;
-  std::unique_ptr<DoneHandler> done;
-  std::unique_ptr<GrantedHandler> granted;
+  std::unique_ptr<StationHandler> done;
+  std::unique_ptr<StationHandler> granted;
   std::unique_ptr<CpuHost> host;  // ps
   ProcessId process = 0;
   std::unique_ptr<Pool> pool;  // fcfs
@@ -91,12 +83,12 @@ class Replication {
       st.spec = &s;
       st.service = Distribution(s.shape, s.service_ms * 1e6, s.cv);
       st.rng = Rng(seed, "qn.station." + s.name, index);
-      st.done = std::make_unique<DoneHandler>(*this, k);
+      st.done = std::make_unique<StationHandler>(*this, k, StationHandler::Event::kServiceDone);
       if (s.kind == StationKind::kPs) {
         st.host = std::make_unique<CpuHost>(sim_, 1);
         st.process = st.host->add_process(s.name, /*multi_threaded=*/true);
       } else if (s.kind == StationKind::kFcfs) {
-        st.granted = std::make_unique<GrantedHandler>(*this, k);
+        st.granted = std::make_unique<StationHandler>(*this, k, StationHandler::Event::kGranted);
         st.pool = std::make_unique<Pool>(s.servers, /*lazy=*/false);
       }
       visits_total_ += s.visits;
@@ -254,11 +246,12 @@ void Replication::service_done(std::size_t k, std::uint64_t job) {
   arrive(next, job);
 }
 
-void DoneHandler::on_event(std::uint64_t job) {
-  run_.service_done(k_, job);
-}
-void GrantedHandler::on_event(std::uint64_t job) {
-  run_.granted(k_, job);
+void StationHandler::on_event(std::uint64_t job) {
+  if (event_ == Event::kServiceDone) {
+    run_.service_done(k_, job);
+  } else {
+    run_.granted(k_, job);
+  }
 }
 
 }  // namespace

@@ -1,25 +1,22 @@
 #include "sim/components/request.hpp"
 
+#include "common/name_table.hpp"
+
 namespace stacksim {
 
+namespace {
+constexpr NameTable<Phase, kPhaseCount> kPhases{{
+    {Phase::kWaitWorker, "wait_worker"},
+    {Phase::kWaitCpu, "wait_cpu"},
+    {Phase::kOnCpu, "on_cpu"},
+    {Phase::kWaitSession, "wait_session"},
+    {Phase::kInDatabase, "in_database"},
+    {Phase::kRetry, "syn_retry"},
+}};
+}  // namespace
+
 const char* to_string(Phase p) {
-  switch (p) {
-    case Phase::kWaitWorker:
-      return "wait_worker";
-    case Phase::kWaitCpu:
-      return "wait_cpu";
-    case Phase::kOnCpu:
-      return "on_cpu";
-    case Phase::kWaitSession:
-      return "wait_session";
-    case Phase::kInDatabase:
-      return "in_database";
-    case Phase::kRetry:
-      return "syn_retry";
-    case Phase::kCount:
-      break;
-  }
-  return "?";
+  return name_of(kPhases, p).data();
 }
 
 }  // namespace stacksim

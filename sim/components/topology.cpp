@@ -5,50 +5,39 @@
 #include <iterator>
 #include <stdexcept>
 
+#include "common/name_table.hpp"
+
 namespace stacksim {
 
+namespace {
+constexpr NameTable<Role, 7> kRoles{{
+    {Role::kNone, "none"},
+    {Role::kClient, "client"},
+    {Role::kKernel, "kernel"},
+    {Role::kProxy, "nginx"},
+    {Role::kApp, "app"},
+    {Role::kPgbouncer, "pgbouncer"},
+    {Role::kPostgres, "postgres"},
+}};
+constexpr NameTable<StepKind, 9> kStepKinds{{
+    {StepKind::kCpu, "cpu"},
+    {StepKind::kDbDelay, "db_delay"},
+    {StepKind::kAcceptWorker, "accept_worker"},
+    {StepKind::kReleaseWorker, "release_worker"},
+    {StepKind::kAcquireSession, "acquire_session"},
+    {StepKind::kReleaseSession, "release_session"},
+    {StepKind::kAcquireAppConnection, "acquire_app_connection"},
+    {StepKind::kReleaseAppConnection, "release_app_connection"},
+    {StepKind::kComplete, "complete"},
+}};
+}  // namespace
+
 const char* to_string(Role r) {
-  switch (r) {
-    case Role::kNone:
-      return "none";
-    case Role::kClient:
-      return "client";
-    case Role::kKernel:
-      return "kernel";
-    case Role::kProxy:
-      return "nginx";
-    case Role::kApp:
-      return "app";
-    case Role::kPgbouncer:
-      return "pgbouncer";
-    case Role::kPostgres:
-      return "postgres";
-  }
-  return "?";
+  return name_of(kRoles, r).data();
 }
 
 const char* to_string(StepKind k) {
-  switch (k) {
-    case StepKind::kCpu:
-      return "cpu";
-    case StepKind::kDbDelay:
-      return "db_delay";
-    case StepKind::kAcceptWorker:
-      return "accept_worker";
-    case StepKind::kReleaseWorker:
-      return "release_worker";
-    case StepKind::kAcquireSession:
-      return "acquire_session";
-    case StepKind::kReleaseSession:
-      return "release_session";
-    case StepKind::kAcquireAppConnection:
-      return "acquire_app_connection";
-    case StepKind::kReleaseAppConnection:
-      return "release_app_connection";
-    case StepKind::kComplete:
-      return "complete";
-  }
-  return "?";
+  return name_of(kStepKinds, k).data();
 }
 
 // Appends steps to the graph in path order, applying the two rules of the

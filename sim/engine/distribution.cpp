@@ -3,30 +3,25 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "common/name_table.hpp"
+
 namespace stacksim {
 
+namespace {
+constexpr NameTable<Shape, 4> kShapes{{
+    {Shape::kDeterministic, "deterministic"},
+    {Shape::kExponential, "exponential"},
+    {Shape::kGamma, "gamma"},
+    {Shape::kLognormal, "lognormal"},
+}};
+}  // namespace
+
 std::string_view to_string(Shape s) {
-  switch (s) {
-    case Shape::kDeterministic:
-      return "deterministic";
-    case Shape::kExponential:
-      return "exponential";
-    case Shape::kGamma:
-      return "gamma";
-    case Shape::kLognormal:
-      return "lognormal";
-  }
-  return "?";
+  return name_of(kShapes, s);
 }
 
 bool parse_shape(std::string_view name, Shape& out) {
-  for (Shape s : {Shape::kDeterministic, Shape::kExponential, Shape::kGamma, Shape::kLognormal}) {
-    if (name == to_string(s)) {
-      out = s;
-      return true;
-    }
-  }
-  return false;
+  return value_of(kShapes, name, out);
 }
 
 Distribution::Distribution(Shape shape, double mean, double cv)

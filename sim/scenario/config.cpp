@@ -1,15 +1,9 @@
-// File names of the configuration enums: one table per enum, read both ways,
-// so to_string and parse cannot drift apart.
-#include <array>
-#include <utility>
-
+// File names of the configuration enums: one table per enum (common/name_table.hpp).
+#include "common/name_table.hpp"
 #include "sim/scenario/config_names.hpp"
 
 namespace stacksim {
 namespace {
-
-template <typename E, std::size_t N>
-using NameTable = std::array<std::pair<E, std::string_view>, N>;
 
 constexpr NameTable<WorkerType, 3> kWorkerTypes{{
     {WorkerType::kSync, "sync"},
@@ -37,35 +31,6 @@ constexpr NameTable<CpuCorrection, kCpuCorrectionCount> kCpuCorrections{{
     {CpuCorrection::kIdleInflation, "idle_inflation"},
     {CpuCorrection::kColdCache, "cold_cache"},
 }};
-
-template <typename E, std::size_t N>
-std::string_view name_of(const NameTable<E, N>& table, E value) {
-  for (const auto& [e, name] : table) {
-    if (e == value) return name;
-  }
-  return "?";
-}
-
-template <typename E, std::size_t N>
-bool value_of(const NameTable<E, N>& table, std::string_view name, E& out) {
-  for (const auto& [e, n] : table) {
-    if (n == name) {
-      out = e;
-      return true;
-    }
-  }
-  return false;
-}
-
-template <typename E, std::size_t N>
-std::string all_names(const NameTable<E, N>& table) {
-  std::string s;
-  for (const auto& entry : table) {
-    if (!s.empty()) s += '|';
-    s += entry.second;
-  }
-  return s;
-}
 
 }  // namespace
 

@@ -1,6 +1,8 @@
 #include "sim/scenario/model_io.hpp"
 
 #include <algorithm>
+#include <initializer_list>
+#include <utility>
 
 #include "common/input_error.hpp"
 #include "sim/scenario/config_names.hpp"
@@ -209,6 +211,17 @@ HostModel read_host(const json& j, const Where& where, const std::string& source
   return h;
 }
 
+// A shared component's object: exactly its named demands and its load model.
+LoadDependence read_component(
+    ObjectReader& top, const char* key,
+    std::initializer_list<std::pair<const char*, Distribution*>> demands) {
+  ObjectReader r(top.required(key), top.where(key));
+  for (const auto& [name, demand] : demands) *demand = read_demand(r.required(name), r.where(name));
+  LoadDependence load = read_load(r);
+  r.done();
+  return load;
+}
+
 }  // namespace
 
 json demand_to_json(const Distribution& d) {
@@ -239,45 +252,22 @@ Model parse_model(const json& j, const std::string& source) {
     m.provenance = p;
   }
   m.host = read_host(top.required("host"), top.where("host"), source);
-  {
-    ObjectReader r(top.required("client"), top.where("client"));
-    m.client.send = read_demand(r.required("send"), r.where("send"));
-    m.client.recv = read_demand(r.required("recv"), r.where("recv"));
-    m.client.load = read_load(r);
-    r.done();
-  }
-  {
-    ObjectReader r(top.required("proxy"), top.where("proxy"));
-    m.proxy.request = read_demand(r.required("request"), r.where("request"));
-    m.proxy.response = read_demand(r.required("response"), r.where("response"));
-    m.proxy.load = read_load(r);
-    r.done();
-  }
-  {
-    ObjectReader r(top.required("kernel"), top.where("kernel"));
-    m.kernel.per_hop = read_demand(r.required("per_hop"), r.where("per_hop"));
-    m.kernel.load = read_load(r);
-    r.done();
-  }
-  {
-    ObjectReader r(top.required("pgbouncer"), top.where("pgbouncer"));
-    m.pgbouncer.login = read_demand(r.required("login"), r.where("login"));
-    m.pgbouncer.server_login = read_demand(r.required("server_login"), r.where("server_login"));
-    m.pgbouncer.query = read_demand(r.required("query"), r.where("query"));
-    m.pgbouncer.result = read_demand(r.required("result"), r.where("result"));
-    m.pgbouncer.close = read_demand(r.required("close"), r.where("close"));
-    m.pgbouncer.load = read_load(r);
-    r.done();
-  }
-  {
-    ObjectReader r(top.required("postgres"), top.where("postgres"));
-    m.postgres.backend_start = read_demand(r.required("backend_start"), r.where("backend_start"));
-    m.postgres.query = read_demand(r.required("query"), r.where("query"));
-    m.postgres.fetch = read_demand(r.required("fetch"), r.where("fetch"));
-    m.postgres.reset = read_demand(r.required("reset"), r.where("reset"));
-    m.postgres.load = read_load(r);
-    r.done();
-  }
+  m.client.load =
+      read_component(top, "client", {{"send", &m.client.send}, {"recv", &m.client.recv}});
+  m.proxy.load = read_component(top, "proxy",
+                                {{"request", &m.proxy.request}, {"response", &m.proxy.response}});
+  m.kernel.load = read_component(top, "kernel", {{"per_hop", &m.kernel.per_hop}});
+  m.pgbouncer.load = read_component(top, "pgbouncer",
+                                    {{"login", &m.pgbouncer.login},
+                                     {"server_login", &m.pgbouncer.server_login},
+                                     {"query", &m.pgbouncer.query},
+                                     {"result", &m.pgbouncer.result},
+                                     {"close", &m.pgbouncer.close}});
+  m.postgres.load = read_component(top, "postgres",
+                                   {{"backend_start", &m.postgres.backend_start},
+                                    {"query", &m.postgres.query},
+                                    {"fetch", &m.postgres.fetch},
+                                    {"reset", &m.postgres.reset}});
   {
     const json& stacks = top.required("stacks");
     const Where where = top.where("stacks");

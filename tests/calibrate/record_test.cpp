@@ -5,7 +5,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
+#include <string>
 
+#include "calibrate/fit.hpp"
 #include "common/input_error.hpp"
 #include "tests/calibrate/live_records.hpp"
 
@@ -102,6 +105,35 @@ TEST(RecordFile, ReadsEveryLineSkippingBlankOnesAndNamesLinesInErrors) {
   std::filesystem::remove(path);
   EXPECT_NE(message_of([&] { read_record_file(path); }).find("no such records file"),
             std::string::npos);
+}
+
+}  // namespace
+}  // namespace stacksim::calibrate
+
+namespace stacksim::calibrate {
+namespace {
+
+// The fit's names read both ways, and an unknown one is refused with the
+// accepted names and the field it came from.
+TEST(FitNames, RegressorsAndEvaluationPointsParseBackFromTheirNames) {
+  for (Regressor r : {Regressor::kNone, Regressor::kSessions, Regressor::kThroughput,
+                      Regressor::kInverseThroughput, Regressor::kLoad})
+    EXPECT_EQ(parse_regressor(to_string(r), "--regressor"), r) << to_string(r);
+  for (EvaluateAt e : {EvaluateAt::kMean, EvaluateAt::kMax, EvaluateAt::kZero})
+    EXPECT_EQ(parse_evaluate_at(to_string(e), "--evaluate-at"), e) << to_string(e);
+  EXPECT_EQ(message_of([] { parse_regressor("loud", "--regressor"); }),
+            "--regressor: must be one of none, sessions, throughput, inverse_throughput, load, "
+            "got \"loud\"");
+  EXPECT_EQ(message_of([] { parse_evaluate_at("median", "provenance.evaluate_at"); }),
+            "provenance.evaluate_at: must be one of mean, max, zero, got \"median\"");
+}
+
+TEST(FitNames, EveryGroupHasANameOfItsOwn) {
+  std::set<std::string> seen;
+  for (Group g : {Group::kClient, Group::kNginx, Group::kApp, Group::kPgbouncer, Group::kPostgres,
+                  Group::kKernel})
+    EXPECT_TRUE(seen.insert(to_string(g)).second) << to_string(g);
+  EXPECT_EQ(seen.count("?"), 0u);
 }
 
 }  // namespace

@@ -1,0 +1,55 @@
+// An enum's names as they appear in files and on the command line: one
+// table per enum, read both ways, so that writing a value and parsing it
+// cannot drift apart.
+//
+//   constexpr NameTable<Shape, 2> kShapes{{{Shape::kGamma, "gamma"}, ...}};
+//   name_of(kShapes, Shape::kGamma)            // "gamma"
+//   value_of(kShapes, "gamma", shape)          // true, shape = kGamma
+//   all_names(kShapes)                         // "gamma|..." for messages
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <utility>
+
+namespace stacksim {
+
+template <typename E, std::size_t N>
+using NameTable = std::array<std::pair<E, std::string_view>, N>;
+
+// The value's name; "?" for a value the table lacks (a table covers its enum:
+// tests/common/name_table_test.cpp reads every table both ways).
+template <typename E, std::size_t N>
+constexpr std::string_view name_of(const NameTable<E, N>& table, E value) {
+  for (const auto& [e, name] : table) {
+    if (e == value) return name;
+  }
+  return "?";
+}
+
+// False for an unknown name, so that the caller can say which file and field held it.
+template <typename E, std::size_t N>
+constexpr bool value_of(const NameTable<E, N>& table, std::string_view name, E& out) {
+  for (const auto& [e, n] : table) {
+    if (n == name) {
+      out = e;
+      return true;
+    }
+  }
+  return false;
+}
+
+// The names in table order, joined by `separator`: "a|b|c" for messages.
+template <typename E, std::size_t N>
+std::string all_names(const NameTable<E, N>& table, std::string_view separator = "|") {
+  std::string s;
+  for (const auto& entry : table) {
+    if (!s.empty()) s += separator;
+    s += entry.second;
+  }
+  return s;
+}
+
+}  // namespace stacksim
