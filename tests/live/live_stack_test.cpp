@@ -10,6 +10,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <string>
 #include <utility>
 
 #include "live/measure/cpu_accounting.hpp"
@@ -132,28 +133,26 @@ TEST(LiveStack, SyncGunicornFlaskStaysUnderWorkersOverDelay) {
   expect_served_adds_up(r, workers, 10, true);
 }
 
-// One greenlet worker overlaps the waits of its clients: with C = 10 clients
-// and S = 10 sessions it is bound by S / D = 200 rps, far above the 1 / D =
-// 20 rps a sync worker could do; more than 1.5 / D shows the overlap.
-TEST(LiveStack, GreenletGunicornGeventFlaskOverlapsDatabaseWaits) {
+// One greenlet or coroutine worker overlaps the waits of its clients: with
+// C = 10 clients and S = 10 sessions it is bound by S / D = 200 rps, far
+// above the 1 / D = 20 rps a sync worker could do; more than 1.5 / D shows
+// the overlap.
+void expect_one_worker_overlaps_database_waits(const std::string& stack, const char* type) {
   const double delay_s = 0.050;
-  const json r = run_json(short_run_args("gunicorn-gevent-flask", 1, 10, 10, delay_s * 1000, 3));
+  const json r = run_json(short_run_args(stack, 1, 10, 10, delay_s * 1000, 3));
   ASSERT_FALSE(r.is_null());
   expect_sound_record(r, 10);
   EXPECT_GT(r.at("result").at("throughput_rps").get<double>(), 1.5 / delay_s);
-  EXPECT_EQ(r.at("config").at("type"), "greenlet");
+  EXPECT_EQ(r.at("config").at("type"), type);
   expect_served_adds_up(r, 1, 10, true);
 }
 
-// Same bound and argument for one asyncio (uvicorn) worker.
+TEST(LiveStack, GreenletGunicornGeventFlaskOverlapsDatabaseWaits) {
+  expect_one_worker_overlaps_database_waits("gunicorn-gevent-flask", "greenlet");
+}
+
 TEST(LiveStack, CoroutineUvicornStarletteOverlapsDatabaseWaits) {
-  const double delay_s = 0.050;
-  const json r = run_json(short_run_args("uvicorn-starlette", 1, 10, 10, delay_s * 1000, 3));
-  ASSERT_FALSE(r.is_null());
-  expect_sound_record(r, 10);
-  EXPECT_GT(r.at("result").at("throughput_rps").get<double>(), 1.5 / delay_s);
-  EXPECT_EQ(r.at("config").at("type"), "coroutine");
-  expect_served_adds_up(r, 1, 10, true);
+  expect_one_worker_overlaps_database_waits("uvicorn-starlette", "coroutine");
 }
 
 TEST(LiveStacks, ListsEveryRecipeWithTypeAndWhetherItCanRun) {
