@@ -28,6 +28,8 @@ struct CrossoverOptions {
   std::vector<double> levels;
   std::string replications;  // empty: the scenario's
   double tolerance = 0;
+  double precision = 0;
+  int max_replications = 50;
   std::string format = "table";
   std::string out;
   unsigned threads = 0;
@@ -108,6 +110,8 @@ CrossoverSpec build_spec(const CrossoverOptions& o, const Model& model) {
   spec.y = parse_y(o.y);
   if (!o.levels.empty()) spec.levels = o.levels;
   spec.tolerance = o.tolerance;
+  spec.precision = o.precision;
+  spec.max_replications = o.max_replications;
   spec.threads = o.threads;
   return spec;
 }
@@ -156,6 +160,11 @@ void add_crossover_command(CLI::App& app, int& exit_code) {
                   "Replications per point (default: the scenario's); y*'s interval is over them");
   cmd->add_option("--tolerance", o->tolerance,
                   "Bisection's final bracket on a continuous Y (default: range / 1000)");
+  cmd->add_option("--precision", o->precision,
+                  "Sequential stopping: add replications at a grid cell until every stack's "
+                  "throughput 95% half-width is within this share of its mean (e.g. 0.01)");
+  cmd->add_option("--max-replications", o->max_replications,
+                  "The most replications --precision may run at a cell (default 50)");
   cmd->add_option("--format", o->format, "Output format")
       ->check(CLI::IsMember({"table", "json", "csv"}));
   cmd->add_option("--threads", o->threads, "Simulation threads (0: one per core)");

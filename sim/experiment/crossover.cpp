@@ -129,10 +129,55 @@ CrossoverCell make_cell(const Model& model, const CrossoverSpec& spec, const Poi
   c.async = best_of(model, p.scenario, at, n_sync, at.size());
   c.ratio = c.async.throughput_rps / c.sync.throughput_rps;
   ReplicationStats ratios;
-  for (int i = 0; i < p.reps; ++i)
-    ratios.add(replication_ratio(at, n_sync, static_cast<std::size_t>(i)));
+  c.replications = at.front().replications.size();
+  for (std::size_t i = 0; i < c.replications; ++i) ratios.add(replication_ratio(at, n_sync, i));
   c.ratio_ci95 = ratios.ci95_half_width();
   return c;
+}
+
+// Replications a point needs for every stack's throughput half-width to be
+// within `precision` of its mean, judged from those it has (at least one
+// more, at most double, at most `most`).
+std::size_t replications_needed(const std::vector<StackResult>& at, double precision,
+                                std::size_t most) {
+  const std::size_t n = at.front().replications.size();
+  std::size_t need = n;
+  for (const StackResult& s : at) {
+    ReplicationStats stats;
+    for (const RunResult& r : s.replications) stats.add(r.throughput_rps);
+    if (stats.ci95_half_width() <= precision * stats.mean()) continue;
+    const double t = student_t_two_sided(0.95, static_cast<double>(n - 1));
+    const double wanted = std::pow(t * stats.stddev() / (precision * stats.mean()), 2);
+    need = std::max(need, std::min(2 * n, std::max(n + 1, static_cast<std::size_t>(wanted))));
+  }
+  return std::min(need, most);
+}
+
+// Sequential stopping: adds replications, in rounds over every cell still
+// short of the precision, until each meets it or has the most allowed. The
+// added runs take the next replication indices, so the bits do not depend
+// on the thread count.
+void refine(const Model& model, const CrossoverSpec& spec, const std::vector<Point>& grid,
+            std::vector<std::vector<StackResult>>& at, std::size_t& runs) {
+  if (spec.precision <= 0) return;
+  const auto most = static_cast<std::size_t>(spec.max_replications);
+  for (;;) {
+    std::vector<Point> more;
+    std::vector<std::size_t> which;
+    for (std::size_t i = 0; i < grid.size(); ++i) {
+      const std::size_t n = at[i].front().replications.size();
+      const std::size_t need = replications_needed(at[i], spec.precision, most);
+      if (need <= n) continue;
+      more.push_back({grid[i].scenario, static_cast<int>(n), static_cast<int>(need - n)});
+      which.push_back(i);
+    }
+    if (more.empty()) return;
+    const auto extra = simulate(model, spec, more, runs);
+    for (std::size_t k = 0; k < which.size(); ++k)
+      for (std::size_t s = 0; s < extra[k].size(); ++s)
+        for (const RunResult& r : extra[k][s].replications)
+          at[which[k]][s].replications.push_back(r);
+  }
 }
 
 // Every level must lie within the map's ratios, or there is nothing to trace.
@@ -302,6 +347,13 @@ void check_crossover(const Model& model, const CrossoverSpec& spec) {
   if (spec.levels.empty()) fail("--level", "no level to trace");
   for (double l : spec.levels)
     if (!(l > 0) || !std::isfinite(l)) fail("--level", "must be > 0, got " + number_text(l));
+  if (!(spec.precision >= 0 && spec.precision < 1))
+    fail("--precision", "must be in [0, 1), got " + number_text(spec.precision));
+  if (spec.precision > 0 && spec.scenario.replications < 2)
+    fail("--precision", "needs at least 2 replications to judge an interval");
+  if (spec.precision > 0 && spec.max_replications < spec.scenario.replications)
+    fail("--max-replications",
+         "must be at least the replications (" + std::to_string(spec.scenario.replications) + ")");
   if (spec.tolerance < 0 || !std::isfinite(spec.tolerance))
     fail("--tolerance", "must be >= 0, got " + number_text(spec.tolerance));
   for (double x : spec.x.values)
@@ -317,7 +369,8 @@ CrossoverResult run_crossover(const Model& model, const CrossoverSpec& spec) {
   std::vector<Point> grid;
   for (double x : spec.x.values)
     for (double y : spec.y.values) grid.push_back({point_scenario(spec, x, y), 0, reps});
-  const auto at = simulate(model, spec, grid, result.runs);
+  auto at = simulate(model, spec, grid, result.runs);
+  refine(model, spec, grid, at, result.runs);
   std::vector<std::vector<double>> ratios(grid.size());
   for (std::size_t i = 0; i < grid.size(); ++i) {
     const CrossoverCell c =

@@ -34,6 +34,12 @@ struct CrossoverSpec {
   // Continuous Y: bisection stops when the bracket is this narrow (0: a
   // thousandth of the Y range).
   double tolerance = 0;
+  // Sequential stopping on the grid: > 0 adds replications at a cell until
+  // every stack's throughput 95% half-width is within this share of its
+  // mean, or the cell has max_replications. The bisections use the first
+  // `scenario.replications` seeds.
+  double precision = 0;
+  int max_replications = 50;
   unsigned threads = 0;  // 0: one per core
   double y_lo() const { return y.values.front(); }
   double y_hi() const { return y.values.back(); }
@@ -68,8 +74,9 @@ struct SideAtPoint {
 
 struct CrossoverCell {
   double x = 0, y = 0;
-  double ratio = 0;       // best async mean / best sync mean
-  double ratio_ci95 = 0;  // Student-t half-width of the per-replication ratio
+  double ratio = 0;              // best async mean / best sync mean
+  double ratio_ci95 = 0;         // Student-t half-width of the per-replication ratio
+  std::size_t replications = 0;  // more than the scenario's where --precision asked for them
   SideAtPoint sync, async;
 };
 

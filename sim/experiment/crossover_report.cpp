@@ -104,6 +104,8 @@ json crossover_json(const Model& model, const CrossoverSpec& spec, const Crossov
             {"tolerance", spec.y.integer ? json(1) : json(spec.y_tolerance())}};
   j["levels"] = spec.levels;
   j["replications"] = spec.scenario.replications;
+  j["precision"] = spec.precision > 0 ? json(spec.precision) : json(nullptr);
+  j["max_replications"] = spec.max_replications;
   j["worst_throughput_rel_ci95"] = number_or_null(result.worst_rel_ci95);
   j["runs"] = result.runs;
   json grid = json::array();
@@ -112,6 +114,7 @@ json crossover_json(const Model& model, const CrossoverSpec& spec, const Crossov
                     {"y", c.y},
                     {"ratio", c.ratio},
                     {"ratio_ci95", number_or_null(c.ratio_ci95)},
+                    {"replications", c.replications},
                     {"sync", side_json(c.sync)},
                     {"async", side_json(c.async)}});
   j["grid"] = grid;

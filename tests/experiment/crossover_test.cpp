@@ -24,6 +24,8 @@
 
 #include "common/input_error.hpp"
 #include "sim/experiment/crossover_report.hpp"
+#include "sim/scenario/model_io.hpp"
+#include "sim/scenario/scenario_io.hpp"
 #include "tests/components/test_stack_model.hpp"
 
 namespace stacksim {
@@ -132,6 +134,38 @@ TEST(Crossover, SameSeedSameBitsWhateverTheThreadCount) {
   const std::string two = crossover_json(m, spec, run_crossover(m, spec)).dump();
   EXPECT_EQ(one, again);
   EXPECT_EQ(one, two);
+}
+
+// Sequential stopping, on the shipped model where runs of 500 requests
+// vary by a few percent: every cell ends within the precision or at the
+// most replications allowed, some needed more than the first three, and the
+// added runs leave the bits independent of the thread count.
+TEST(Crossover, SequentialStoppingAddsReplicationsUntilThePrecisionIsMet) {
+  const Model m = load_model(std::string(STACKSIM_SOURCE_DIR) + "/models/this-machine.json");
+  CrossoverSpec spec;
+  spec.scenario = load_scenario(std::string(STACKSIM_SOURCE_DIR) + "/scenarios/this-machine.json");
+  spec.scenario.requests = 500;
+  spec.scenario.warmup_requests = 100;
+  spec.scenario.replications = 3;
+  spec.sync_side = {"gunicorn-flask"};
+  spec.async_side = {"uvicorn-starlette"};
+  spec.x = make_x_axis("--x", "clients", {20, 100});
+  spec.y = make_y_axis("--y", "delay_ms", 0, 20, 3);
+  spec.levels = {2.0};
+  spec.precision = 0.01;
+  spec.max_replications = 12;
+  spec.threads = 1;
+  const CrossoverResult one = run_crossover(m, spec);
+  std::size_t refined = 0;
+  for (const CrossoverCell& c : one.cells) {
+    EXPECT_TRUE(c.replications == 12 || (c.sync.rel_ci95 <= 0.01 && c.async.rel_ci95 <= 0.01))
+        << c.x << " " << c.y << ": " << c.replications << " replications";
+    refined += c.replications > 3;
+  }
+  EXPECT_GT(refined, 0u);
+  spec.threads = 2;
+  EXPECT_EQ(crossover_json(m, spec, one).dump(),
+            crossover_json(m, spec, run_crossover(m, spec)).dump());
 }
 
 std::vector<std::string> fields(const std::string& line) {
