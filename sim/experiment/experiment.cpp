@@ -52,6 +52,34 @@ const StackResult* ConfigurationResult::find(const std::string& stack) const {
   return nullptr;
 }
 
+std::vector<RunResult> run_jobs(const Model& model, const std::vector<RunJob>& jobs,
+                                unsigned threads) {
+  std::vector<RunResult> results(jobs.size());
+  std::atomic<std::size_t> next{0};
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  auto worker = [&] {
+    for (std::size_t j; (j = next.fetch_add(1)) < jobs.size();) {
+      try {
+        results[j] = run_once(model, *jobs[j].stack, *jobs[j].scenario, jobs[j].replication);
+      } catch (...) {
+        std::lock_guard lock(failure_mutex);
+        if (!failure) failure = std::current_exception();
+        next = jobs.size();
+      }
+    }
+  };
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  threads =
+      static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(jobs.size(), 1)));
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
+  worker();
+  for (std::thread& t : pool) t.join();
+  if (failure) std::rethrow_exception(failure);
+  return results;
+}
+
 std::vector<ConfigurationResult> run_experiment(const Model& model, const Scenario& scenario,
                                                 unsigned threads) {
   const std::vector<Configuration> configurations = expand_sweep(scenario);
@@ -70,35 +98,17 @@ std::vector<ConfigurationResult> run_experiment(const Model& model, const Scenar
     results.push_back(std::move(cr));
   }
 
-  // Jobs are (configuration, stack, replication); each writes its own slot.
-  const std::size_t per_config = names.size() * static_cast<std::size_t>(reps);
-  const std::size_t jobs = configurations.size() * per_config;
-  std::atomic<std::size_t> next{0};
-  std::exception_ptr failure;
-  std::mutex failure_mutex;
-  auto worker = [&] {
-    for (std::size_t j; (j = next.fetch_add(1)) < jobs;) {
-      const std::size_t c = j / per_config;
-      const std::size_t s = (j % per_config) / static_cast<std::size_t>(reps);
-      const int rep = static_cast<int>(j % static_cast<std::size_t>(reps));
-      try {
-        StackResult& sr = results[c].stacks[s];
-        sr.replications[static_cast<std::size_t>(rep)] =
-            run_once(model, model.stacks.at(sr.stack), results[c].configuration.scenario, rep);
-      } catch (...) {
-        std::lock_guard lock(failure_mutex);
-        if (!failure) failure = std::current_exception();
-        next = jobs;
-      }
-    }
-  };
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  threads = static_cast<unsigned>(std::min<std::size_t>(threads, std::max<std::size_t>(jobs, 1)));
-  std::vector<std::thread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(worker);
-  worker();
-  for (std::thread& t : pool) t.join();
-  if (failure) std::rethrow_exception(failure);
+  // Jobs are (configuration, stack, replication), in that order.
+  std::vector<RunJob> jobs;
+  for (const ConfigurationResult& cr : results)
+    for (const StackResult& sr : cr.stacks)
+      for (int rep = 0; rep < reps; ++rep)
+        jobs.push_back({&cr.configuration.scenario, &model.stacks.at(sr.stack), rep});
+  const std::vector<RunResult> runs = run_jobs(model, jobs, threads);
+  std::size_t j = 0;
+  for (ConfigurationResult& cr : results)
+    for (StackResult& sr : cr.stacks)
+      for (RunResult& r : sr.replications) r = runs[j++];
   return results;
 }
 

@@ -48,6 +48,20 @@ struct ConfigurationResult {
   const StackResult* find(const std::string& stack) const;
 };
 
+// One independent run: a stack of the model under a scenario, at one
+// replication index. The pointers must outlive run_jobs().
+struct RunJob {
+  const Scenario* scenario = nullptr;
+  const StackModel* stack = nullptr;
+  int replication = 0;
+};
+
+// Runs every job with `threads` workers (0: one per core); the results are in
+// the jobs' order and the same bits whatever the thread count. The first
+// failure is rethrown once every thread has stopped.
+std::vector<RunResult> run_jobs(const Model& model, const std::vector<RunJob>& jobs,
+                                unsigned threads = 0);
+
 // Runs everything with `threads` workers (0: one per core).
 std::vector<ConfigurationResult> run_experiment(const Model& model, const Scenario& scenario,
                                                 unsigned threads = 0);

@@ -196,6 +196,13 @@ std::vector<std::string> knob_names() {
   return names;
 }
 
+std::optional<NumericKnob> numeric_knob(std::string_view name) {
+  const Knob* knob = find_knob(name);
+  if (knob == nullptr || (knob->kind != KnobKind::kInt && knob->kind != KnobKind::kNumber))
+    return std::nullopt;
+  return NumericKnob{knob->kind == KnobKind::kInt, knob->min, knob->max};
+}
+
 void apply_setting(Scenario& scenario, std::string_view key, std::string_view value) {
   const Where w{"", "--set " + std::string(key.substr(0, 100))};
   const Knob* knob = find_knob(key);

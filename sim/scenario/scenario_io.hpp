@@ -5,6 +5,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,16 @@ void apply_setting(Scenario& scenario, std::string_view key, std::string_view va
 void apply_setting(Scenario& scenario, std::string_view key_equals_value);
 // Every knob name apply_setting accepts, in table order.
 std::vector<std::string> knob_names();
+
+// A knob that takes a number: whether it takes whole numbers only, and its
+// inclusive range. What a crossover map may put on an axis.
+struct NumericKnob {
+  bool integer = false;
+  double min = 0, max = 0;
+};
+// The knob's kind and range; nullopt for a knob that is not numeric (a name,
+// a switch, the seed) or not known.
+std::optional<NumericKnob> numeric_knob(std::string_view name);
 
 // Rules across knobs, to run again after --set overrides (parse_scenario
 // already runs it): an open load needs rate_rps > 0.
