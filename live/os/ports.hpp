@@ -33,7 +33,7 @@ struct HttpAnswer {
 // One HTTP/1.0 GET on a new connection to 127.0.0.1:port, read until the
 // server closes it, the body reaches its Content-Length, or the timeout.
 HttpAnswer http_get(int port, const std::string& path, std::chrono::milliseconds timeout);
-// Its status alone.
+// Its status alone, returned as soon as the status line is in.
 int http_get_status(int port, const std::string& path, std::chrono::milliseconds timeout);
 // Parses an answer as read from the socket (tests feed it recorded text).
 HttpAnswer parse_http_answer(const std::string& raw);
