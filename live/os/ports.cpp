@@ -7,7 +7,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -67,6 +69,66 @@ std::vector<TcpEntry> read_tcp_table() {
   return out;
 }
 
+// The value of header `name` (lower case) in an answer's head; "" when absent.
+std::string header_value(const std::string& head, const std::string& name) {
+  std::istringstream lines(head);
+  std::string line;
+  std::getline(lines, line);  // the status line
+  while (std::getline(lines, line)) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string key = line.substr(0, colon);
+    std::transform(key.begin(), key.end(), key.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    if (key != name) continue;
+    const auto value = line.find_first_not_of(" \t", colon + 1);
+    return value == std::string::npos ? "" : line.substr(value);
+  }
+  return "";
+}
+
+// Whether `raw` holds a whole answer: its head and the body its
+// Content-Length announces. Without one, the server's close ends it.
+bool answer_complete(const std::string& raw) {
+  const auto end = raw.find("\r\n\r\n");
+  if (end == std::string::npos) return false;
+  const std::string length = header_value(raw.substr(0, end), "content-length");
+  if (length.empty()) return false;
+  return raw.size() - (end + 4) >= std::strtoul(length.c_str(), nullptr, 10);
+}
+
+// One HTTP/1.0 GET of `path` on a new connection; what came back once
+// `enough(raw)` holds, the server closed, or the timeout passed ("" when
+// the connection failed).
+std::string exchange(int port, const std::string& path, std::chrono::milliseconds timeout,
+                     bool (*enough)(const std::string&)) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return "";
+  const sockaddr_in addr = loopback(port);
+  const std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
+  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
+    ::close(fd);
+    return "";
+  }
+  std::string raw;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  char buf[4096];
+  while (!enough(raw) && std::chrono::steady_clock::now() < deadline) {
+    pollfd pfd{fd, POLLIN, 0};
+    if (::poll(&pfd, 1, 50) <= 0) {
+      check_interrupted();
+      continue;
+    }
+    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) break;
+    raw.append(buf, static_cast<std::size_t>(n));
+  }
+  ::close(fd);
+  return raw;
+}
+
 }  // namespace
 
 int pick_free_port() {
@@ -110,36 +172,25 @@ void wait_for_port(int port, Process& owner, std::chrono::milliseconds timeout,
   }
 }
 
+HttpAnswer http_get(int port, const std::string& path, std::chrono::milliseconds timeout) {
+  return parse_http_answer(exchange(port, path, timeout, answer_complete));
+}
+
 int http_get_status(int port, const std::string& path, std::chrono::milliseconds timeout) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return 0;
-  const sockaddr_in addr = loopback(port);
-  if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return 0;
-  }
-  const std::string req = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
-  if (::send(fd, req.data(), req.size(), MSG_NOSIGNAL) != static_cast<ssize_t>(req.size())) {
-    ::close(fd);
-    return 0;
-  }
-  std::string answer;
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  char buf[1024];
-  while (answer.size() < 16 && std::chrono::steady_clock::now() < deadline) {
-    pollfd pfd{fd, POLLIN, 0};
-    if (::poll(&pfd, 1, 50) <= 0) {
-      check_interrupted();
-      continue;
-    }
-    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-    if (n <= 0) break;
-    answer.append(buf, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
+  // "HTTP/1.x NNN" is all it needs: no waiting for a body.
+  const auto status_line = [](const std::string& raw) { return raw.size() >= 16; };
+  return parse_http_answer(exchange(port, path, timeout, status_line)).status;
+}
+
+HttpAnswer parse_http_answer(const std::string& raw) {
+  HttpAnswer a;
   // "HTTP/1.x NNN ..."
-  if (answer.size() < 12 || answer.compare(0, 5, "HTTP/") != 0) return 0;
-  return std::atoi(answer.substr(9, 3).c_str());
+  if (raw.size() < 12 || raw.compare(0, 5, "HTTP/") != 0) return a;
+  a.status = std::atoi(raw.substr(9, 3).c_str());
+  const auto end = raw.find("\r\n\r\n");
+  a.content_type = header_value(raw.substr(0, end), "content-type");
+  if (end != std::string::npos) a.body = raw.substr(end + 4);
+  return a;
 }
 
 int connections_in_flight(const std::vector<int>& ports) {

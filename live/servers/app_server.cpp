@@ -49,17 +49,23 @@ AppServer::AppServer(const StackRecipe& recipe, const AppSettings& s) {
   spec.stop_signal = SIGTERM;
   spec.own_session = s.own_session;
   process_ = Process::spawn(spec);
+  if (s.ready == AppReadiness::kStarted) return;
   wait_for_port(port_, process_, std::chrono::seconds(30), log_path_);
-  // The port can open before every worker imported the app: ready is a
-  // first request answered with 200, through the whole database path.
+  if (s.ready == AppReadiness::kServing) wait_until_serving();
+}
+
+// The port can open before every worker imported the app: ready is a first
+// request answered with 200, through the whole database path.
+void AppServer::wait_until_serving() {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   int status = 0;
   while ((status = http_get_status(port_, "/test", std::chrono::seconds(10))) != 200) {
     if (!process_.running()) {
-      throw std::runtime_error(spec.name + " exited during startup; see " + log_path_);
+      throw std::runtime_error(process_.name() + " exited during startup; see " + log_path_);
     }
     if (std::chrono::steady_clock::now() > deadline) {
-      throw std::runtime_error(spec.name + " did not answer GET /test with 200 (last status " +
+      throw std::runtime_error(process_.name() +
+                               " did not answer GET /test with 200 (last status " +
                                std::to_string(status) + "); see " + log_path_);
     }
     interruptible_sleep_ms(100);

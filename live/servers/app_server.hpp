@@ -1,8 +1,8 @@
 // The app server of one stack, started from its recipe: placeholders
 // substituted, the database settings given through STACKSIM_* variables
 // (the contract with live/apps), argv executed directly (from the install
-// root, live/install_root) in its own session. Ready means its port accepts and GET /test answered
-// 200.
+// root, live/install_root) in its own session. Ready means its port accepts
+// and GET /test answered 200 (AppReadiness).
 #pragma once
 
 #include <string>
@@ -11,6 +11,12 @@
 #include "live/servers/stack_recipes.hpp"
 
 namespace stacksim::live {
+
+// How far the AppServer's constructor waits: the process started; its port
+// accepting; or (the runner's) GET /test answered 200 through the whole
+// database path. The checks of a server that must fail to start, or answer
+// an error, take one of the first two.
+enum class AppReadiness { kStarted, kListening, kServing };
 
 struct AppSettings {
   int workers = 1;
@@ -30,6 +36,7 @@ struct AppSettings {
   std::string cgroup_procs_path;
   std::string served_dir;   // where the workers count their requests (live/served_counts)
   bool own_session = true;  // see SpawnSpec::own_session
+  AppReadiness ready = AppReadiness::kServing;
 };
 
 class AppServer {
@@ -45,6 +52,8 @@ class AppServer {
   void stop();
 
  private:
+  void wait_until_serving();
+
   int port_ = 0;
   std::string log_path_;
   Process process_;

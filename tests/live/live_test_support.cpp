@@ -20,6 +20,7 @@ namespace {
 struct Stat {
   bool ok = false;
   pid_t ppid = 0;
+  pid_t pgrp = 0;
   unsigned long long start_ticks = 0;
 };
 
@@ -32,10 +33,12 @@ Stat read_stat(pid_t pid) {
   std::string field;
   std::vector<std::string> fields;
   while (in >> field) fields.push_back(field);
-  // fields[0] is state (field 3 of stat); starttime is field 22 -> index 19.
+  // fields[0] is state (field 3 of stat), then ppid and pgrp; starttime
+  // is field 22 -> index 19.
   if (fields.size() < 20) return s;
   s.ok = fields[0] != "Z";
   s.ppid = static_cast<pid_t>(std::stol(fields[1]));
+  s.pgrp = static_cast<pid_t>(std::stol(fields[2]));
   s.start_ticks = std::stoull(fields[19]);
   return s;
 }
@@ -145,6 +148,15 @@ std::set<ProcessId> descendants_of(pid_t root) {
       if (it == stats.end()) break;
       p = it->second.ppid;
     }
+  }
+  return out;
+}
+
+std::vector<pid_t> process_group_members(pid_t pgid) {
+  std::vector<pid_t> out;
+  for (pid_t pid : all_pids()) {
+    const Stat s = read_stat(pid);
+    if (s.ok && s.pgrp == pgid) out.push_back(pid);
   }
   return out;
 }

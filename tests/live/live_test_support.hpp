@@ -43,6 +43,8 @@ struct ProcessId {
   }
 };
 std::set<ProcessId> descendants_of(pid_t root);
+// The live (not zombie) processes whose process group is `pgid`.
+std::vector<pid_t> process_group_members(pid_t pgid);
 bool still_alive(const ProcessId& p);
 // TCP ports in LISTEN state held by any of these processes.
 std::set<int> listening_ports_of(const std::set<ProcessId>& processes);

@@ -1,6 +1,7 @@
 // What the runner reads and computes without starting anything: ab's output
 // and per-request data, percentiles, recipes, placeholders, sweeps, the
-// spread of repeats, /proc/stat, nginx's config, the table's data.
+// spread of repeats, /proc/stat, nginx's config, the table's data, an HTTP
+// answer.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -9,6 +10,7 @@
 
 #include "common/input_error.hpp"
 #include "live/measure/cpu_accounting.hpp"
+#include "live/os/ports.hpp"
 #include "live/repeat_summary.hpp"
 #include "live/run.hpp"
 #include "live/servers/load_generator.hpp"
@@ -178,6 +180,24 @@ TEST(NginxConfig, NewUpstreamConnectionPerRequestAndNoAccessLog) {
   EXPECT_EQ(c.find("keepalive "), std::string::npos);  // no upstream keepalive pool
   // The hard limit (1024) caps worker_rlimit_nofile below 2 * 4096 + 64.
   EXPECT_NE(c.find("worker_rlimit_nofile 1024;"), std::string::npos);
+}
+
+// An answer as read off the socket: the status from the status line, the
+// Content-Type's value whatever the header's case, the body after the blank
+// line; anything that is not HTTP is status 0.
+TEST(HttpAnswer, StatusContentTypeAndBodyOfARawAnswer) {
+  const HttpAnswer a = parse_http_answer(
+      "HTTP/1.1 200 OK\r\nserver: uvicorn\r\ncontent-type:  application/json\r\n"
+      "Content-Length: 29\r\n\r\n{\"a\": \"0000000042\", \"b\": \"x\"}");
+  EXPECT_EQ(a.status, 200);
+  EXPECT_EQ(a.content_type, "application/json");
+  EXPECT_EQ(a.body, "{\"a\": \"0000000042\", \"b\": \"x\"}");
+  const HttpAnswer error = parse_http_answer("HTTP/1.0 500 Internal Server Error\r\n\r\n");
+  EXPECT_EQ(error.status, 500);
+  EXPECT_EQ(error.content_type, "");
+  EXPECT_EQ(error.body, "");
+  EXPECT_EQ(parse_http_answer("SSH-2.0-OpenSSH_9.2\r\n").status, 0);
+  EXPECT_EQ(parse_http_answer("").status, 0);
 }
 
 TEST(TableRows, SameSeedSameTwentyLowercaseLetters) {
