@@ -59,10 +59,9 @@ HostProfile profile_for(const QuickOptions& o, int cpus) {
   return p;
 }
 
-}  // namespace
-
-int run_quick_calibration(const QuickOptions& in) {
-  const auto t0 = std::chrono::steady_clock::now();
+// The options with their defaults filled in (the plan and prior shipped,
+// the store and profile beside the model); every output's folder must exist.
+QuickOptions with_defaults(const QuickOptions& in) {
   QuickOptions o = in;
   if (o.out.empty()) throw InputError("--out: name the model file to write");
   if (o.plan.empty()) o.plan = live::project_dir() + "/calibrate/plans/quick.json";
@@ -76,13 +75,54 @@ int run_quick_calibration(const QuickOptions& in) {
     if (!dir.empty() && !std::filesystem::is_directory(dir))
       throw InputError(std::string(option) + " " + file + ": no such directory " + dir.string());
   }
+  return o;
+}
 
+// The plan's points restricted to the chosen stacks, each at --cores.
+live::SweepPlan quick_plan(const QuickOptions& o) {
   live::SweepPlan plan = live::load_sweep(o.plan, live::RunConfig{});
   keep_stacks(plan, o.stacks, o.plan);
   for (live::SweepPoint& p : plan.points) {
     p.config.cores = o.cores;
     p.key = live::sweep_key(p.config);
   }
+  return plan;
+}
+
+// The host the model describes: this one, as probed.
+void describe_host(Model& m, const HostProfile& profile, int cpus) {
+  m.host.cores = cpus;
+  m.host.cpu_model = profile.cpu_model;
+  m.host.speed = 1;
+  m.host.wakeup_latency_ns =
+      static_cast<SimTime>(std::llround(profile.terms.wakeup_latency_us * 1e3));
+  m.host.profile = profile;
+}
+
+// The scheduler fit supersedes its "not fitted" notes; how the model was made.
+void record_provenance(Calibration& c, const SchedulerFit& scheduler, const QuickOptions& o,
+                       int cpus) {
+  Model& m = c.model;
+  std::erase_if(c.not_identified,
+                [](const std::string& s) { return s.starts_with(kSchedulerNotFitted); });
+  m.provenance["not_identified"] = c.not_identified;
+  m.provenance["scheduler_fit"] = to_json(scheduler);
+  m.provenance["tool"] = "stacksim calibrate quick";
+  m.provenance["plan"] = o.plan;
+  m.provenance["store"] = o.store;
+  m.provenance["profile"] = o.profile;
+  m.provenance["cores"] = cpus;
+  m.provenance["host_terms"] =
+      "wakeup_latency_us from the probe (host.profile); imbalance fitted on the plan with the "
+      "demands and the probed latency held";
+}
+
+}  // namespace
+
+int run_quick_calibration(const QuickOptions& in) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const QuickOptions o = with_defaults(in);
+  const live::SweepPlan plan = quick_plan(o);
   const Model prior = load_model(o.prior);
   require_stacks_in_prior(plan, o.plan, prior, o.prior);
   const std::vector<int> cpus = live::probe_cpus(o.cores);  // --cores checked before anything runs
@@ -103,12 +143,7 @@ int run_quick_calibration(const QuickOptions& in) {
                   " live records and a host probe";
   Calibration c = fit_calibration(records, prior, options);
   Model& m = c.model;
-  m.host.cores = static_cast<int>(cpus.size());
-  m.host.cpu_model = profile.cpu_model;
-  m.host.speed = 1;
-  m.host.wakeup_latency_ns =
-      static_cast<SimTime>(std::llround(profile.terms.wakeup_latency_us * 1e3));
-  m.host.profile = profile;
+  describe_host(m, profile, static_cast<int>(cpus.size()));
 
   // Imbalance: the short plan simulated at each beta, latency held at the probe's.
   SchedulerFitOptions sf;
@@ -118,18 +153,7 @@ int run_quick_calibration(const QuickOptions& in) {
   const SchedulerFit scheduler =
       fit_scheduler(m, plan, live::load_stack_recipes(live::default_stacks_path()), stored, sf);
   m.host.imbalance = scheduler.beta;
-  std::erase_if(c.not_identified,
-                [](const std::string& s) { return s.starts_with(kSchedulerNotFitted); });
-  m.provenance["not_identified"] = c.not_identified;
-  m.provenance["scheduler_fit"] = to_json(scheduler);
-  m.provenance["tool"] = "stacksim calibrate quick";
-  m.provenance["plan"] = o.plan;
-  m.provenance["store"] = o.store;
-  m.provenance["profile"] = o.profile;
-  m.provenance["cores"] = static_cast<int>(cpus.size());
-  m.provenance["host_terms"] =
-      "wakeup_latency_us from the probe (host.profile); imbalance fitted on the plan with the "
-      "demands and the probed latency held";
+  record_provenance(c, scheduler, o, static_cast<int>(cpus.size()));
   write_model_atomically(m, o.out);
   std::cout << format_summary(c) << "\n"
             << format_summary(scheduler) << "(simulated in "

@@ -133,8 +133,10 @@ json to_json(const ValidationReport& r) {
           {"missing", r.missing}};
 }
 
-std::string to_markdown(const ValidationReport& r) {
-  std::ostringstream o;
+namespace {
+
+// Title, model, plan, record stores and what "error" means.
+void write_header(std::ostream& o, const ValidationReport& r) {
   o << "# Validation of " << r.model << "\n\n"
     << "Model: " << r.model_label << "  \nPlan: " << r.plan << " (" << r.plan_name
     << "): configurations the model was not fitted from, run live with repeats.\n";
@@ -144,8 +146,12 @@ std::string to_markdown(const ValidationReport& r) {
     o << "  \n";
   }
   o << "Error = (predicted - measured median) / measured median; \"in range\" = the "
-       "prediction lies between the smallest and largest measured repeat.\n\n"
-    << "## Summary\n\n"
+       "prediction lies between the smallest and largest measured repeat.\n\n";
+}
+
+// Median absolute errors over all points and per core count; the winners.
+void write_summary(std::ostream& o, const ValidationReport& r) {
+  o << "## Summary\n\n"
     << "| points | cores | throughput | P50 | P99 | #DB | throughput in range | CPU per request |\n"
     << "|---|---|---|---|---|---|---|---|\n";
   auto row = [&o](const std::string& cores, const ErrorSummary& s) {
@@ -159,23 +165,29 @@ std::string to_markdown(const ValidationReport& r) {
     << "Winner (sync vs async stack in one configuration): " << r.pairs_correct << " of "
     << r.pairs.size() << " pairs right; " << r.decisive_correct << " of " << r.decisive_pairs
     << " where the measured gap exceeds the repeats' ranges.\n\n";
-  if (r.at_measured_speed) {
-    o << "### At the runs' measured speed\n\n"
-      << "The CPU a request costs drifts between runs on a shared machine. Each point "
-         "predicted again on a host whose speed makes the model's CPU per request equal "
-         "its runs' median (speed = model / measured): what error remains is the queueing "
-         "model's.\n\n"
-      << "| points | cores | throughput | P50 | P99 |\n|---|---|---|---|---|\n";
-    auto at_speed = [&o](const std::string& cores, const ErrorSummary& s) {
-      o << "| " << s.points << " | " << cores << " | " << apct(s.throughput_at_speed) << " | "
-        << apct(s.p50_at_speed) << " | " << apct(s.p99_at_speed) << " |\n";
-    };
-    at_speed("all", r.all);
-    for (const auto& [c, s] : r.by_cores) at_speed(std::to_string(c), s);
-    o << "\nWinner at the runs' speed: " << r.pairs_correct_at_speed << " of " << r.pairs.size()
-      << " pairs right; " << r.decisive_correct_at_speed << " of " << r.decisive_pairs
-      << " decisive.\n\n";
-  }
+}
+
+// The same, each point predicted at its runs' measured speed.
+void write_at_speed(std::ostream& o, const ValidationReport& r) {
+  o << "### At the runs' measured speed\n\n"
+    << "The CPU a request costs drifts between runs on a shared machine. Each point "
+       "predicted again on a host whose speed makes the model's CPU per request equal "
+       "its runs' median (speed = model / measured): what error remains is the queueing "
+       "model's.\n\n"
+    << "| points | cores | throughput | P50 | P99 |\n|---|---|---|---|---|\n";
+  auto at_speed = [&o](const std::string& cores, const ErrorSummary& s) {
+    o << "| " << s.points << " | " << cores << " | " << apct(s.throughput_at_speed) << " | "
+      << apct(s.p50_at_speed) << " | " << apct(s.p99_at_speed) << " |\n";
+  };
+  at_speed("all", r.all);
+  for (const auto& [c, s] : r.by_cores) at_speed(std::to_string(c), s);
+  o << "\nWinner at the runs' speed: " << r.pairs_correct_at_speed << " of " << r.pairs.size()
+    << " pairs right; " << r.decisive_correct_at_speed << " of " << r.decisive_pairs
+    << " decisive.\n\n";
+}
+
+// The decisive pairs whose winner the model gets wrong, if any.
+void write_wrong_pairs(std::ostream& o, const ValidationReport& r) {
   std::vector<const WinnerPair*> wrong;
   for (const WinnerPair& w : r.pairs)
     if (w.decisive && !w.correct) wrong.push_back(&w);
@@ -187,6 +199,10 @@ std::string to_markdown(const ValidationReport& r) {
         << fixed(w->measured_ratio, 2) << " | " << fixed(w->predicted_ratio, 2) << " |\n";
     o << "\n";
   }
+}
+
+// One row per point: measured median (range), predicted, error.
+void write_points(std::ostream& o, const ValidationReport& r) {
   o << "## Points\n\n"
     << "| configuration | stack | type | W | rps measured (range) | rps predicted | err | P50 ms "
        "meas / pred | err | P99 ms meas / pred | err | #DB meas / pred | err | CPU us/req "
@@ -211,6 +227,17 @@ std::string to_markdown(const ValidationReport& r) {
     o << "\n";
     last = p.group;
   }
+}
+
+}  // namespace
+
+std::string to_markdown(const ValidationReport& r) {
+  std::ostringstream o;
+  write_header(o, r);
+  write_summary(o, r);
+  if (r.at_measured_speed) write_at_speed(o, r);
+  write_wrong_pairs(o, r);
+  write_points(o, r);
   if (!r.missing.empty()) {
     o << "\n## Not validated\n\n";
     for (const std::string& m : r.missing) o << "- " << m << "\n";

@@ -39,6 +39,95 @@ std::string describe(const RunConfig& c) {
   return o.str();
 }
 
+void check_sweep_header(const json& doc, const std::string& path) {
+  if (!doc.is_object()) throw InputError(path + ": must be a JSON object");
+  static const std::set<std::string> kKnown = {"schema", "version", "name",    "base",
+                                               "grid",   "runs",    "repeats", "seed"};
+  for (const auto& [key, unused] : doc.items()) {
+    if (!kKnown.count(key)) throw InputError(path + "." + key + ": unknown field");
+  }
+  if (doc.value("schema", "") != "stacksim.live-sweep") {
+    throw InputError(path + ".schema: must be \"stacksim.live-sweep\"");
+  }
+  if (!doc.contains("version") || !doc.at("version").is_number_integer() ||
+      doc.at("version").get<int>() != 1) {
+    throw InputError(path + ".version: only version 1 is understood");
+  }
+}
+
+void read_repeats_and_seed(const json& doc, const std::string& path, SweepPlan& plan) {
+  if (doc.contains("repeats")) {
+    if (!doc.at("repeats").is_number_integer() || doc.at("repeats").get<int>() < 1) {
+      throw InputError(path + ".repeats: must be an integer of at least 1");
+    }
+    plan.repeats = doc.at("repeats").get<int>();
+  }
+  if (doc.contains("seed")) {
+    const auto& seed = doc.at("seed");
+    if (!seed.is_number_integer() || (!seed.is_number_unsigned() && seed.get<long long>() < 0)) {
+      throw InputError(path + ".seed: must be a non-negative integer");
+    }
+    plan.seed = doc.at("seed").get<std::uint64_t>();
+  }
+}
+
+// "runs": a list of knob objects, each over the base.
+std::vector<RunConfig> listed_configs(const json& runs, const RunConfig& base,
+                                      const std::string& path) {
+  if (!runs.is_array()) throw InputError(path + ".runs: must be a list of knob objects");
+  std::vector<RunConfig> configs;
+  int i = 0;
+  for (const auto& r : runs) {
+    configs.push_back(config_from_json(r, base, path + ".runs[" + std::to_string(i++) + "]"));
+  }
+  return configs;
+}
+
+// "grid": knobs to lists of values; every combination, each over the base.
+std::vector<RunConfig> grid_configs(const json& grid, const RunConfig& base,
+                                    const std::string& path) {
+  if (!grid.is_object()) throw InputError(path + ".grid: must map knobs to lists of values");
+  std::vector<json> combos = {json::object()};
+  for (const auto& [knob, values] : grid.items()) {
+    if (!values.is_array() || values.empty()) {
+      throw InputError(path + ".grid." + knob + ": must be a non-empty list");
+    }
+    std::vector<json> next;
+    for (const auto& partial : combos) {
+      for (const auto& v : values) {
+        json c = partial;
+        c[knob] = v;
+        next.push_back(c);
+      }
+    }
+    combos = std::move(next);
+  }
+  std::vector<RunConfig> configs;
+  for (const auto& c : combos) configs.push_back(config_from_json(c, base, path + ".grid"));
+  return configs;
+}
+
+// Each configuration `repeats` times, in an order shuffled by Fisher-Yates
+// with the project's fixed generator: same seed, same order.
+std::vector<SweepPoint> shuffled_points(const std::vector<RunConfig>& configs, int repeats,
+                                        std::uint64_t seed) {
+  std::vector<SweepPoint> points;
+  for (const auto& c : configs) {
+    for (int rep = 0; rep < repeats; ++rep) {
+      SweepPoint p;
+      p.config = c;
+      p.config.repeat = rep;
+      p.key = sweep_key(c);
+      points.push_back(p);
+    }
+  }
+  Rng rng(seed, "live.sweep.order", 0);
+  for (std::size_t i = points.size(); i > 1; --i) {
+    std::swap(points[i - 1], points[rng.uniform_index(i)]);
+  }
+  return points;
+}
+
 }  // namespace
 
 std::string sweep_key(const RunConfig& c) {
@@ -58,85 +147,23 @@ SweepPlan load_sweep(const std::string& path, const RunConfig& defaults) {
 }
 
 SweepPlan parse_sweep(const json& doc, const std::string& path, const RunConfig& defaults) {
-  if (!doc.is_object()) throw InputError(path + ": must be a JSON object");
-  static const std::set<std::string> kKnown = {"schema", "version", "name",    "base",
-                                               "grid",   "runs",    "repeats", "seed"};
-  for (const auto& [key, unused] : doc.items()) {
-    if (!kKnown.count(key)) throw InputError(path + "." + key + ": unknown field");
-  }
-  if (doc.value("schema", "") != "stacksim.live-sweep") {
-    throw InputError(path + ".schema: must be \"stacksim.live-sweep\"");
-  }
-  if (!doc.contains("version") || !doc.at("version").is_number_integer() ||
-      doc.at("version").get<int>() != 1) {
-    throw InputError(path + ".version: only version 1 is understood");
-  }
+  check_sweep_header(doc, path);
   SweepPlan plan;
   plan.path = path;
   plan.name = doc.value("name", "");
-  if (doc.contains("repeats")) {
-    if (!doc.at("repeats").is_number_integer() || doc.at("repeats").get<int>() < 1) {
-      throw InputError(path + ".repeats: must be an integer of at least 1");
-    }
-    plan.repeats = doc.at("repeats").get<int>();
-  }
-  if (doc.contains("seed")) {
-    const auto& seed = doc.at("seed");
-    if (!seed.is_number_integer() || (!seed.is_number_unsigned() && seed.get<long long>() < 0)) {
-      throw InputError(path + ".seed: must be a non-negative integer");
-    }
-    plan.seed = doc.at("seed").get<std::uint64_t>();
-  }
+  read_repeats_and_seed(doc, path, plan);
   const RunConfig base =
       doc.contains("base") ? config_from_json(doc.at("base"), defaults, path + ".base") : defaults;
 
   std::vector<RunConfig> configs;
-  if (doc.contains("runs")) {
-    if (!doc.at("runs").is_array())
-      throw InputError(path + ".runs: must be a list of knob objects");
-    int i = 0;
-    for (const auto& r : doc.at("runs")) {
-      configs.push_back(config_from_json(r, base, path + ".runs[" + std::to_string(i++) + "]"));
-    }
-  }
+  if (doc.contains("runs")) configs = listed_configs(doc.at("runs"), base, path);
   if (doc.contains("grid")) {
-    const json& grid = doc.at("grid");
-    if (!grid.is_object()) throw InputError(path + ".grid: must map knobs to lists of values");
-    std::vector<json> combos = {json::object()};
-    for (const auto& [knob, values] : grid.items()) {
-      if (!values.is_array() || values.empty()) {
-        throw InputError(path + ".grid." + knob + ": must be a non-empty list");
-      }
-      std::vector<json> next;
-      for (const auto& partial : combos) {
-        for (const auto& v : values) {
-          json c = partial;
-          c[knob] = v;
-          next.push_back(c);
-        }
-      }
-      combos = std::move(next);
-    }
-    for (const auto& c : combos) configs.push_back(config_from_json(c, base, path + ".grid"));
+    for (RunConfig& c : grid_configs(doc.at("grid"), base, path)) configs.push_back(std::move(c));
   }
   if (configs.empty())
     throw InputError(path + ": give \"runs\" or \"grid\" (no configuration to run)");
   for (const auto& c : configs) validate(c);
-
-  for (const auto& c : configs) {
-    for (int rep = 0; rep < plan.repeats; ++rep) {
-      SweepPoint p;
-      p.config = c;
-      p.config.repeat = rep;
-      p.key = sweep_key(c);
-      plan.points.push_back(p);
-    }
-  }
-  // Fisher-Yates with the project's fixed generator: same seed, same order.
-  Rng rng(plan.seed, "live.sweep.order", 0);
-  for (std::size_t i = plan.points.size(); i > 1; --i) {
-    std::swap(plan.points[i - 1], plan.points[rng.uniform_index(i)]);
-  }
+  plan.points = shuffled_points(configs, plan.repeats, plan.seed);
   return plan;
 }
 

@@ -204,6 +204,78 @@ CpuSnapshot take_cpu_snapshot(const CpuCgroups& cgroups) {
   return snap;
 }
 
+namespace {
+
+// One process's CPU, switches and run-queue wait over the window, added to
+// its group; an app worker's are also listed on their own.
+void add_process(const ProcessSample& sample, const ProcessSample* before, pid_t pid, GroupCpu& gc,
+                 std::vector<WorkerCpu>& app_processes) {
+  ++gc.processes;
+  const long v0 = before ? before->voluntary_switches : 0;
+  const long i0 = before ? before->involuntary_switches : 0;
+  gc.voluntary_switches += sample.voluntary_switches - v0;
+  gc.involuntary_switches += sample.involuntary_switches - i0;
+  // A process born in the window has waited since its birth: count all.
+  const SchedStat s0 = before ? before->sched : SchedStat{true};
+  const bool sched_ok = sample.sched.ok && s0.ok;
+  gc.sched.measured = gc.sched.measured && sched_ok;
+  if (sched_ok) {
+    gc.sched.wait_s += sample.sched.wait_s - s0.wait_s;
+    gc.sched.run_s += sample.sched.run_s - s0.run_s;
+    gc.sched.timeslices += sample.sched.timeslices - s0.timeslices;
+  }
+  if (sample.group == "app") {
+    WorkerCpu w;
+    w.pid = pid;
+    w.cpu_s = sample.cpu_s - (before ? before->cpu_s : 0);
+    w.voluntary_switches = sample.voluntary_switches - v0;
+    w.involuntary_switches = sample.involuntary_switches - i0;
+    w.runqueue_wait_s = sched_ok ? sample.sched.wait_s - s0.wait_s : 0;
+    app_processes.push_back(w);
+  }
+}
+
+// A component group's CPU over the window: its cgroup's counters, and its
+// processes' switches and scheduler waits.
+GroupCpu group_cpu(const CpuSnapshot& begin, const CpuSnapshot& end, const std::string& g,
+                   double per_request, std::vector<WorkerCpu>& app_processes) {
+  GroupCpu gc;
+  const auto& b = begin.groups.at(g);
+  const auto& e = end.groups.at(g);
+  gc.cpu_s = e.usage_s - b.usage_s;
+  gc.user_s = e.user_s - b.user_s;
+  gc.system_s = e.system_s - b.system_s;
+  gc.per_request_us = gc.cpu_s * per_request;
+  gc.sched.measured = true;
+  for (const auto& [pid, sample] : end.processes) {
+    if (sample.group != g) continue;
+    const auto it = begin.processes.find(pid);
+    add_process(sample, it != begin.processes.end() ? &it->second : nullptr, pid, gc,
+                app_processes);
+  }
+  gc.sched.measured = gc.sched.measured && gc.processes > 0;
+  gc.sched.wait_per_request_us = gc.sched.wait_s * per_request;
+  gc.sched.wait_per_timeslice_us =
+      gc.sched.timeslices > 0 ? 1e6 * gc.sched.wait_s / static_cast<double>(gc.sched.timeslices)
+                              : 0;
+  return gc;
+}
+
+// Kernel threads come and go (kworkers): count each thread's own delta,
+// the whole CPU of threads born in the window, nothing for ones that
+// exited (their last CPU is lost, a difference of totals would go negative).
+double kernel_threads_delta_s(const CpuSnapshot& begin, const CpuSnapshot& end) {
+  double kernel_threads_s = 0;
+  for (const auto& [pid, cpu_s] : end.kernel_threads_s) {
+    const auto it = begin.kernel_threads_s.find(pid);
+    kernel_threads_s +=
+        std::max(0.0, cpu_s - (it == begin.kernel_threads_s.end() ? 0.0 : it->second));
+  }
+  return kernel_threads_s;
+}
+
+}  // namespace
+
 CpuReport cpu_report(const CpuSnapshot& begin, const CpuSnapshot& end, long completed_requests) {
   CpuReport r;
   r.window_s = std::chrono::duration<double>(end.at - begin.at).count();
@@ -214,47 +286,7 @@ CpuReport cpu_report(const CpuSnapshot& begin, const CpuSnapshot& end, long comp
       completed_requests > 0 ? 1e6 / static_cast<double>(completed_requests) : 0;
   double ours = 0;
   for (const auto& g : kComponentGroups) {
-    GroupCpu gc;
-    const auto& b = begin.groups.at(g);
-    const auto& e = end.groups.at(g);
-    gc.cpu_s = e.usage_s - b.usage_s;
-    gc.user_s = e.user_s - b.user_s;
-    gc.system_s = e.system_s - b.system_s;
-    gc.per_request_us = gc.cpu_s * per_request;
-    gc.sched.measured = true;
-    for (const auto& [pid, sample] : end.processes) {
-      if (sample.group != g) continue;
-      ++gc.processes;
-      const auto it = begin.processes.find(pid);
-      const bool seen_before = it != begin.processes.end();
-      const long v0 = seen_before ? it->second.voluntary_switches : 0;
-      const long i0 = seen_before ? it->second.involuntary_switches : 0;
-      gc.voluntary_switches += sample.voluntary_switches - v0;
-      gc.involuntary_switches += sample.involuntary_switches - i0;
-      // A process born in the window has waited since its birth: count all.
-      const SchedStat s0 = seen_before ? it->second.sched : SchedStat{true};
-      const bool sched_ok = sample.sched.ok && s0.ok;
-      gc.sched.measured = gc.sched.measured && sched_ok;
-      if (sched_ok) {
-        gc.sched.wait_s += sample.sched.wait_s - s0.wait_s;
-        gc.sched.run_s += sample.sched.run_s - s0.run_s;
-        gc.sched.timeslices += sample.sched.timeslices - s0.timeslices;
-      }
-      if (g == "app") {
-        WorkerCpu w;
-        w.pid = pid;
-        w.cpu_s = sample.cpu_s - (seen_before ? it->second.cpu_s : 0);
-        w.voluntary_switches = sample.voluntary_switches - v0;
-        w.involuntary_switches = sample.involuntary_switches - i0;
-        w.runqueue_wait_s = sched_ok ? sample.sched.wait_s - s0.wait_s : 0;
-        r.app_processes.push_back(w);
-      }
-    }
-    gc.sched.measured = gc.sched.measured && gc.processes > 0;
-    gc.sched.wait_per_request_us = gc.sched.wait_s * per_request;
-    gc.sched.wait_per_timeslice_us =
-        gc.sched.timeslices > 0 ? 1e6 * gc.sched.wait_s / static_cast<double>(gc.sched.timeslices)
-                                : 0;
+    const GroupCpu gc = group_cpu(begin, end, g, per_request, r.app_processes);
     ours += gc.cpu_s;
     r.groups[g] = gc;
   }
@@ -264,15 +296,7 @@ CpuReport cpu_report(const CpuSnapshot& begin, const CpuSnapshot& end, long comp
   softirq.per_request_us = softirq.cpu_s * per_request;
   r.groups["kernel_softirq"] = softirq;
   GroupCpu system;
-  // Kernel threads come and go (kworkers): count each thread's own delta,
-  // the whole CPU of threads born in the window, nothing for ones that
-  // exited (their last CPU is lost, a difference of totals would go negative).
-  double kernel_threads_s = 0;
-  for (const auto& [pid, cpu_s] : end.kernel_threads_s) {
-    const auto it = begin.kernel_threads_s.find(pid);
-    kernel_threads_s +=
-        std::max(0.0, cpu_s - (it == begin.kernel_threads_s.end() ? 0.0 : it->second));
-  }
+  const double kernel_threads_s = kernel_threads_delta_s(begin, end);
   system.cpu_s = (end.machine.irq_s - begin.machine.irq_s) + kernel_threads_s;
   system.system_s = system.cpu_s;
   system.per_request_us = system.cpu_s * per_request;

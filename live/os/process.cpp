@@ -63,6 +63,78 @@ void pin_cpus(int err_fd, int cpus) {
   if (sched_setaffinity(0, sizeof pinned, &pinned) != 0) child_fail(err_fd, "sched_setaffinity");
 }
 
+// Default dispositions and an empty mask for the new program.
+void reset_signals() {
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) sigaction(sig, &dfl, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+// stdin from /dev/null; stdout and stderr to the log (owned by the user the
+// child runs as), or to /dev/null without one.
+void redirect_output(const SpawnSpec& spec, int err_fd) {
+  const int devnull = ::open("/dev/null", O_RDONLY);
+  if (devnull >= 0) ::dup2(devnull, 0);
+  const int out = spec.log_path.empty()
+                      ? ::open("/dev/null", O_WRONLY)
+                      : ::open(spec.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+  if (out < 0) child_fail(err_fd, "open log");
+  if (spec.user && ::fchown(out, spec.user->uid, spec.user->gid) != 0)
+    child_fail(err_fd, "chown log");
+  ::dup2(out, 1);
+  ::dup2(out, 2);
+}
+
+void become_user(const SpawnSpec& spec, int err_fd) {
+  if (::setgroups(0, nullptr) != 0) child_fail(err_fd, "setgroups");
+  if (::setgid(spec.user->gid) != 0) child_fail(err_fd, "setgid");
+  if (::setuid(spec.user->uid) != 0) child_fail(err_fd, "setuid");
+}
+
+// The forked child: its own group (or session), signals, output, cgroup,
+// CPUs and user, then the program. A failure is written to err_fd.
+[[noreturn]] void exec_child(const SpawnSpec& spec, int err_fd, pid_t parent, char** argv,
+                             char** envp) {
+  // Either way the child leads a group whose id is its PID, which stop() signals.
+  if (spec.own_session) {
+    if (::setsid() < 0) child_fail(err_fd, "setsid");
+  } else {
+    ::setpgid(0, 0);
+  }
+  reset_signals();
+  redirect_output(spec, err_fd);
+  if (!spec.cgroup_procs_path.empty()) join_cgroup(err_fd, spec.cgroup_procs_path.c_str());
+  if (spec.cpus > 0) pin_cpus(err_fd, spec.cpus);
+  if (spec.user) become_user(spec, err_fd);
+  // Die with the runner even if it is SIGKILLed (set after setuid, which clears it).
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (::getppid() != parent) _exit(1);
+  if (!spec.working_dir.empty() && ::chdir(spec.working_dir.c_str()) != 0)
+    child_fail(err_fd, "chdir");
+  ::execve(argv[0], argv, envp);
+  child_fail(err_fd, "execve");
+}
+
+// What the child wrote before exec, read until execve or its exit closes the pipe.
+std::string read_child_error(int fd) {
+  std::string err;
+  char buf[256];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      err.append(buf, static_cast<std::size_t>(n));
+    } else if (n < 0 && errno == EINTR) {
+      continue;
+    } else {
+      break;
+    }
+  }
+  return err;
+}
+
 }  // namespace
 
 Process Process::spawn(const SpawnSpec& spec) {
@@ -85,46 +157,7 @@ Process Process::spawn(const SpawnSpec& spec) {
     ::close(err_pipe[1]);
     throw std::runtime_error("fork failed for " + spec.name + ": " + std::strerror(errno));
   }
-  if (pid == 0) {
-    const int err_fd = err_pipe[1];
-    // Either way the child leads a group whose id is its PID, which stop() signals.
-    if (spec.own_session) {
-      if (::setsid() < 0) child_fail(err_fd, "setsid");
-    } else {
-      ::setpgid(0, 0);
-    }
-    // Default dispositions and an empty mask for the new program.
-    struct sigaction dfl {};
-    dfl.sa_handler = SIG_DFL;
-    for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) sigaction(sig, &dfl, nullptr);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    const int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) ::dup2(devnull, 0);
-    const int out = spec.log_path.empty()
-                        ? ::open("/dev/null", O_WRONLY)
-                        : ::open(spec.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
-    if (out < 0) child_fail(err_fd, "open log");
-    if (spec.user && ::fchown(out, spec.user->uid, spec.user->gid) != 0)
-      child_fail(err_fd, "chown log");
-    ::dup2(out, 1);
-    ::dup2(out, 2);
-    if (!spec.cgroup_procs_path.empty()) join_cgroup(err_fd, spec.cgroup_procs_path.c_str());
-    if (spec.cpus > 0) pin_cpus(err_fd, spec.cpus);
-    if (spec.user) {
-      if (::setgroups(0, nullptr) != 0) child_fail(err_fd, "setgroups");
-      if (::setgid(spec.user->gid) != 0) child_fail(err_fd, "setgid");
-      if (::setuid(spec.user->uid) != 0) child_fail(err_fd, "setuid");
-    }
-    // Die with the runner even if it is SIGKILLed (set after setuid, which clears it).
-    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (::getppid() != parent) _exit(1);
-    if (!spec.working_dir.empty() && ::chdir(spec.working_dir.c_str()) != 0)
-      child_fail(err_fd, "chdir");
-    ::execve(argv[0], argv.data(), envp.data());
-    child_fail(err_fd, "execve");
-  }
+  if (pid == 0) exec_child(spec, err_pipe[1], parent, argv.data(), envp.data());
   ::close(err_pipe[1]);
   // A group in our session is made in the parent too, so that it exists
   // whatever runs first. A session cannot be: setpgid here would make the
@@ -139,18 +172,7 @@ Process Process::spawn(const SpawnSpec& spec) {
   p.name_ = spec.name;
   p.stop_signal_ = spec.stop_signal;
   p.signal_leader_only_ = spec.signal_leader_only;
-  std::string err;
-  char buf[256];
-  for (;;) {
-    const ssize_t n = ::read(err_pipe[0], buf, sizeof buf);
-    if (n > 0) {
-      err.append(buf, static_cast<std::size_t>(n));
-    } else if (n < 0 && errno == EINTR) {
-      continue;
-    } else {
-      break;
-    }
-  }
+  const std::string err = read_child_error(err_pipe[0]);
   ::close(err_pipe[0]);
   if (!err.empty()) {
     p.stop(std::chrono::milliseconds(0));

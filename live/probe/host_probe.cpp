@@ -275,6 +275,78 @@ std::vector<int> probe_cpus(int cores) {
   return cpus;
 }
 
+namespace {
+
+// Speed: C and Python interleaved in half-second slices, so a flip of
+// the vCPU's speed shows in both as two levels.
+void probe_speed(const std::vector<int>& cpus, double seconds, HostProfile& p) {
+  SpeedProbe speed;
+  const double t0 = now_s();
+  const int slices = std::max(2, static_cast<int>(std::lround(seconds / 0.5)));
+  for (int i = 0; i < slices; ++i) {
+    const double slice = seconds / slices;
+    if (i % 2 == 0) {
+      run_native(cpus, slice, t0, speed);
+    } else {
+      run_python(cpus, slice, t0, speed);
+    }
+  }
+  const SpeedLevels native = speed_levels(speed.native), python = speed_levels(speed.python);
+  p.terms.native_rate = native.rate;
+  p.terms.python_rate = python.rate;
+  p.measurements["speed"] = {{"native", to_json(native, speed.native)},
+                             {"python", to_json(python, speed.python)}};
+}
+
+// Wake-up: across two CPUs after idle gaps; with one CPU, a timer.
+void probe_wakeup(const std::vector<int>& cpus, HostProfile& p) {
+  nlohmann::json wake;
+  const std::vector<double> timer = timer_overshoot(cpus[0], 100);
+  wake["timer_1ms_overshoot"] = summary_us(timer);
+  if (cpus.size() >= 2) {
+    std::vector<double> idle;
+    for (const auto& [gap_ns, rounds] : std::vector<std::pair<std::int64_t, int>>{
+             {0, 300}, {100'000, 200}, {1'000'000, 150}, {5'000'000, 80}}) {
+      const std::vector<double> us = ping_pong(cpus[0], cpus[1], gap_ns, rounds);
+      wake["cross_cpu_after_gap_us"][std::to_string(gap_ns / 1000)] = summary_us(us);
+      if (gap_ns >= 1'000'000) idle.insert(idle.end(), us.begin(), us.end());
+    }
+    wake["same_cpu"] = summary_us(ping_pong(cpus[0], cpus[0], 0, 300));
+    wake["method"] = "cross_cpu_pipe: median over idle gaps of 1 and 5 ms";
+    p.terms.wakeup_latency_us = median(idle);
+  } else {
+    wake["method"] = "timer: one CPU allowed, so the overshoot of a 1 ms sleep";
+    p.terms.wakeup_latency_us = std::max(0.0, median(timer));
+  }
+  p.measurements["wakeup"] = wake;
+}
+
+// Idle penalty: the burst after gaps, against back to back.
+void probe_idle_penalty(int cpu, HostProfile& p) {
+  pin(cpu);
+  Burst burst;
+  for (int i = 0; i < 20; ++i) burst.run();
+  nlohmann::json idle;
+  double hot = 0, at_window = 0;
+  for (const auto& [gap_us, rounds] :
+       std::vector<std::pair<int, int>>{{0, 80}, {200, 60}, {1000, 60}, {5000, 40}, {20000, 20}}) {
+    std::vector<double> us;
+    for (int i = 0; i < rounds; ++i) {
+      sleep_ns(std::int64_t{gap_us} * 1000);
+      us.push_back(burst.run());
+    }
+    const double m = median(us);
+    if (gap_us == 0) hot = m;
+    if (gap_us == 5000) at_window = m;
+    idle["burst_after_gap_us"][std::to_string(gap_us)] = summary_us(us);
+  }
+  p.terms.idle_penalty = at_window / hot - 1;
+  idle["method"] = "median burst after 5 ms idle over median back to back, minus 1";
+  p.measurements["idle_penalty"] = idle;
+}
+
+}  // namespace
+
 HostProfile probe_host(const ProbeOptions& o) {
   const std::vector<int> cpus = probe_cpus(o.cores);
   cpu_set_t saved;
@@ -285,67 +357,9 @@ HostProfile probe_host(const ProbeOptions& o) {
   p.kernel = kernel_release();
   p.date = today_utc();
   try {
-    // Speed: C and Python interleaved in half-second slices, so a flip of
-    // the vCPU's speed shows in both as two levels.
-    SpeedProbe speed;
-    const double t0 = now_s();
-    const int slices = std::max(2, static_cast<int>(std::lround(o.speed_seconds / 0.5)));
-    for (int i = 0; i < slices; ++i) {
-      const double slice = o.speed_seconds / slices;
-      if (i % 2 == 0) {
-        run_native(cpus, slice, t0, speed);
-      } else {
-        run_python(cpus, slice, t0, speed);
-      }
-    }
-    const SpeedLevels native = speed_levels(speed.native), python = speed_levels(speed.python);
-    p.terms.native_rate = native.rate;
-    p.terms.python_rate = python.rate;
-    p.measurements["speed"] = {{"native", to_json(native, speed.native)},
-                               {"python", to_json(python, speed.python)}};
-
-    // Wake-up: across two CPUs after idle gaps; with one CPU, a timer.
-    nlohmann::json wake;
-    const std::vector<double> timer = timer_overshoot(cpus[0], 100);
-    wake["timer_1ms_overshoot"] = summary_us(timer);
-    if (cpus.size() >= 2) {
-      std::vector<double> idle;
-      for (const auto& [gap_ns, rounds] : std::vector<std::pair<std::int64_t, int>>{
-               {0, 300}, {100'000, 200}, {1'000'000, 150}, {5'000'000, 80}}) {
-        const std::vector<double> us = ping_pong(cpus[0], cpus[1], gap_ns, rounds);
-        wake["cross_cpu_after_gap_us"][std::to_string(gap_ns / 1000)] = summary_us(us);
-        if (gap_ns >= 1'000'000) idle.insert(idle.end(), us.begin(), us.end());
-      }
-      wake["same_cpu"] = summary_us(ping_pong(cpus[0], cpus[0], 0, 300));
-      wake["method"] = "cross_cpu_pipe: median over idle gaps of 1 and 5 ms";
-      p.terms.wakeup_latency_us = median(idle);
-    } else {
-      wake["method"] = "timer: one CPU allowed, so the overshoot of a 1 ms sleep";
-      p.terms.wakeup_latency_us = std::max(0.0, median(timer));
-    }
-    p.measurements["wakeup"] = wake;
-
-    // Idle penalty: the burst after gaps, against back to back.
-    pin(cpus[0]);
-    Burst burst;
-    for (int i = 0; i < 20; ++i) burst.run();
-    nlohmann::json idle;
-    double hot = 0, at_window = 0;
-    for (const auto& [gap_us, rounds] : std::vector<std::pair<int, int>>{
-             {0, 80}, {200, 60}, {1000, 60}, {5000, 40}, {20000, 20}}) {
-      std::vector<double> us;
-      for (int i = 0; i < rounds; ++i) {
-        sleep_ns(std::int64_t{gap_us} * 1000);
-        us.push_back(burst.run());
-      }
-      const double m = median(us);
-      if (gap_us == 0) hot = m;
-      if (gap_us == 5000) at_window = m;
-      idle["burst_after_gap_us"][std::to_string(gap_us)] = summary_us(us);
-    }
-    p.terms.idle_penalty = at_window / hot - 1;
-    idle["method"] = "median burst after 5 ms idle over median back to back, minus 1";
-    p.measurements["idle_penalty"] = idle;
+    probe_speed(cpus, o.speed_seconds, p);
+    probe_wakeup(cpus, p);
+    probe_idle_penalty(cpus[0], p);
     p.measurements["imbalance"] =
         "not probed: how the scheduler places a stack's runnable threads across per-CPU run "
         "queues depends on the stack's own wake-up pattern; calibrate quick fits host.imbalance "

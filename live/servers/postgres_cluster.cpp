@@ -27,56 +27,43 @@ bool exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-}  // namespace
-
-PostgresCluster::PostgresCluster(const PostgresSettings& settings, const UserIds& service_user)
-    : user_(service_user), log_path_(settings.log_path) {
-  // From a prefix too: initdb and postgres find their share directory
-  // relative to their own path.
-  const InstallRoot root = install_root();
-  const std::string postgres = root.installed(kPostgresBinDir) + "/postgres";
-  if (::access(postgres.c_str(), X_OK) != 0)
-    throw InputError(root.missing_program(postgres, "postgresql-15"));
-  ::mkdir(kClusterCacheDir, 0755);
-  const std::string base =
-      std::string(kClusterCacheDir) + "/cluster-" + std::to_string(settings.rows);
-  data_dir_ = base;
-  credentials_path_ = base + ".credentials.json";
-
-  // One run at a time per cluster: a second postmaster on the same data
-  // directory would fail, and parallel runs would measure each other.
-  lock_fd_ = ::open((base + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock_fd_ < 0) throw InputError("cannot open the lock file " + base + ".lock: run as root");
+// One run at a time per cluster: a second postmaster on the same data
+// directory would fail, and parallel runs would measure each other. Returns
+// the descriptor that holds the flock.
+int lock_cluster(const std::string& base) {
+  const int fd = ::open((base + ".lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) throw InputError("cannot open the lock file " + base + ".lock: run as root");
   bool said = false;
-  while (::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+  while (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     if (!said) {
       std::fprintf(stderr, "stacksim: waiting for another live run to release %s\n", base.c_str());
       said = true;
     }
     interruptible_sleep_ms(200);
   }
+  return fd;
+}
 
-  const bool ready = exists(data_dir_ + "/PG_VERSION") && exists(data_dir_ + "/stacksim-loaded") &&
-                     exists(credentials_path_);
-  if (!ready) {
-    std::error_code ec;
-    std::filesystem::remove_all(data_dir_, ec);
-    initialise(settings);
-  } else {
-    const auto j = nlohmann::json::parse(read_text_file(credentials_path_));
-    credentials_.superuser_password = j.at("superuser_password").get<std::string>();
-    credentials_.app_password = j.at("app_password").get<std::string>();
-  }
+DbCredentials read_credentials(const std::string& path) {
+  const auto j = nlohmann::json::parse(read_text_file(path));
+  DbCredentials c;
+  c.superuser_password = j.at("superuser_password").get<std::string>();
+  c.app_password = j.at("app_password").get<std::string>();
+  return c;
+}
 
-  remove_stale_lock_file();
-  port_ = pick_free_port();
+// The postmaster on 127.0.0.1:port, tuned for throughput over durability
+// (the table is reloaded if the cluster is ever lost).
+SpawnSpec postmaster_spec(const PostgresSettings& settings, const InstallRoot& root,
+                          const std::string& postgres, const std::string& data_dir, int port,
+                          const UserIds& user) {
   SpawnSpec spec;
   spec.name = "postgres";
   spec.argv = {postgres,
                "-D",
-               data_dir_,
+               data_dir,
                "-p",
-               std::to_string(port_),
+               std::to_string(port),
                "-c",
                "listen_addresses=127.0.0.1",
                "-c",
@@ -96,9 +83,9 @@ PostgresCluster::PostgresCluster(const PostgresSettings& settings, const UserIds
                "-c",
                "log_min_messages=warning"};
   spec.env = root.environment({"PATH=/usr/bin:/bin", "LANG=C"});
-  spec.log_path = log_path_;
-  spec.user = user_;
-  spec.working_dir = data_dir_;
+  spec.log_path = settings.log_path;
+  spec.user = user;
+  spec.working_dir = data_dir;
   spec.cgroup_procs_path = settings.cgroup_procs_path;
   spec.cpus = settings.cpus;
   // SIGINT is PostgreSQL's fast shutdown: the postmaster ends its backends
@@ -106,7 +93,40 @@ PostgresCluster::PostgresCluster(const PostgresSettings& settings, const UserIds
   spec.stop_signal = SIGINT;
   spec.signal_leader_only = true;
   spec.own_session = settings.own_session;
-  server_ = Process::spawn(spec);
+  return spec;
+}
+
+}  // namespace
+
+PostgresCluster::PostgresCluster(const PostgresSettings& settings, const UserIds& service_user)
+    : user_(service_user), log_path_(settings.log_path) {
+  // From a prefix too: initdb and postgres find their share directory
+  // relative to their own path.
+  const InstallRoot root = install_root();
+  const std::string postgres = root.installed(kPostgresBinDir) + "/postgres";
+  if (::access(postgres.c_str(), X_OK) != 0)
+    throw InputError(root.missing_program(postgres, "postgresql-15"));
+  ::mkdir(kClusterCacheDir, 0755);
+  const std::string base =
+      std::string(kClusterCacheDir) + "/cluster-" + std::to_string(settings.rows);
+  data_dir_ = base;
+  credentials_path_ = base + ".credentials.json";
+
+  lock_fd_ = lock_cluster(base);
+
+  const bool ready = exists(data_dir_ + "/PG_VERSION") && exists(data_dir_ + "/stacksim-loaded") &&
+                     exists(credentials_path_);
+  if (!ready) {
+    std::error_code ec;
+    std::filesystem::remove_all(data_dir_, ec);
+    initialise(settings);
+  } else {
+    credentials_ = read_credentials(credentials_path_);
+  }
+
+  remove_stale_lock_file();
+  port_ = pick_free_port();
+  server_ = Process::spawn(postmaster_spec(settings, root, postgres, data_dir_, port_, user_));
   wait_until_ready(std::chrono::seconds(60));
 
   if (!ready) {

@@ -254,77 +254,76 @@ void StationHandler::on_event(std::uint64_t job) {
   }
 }
 
-}  // namespace
-
-NetworkSimulationResult simulate_network(const ClosedNetwork& net, const SimulationOptions& opt) {
-  validate(net);
-  const int customers = opt.customers > 0 ? opt.customers : net.customers;
-  if (opt.replications < 1) throw InputError("--replications: must be >= 1");
-  if (opt.jobs < 1) throw InputError("--jobs: must be >= 1");
-  const std::int64_t warmup = opt.warmup_jobs >= 0 ? opt.warmup_jobs : opt.jobs / 10;
-  // The slowest a cycle can be is every job queueing behind all the others
-  // everywhere: N sum D + Z per N jobs. The run must fit the 64-bit ns clock
-  // (2^63 ns = 292 years) with room to spare.
+// The slowest a cycle can be is every job queueing behind all the others
+// everywhere: N sum D + Z per N jobs. The run must fit the 64-bit ns clock
+// (2^63 ns = 292 years) with room to spare.
+void check_horizon(const ClosedNetwork& net, int customers, std::int64_t jobs,
+                   std::int64_t warmup) {
   double demand_ms = 0.0;
   for (const Station& s : net.stations)
     demand_ms += s.kind == StationKind::kDelay ? s.demand_ms() / customers : s.demand_ms();
-  const double horizon_ns = static_cast<double>(opt.jobs + warmup) * demand_ms * 1e6;
+  const double horizon_ns = static_cast<double>(jobs + warmup) * demand_ms * 1e6;
   if (horizon_ns > 1e18)
-    throw InputError("--jobs: " + std::to_string(opt.jobs) + " cycles of this network could need " +
+    throw InputError("--jobs: " + std::to_string(jobs) + " cycles of this network could need " +
                      std::to_string(horizon_ns * 1e-9 / 86400 / 365) +
                      " simulated years, beyond the engine's clock");
+}
 
-  // One replication's figures, computed wherever it ran.
-  struct Outcome {
-    ReplicationRecord rec;
-    std::vector<double> r, q, u;
-    std::uint64_t completions = 0;
-  };
-  const std::size_t k_count = net.stations.size();
-  std::vector<Outcome> outcomes(opt.replications);
-  auto run_one = [&](int rep) {
-    Replication run(net, customers, opt.seed, static_cast<std::uint64_t>(rep));
-    Outcome& o = outcomes[rep];
-    o.rec = run.run(warmup, opt.jobs);
-    const double window_ns = run.window_ns();
-    for (std::size_t k = 0; k < k_count; ++k) {
-      const StationState& st = run.stations()[k];
-      const double per_visit_ms = st.visits ? st.sojourn_ns * 1e-6 / st.visits : 0.0;
-      o.r.push_back(per_visit_ms * st.spec->visits);
-      o.q.push_back(window_ns > 0.0 ? st.present_area / window_ns : 0.0);
-      o.u.push_back(window_ns > 0.0 ? st.busy_area / window_ns : 0.0);
-    }
-    o.completions = run.measured_completions();
-  };
-  // Replications share nothing but the (const) network, and each writes its
-  // own slot, so spreading them over threads changes no number.
-  int threads = opt.threads > 0
-                    ? opt.threads
-                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  threads = std::min(threads, opt.replications);
-  if (threads <= 1) {
-    for (int rep = 0; rep < opt.replications; ++rep) run_one(rep);
-  } else {
-    std::atomic<int> next{0};
-    std::exception_ptr failure;
-    std::mutex failure_mutex;
-    std::vector<std::thread> pool;
-    for (int t = 0; t < threads; ++t) {
-      pool.emplace_back([&] {
-        for (int rep = next++; rep < opt.replications; rep = next++) {
-          try {
-            run_one(rep);
-          } catch (...) {
-            const std::lock_guard<std::mutex> lock(failure_mutex);
-            if (!failure) failure = std::current_exception();
-          }
-        }
-      });
-    }
-    for (std::thread& th : pool) th.join();
-    if (failure) std::rethrow_exception(failure);
+// One replication's figures, computed wherever it ran: per station the
+// response time per cycle (ms), the mean number present and the utilisation.
+struct Outcome {
+  ReplicationRecord rec;
+  std::vector<double> r, q, u;
+  std::uint64_t completions = 0;
+};
+
+Outcome run_replication(const ClosedNetwork& net, int customers, const SimulationOptions& opt,
+                        std::int64_t warmup, int rep) {
+  Replication run(net, customers, opt.seed, static_cast<std::uint64_t>(rep));
+  Outcome o;
+  o.rec = run.run(warmup, opt.jobs);
+  const double window_ns = run.window_ns();
+  for (const StationState& st : run.stations()) {
+    const double per_visit_ms = st.visits ? st.sojourn_ns * 1e-6 / st.visits : 0.0;
+    o.r.push_back(per_visit_ms * st.spec->visits);
+    o.q.push_back(window_ns > 0.0 ? st.present_area / window_ns : 0.0);
+    o.u.push_back(window_ns > 0.0 ? st.busy_area / window_ns : 0.0);
   }
+  o.completions = run.measured_completions();
+  return o;
+}
 
+// run_one(0) .. run_one(count - 1) over up to `threads` threads; the first
+// exception thrown is rethrown once all have stopped.
+template <class RunOne>
+void run_spread(int count, int threads, const RunOne& run_one) {
+  if (threads <= 1) {
+    for (int rep = 0; rep < count; ++rep) run_one(rep);
+    return;
+  }
+  std::atomic<int> next{0};
+  std::exception_ptr failure;
+  std::mutex failure_mutex;
+  std::vector<std::thread> pool;
+  for (int t = 0; t < threads; ++t) {
+    pool.emplace_back([&] {
+      for (int rep = next++; rep < count; rep = next++) {
+        try {
+          run_one(rep);
+        } catch (...) {
+          const std::lock_guard<std::mutex> lock(failure_mutex);
+          if (!failure) failure = std::current_exception();
+        }
+      }
+    });
+  }
+  for (std::thread& th : pool) th.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+// The replications' means with their 95% intervals.
+NetworkSimulationResult summarise(const std::vector<Outcome>& outcomes, int customers,
+                                  std::size_t k_count) {
   NetworkSimulationResult out;
   out.customers = customers;
   std::vector<double> x, cycle;
@@ -348,6 +347,28 @@ NetworkSimulationResult simulate_network(const ClosedNetwork& net, const Simulat
         StationEstimate{estimate_95(r[k]), estimate_95(q[k]), estimate_95(u[k])});
   }
   return out;
+}
+
+}  // namespace
+
+NetworkSimulationResult simulate_network(const ClosedNetwork& net, const SimulationOptions& opt) {
+  validate(net);
+  const int customers = opt.customers > 0 ? opt.customers : net.customers;
+  if (opt.replications < 1) throw InputError("--replications: must be >= 1");
+  if (opt.jobs < 1) throw InputError("--jobs: must be >= 1");
+  const std::int64_t warmup = opt.warmup_jobs >= 0 ? opt.warmup_jobs : opt.jobs / 10;
+  check_horizon(net, customers, opt.jobs, warmup);
+
+  // Replications share nothing but the (const) network, and each writes its
+  // own slot, so spreading them over threads changes no number.
+  std::vector<Outcome> outcomes(opt.replications);
+  int threads = opt.threads > 0
+                    ? opt.threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  threads = std::min(threads, opt.replications);
+  run_spread(opt.replications, threads,
+             [&](int rep) { outcomes[rep] = run_replication(net, customers, opt, warmup, rep); });
+  return summarise(outcomes, customers, net.stations.size());
 }
 
 }  // namespace stacksim::analysis

@@ -167,36 +167,18 @@ void Stack::step_done(Request& r) {
   run(r);
 }
 
+// Executes steps until one has to wait. The steps that may wait or jump
+// are small members saying what comes next; nothing here allocates.
 void Stack::run(Request& r) {
   for (;;) {
     const Step& s = route_[r.step];
     const SimTime now = sim_.now();
     r.step_start_ns = now;
+    Next next = Next::kStep;
     switch (s.kind) {
-      case StepKind::kCpu: {
-        // The sampled demand, stretched on an idle host, plus the fixed
-        // extras (LoadDependence): per open backend (a negative one never
-        // takes the burst below a tenth of its sample) and the cold cost.
-        const ProcessId p = process_for(s.role, r);
-        const double backends = static_cast<double>(postgres_.backends().size());
-        const double sampled = s.sample_ns(rng_for(s.role));
-        double work = static_cast<double>(host_.stretch(p, static_cast<SimTime>(sampled)));
-        if (s.per_backend_ns != 0) work = plus_backend_cost(work, s.per_backend_ns * backends);
-        work += s.cold_ns_per_ms * interval_ms_;
-        double kernel = 0;
-        if (s.sends) {
-          kernel = static_cast<double>(
-              host_.stretch_kernel(static_cast<SimTime>(s.hop.sample(rng_for(Role::kKernel)))));
-          if (kernel_per_backend_ns_ != 0)
-            kernel = plus_backend_cost(kernel, kernel_per_backend_ns_ * backends);
-          kernel += kernel_cold_ns_per_ms_ * interval_ms_;
-        }
-        const auto work_ns = static_cast<SimTime>(work);
-        const auto kernel_ns = static_cast<SimTime>(kernel);
-        r.step_work_ns = work_ns + kernel_ns;
-        host_.submit(p, work_ns, resume(r), kernel_ns);
+      case StepKind::kCpu:
+        submit_burst(s, r);
         return;
-      }
       case StepKind::kDbDelay:
         // No delay is no wait: the backend goes straight on (it is not a
         // timer that wakes it).
@@ -204,54 +186,22 @@ void Stack::run(Request& r) {
         db_delay_.wait(resume(r));
         return;
       case StepKind::kAcceptWorker:
-        switch (app_.accept(r, resume(r))) {
-          case AppServer::Admit::kNow:
-            r.worker_acquired_ns = now;
-            break;
-          case AppServer::Admit::kQueued:
-            return;
-          case AppServer::Admit::kRefused:
-            // The SYN is dropped; the connecting side retries after 1, 2,
-            // 4... times syn_retry_ms, and gives up after kMaxSynAttempts.
-            if (++r.syn_attempts >= kMaxSynAttempts) {
-              observer_.on_failed(r, now);
-              load_.finished(r);
-              return;
-            }
-            ++retries_;
-            sim_.schedule_in(
-                ns_from_ms(scenario_.syn_retry_ms) * (SimTime{1} << (r.syn_attempts - 1)),
-                resume(r));
-            return;
-        }
+        next = accept_worker(r, now);
         break;
       case StepKind::kReleaseWorker:
         r.worker_held_ns += now - r.worker_acquired_ns;
         app_.release(r);
         break;
       case StepKind::kAcquireSession:
-        if (!pgbouncer_.acquire(r, resume(r))) return;
-        r.session_acquired_ns = now;
-        if (!r.unit_created) {
-          r.step = static_cast<std::uint32_t>(s.skip_to);
-          continue;
-        }
+        next = acquire_session(r, now);
         break;
       case StepKind::kReleaseSession:
         r.session_held_ns += now - r.session_acquired_ns;
         pgbouncer_.release(r.session);
         break;
-      case StepKind::kAcquireAppConnection: {
-        const Pool::Grant g = app_pools_[r.app_worker]->acquire(resume(r), &r.app_connection);
-        if (g.unit < 0) return;
-        r.app_connection = g.unit;
-        if (!g.created) {
-          r.session = app_pool_session_[r.app_worker][g.unit];
-          r.step = static_cast<std::uint32_t>(s.skip_to);
-          continue;
-        }
+      case StepKind::kAcquireAppConnection:
+        next = acquire_app_connection(r);
         break;
-      }
       case StepKind::kReleaseAppConnection:
         app_pool_session_[r.app_worker][r.app_connection] = r.session;
         app_pools_[r.app_worker]->release(r.app_connection);
@@ -261,8 +211,75 @@ void Stack::run(Request& r) {
         load_.finished(r);
         return;
     }
-    ++r.step;
+    if (next == Next::kWait) return;
+    r.step = next == Next::kSkip ? static_cast<std::uint32_t>(s.skip_to) : r.step + 1;
   }
+}
+
+// The sampled demand, stretched on an idle host, plus the fixed extras
+// (LoadDependence): per open backend (a negative one never takes the burst
+// below a tenth of its sample) and the cold cost; the hop it sends likewise.
+void Stack::submit_burst(const Step& s, Request& r) {
+  const ProcessId p = process_for(s.role, r);
+  const double backends = static_cast<double>(postgres_.backends().size());
+  const double sampled = s.sample_ns(rng_for(s.role));
+  double work = static_cast<double>(host_.stretch(p, static_cast<SimTime>(sampled)));
+  if (s.per_backend_ns != 0) work = plus_backend_cost(work, s.per_backend_ns * backends);
+  work += s.cold_ns_per_ms * interval_ms_;
+  double kernel = 0;
+  if (s.sends) {
+    kernel = static_cast<double>(
+        host_.stretch_kernel(static_cast<SimTime>(s.hop.sample(rng_for(Role::kKernel)))));
+    if (kernel_per_backend_ns_ != 0)
+      kernel = plus_backend_cost(kernel, kernel_per_backend_ns_ * backends);
+    kernel += kernel_cold_ns_per_ms_ * interval_ms_;
+  }
+  const auto work_ns = static_cast<SimTime>(work);
+  const auto kernel_ns = static_cast<SimTime>(kernel);
+  r.step_work_ns = work_ns + kernel_ns;
+  host_.submit(p, work_ns, resume(r), kernel_ns);
+}
+
+Stack::Next Stack::accept_worker(Request& r, SimTime now) {
+  switch (app_.accept(r, resume(r))) {
+    case AppServer::Admit::kNow:
+      r.worker_acquired_ns = now;
+      return Next::kStep;
+    case AppServer::Admit::kQueued:
+      return Next::kWait;
+    case AppServer::Admit::kRefused:
+      break;
+  }
+  // The SYN is dropped; the connecting side retries after 1, 2, 4... times
+  // syn_retry_ms, and gives up after kMaxSynAttempts.
+  if (++r.syn_attempts >= kMaxSynAttempts) {
+    observer_.on_failed(r, now);
+    load_.finished(r);
+    return Next::kWait;
+  }
+  ++retries_;
+  sim_.schedule_in(ns_from_ms(scenario_.syn_retry_ms) * (SimTime{1} << (r.syn_attempts - 1)),
+                   resume(r));
+  return Next::kWait;
+}
+
+// A server session pgbouncer already had open needs no connecting: the
+// connect steps are skipped.
+Stack::Next Stack::acquire_session(Request& r, SimTime now) {
+  if (!pgbouncer_.acquire(r, resume(r))) return Next::kWait;
+  r.session_acquired_ns = now;
+  return r.unit_created ? Next::kStep : Next::kSkip;
+}
+
+// A pooled connection that is reused keeps its server session: the
+// connect steps are skipped.
+Stack::Next Stack::acquire_app_connection(Request& r) {
+  const Pool::Grant g = app_pools_[r.app_worker]->acquire(resume(r), &r.app_connection);
+  if (g.unit < 0) return Next::kWait;
+  r.app_connection = g.unit;
+  if (g.created) return Next::kStep;
+  r.session = app_pool_session_[r.app_worker][g.unit];
+  return Next::kSkip;
 }
 
 }  // namespace stacksim

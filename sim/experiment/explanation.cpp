@@ -73,17 +73,40 @@ Capacity capacity_of(const StackModel& stack, const Scenario& sc) {
   return c;
 }
 
-// The bounds from the model's means, ascending: each resource's servers
-// over its demand or hold per request, on the model as the simulator runs it.
-std::vector<Bound> analytic_bounds(const Model& model, const StackModel& stack, const Scenario& sc,
-                                   const Capacity& cap) {
+// The model's mean demands and hold times per request (ms), on a host of
+// the model's speed, and the cores the bursts may use.
+struct AnalyticDemands {
+  double cpu_ms = 0, app_ms = 0, pgb_ms = 0, client_ms = 0, nginx_ms = 0;
+  double worker_hold_ms = 0, session_hold_ms = 0, response_ms = 0;
+  double cpu_cores = 0, background = 0;
+};
+
+// Demands are the saturated ones (no idle stretch: the bound is about a
+// busy host). The per-backend costs take the most backends the app can
+// keep busy at once; background CPU takes its cores off the host.
+void add_saturation(AnalyticDemands& d, const Model& model, const StackModel& stack,
+                    const Scenario& sc, const Capacity& cap, const Topology& t,
+                    const HostSpeed& speed) {
+  const double backends = std::min({cap.session_units, static_cast<double>(sc.clients), cap.slots});
+  double per_backend_ns = 0;
+  for (std::int32_t i : t.main_path()) {
+    const Step& s = t.route()[static_cast<std::size_t>(i)];
+    per_backend_ns += s.per_backend_ns + (s.sends ? model.kernel.load.per_backend_ns : 0.0);
+  }
+  d.cpu_ms = plus_backend_cost(d.cpu_ms, speed.time_of(per_backend_ns * backends) * 1e-6);
+  // The cores the bursts may use, counted as the simulated host counts them
+  // (a run refuses background work of all the cores before this is asked).
+  for (const LoadDependence& l : load_by_role(model, stack, sc)) d.background += l.background_cores;
+  CoreOccupancy occupancy(sc.cores);
+  occupancy.set_background(d.background);
+  d.cpu_cores = occupancy.capacity();
+}
+
+AnalyticDemands analytic_demands(const Model& model, const StackModel& stack, const Scenario& sc,
+                                 const Capacity& cap) {
   const HostSpeed speed(model.host.speed);
   const Topology t = Topology::build(model, stack, sc);
-  const int w = cap.workers;
-  const double session_units = cap.session_units, slots = cap.slots;
   const bool per_request = sc.db_access == DbAccess::kConnectPerRequest;
-  const int nginx_workers = sc.nginx_workers > 0 ? sc.nginx_workers : sc.cores;
-
   // pgbouncer's side of a disconnect runs off the request's path but holds
   // the session and uses CPU: hop + close on pgbouncer + reset on the backend.
   const double release_ms =
@@ -91,72 +114,150 @@ std::vector<Bound> analytic_bounds(const Model& model, const StackModel& stack, 
                                   model.postgres.reset.mean()) *
                         1e-6
                   : 0.0;
+  AnalyticDemands d;
   // Hops ride on their senders' bursts, so the roles' demands add up to the
   // CPU per request without counting the kernel again.
-  double cpu_ms = release_ms;
+  d.cpu_ms = release_ms;
   for (Role r : {Role::kClient, Role::kProxy, Role::kApp, Role::kPgbouncer, Role::kPostgres})
-    cpu_ms += role_demand_ms(t, speed, r);
-  const double app_ms = role_demand_ms(t, speed, Role::kApp);
-  const double pgb_ms =
-      role_demand_ms(t, speed, Role::kPgbouncer) +
-      (per_request
-           ? speed.time_of(model.pgbouncer.close.mean() + model.kernel.per_hop.mean()) * 1e-6
-           : 0.0);
-  const double client_ms = role_demand_ms(t, speed, Role::kClient);
-  const double nginx_ms = role_demand_ms(t, speed, Role::kProxy);
-  const double worker_hold_ms =
-      path_ms(t, sc, speed, StepKind::kAcceptWorker, StepKind::kReleaseWorker);
-  const double session_hold_ms =
+    d.cpu_ms += role_demand_ms(t, speed, r);
+  d.app_ms = role_demand_ms(t, speed, Role::kApp);
+  d.pgb_ms = role_demand_ms(t, speed, Role::kPgbouncer) +
+             (per_request
+                  ? speed.time_of(model.pgbouncer.close.mean() + model.kernel.per_hop.mean()) * 1e-6
+                  : 0.0);
+  d.client_ms = role_demand_ms(t, speed, Role::kClient);
+  d.nginx_ms = role_demand_ms(t, speed, Role::kProxy);
+  d.worker_hold_ms = path_ms(t, sc, speed, StepKind::kAcceptWorker, StepKind::kReleaseWorker);
+  d.session_hold_ms =
       per_request
           ? path_ms(t, sc, speed, StepKind::kAcquireSession, StepKind::kReleaseSession) + release_ms
           : path_ms(t, sc, speed, StepKind::kAcquireAppConnection, StepKind::kReleaseAppConnection);
-  const double response_ms = path_ms(t, sc, speed, StepKind::kComplete, StepKind::kComplete);
-  // Demands are the saturated ones (no idle stretch: the bound is about a
-  // busy host). The per-backend costs take the most backends the app can
-  // keep busy at once; background CPU takes its cores off the host.
-  const double backends = std::min({session_units, static_cast<double>(sc.clients), slots});
-  double per_backend_ns = 0;
-  for (std::int32_t i : t.main_path()) {
-    const Step& s = t.route()[static_cast<std::size_t>(i)];
-    per_backend_ns += s.per_backend_ns + (s.sends ? model.kernel.load.per_backend_ns : 0.0);
-  }
-  cpu_ms = plus_backend_cost(cpu_ms, speed.time_of(per_backend_ns * backends) * 1e-6);
-  // The cores the bursts may use, counted as the simulated host counts them
-  // (a run refuses background work of all the cores before this is asked).
-  double background = 0;
-  for (const LoadDependence& l : load_by_role(model, stack, sc)) background += l.background_cores;
-  CoreOccupancy occupancy(sc.cores);
-  occupancy.set_background(background);
-  const double cpu_cores = occupancy.capacity();
+  d.response_ms = path_ms(t, sc, speed, StepKind::kComplete, StepKind::kComplete);
+  add_saturation(d, model, stack, sc, cap, t, speed);
+  return d;
+}
 
+// The bounds from the model's means, ascending: each resource's servers
+// over its demand or hold per request, on the model as the simulator runs it.
+std::vector<Bound> analytic_bounds(const Model& model, const StackModel& stack, const Scenario& sc,
+                                   const Capacity& cap) {
+  const AnalyticDemands d = analytic_demands(model, stack, sc, cap);
+  const int w = cap.workers;
+  const int nginx_workers = sc.nginx_workers > 0 ? sc.nginx_workers : sc.cores;
   std::vector<Bound> bounds = {
-      {"cpu", rps(cpu_cores, cpu_ms),
-       background > 0 ? format("%.2f cores (%.0f less %.2f in the background)", cpu_cores, sc.cores,
-                               background) +
-                            format(" / %.3f ms CPU per request", cpu_ms)
-                      : format("%.0f cores / %.3f ms CPU per request", sc.cores, cpu_ms)},
-      {"workers", rps(slots, worker_hold_ms),
+      {"cpu", rps(d.cpu_cores, d.cpu_ms),
+       d.background > 0 ? format("%.2f cores (%.0f less %.2f in the background)", d.cpu_cores,
+                                 sc.cores, d.background) +
+                              format(" / %.3f ms CPU per request", d.cpu_ms)
+                        : format("%.0f cores / %.3f ms CPU per request", sc.cores, d.cpu_ms)},
+      {"workers", rps(cap.slots, d.worker_hold_ms),
        stack.max_concurrency == 1
-           ? format("%.0f workers / %.2f ms held per request", w, worker_hold_ms)
+           ? format("%.0f workers / %.2f ms held per request", w, d.worker_hold_ms)
            : format("%.0f workers x %.0f requests / %.2f ms held", w, stack.max_concurrency,
-                    worker_hold_ms)},
-      {"worker_threads", rps(w, app_ms),
-       format("%.0f single-threaded workers / %.3f ms of worker CPU per request", w, app_ms)},
-      {"sessions", rps(session_units, session_hold_ms),
-       format("%.0f sessions / %.2f ms held per request", session_units, session_hold_ms)},
-      {"pgbouncer", rps(1, pgb_ms), format("pgbouncer's one thread / %.3f ms per request", pgb_ms)},
-      {"client", rps(1, client_ms), format("ab's one thread / %.3f ms per request", client_ms)},
+                    d.worker_hold_ms)},
+      {"worker_threads", rps(w, d.app_ms),
+       format("%.0f single-threaded workers / %.3f ms of worker CPU per request", w, d.app_ms)},
+      {"sessions", rps(cap.session_units, d.session_hold_ms),
+       format("%.0f sessions / %.2f ms held per request", cap.session_units, d.session_hold_ms)},
+      {"pgbouncer", rps(1, d.pgb_ms),
+       format("pgbouncer's one thread / %.3f ms per request", d.pgb_ms)},
+      {"client", rps(1, d.client_ms), format("ab's one thread / %.3f ms per request", d.client_ms)},
   };
   if (sc.nginx)
-    bounds.push_back({"nginx", rps(nginx_workers, nginx_ms),
-                      format("%.0f nginx workers / %.3f ms per request", nginx_workers, nginx_ms)});
+    bounds.push_back(
+        {"nginx", rps(nginx_workers, d.nginx_ms),
+         format("%.0f nginx workers / %.3f ms per request", nginx_workers, d.nginx_ms)});
   if (sc.load == LoadType::kClosed)
     bounds.push_back(
-        {"clients", rps(sc.clients, response_ms),
-         format("%.0f clients / %.2f ms minimal response time", sc.clients, response_ms)});
+        {"clients", rps(sc.clients, d.response_ms),
+         format("%.0f clients / %.2f ms minimal response time", sc.clients, d.response_ms)});
   std::sort(bounds.begin(), bounds.end(),
             [](const Bound& a, const Bound& b) { return a.rps < b.rps; });
   return bounds;
+}
+
+// A resource the simulation may find binding, with how busy it was.
+struct Candidate {
+  Bound bound;
+  double utilisation;
+  double wait_ms = 0;  // held resources: mean time a request waits for one
+};
+
+template <class Getter>
+double mean_over(const StackResult& result, Getter get) {
+  return result.summary(get).mean;
+}
+
+std::size_t index_of(Role r) {
+  return static_cast<std::size_t>(r);
+}
+
+// A thread's demand as the simulation saw it: busy time per request (its
+// own work, the kernel work it ran, context switches).
+double thread_ms(const StackResult& result, Role which, double threads) {
+  return mean_over(result, [&](const RunResult& r) {
+    return r.busy_share[index_of(which)] * threads * 1e3 / r.throughput_rps;
+  });
+}
+
+double busiest_process(const StackResult& result, Role which) {
+  return mean_over(result, [&](const RunResult& r) { return r.busiest_process[index_of(which)]; });
+}
+
+// Processors and threads do work: at their simulated demands.
+std::vector<Candidate> active_candidates(const Scenario& sc, const StackResult& result,
+                                         const Capacity& cap) {
+  const int w = cap.workers;
+  const double sim_cpu_ms = mean_over(result, [](const RunResult& r) {
+    double us = 0;
+    for (double v : r.cpu_us_per_request) us += v;
+    return us * 1e-3;
+  });
+  const double sim_app_ms = thread_ms(result, Role::kApp, w);
+  const double sim_pgb_ms = thread_ms(result, Role::kPgbouncer, 1);
+  const double sim_client_ms = thread_ms(result, Role::kClient, 1);
+  return {
+      {{"cpu", rps(sc.cores, sim_cpu_ms),
+        format("%.0f cores / %.3f ms CPU per request", sc.cores, sim_cpu_ms)},
+       result.mean(&RunResult::cpu_utilisation)},
+      {{"worker_threads", rps(w, sim_app_ms),
+        format("%.0f single-threaded workers / %.3f ms of worker CPU per request", w, sim_app_ms)},
+       busiest_process(result, Role::kApp)},
+      {{"pgbouncer", rps(1, sim_pgb_ms),
+        format("pgbouncer's one thread / %.3f ms per request", sim_pgb_ms)},
+       busiest_process(result, Role::kPgbouncer)},
+      {{"client", rps(1, sim_client_ms),
+        format("ab's one thread / %.3f ms per request", sim_client_ms)},
+       busiest_process(result, Role::kClient)},
+  };
+}
+
+// Workers and sessions are held: at their simulated hold times, with the
+// time requests waited for them.
+std::vector<Candidate> held_candidates(const StackModel& stack, const StackResult& result,
+                                       const Capacity& cap) {
+  const int w = cap.workers;
+  const double sim_worker_hold = result.mean(&RunResult::worker_hold_ms);
+  const double sim_session_hold = result.mean(&RunResult::session_hold_ms);
+  return {
+      {{"sessions", rps(cap.session_units, sim_session_hold),
+        format("%.0f sessions / %.2f ms held per request", cap.session_units, sim_session_hold)},
+       result.mean(&RunResult::sessions_busy),
+       mean_over(
+           result,
+           [](const RunResult& r) { return r.phase_ms[static_cast<int>(Phase::kWaitSession)]; })},
+      {{"workers", rps(cap.slots, sim_worker_hold),
+        stack.max_concurrency == 1
+            ? format("%.0f workers / %.2f ms held per request", w, sim_worker_hold)
+            : format("%.0f workers x %.0f requests / %.2f ms held", w, stack.max_concurrency,
+                     sim_worker_hold)},
+       result.mean(&RunResult::worker_slots),
+       mean_over(result,
+                 [](const RunResult& r) {
+                   return r.phase_ms[static_cast<int>(Phase::kWaitWorker)] +
+                          r.phase_ms[static_cast<int>(Phase::kRetry)];
+                 })},
+  };
 }
 
 // The binding resource at the simulated demands and hold times: the
@@ -165,70 +266,12 @@ std::vector<Bound> analytic_bounds(const Model& model, const StackModel& stack, 
 // Returns the busiest active resource's name when none binds.
 std::string bind_from_simulation(Explanation& e, const StackModel& stack, const Scenario& sc,
                                  const StackResult& result, const Capacity& cap) {
-  const int w = cap.workers;
-  const double session_units = cap.session_units, slots = cap.slots;
-
-  const auto role = [](Role r) { return static_cast<std::size_t>(r); };
-  const auto mean_of = [&](auto get) { return result.summary(get).mean; };
-  const double sim_cpu_ms = mean_of([](const RunResult& r) {
-    double us = 0;
-    for (double v : r.cpu_us_per_request) us += v;
-    return us * 1e-3;
-  });
-  // A thread's demand as the simulation saw it: busy time per request (its
-  // own work, the kernel work it ran, context switches).
-  const auto thread_ms = [&](Role which, double threads) {
-    return mean_of([&](const RunResult& r) {
-      return r.busy_share[role(which)] * threads * 1e3 / r.throughput_rps;
-    });
-  };
-  const double sim_app_ms = thread_ms(Role::kApp, w);
-  const double sim_pgb_ms = thread_ms(Role::kPgbouncer, 1);
-  const double sim_client_ms = thread_ms(Role::kClient, 1);
-  const double sim_worker_hold = result.mean(&RunResult::worker_hold_ms);
-  const double sim_session_hold = result.mean(&RunResult::session_hold_ms);
   const double sim_response = result.mean(&RunResult::latency_mean_ms);
-
-  struct Candidate {
-    Bound bound;
-    double utilisation;
-    double wait_ms = 0;  // held resources: mean time a request waits for one
-  };
-  // Processors and threads do work; workers and sessions are held, and a
-  // holder waiting for CPU or for a session keeps them busy too. So a busy
-  // active resource binds before a busy held one, and a session (held inside
-  // a worker's hold) before a worker.
-  const std::vector<Candidate> active = {
-      {{"cpu", rps(sc.cores, sim_cpu_ms),
-        format("%.0f cores / %.3f ms CPU per request", sc.cores, sim_cpu_ms)},
-       result.mean(&RunResult::cpu_utilisation)},
-      {{"worker_threads", rps(w, sim_app_ms),
-        format("%.0f single-threaded workers / %.3f ms of worker CPU per request", w, sim_app_ms)},
-       mean_of([&](const RunResult& r) { return r.busiest_process[role(Role::kApp)]; })},
-      {{"pgbouncer", rps(1, sim_pgb_ms),
-        format("pgbouncer's one thread / %.3f ms per request", sim_pgb_ms)},
-       mean_of([&](const RunResult& r) { return r.busiest_process[role(Role::kPgbouncer)]; })},
-      {{"client", rps(1, sim_client_ms),
-        format("ab's one thread / %.3f ms per request", sim_client_ms)},
-       mean_of([&](const RunResult& r) { return r.busiest_process[role(Role::kClient)]; })},
-  };
-  const std::vector<Candidate> held = {
-      {{"sessions", rps(session_units, sim_session_hold),
-        format("%.0f sessions / %.2f ms held per request", session_units, sim_session_hold)},
-       result.mean(&RunResult::sessions_busy),
-       mean_of(
-           [](const RunResult& r) { return r.phase_ms[static_cast<int>(Phase::kWaitSession)]; })},
-      {{"workers", rps(slots, sim_worker_hold),
-        stack.max_concurrency == 1
-            ? format("%.0f workers / %.2f ms held per request", w, sim_worker_hold)
-            : format("%.0f workers x %.0f requests / %.2f ms held", w, stack.max_concurrency,
-                     sim_worker_hold)},
-       result.mean(&RunResult::worker_slots),
-       mean_of([](const RunResult& r) {
-         return r.phase_ms[static_cast<int>(Phase::kWaitWorker)] +
-                r.phase_ms[static_cast<int>(Phase::kRetry)];
-       })},
-  };
+  // A holder waiting for CPU or for a session keeps its worker or session
+  // busy too. So a busy active resource binds before a busy held one, and a
+  // session (held inside a worker's hold) before a worker.
+  const std::vector<Candidate> active = active_candidates(sc, result, cap);
+  const std::vector<Candidate> held = held_candidates(stack, result, cap);
   // Below this, a resource is not saturated. A held resource binds only if
   // requests also queue for it: C clients on C sessions keep them busy
   // without any of them waiting, and then the clients set the pace.

@@ -97,52 +97,35 @@ class RunController final : public StackObserver {
   std::uint64_t retries_at_start_ = 0;
 };
 
-}  // namespace
+// Nothing left to happen, yet requests are outstanding: they wait for
+// something no one will release.
+[[noreturn]] void fail_stalled(const RunController& control, const StackModel& stack_model,
+                               const Scenario& sc) {
+  std::string why = "the run stalled after " + std::to_string(control.done()) + " of " +
+                    std::to_string(sc.warmup_requests + sc.requests) + " requests of " +
+                    stack_model.name;
+  if (sc.db_access == DbAccess::kAppPool)
+    why +=
+        ": with db_access = app_pool each pooled connection keeps its server session, so "
+        "sessions (" +
+        std::to_string(sc.sessions) + ") must cover workers x app_pool_size (" +
+        std::to_string(sc.workers.for_type(stack_model.type) * sc.app_pool_size) + ")";
+  throw InputError(sc.source + ": " + why);
+}
 
-RunResult run_once(const Model& model, const StackModel& stack_model, const Scenario& sc,
-                   int replication) {
-  Simulator sim;
-  RunController control(sim, sc.warmup_requests, sc.requests);
-  Stack stack(sim, model, stack_model, sc, replication, control);
-  control.attach(stack);
-  stack.start();
-  sim.run();
-  if (!control.finished()) {
-    // Nothing left to happen, yet requests are outstanding: they wait for
-    // something no one will release.
-    std::string why = "the run stalled after " + std::to_string(control.done()) + " of " +
-                      std::to_string(sc.warmup_requests + sc.requests) + " requests of " +
-                      stack_model.name;
-    if (sc.db_access == DbAccess::kAppPool)
-      why +=
-          ": with db_access = app_pool each pooled connection keeps its server session, so "
-          "sessions (" +
-          std::to_string(sc.sessions) + ") must cover workers x app_pool_size (" +
-          std::to_string(sc.workers.for_type(stack_model.type) * sc.app_pool_size) + ")";
-    throw InputError(sc.source + ": " + why);
-  }
-
-  RunResult out;
-  const RequestRecorder& rec = control.recorder();
-  const SimTime window_ns = control.window_end_ns() - control.window_start_ns();
-  out.window_s = sec_from_ns(window_ns);
-  out.completed = rec.completed();
-  out.failed = rec.failed();
-  out.syn_retries = stack.retries() - control.retries_at_start();
-  out.events = sim.events_processed();
-  if (window_ns <= 0 || out.completed == 0) return out;
-
-  out.throughput_rps = static_cast<double>(out.completed) / out.window_s;
-  const LatencyHistogram& lat = rec.latency();
+void read_latency(RunResult& out, const LatencyHistogram& lat) {
   out.latency_mean_ms = lat.mean_ns() * 1e-6;
   out.p50_ms = ms_from_ns(lat.quantile_ns(0.50));
   out.p90_ms = ms_from_ns(lat.quantile_ns(0.90));
   out.p99_ms = ms_from_ns(lat.quantile_ns(0.99));
   out.p999_ms = ms_from_ns(lat.quantile_ns(0.999));
   out.max_ms = ms_from_ns(lat.max_ns());
+}
 
+// Utilisation, each role's busiest process and busy share, and CPU per
+// request by role (kernel and background included), over the window.
+void read_cpu(RunResult& out, Stack& stack, const RunController& control, double window) {
   CpuHost& host = stack.host();
-  const double window = static_cast<double>(window_ns);
   out.cpu_utilisation =
       (host.busy_processor_ns() - control.busy_at_start()) / (window * host.cores());
   std::array<double, kRoleCount> cpu_ns{};
@@ -169,7 +152,11 @@ RunResult run_once(const Model& model, const StackModel& stack_model, const Scen
     cpu_ns[r] += stack.background_cores(static_cast<Role>(r)) * window;
   for (int r = 0; r < kRoleCount; ++r)
     out.cpu_us_per_request[r] = cpu_ns[r] * 1e-3 / static_cast<double>(out.completed);
+}
 
+// Workers, backlog, sessions and hold times over the window.
+void read_occupancy(RunResult& out, Stack& stack, const RunController& control,
+                    const RequestRecorder& rec, double window) {
   AppServer& app = stack.app();
   out.workers_busy = control.area(Occupancy::kBusyWorkers) / (window * app.workers());
   out.worker_slots =
@@ -182,6 +169,35 @@ RunResult run_once(const Model& model, const StackModel& stack_model, const Scen
   out.sessions_busy = sessions_area / (window * sessions.capacity());
   out.session_hold_ms = sessions_area * 1e-6 / static_cast<double>(out.completed);
   out.worker_hold_ms = rec.worker_held_mean_ns() * 1e-6;
+}
+
+}  // namespace
+
+RunResult run_once(const Model& model, const StackModel& stack_model, const Scenario& sc,
+                   int replication) {
+  Simulator sim;
+  RunController control(sim, sc.warmup_requests, sc.requests);
+  Stack stack(sim, model, stack_model, sc, replication, control);
+  control.attach(stack);
+  stack.start();
+  sim.run();
+  if (!control.finished()) fail_stalled(control, stack_model, sc);
+
+  RunResult out;
+  const RequestRecorder& rec = control.recorder();
+  const SimTime window_ns = control.window_end_ns() - control.window_start_ns();
+  out.window_s = sec_from_ns(window_ns);
+  out.completed = rec.completed();
+  out.failed = rec.failed();
+  out.syn_retries = stack.retries() - control.retries_at_start();
+  out.events = sim.events_processed();
+  if (window_ns <= 0 || out.completed == 0) return out;
+
+  out.throughput_rps = static_cast<double>(out.completed) / out.window_s;
+  read_latency(out, rec.latency());
+  const double window = static_cast<double>(window_ns);
+  read_cpu(out, stack, control, window);
+  read_occupancy(out, stack, control, rec, window);
   for (int p = 0; p < kPhaseCount; ++p)
     out.phase_ms[p] = rec.phase_mean_ns(static_cast<Phase>(p)) * 1e-6;
   return out;

@@ -237,10 +237,10 @@ void check_scenario(const Scenario& s) {
   }
 }
 
-Scenario parse_scenario(const json& j, const std::string& source) {
-  ObjectReader top(j, Where{source, ""});
-  Scenario s;
-  s.source = source;
+namespace {
+
+// "schema", "version", "name" and "description".
+void read_header(ObjectReader& top, Scenario& s) {
   const std::string schema = json_fields::read_string(top.required("schema"), top.where("schema"));
   if (schema != kScenarioSchema) {
     top.where("schema").fail(std::string("must be \"") + kScenarioSchema + "\", got " +
@@ -252,26 +252,32 @@ Scenario parse_scenario(const json& j, const std::string& source) {
   if (const json* d = top.optional("description")) {
     s.description = json_fields::read_string(*d, top.where("description"));
   }
+}
 
-  if (const json* stacks = top.optional("stacks")) {
-    const Where w = top.where("stacks");
-    if (stacks->is_string() && stacks->get_ref<const std::string&>() == "all") {
-      s.stacks.clear();
-    } else if (stacks->is_array()) {
-      if (stacks->empty()) w.fail("must name at least one stack, or be \"all\"");
-      if (stacks->size() > kMaxStacks) w.fail("names more than 1000 stacks");
-      for (std::size_t i = 0; i < stacks->size(); ++i) {
-        std::string name = json_fields::read_name((*stacks)[i], w.at(i));
-        if (std::find(s.stacks.begin(), s.stacks.end(), name) != s.stacks.end()) {
-          w.at(i).fail("names stack \"" + name + "\" twice");
-        }
-        s.stacks.push_back(std::move(name));
+// "stacks": "all" (the model's every stack) or a list of names, each once.
+void read_stacks(ObjectReader& top, Scenario& s) {
+  const json* stacks = top.optional("stacks");
+  if (stacks == nullptr) return;
+  const Where w = top.where("stacks");
+  if (stacks->is_string() && stacks->get_ref<const std::string&>() == "all") {
+    s.stacks.clear();
+  } else if (stacks->is_array()) {
+    if (stacks->empty()) w.fail("must name at least one stack, or be \"all\"");
+    if (stacks->size() > kMaxStacks) w.fail("names more than 1000 stacks");
+    for (std::size_t i = 0; i < stacks->size(); ++i) {
+      std::string name = json_fields::read_name((*stacks)[i], w.at(i));
+      if (std::find(s.stacks.begin(), s.stacks.end(), name) != s.stacks.end()) {
+        w.at(i).fail("names stack \"" + name + "\" twice");
       }
-    } else {
-      w.fail("must be \"all\" or an array of stack names, got " + json_fields::describe(*stacks));
+      s.stacks.push_back(std::move(name));
     }
+  } else {
+    w.fail("must be \"all\" or an array of stack names, got " + json_fields::describe(*stacks));
   }
+}
 
+// Every top-level knob given; "workers" is one number or one per worker type.
+void read_knobs(ObjectReader& top, Scenario& s) {
   for (const auto& knob : kKnobs) {
     if (knob.name.find('.') != std::string_view::npos) continue;  // inside "workers"
     const json* v = top.optional(knob.name);
@@ -289,33 +295,49 @@ Scenario parse_scenario(const json& j, const std::string& source) {
       set_from_json(s, knob, *v, w);
     }
   }
+}
 
-  if (const json* sweep = top.optional("sweep")) {
-    ObjectReader r(*sweep, top.where("sweep"));
-    double points = 1;
-    for (const auto& item : sweep->items()) {
-      const Where w = r.where(item.key());
-      const Knob* knob = find_knob(item.key());
-      if (knob == nullptr) w.fail("unknown knob (known: " + known_knobs() + ")");
-      r.optional(item.key());  // taken: the key is a known knob
-      const json& list = item.value();
-      if (!list.is_array() || list.empty()) {
-        w.fail("must be a non-empty array of values, got " + json_fields::describe(list));
-      }
-      if (list.size() > kMaxSweepValues) w.fail("has more than 1000 values");
-      points *= static_cast<double>(list.size());
-      if (points > kMaxSweepPoints) w.fail("the sweep has more than 100000 points");
-      std::vector<std::string> values;
-      for (std::size_t i = 0; i < list.size(); ++i) {
-        std::string text = sweep_text(list[i], w.at(i));
-        Scenario copy = s;
-        set_from_text(copy, *knob, text, w.at(i));
-        values.push_back(std::move(text));
-      }
-      s.sweep.emplace_back(item.key(), std::move(values));
+// "sweep": knob to its list of values, each value checked on a copy of the
+// scenario; the points (the product of the lists' lengths) are bounded.
+void read_sweep(ObjectReader& top, Scenario& s) {
+  const json* sweep = top.optional("sweep");
+  if (sweep == nullptr) return;
+  ObjectReader r(*sweep, top.where("sweep"));
+  double points = 1;
+  for (const auto& item : sweep->items()) {
+    const Where w = r.where(item.key());
+    const Knob* knob = find_knob(item.key());
+    if (knob == nullptr) w.fail("unknown knob (known: " + known_knobs() + ")");
+    r.optional(item.key());  // taken: the key is a known knob
+    const json& list = item.value();
+    if (!list.is_array() || list.empty()) {
+      w.fail("must be a non-empty array of values, got " + json_fields::describe(list));
     }
-    r.done();
+    if (list.size() > kMaxSweepValues) w.fail("has more than 1000 values");
+    points *= static_cast<double>(list.size());
+    if (points > kMaxSweepPoints) w.fail("the sweep has more than 100000 points");
+    std::vector<std::string> values;
+    for (std::size_t i = 0; i < list.size(); ++i) {
+      std::string text = sweep_text(list[i], w.at(i));
+      Scenario copy = s;
+      set_from_text(copy, *knob, text, w.at(i));
+      values.push_back(std::move(text));
+    }
+    s.sweep.emplace_back(item.key(), std::move(values));
   }
+  r.done();
+}
+
+}  // namespace
+
+Scenario parse_scenario(const json& j, const std::string& source) {
+  ObjectReader top(j, Where{source, ""});
+  Scenario s;
+  s.source = source;
+  read_header(top, s);
+  read_stacks(top, s);
+  read_knobs(top, s);
+  read_sweep(top, s);
   top.done();
   check_scenario(s);
   return s;
