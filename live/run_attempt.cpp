@@ -318,9 +318,7 @@ json run_attempt(const RunConfig& config_in, const std::optional<PostgresUrl>& e
   load.port = stack.nginx->port();
   load.clients = config.clients;
   load.work_dir = run_dir.path();
-  load.cpus = config.cores;
-  load.cgroup_procs_path = cgroups.procs_path("client");
-  load.own_session = !config.shared_session;
+  load.placement = placement_of(config, cgroups, "client");
   const json warmup = warm_up(config, load, progress);
   // Requests of the warm-up still in flight would land in the window. An
   // app-side pool (db_mode pool) keeps its connections to pgbouncer open on

@@ -8,6 +8,16 @@
 #include "live/os/ports.hpp"
 
 namespace stacksim::live {
+
+Placement placement_of(const RunConfig& config, const CpuCgroups& cgroups,
+                       const std::string& group) {
+  Placement p;
+  p.cgroup_procs_path = cgroups.procs_path(group);
+  p.cpus = config.cores;
+  p.own_session = !config.shared_session;
+  return p;
+}
+
 namespace {
 void say(const ProgressFn& progress, const std::string& what) {
   if (progress) progress(what);
@@ -30,11 +40,9 @@ PgbouncerSettings RunningStack::start_postgres(const Start& s) {
   PostgresSettings pg;
   pg.rows = s.config.rows;
   pg.max_connections = s.config.sessions + 20;
-  pg.cpus = s.config.cores;
-  pg.cgroup_procs_path = s.cgroups.procs_path("postgres");
+  pg.placement = placement_of(s.config, s.cgroups, "postgres");
   pg.log_path = s.run_dir.file("postgres.log");
   pg.run_dir = s.run_dir.path();
-  pg.own_session = !s.config.shared_session;
   cluster.emplace(pg, s.user);
   if (cluster->loaded_now())
     say(s.progress, "loaded the table in " + std::to_string(cluster->load_seconds()) + " s");
@@ -59,10 +67,8 @@ void RunningStack::start_app(const Start& s, const std::string& db_user) {
   app_settings.rows = s.config.rows;
   app_settings.db_mode = s.config.db_mode;
   app_settings.pool_size = s.config.pool_size;
-  app_settings.cpus = s.config.cores;
-  app_settings.cgroup_procs_path = s.cgroups.procs_path("app");
+  app_settings.placement = placement_of(s.config, s.cgroups, "app");
   app_settings.served_dir = s.run_dir.subdir("served");
-  app_settings.own_session = !s.config.shared_session;
   app.emplace(s.pre.recipe, app_settings);
 }
 
@@ -73,9 +79,7 @@ void RunningStack::start_nginx(const Start& s) {
   ns.app_port = app->port();
   ns.worker_processes = s.pre.cores;
   ns.listen_backlog = s.config.backlog;
-  ns.cpus = s.config.cores;
-  ns.cgroup_procs_path = s.cgroups.procs_path("nginx");
-  ns.own_session = !s.config.shared_session;
+  ns.placement = placement_of(s.config, s.cgroups, "nginx");
   nginx.emplace(ns, s.run_dir.path(), s.user);
   if (http_get_status(nginx->port(), "/test", std::chrono::seconds(10)) != 200) {
     throw std::runtime_error("GET /test through nginx did not answer 200; see " + s.run_dir.path() +
@@ -88,9 +92,7 @@ RunningStack::RunningStack(const Start& s) {
   say(s.progress, "starting pgbouncer");
   pb.sessions = s.config.sessions;
   pb.listen_backlog = s.config.backlog;
-  pb.cpus = s.config.cores;
-  pb.cgroup_procs_path = s.cgroups.procs_path("pgbouncer");
-  pb.own_session = !s.config.shared_session;
+  pb.placement = placement_of(s.config, s.cgroups, "pgbouncer");
   bouncer.emplace(pb, s.run_dir.path(), s.user);
   start_app(s, pb.db_user);
   start_nginx(s);

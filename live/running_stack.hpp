@@ -19,6 +19,12 @@
 
 namespace stacksim::live {
 
+// Where a component group's processes run in this run: its accounting
+// cgroup, the run's cores, and a session of their own unless the run shares
+// the runner's (--shared-session).
+Placement placement_of(const RunConfig& config, const CpuCgroups& cgroups,
+                       const std::string& group);
+
 class RunningStack {
  public:
   // What a start needs; the references must outlive the stack.

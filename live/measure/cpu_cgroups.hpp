@@ -29,7 +29,7 @@ class CpuCgroups {
   CpuCgroups& operator=(const CpuCgroups&) = delete;
   ~CpuCgroups();
 
-  // The file a child writes to join the group (SpawnSpec::cgroup_procs_path).
+  // The file a child writes to join the group (Placement::cgroup_procs_path).
   std::string procs_path(const std::string& group) const;
   CgroupCpu read(const std::string& group) const;
   std::vector<pid_t> pids(const std::string& group) const;

@@ -99,15 +99,16 @@ void become_user(const SpawnSpec& spec, int err_fd) {
 [[noreturn]] void exec_child(const SpawnSpec& spec, int err_fd, pid_t parent, char** argv,
                              char** envp) {
   // Either way the child leads a group whose id is its PID, which stop() signals.
-  if (spec.own_session) {
+  if (spec.placement.own_session) {
     if (::setsid() < 0) child_fail(err_fd, "setsid");
   } else {
     ::setpgid(0, 0);
   }
   reset_signals();
   redirect_output(spec, err_fd);
-  if (!spec.cgroup_procs_path.empty()) join_cgroup(err_fd, spec.cgroup_procs_path.c_str());
-  if (spec.cpus > 0) pin_cpus(err_fd, spec.cpus);
+  const Placement& where = spec.placement;
+  if (!where.cgroup_procs_path.empty()) join_cgroup(err_fd, where.cgroup_procs_path.c_str());
+  if (where.cpus > 0) pin_cpus(err_fd, where.cpus);
   if (spec.user) become_user(spec, err_fd);
   // Die with the runner even if it is SIGKILLed (set after setuid, which clears it).
   ::prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -165,7 +166,7 @@ Process Process::spawn(const SpawnSpec& spec) {
   // There the wait on the pipe below (closed by execve or by the child's
   // exit) is what orders the two: spawn returns, and stop() can signal the
   // group, only once the child has called setsid().
-  if (!spec.own_session) ::setpgid(pid, pid);
+  if (!spec.placement.own_session) ::setpgid(pid, pid);
   register_process_group(pid);
   Process p;
   p.pid_ = pid;

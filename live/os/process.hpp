@@ -23,20 +23,25 @@ struct UserIds {
   std::string home;
 };
 
-struct SpawnSpec {
-  std::string name;                 // for messages: "pgbouncer"
-  std::vector<std::string> argv;    // argv[0] is an absolute path
-  std::vector<std::string> env;     // the whole environment, "KEY=value"
-  std::string log_path;             // stdout and stderr go here; empty: /dev/null
-  std::string working_dir;          // empty: inherit
-  std::optional<UserIds> user;      // run as this user instead of root
-  std::string cgroup_procs_path;    // join this cgroup before exec; empty: none
-  int cpus = 0;                     // pin to the first `cpus` allowed CPUs; 0: no pinning
-  int stop_signal = SIGTERM;        // sent to the group by stop()
-  bool signal_leader_only = false;  // postgres: its postmaster stops its backends itself
+// Where a server's processes run: its accounting cgroup, its CPUs, its session.
+struct Placement {
+  std::string cgroup_procs_path;  // join this cgroup before exec; empty: none
+  int cpus = 0;                   // pin to the first `cpus` allowed CPUs; 0: no pinning
   // setsid() in the child: a session (and process group) of its own. False:
   // setpgid(0, 0), a group in the runner's session, sharing its autogroup.
   bool own_session = true;
+};
+
+struct SpawnSpec {
+  std::string name;               // for messages: "pgbouncer"
+  std::vector<std::string> argv;  // argv[0] is an absolute path
+  std::vector<std::string> env;   // the whole environment, "KEY=value"
+  std::string log_path;           // stdout and stderr go here; empty: /dev/null
+  std::string working_dir;        // empty: inherit
+  std::optional<UserIds> user;    // run as this user instead of root
+  Placement placement;
+  int stop_signal = SIGTERM;        // sent to the group by stop()
+  bool signal_leader_only = false;  // postgres: its postmaster stops its backends itself
 };
 
 class Process {

@@ -44,10 +44,8 @@ AppServer::AppServer(const StackRecipe& recipe, const AppSettings& s) {
   log_path_ = s.run_dir + "/app.log";
   spec.log_path = log_path_;
   spec.working_dir = s.apps_dir;
-  spec.cgroup_procs_path = s.cgroup_procs_path;
-  spec.cpus = s.cpus;
+  spec.placement = s.placement;
   spec.stop_signal = SIGTERM;
-  spec.own_session = s.own_session;
   process_ = Process::spawn(spec);
   if (s.ready == AppReadiness::kStarted) return;
   wait_for_port(port_, process_, std::chrono::seconds(30), log_path_);

@@ -32,10 +32,8 @@ struct AppSettings {
   long rows = 0;
   std::string db_mode = "connect";  // "connect" | "pool"
   int pool_size = 4;
-  int cpus = 0;
-  std::string cgroup_procs_path;
-  std::string served_dir;   // where the workers count their requests (live/served_counts)
-  bool own_session = true;  // see SpawnSpec::own_session
+  Placement placement;     // its cgroup, CPUs and session
+  std::string served_dir;  // where the workers count their requests (live/served_counts)
   AppReadiness ready = AppReadiness::kServing;
 };
 

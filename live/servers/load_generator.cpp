@@ -162,9 +162,7 @@ LoadResult run_load(const LoadSettings& s) {
   spec.argv = argv;
   spec.env = root.environment({"PATH=/usr/bin:/bin", "LANG=C"});
   spec.log_path = s.work_dir + "/" + s.label + "." + s.generator + ".out";
-  spec.cgroup_procs_path = s.cgroup_procs_path;
-  spec.cpus = s.cpus;
-  spec.own_session = s.own_session;
+  spec.placement = s.placement;
   Process p = Process::spawn(spec);
   const int status = p.wait();
   const std::string out = read_text_file(spec.log_path);

@@ -21,9 +21,7 @@ struct LoadSettings {
   long requests = 0;      // > 0: fixed count (ab only; wrk is always timed)
   std::string work_dir;   // per-request data files go here
   std::string label;      // "warmup" / "window"
-  int cpus = 0;
-  std::string cgroup_procs_path;
-  bool own_session = true;  // see SpawnSpec::own_session
+  Placement placement;    // its cgroup, CPUs and session
 };
 
 struct LoadResult {

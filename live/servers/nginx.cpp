@@ -80,10 +80,8 @@ Nginx::Nginx(const NginxSettings& settings, const std::string& run_dir, const Us
   spec.log_path = dir_ + "/stderr.log";
   spec.user = user;
   spec.working_dir = dir_;
-  spec.cgroup_procs_path = s.cgroup_procs_path;
-  spec.cpus = s.cpus;
+  spec.placement = s.placement;
   spec.stop_signal = SIGTERM;  // fast shutdown
-  spec.own_session = s.own_session;
   process_ = Process::spawn(spec);
   wait_for_port(port_, process_, std::chrono::seconds(20), dir_ + "/error.log");
 }

@@ -17,9 +17,7 @@ struct NginxSettings {
   int worker_processes = 2;
   int worker_connections = 4096;
   int listen_backlog = 4096;
-  int cpus = 0;
-  std::string cgroup_procs_path;
-  bool own_session = true;  // see SpawnSpec::own_session
+  Placement placement;  // its cgroup, CPUs and session
 };
 
 // The nginx.conf text (exposed for tests).

@@ -85,10 +85,8 @@ Pgbouncer::Pgbouncer(const PgbouncerSettings& s, const std::string& run_dir, con
   spec.log_path = dir_ + "/stderr.log";
   spec.user = user;
   spec.working_dir = dir_;
-  spec.cgroup_procs_path = s.cgroup_procs_path;
-  spec.cpus = s.cpus;
+  spec.placement = s.placement;
   spec.stop_signal = SIGTERM;  // immediate shutdown; SIGINT would wait for clients
-  spec.own_session = s.own_session;
   process_ = Process::spawn(spec);
   wait_for_port(port_, process_, std::chrono::seconds(20), dir_ + "/pgbouncer.log");
 }

@@ -19,9 +19,7 @@ struct PgbouncerSettings {
   std::string db_user;          // PostgreSQL role the pool logs in as
   std::string db_password;      // empty: none (trust); clients get a generated one
   int listen_backlog = 4096;
-  int cpus = 0;
-  std::string cgroup_procs_path;
-  bool own_session = true;  // see SpawnSpec::own_session
+  Placement placement;  // its cgroup, CPUs and session
 };
 
 class Pgbouncer {

@@ -86,13 +86,11 @@ SpawnSpec postmaster_spec(const PostgresSettings& settings, const InstallRoot& r
   spec.log_path = settings.log_path;
   spec.user = user;
   spec.working_dir = data_dir;
-  spec.cgroup_procs_path = settings.cgroup_procs_path;
-  spec.cpus = settings.cpus;
+  spec.placement = settings.placement;
   // SIGINT is PostgreSQL's fast shutdown: the postmaster ends its backends
   // (which live in their own sessions) and exits.
   spec.stop_signal = SIGINT;
   spec.signal_leader_only = true;
-  spec.own_session = settings.own_session;
   return spec;
 }
 

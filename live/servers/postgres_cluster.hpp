@@ -22,11 +22,9 @@ inline constexpr const char* kAppUser = "stacksim_app";
 struct PostgresSettings {
   long rows = 1000000;
   int max_connections = 120;
-  int cpus = 0;                   // pinning, see SpawnSpec
-  std::string cgroup_procs_path;  // the "postgres" accounting group
-  std::string log_path;           // server log, inside the run directory
-  std::string run_dir;            // scratch (initdb's password file)
-  bool own_session = true;        // see SpawnSpec::own_session
+  Placement placement;   // the "postgres" accounting group, CPUs, session
+  std::string log_path;  // server log, inside the run directory
+  std::string run_dir;   // scratch (initdb's password file)
 };
 
 struct DbCredentials {
