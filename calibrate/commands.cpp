@@ -36,6 +36,7 @@
 #include "live/results_store.hpp"
 #include "live/servers/stack_recipes.hpp"
 #include "live/sweep.hpp"
+#include "sim/cli/model_options.hpp"
 #include "sim/scenario/host_profile.hpp"
 #include "sim/scenario/model_io.hpp"
 
@@ -169,9 +170,7 @@ int run_speed(const SpeedCommandOptions& o) {
 }
 
 struct ValidateCommandOptions {
-  std::string model;
-  std::string host;         // a host profile to carry the model to first
-  std::string corrections;  // the CPU corrections to use instead of the model's
+  cli::ModelChoice model;
   std::string plan;
   std::string store;
   std::vector<std::string> also_records;  // more stores of the plan, read only
@@ -183,20 +182,20 @@ struct ValidateCommandOptions {
 
 int run_validation(const ValidateCommandOptions& o) {
   const auto t0 = std::chrono::steady_clock::now();
-  const Model model = load_model_for(o.model, o.host, o.corrections);
+  const Model model = o.model.load();
   const live::SweepPlan plan = live::load_sweep(o.plan, live::RunConfig{});
   const live::StackRecipes recipes = live::load_stack_recipes(live::default_stacks_path());
   const nlohmann::json& prov = model.provenance;
   if (prov.contains("configurations") && prov.at("configurations").is_array()) {
     check_configurations_disjoint(prov.at("configurations").get<std::vector<std::string>>(),
                                   plan_configurations(plan, recipes, online_cpus()),
-                                  "the configurations " + o.model + " was fitted from",
+                                  "the configurations " + o.model.model + " was fitted from",
                                   "the validation plan " + o.plan);
   } else {
     std::fprintf(stderr,
                  "validate: %s does not list the configurations it was fitted from "
                  "(provenance.configurations); held-out is not checked\n",
-                 o.model.c_str());
+                 o.model.model.c_str());
   }
   announce_and_run(plan, o.store, !o.no_run);
   std::vector<nlohmann::json> records = live::read_records(o.store);
@@ -303,11 +302,7 @@ void add_validate_command(CLI::App& app, int& exit_code) {
       "validate",
       "Run a held-out plan live (resumable from --store), predict each point with the model, "
       "and report the errors and the sync/async winners (Markdown and JSON)");
-  val->add_option("--model", vo->model, "Model file to validate")->required();
-  val->add_option("--host", vo->host,
-                  "Host profile: validate the model carried to that host (as sim --host)");
-  val->add_option("--corrections", vo->corrections,
-                  "CPU corrections to use instead of the model's (as sim --corrections)");
+  cli::add_model_options(*val, vo->model, "Model file to validate");
   add_plan_and_store(*val, vo->plan, "Validation plan (a stacksim.live-sweep file)", vo->store);
   val->add_option("--also-records", vo->also_records,
                   "Another store of the same plan's runs (e.g. a second session), read, never "

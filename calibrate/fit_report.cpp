@@ -5,13 +5,12 @@
 #include <sstream>
 
 #include "calibrate/fit.hpp"
+#include "sim/scenario/json_fields.hpp"
 
 namespace stacksim::calibrate {
 namespace {
 
-nlohmann::json number_or_null(double v) {
-  return std::isfinite(v) ? nlohmann::json(v) : nullptr;
-}
+using json_fields::number_or_null;
 
 nlohmann::json fit_json(const GroupFit& g) {
   const LinearFit& f = g.fit;

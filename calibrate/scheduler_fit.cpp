@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <limits>
 
+#include "sim/scenario/json_fields.hpp"
+
 namespace stacksim::calibrate {
 
 namespace {
@@ -113,7 +115,7 @@ SchedulerFit fit_scheduler(const Model& model, const live::SweepPlan& plan,
 
 nlohmann::json to_json(const SchedulerFit& f) {
   nlohmann::json candidates = nlohmann::json::array();
-  auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
+  const auto number = json_fields::number_or_null;
   for (const SchedulerCandidate& c : f.candidates) {
     candidates.push_back({{"beta", c.beta},
                           {"wakeup_latency_us", c.latency_us},

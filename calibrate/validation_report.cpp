@@ -6,6 +6,7 @@
 #include <string>
 
 #include "calibrate/validation.hpp"
+#include "sim/scenario/json_fields.hpp"
 
 namespace stacksim::calibrate {
 namespace {
@@ -13,7 +14,7 @@ namespace {
 using nlohmann::json;
 
 json number(double v) {
-  return std::isfinite(v) ? json(v) : json(nullptr);
+  return json_fields::number_or_null(v);
 }
 
 json to_json(const Comparison& c) {

@@ -11,6 +11,7 @@
 
 #include "common/input_error.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/cli/model_options.hpp"
 #include "sim/experiment/crossover.hpp"
 #include "sim/experiment/crossover_report.hpp"
 #include "sim/scenario/host_profile.hpp"
@@ -22,7 +23,8 @@ namespace stacksim::cli {
 namespace {
 
 struct CrossoverOptions {
-  std::string model, host, corrections, scenario;
+  ModelChoice model;
+  std::string scenario;
   std::vector<std::string> sync, async, settings;
   std::string x, y;
   std::vector<double> levels;
@@ -117,7 +119,7 @@ CrossoverSpec build_spec(const CrossoverOptions& o, const Model& model) {
 }
 
 int run_crossover_command(const CrossoverOptions& o) {
-  const Model model = load_model_for(o.model, o.host, o.corrections);
+  const Model model = o.model.load();
   const CrossoverSpec spec = build_spec(o, model);
   const CrossoverResult result = run_crossover(model, spec);
   std::ostringstream text;
@@ -144,9 +146,7 @@ void add_crossover_command(CLI::App& app, int& exit_code) {
       "crossover",
       "Map where async overtakes sync over two knobs: the best async/sync throughput ratio on a "
       "grid, and the curve where it crosses each level, by bisection, with 95% intervals");
-  cmd->add_option("--model", o->model, "Model file (models/*.json)")->required();
-  cmd->add_option("--host", o->host, "Host profile to carry the model to (as sim --host)");
-  cmd->add_option("--corrections", o->corrections, "CPU corrections to use (as sim)");
+  add_model_options(*cmd, o->model, "Model file (models/*.json)");
   cmd->add_option("--scenario", o->scenario, "Scenario file: the fixed knobs")->required();
   cmd->add_option("--sync", o->sync, "Sync-side stacks (repeatable; default: the scenario's)");
   cmd->add_option("--async", o->async,

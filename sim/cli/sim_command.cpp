@@ -6,6 +6,7 @@
 
 #include "common/input_error.hpp"
 #include "sim/cli/commands.hpp"
+#include "sim/cli/model_options.hpp"
 #include "sim/experiment/experiment.hpp"
 #include "sim/experiment/report.hpp"
 #include "sim/scenario/host_profile.hpp"
@@ -16,9 +17,7 @@ namespace stacksim::cli {
 
 namespace {
 struct SimOptions {
-  std::string model;
-  std::string host;         // a host profile to carry the model to
-  std::string corrections;  // the CPU corrections to use instead of the model's
+  ModelChoice model;
   std::vector<std::string> scenarios;
   std::vector<std::string> stacks;
   std::vector<std::string> settings;
@@ -27,7 +26,7 @@ struct SimOptions {
 };
 
 int run_sim(const SimOptions& o) {
-  const Model model = load_model_for(o.model, o.host, o.corrections);
+  const Model model = o.model.load();
   nlohmann::json documents = nlohmann::json::array();
   for (const std::string& path : o.scenarios) {
     Scenario scenario = load_scenario(path);
@@ -54,14 +53,7 @@ void add_sim_command(CLI::App& app, int& exit_code) {
   auto opts = std::make_shared<SimOptions>();
   auto* cmd = app.add_subcommand(
       "sim", "Simulate stacks under a scenario: throughput, latency tails, #DB, and why");
-  cmd->add_option("--model", opts->model, "Model file (models/*.json)")->required();
-  cmd->add_option("--host", opts->host,
-                  "Host profile (stacksim host probe): predict that host, carrying the model from "
-                  "the profile it was fitted on (host.profile) by the ratio of each probed term");
-  cmd->add_option("--corrections", opts->corrections,
-                  "CPU corrections of processor sharing to use instead of the model's "
-                  "host.corrections: none, all, or names from speed,wakeup_latency,imbalance,"
-                  "background,idle_inflation,cold_cache separated by commas");
+  add_model_options(*cmd, opts->model, "Model file (models/*.json)");
   cmd->add_option("--scenario", opts->scenarios, "Scenario file(s) (scenarios/*.json)")->required();
   cmd->add_option("--stack", opts->stacks, "Only these stacks (repeatable)");
   cmd->add_option("--set", opts->settings,

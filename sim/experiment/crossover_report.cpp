@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "sim/scenario/json_fields.hpp"
 #include "sim/scenario/scenario_io.hpp"
 
 namespace stacksim {
@@ -11,9 +12,7 @@ namespace {
 
 using nlohmann::json;
 
-json number_or_null(double v) {
-  return std::isfinite(v) ? json(v) : json(nullptr);
-}
+using json_fields::number_or_null;
 
 json side_json(const SideAtPoint& s) {
   return {{"stack", s.stack},

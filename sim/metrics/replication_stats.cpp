@@ -5,14 +5,13 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "sim/scenario/json_fields.hpp"
+
 namespace stacksim {
 
 namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-nlohmann::json number_or_null(double x) {
-  return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr);
-}
+using json_fields::number_or_null;
 }  // namespace
 
 void to_json(nlohmann::json& j, const Summary& s) {

@@ -4,6 +4,7 @@
 // read with an ObjectReader that rejects any key the reader did not take.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
@@ -73,6 +74,11 @@ std::int64_t parse_int_text(std::string_view text, const Where& w, std::int64_t 
 std::uint64_t parse_uint64_text(std::string_view text, const Where& w);
 double parse_number_text(std::string_view text, const Where& w, double min, double max = kNoLimit);
 bool parse_bool_text(std::string_view text, const Where& w);
+
+// A number for a report: null where it is not finite (JSON has no NaN).
+inline nlohmann::json number_or_null(double v) {
+  return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr);
+}
 
 // Writes `text` to `path` atomically: a temporary file in the same
 // directory, flushed, renamed over the target, so a reader sees the old file
