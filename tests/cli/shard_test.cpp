@@ -107,6 +107,21 @@ TEST_F(ShardTest, ShardsOfAnotherSweepAreRefused) {
   EXPECT_EQ(reset.status, 2) << reset.out;
 }
 
+TEST_F(ShardTest, APointTwiceMustHaveTheSameBits) {
+  run_shards(2);
+  const std::string both = shard(0, 2) + " " + shard(1, 2);
+  const auto again = run_stacksim("merge " + both + " " + shard(1, 2) + " " + run_args());
+  EXPECT_EQ(again.status, 0) << again.out;
+  auto lines = lines_of(shard(1, 2));
+  lines[1]["result"]["p99_ms"] = lines[1]["result"]["p99_ms"].get<double>() * 1.5;
+  std::ofstream changed(shard(1, 2, "-changed"));
+  for (const auto& line : lines) changed << line.dump() << "\n";
+  changed.close();
+  const auto r = run_stacksim("merge " + both + " " + shard(1, 2, "-changed") + " " + run_args());
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("given twice with different results"), std::string::npos) << r.out;
+}
+
 TEST_F(ShardTest, ABadShardSpecNamesTheFlagAndWritesNothing) {
   for (const std::string spec : {"3/3", "0/0", "x", "1/", "1/x"}) {
     const auto r = run_stacksim("sim " + run_args() + " --shard " + spec + " --out " + shard(9, 9));
