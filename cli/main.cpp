@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   app.set_help_all_flag("--help-all", "Show the help of every subcommand");
   int exit_code = 0;
   stacksim::cli::add_sim_command(app, exit_code);
+  stacksim::cli::add_merge_command(app, exit_code);
   stacksim::cli::add_crossover_command(app, exit_code);
   stacksim::cli::add_qn_command(app, exit_code);
   stacksim::live::add_live_commands(app, exit_code);

@@ -80,23 +80,26 @@ std::vector<RunResult> run_jobs(const Model& model, const std::vector<RunJob>& j
   return results;
 }
 
-std::vector<ConfigurationResult> run_experiment(const Model& model, const Scenario& scenario,
-                                                unsigned threads) {
-  const std::vector<Configuration> configurations = expand_sweep(scenario);
+std::vector<ConfigurationResult> result_skeleton(const Model& model, const Scenario& scenario) {
   const std::vector<std::string> names = stacks_of(scenario, model);
-  const int reps = scenario.replications;
-
   std::vector<ConfigurationResult> results;
-  for (const Configuration& c : configurations) {
+  for (const Configuration& c : expand_sweep(scenario)) {
     ConfigurationResult cr{c, {}};
     for (const std::string& name : names) {
       const StackModel& sm = model.stacks.at(name);
       StackResult sr{name, sm.type, c.scenario.workers.for_type(sm.type), {}};
-      sr.replications.resize(static_cast<std::size_t>(reps));
+      sr.replications.resize(static_cast<std::size_t>(scenario.replications));
       cr.stacks.push_back(std::move(sr));
     }
     results.push_back(std::move(cr));
   }
+  return results;
+}
+
+std::vector<ConfigurationResult> run_experiment(const Model& model, const Scenario& scenario,
+                                                unsigned threads) {
+  std::vector<ConfigurationResult> results = result_skeleton(model, scenario);
+  const int reps = scenario.replications;
 
   // Jobs are (configuration, stack, replication), in that order.
   std::vector<RunJob> jobs;

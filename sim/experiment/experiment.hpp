@@ -62,6 +62,10 @@ struct RunJob {
 std::vector<RunResult> run_jobs(const Model& model, const std::vector<RunJob>& jobs,
                                 unsigned threads = 0);
 
+// The results of a scenario with every replication default: its
+// configurations, and in each its stacks in order, `replications` long.
+std::vector<ConfigurationResult> result_skeleton(const Model& model, const Scenario& scenario);
+
 // Runs everything with `threads` workers (0: one per core).
 std::vector<ConfigurationResult> run_experiment(const Model& model, const Scenario& scenario,
                                                 unsigned threads = 0);
