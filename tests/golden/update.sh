@@ -17,3 +17,5 @@ done
 for s in article this-machine; do
   run this-machine "$s" "this-machine-model-$s"
 done
+# The shipped crossover map (docs/crossover/article.json), on the estimates.
+tests/golden/crossover_map.sh "$bin"
