@@ -7,8 +7,11 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <iterator>
 #include <optional>
 #include <sstream>
+#include <string>
+#include <variant>
 
 #include "common/input_error.hpp"
 #include "live/measure/host_info.hpp"
@@ -86,14 +89,71 @@ void validate(const RunConfig& c) {
           "--requests: wrk runs are timed; use --duration-s");
 }
 
+namespace {
+
+// A knob of a run as sweep files and records spell it, and its field.
+// Configuration knobs make a record's "config" (and a sweep point's key);
+// the others are measurement policy.
+struct RunKnob {
+  const char* name;
+  std::variant<int RunConfig::*, long RunConfig::*, double RunConfig::*, std::string RunConfig::*>
+      field;
+  bool configuration = true;
+};
+
+const RunKnob kRunKnobs[] = {
+    {"stack", &RunConfig::stack},
+    {"workers", &RunConfig::workers},
+    {"clients", &RunConfig::clients},
+    {"sessions", &RunConfig::sessions},
+    {"delay_ms", &RunConfig::delay_ms},
+    {"duration_s", &RunConfig::duration_s},
+    {"requests", &RunConfig::requests},
+    {"warmup_s", &RunConfig::warmup_s},
+    {"rows", &RunConfig::rows},
+    {"load_generator", &RunConfig::load_generator},
+    {"cores", &RunConfig::cores},
+    {"db_mode", &RunConfig::db_mode},
+    {"pool_size", &RunConfig::pool_size},
+    {"backlog", &RunConfig::backlog},
+    {"max_foreign_cores", &RunConfig::max_foreign_cores, false},
+    {"wait_quiet_s", &RunConfig::wait_quiet_s, false},
+    {"foreign_retries", &RunConfig::foreign_retries, false},
+    {"speed_retries", &RunConfig::speed_retries, false},
+    {"max_speed_moved", &RunConfig::max_speed_moved, false},
+    {"postgres_url_file", &RunConfig::postgres_url_file, false},
+};
+
+// Sets the knob's field from a JSON value of its type; `at` names it.
+struct SetFromJson {
+  RunConfig& c;
+  const json& v;
+  const std::string& at;
+  template <typename Integer>
+  void integer(Integer RunConfig::*f) const {
+    if (!v.is_number_integer()) throw InputError(at + ": must be an integer");
+    c.*f = static_cast<Integer>(v.get<long>());
+  }
+  void operator()(int RunConfig::*f) const { integer(f); }
+  void operator()(long RunConfig::*f) const { integer(f); }
+  void operator()(double RunConfig::*f) const {
+    if (!v.is_number()) throw InputError(at + ": must be a number");
+    c.*f = v.get<double>();
+  }
+  void operator()(std::string RunConfig::*f) const {
+    if (!v.is_string()) throw InputError(at + ": must be a string");
+    c.*f = v.get<std::string>();
+  }
+};
+
+}  // namespace
+
 json config_json(const RunConfig& c) {
-  return {{"stack", c.stack},         {"workers", c.workers},
-          {"clients", c.clients},     {"sessions", c.sessions},
-          {"delay_ms", c.delay_ms},   {"duration_s", c.duration_s},
-          {"requests", c.requests},   {"warmup_s", c.warmup_s},
-          {"rows", c.rows},           {"load_generator", c.load_generator},
-          {"cores", c.cores},         {"db_mode", c.db_mode},
-          {"pool_size", c.pool_size}, {"backlog", c.backlog}};
+  json j = json::object();
+  for (const RunKnob& k : kRunKnobs) {
+    if (k.configuration) std::visit([&](auto f) { j[k.name] = c.*f; }, k.field);
+  }
+  return j;
 }
 
 RunConfig config_from_json(const json& j, const RunConfig& base, const std::string& where) {
@@ -101,61 +161,10 @@ RunConfig config_from_json(const json& j, const RunConfig& base, const std::stri
   RunConfig c = base;
   for (const auto& [key, v] : j.items()) {
     const std::string at = where + "." + key;
-    auto num = [&]() {
-      if (!v.is_number()) throw InputError(at + ": must be a number");
-      return v.get<double>();
-    };
-    auto integer = [&]() {
-      if (!v.is_number_integer()) throw InputError(at + ": must be an integer");
-      return v.get<long>();
-    };
-    auto str = [&]() {
-      if (!v.is_string()) throw InputError(at + ": must be a string");
-      return v.get<std::string>();
-    };
-    if (key == "stack")
-      c.stack = str();
-    else if (key == "workers")
-      c.workers = static_cast<int>(integer());
-    else if (key == "clients")
-      c.clients = static_cast<int>(integer());
-    else if (key == "sessions")
-      c.sessions = static_cast<int>(integer());
-    else if (key == "delay_ms")
-      c.delay_ms = num();
-    else if (key == "duration_s")
-      c.duration_s = num();
-    else if (key == "requests")
-      c.requests = integer();
-    else if (key == "warmup_s")
-      c.warmup_s = num();
-    else if (key == "rows")
-      c.rows = integer();
-    else if (key == "load_generator")
-      c.load_generator = str();
-    else if (key == "cores")
-      c.cores = static_cast<int>(integer());
-    else if (key == "db_mode")
-      c.db_mode = str();
-    else if (key == "pool_size")
-      c.pool_size = static_cast<int>(integer());
-    else if (key == "backlog")
-      c.backlog = static_cast<int>(integer());
-    // Measurement policy, not configuration: not part of config_json's key.
-    else if (key == "max_foreign_cores")
-      c.max_foreign_cores = num();
-    else if (key == "wait_quiet_s")
-      c.wait_quiet_s = num();
-    else if (key == "foreign_retries")
-      c.foreign_retries = static_cast<int>(integer());
-    else if (key == "speed_retries")
-      c.speed_retries = static_cast<int>(integer());
-    else if (key == "max_speed_moved")
-      c.max_speed_moved = num();
-    else if (key == "postgres_url_file")
-      c.postgres_url_file = str();
-    else
-      throw InputError(at + ": unknown knob");
+    const auto* knob = std::find_if(std::begin(kRunKnobs), std::end(kRunKnobs),
+                                    [&](const RunKnob& k) { return key == k.name; });
+    if (knob == std::end(kRunKnobs)) throw InputError(at + ": unknown knob");
+    std::visit(SetFromJson{c, v, at}, knob->field);
   }
   return c;
 }

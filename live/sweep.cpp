@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "common/input_error.hpp"
+#include "common/progress.hpp"
 #include "live/os/process_registry.hpp"
 #include "live/repeat_summary.hpp"
 #include "live/results_store.hpp"
@@ -18,17 +19,9 @@ namespace {
 using nlohmann::json;
 
 // `eta_s` < 0: not known yet (no run of this sweep has finished).
+// (Runs of minutes each: written on every run, to a log as well as a terminal.)
 void progress_bar(std::size_t done, std::size_t total, const std::string& what, double eta_s) {
-  constexpr int kWidth = 30;
-  const int filled = total > 0 ? static_cast<int>(kWidth * done / total) : kWidth;
-  char eta[32] = "";
-  if (eta_s >= 0)
-    std::snprintf(eta, sizeof eta, " ETA %d:%02d", static_cast<int>(eta_s) / 60,
-                  static_cast<int>(eta_s) % 60);
-  std::fprintf(stderr, "\r[%s%s] %zu/%zu%s %-60s",
-               std::string(static_cast<std::size_t>(filled), '#').c_str(),
-               std::string(static_cast<std::size_t>(kWidth - filled), '.').c_str(), done, total,
-               eta, what.substr(0, 60).c_str());
+  std::fprintf(stderr, "\r%-110s", progress_line(done, total, -1, eta_s, what).c_str());
   std::fflush(stderr);
 }
 

@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "common/input_error.hpp"
+#include "common/progress.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/cli/model_options.hpp"
 #include "sim/experiment/crossover.hpp"
@@ -35,6 +36,7 @@ struct CrossoverOptions {
   std::string format = "table";
   std::string out;
   unsigned threads = 0;
+  bool quiet = false;
 };
 
 std::vector<std::string> split(const std::string& text, char sep) {
@@ -120,8 +122,14 @@ CrossoverSpec build_spec(const CrossoverOptions& o, const Model& model) {
 
 int run_crossover_command(const CrossoverOptions& o) {
   const Model model = o.model.load();
-  const CrossoverSpec spec = build_spec(o, model);
-  const CrossoverResult result = run_crossover(model, spec);
+  CrossoverSpec spec = build_spec(o, model);
+  CrossoverResult result;
+  {
+    Progress progress("crossover runs", 0, !o.quiet && stderr_is_terminal());
+    spec.progress = &progress;
+    result = run_crossover(model, spec);
+    spec.progress = nullptr;
+  }
   std::ostringstream text;
   if (o.format == "json") {
     text << crossover_json(model, spec, result).dump(2) << "\n";
@@ -168,6 +176,8 @@ void add_crossover_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--format", o->format, "Output format")
       ->check(CLI::IsMember({"table", "json", "csv"}));
   cmd->add_option("--threads", o->threads, "Simulation threads (0: one per core)");
+  cmd->add_flag("--quiet", o->quiet,
+                "No progress line on stderr (there is none when it is not a terminal)");
   cmd->add_option("--out", o->out, "Write here (atomically) instead of stdout");
   cmd->callback([o, &exit_code] { exit_code = run_crossover_command(*o); });
 }

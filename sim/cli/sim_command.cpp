@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "common/input_error.hpp"
+#include "common/progress.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/cli/model_options.hpp"
 #include "sim/experiment/experiment.hpp"
@@ -33,6 +34,7 @@ struct SimOptions {
   int shard_count = 0;                   // N for JOB_COMPLETION_INDEX
   std::string out;                       // the shard's JSON lines
   std::vector<std::string> shard_files;  // merge's inputs
+  bool quiet = false;                    // no progress line
 };
 
 std::vector<Scenario> load_scenarios(const SimOptions& o, const Model& model) {
@@ -70,8 +72,12 @@ int run_shard(const SimOptions& o, const Model& model, std::vector<Scenario> sce
   if (!o.shard.empty()) spec = parse_shard_spec(o.shard);
   if (!spec) spec = shard_from_environment(o.shard_count);
   const Sweep sweep(model, std::move(scenarios));
-  json_fields::write_text_atomically(o.out, sweep.run_shard(spec.value_or(ShardSpec{}), o.threads),
-                                     "--out");
+  std::string lines;
+  {
+    Progress progress("simulated runs", 0, !o.quiet && stderr_is_terminal());
+    lines = sweep.run_shard(spec.value_or(ShardSpec{}), o.threads, &progress);
+  }
+  json_fields::write_text_atomically(o.out, lines, "--out");
   return 0;
 }
 
@@ -83,8 +89,11 @@ int run_sim(const SimOptions& o) {
   std::vector<Scenario> scenarios = load_scenarios(o, model);
   if (!o.out.empty()) return run_shard(o, model, std::move(scenarios));
   std::vector<std::vector<ConfigurationResult>> results;
-  for (const Scenario& scenario : scenarios)
-    results.push_back(run_experiment(model, scenario, o.threads));
+  {
+    Progress progress("simulated runs", 0, !o.quiet && stderr_is_terminal());
+    for (const Scenario& scenario : scenarios)
+      results.push_back(run_experiment(model, scenario, o.threads, &progress));
+  }
   print_results(o.format, model, scenarios, results);
   return 0;
 }
@@ -126,6 +135,8 @@ void add_sim_command(CLI::App& app, int& exit_code) {
       "sim", "Simulate stacks under a scenario: throughput, latency tails, #DB, and why");
   add_run_options(*cmd, *opts);
   cmd->add_option("--threads", opts->threads, "Simulation threads (0: one per core)");
+  cmd->add_flag("--quiet", opts->quiet,
+                "No progress line on stderr (there is none when it is not a terminal)");
   cmd->add_option("--out", opts->out,
                   "Write one shard's points as JSON lines to this file (for stacksim merge)");
   cmd->add_option("--shard", opts->shard,

@@ -72,7 +72,7 @@ std::vector<std::vector<StackResult>> simulate(const Model& model, const Crossov
     for (const std::string& s : stacks)
       for (int r = 0; r < p.reps; ++r)
         jobs.push_back({&p.scenario, &model.stacks.at(s), p.first_rep + r});
-  const std::vector<RunResult> done = run_jobs(model, jobs, spec.threads);
+  const std::vector<RunResult> done = run_jobs(model, jobs, spec.threads, spec.progress);
   runs += done.size();
   std::vector<std::vector<StackResult>> out;
   std::size_t j = 0;

@@ -40,7 +40,8 @@ struct CrossoverSpec {
   // `scenario.replications` seeds.
   double precision = 0;
   int max_replications = 50;
-  unsigned threads = 0;  // 0: one per core
+  unsigned threads = 0;          // 0: one per core
+  Progress* progress = nullptr;  // told of every run, grid and bisection; null: nobody
   double y_lo() const { return y.values.front(); }
   double y_hi() const { return y.values.back(); }
   double y_tolerance() const;

@@ -53,8 +53,9 @@ const StackResult* ConfigurationResult::find(const std::string& stack) const {
 }
 
 std::vector<RunResult> run_jobs(const Model& model, const std::vector<RunJob>& jobs,
-                                unsigned threads) {
+                                unsigned threads, Progress* progress) {
   std::vector<RunResult> results(jobs.size());
+  if (progress) progress->add_total(jobs.size());
   std::atomic<std::size_t> next{0};
   std::exception_ptr failure;
   std::mutex failure_mutex;
@@ -62,6 +63,7 @@ std::vector<RunResult> run_jobs(const Model& model, const std::vector<RunJob>& j
     for (std::size_t j; (j = next.fetch_add(1)) < jobs.size();) {
       try {
         results[j] = run_once(model, *jobs[j].stack, *jobs[j].scenario, jobs[j].replication);
+        if (progress) progress->advance();
       } catch (...) {
         std::lock_guard lock(failure_mutex);
         if (!failure) failure = std::current_exception();
@@ -97,7 +99,7 @@ std::vector<ConfigurationResult> result_skeleton(const Model& model, const Scena
 }
 
 std::vector<ConfigurationResult> run_experiment(const Model& model, const Scenario& scenario,
-                                                unsigned threads) {
+                                                unsigned threads, Progress* progress) {
   std::vector<ConfigurationResult> results = result_skeleton(model, scenario);
   const int reps = scenario.replications;
 
@@ -107,7 +109,7 @@ std::vector<ConfigurationResult> run_experiment(const Model& model, const Scenar
     for (const StackResult& sr : cr.stacks)
       for (int rep = 0; rep < reps; ++rep)
         jobs.push_back({&cr.configuration.scenario, &model.stacks.at(sr.stack), rep});
-  const std::vector<RunResult> runs = run_jobs(model, jobs, threads);
+  const std::vector<RunResult> runs = run_jobs(model, jobs, threads, progress);
   std::size_t j = 0;
   for (ConfigurationResult& cr : results)
     for (StackResult& sr : cr.stacks)

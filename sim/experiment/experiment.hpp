@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "common/progress.hpp"
 #include "sim/experiment/run.hpp"
 #include "sim/metrics/replication_stats.hpp"
 #include "sim/scenario/config.hpp"
@@ -58,9 +59,10 @@ struct RunJob {
 
 // Runs every job with `threads` workers (0: one per core); the results are in
 // the jobs' order and the same bits whatever the thread count. The first
-// failure is rethrown once every thread has stopped.
+// failure is rethrown once every thread has stopped. `progress`, if given,
+// has the jobs added to its total and advances as each one finishes.
 std::vector<RunResult> run_jobs(const Model& model, const std::vector<RunJob>& jobs,
-                                unsigned threads = 0);
+                                unsigned threads = 0, Progress* progress = nullptr);
 
 // The results of a scenario with every replication default: its
 // configurations, and in each its stacks in order, `replications` long.
@@ -68,7 +70,7 @@ std::vector<ConfigurationResult> result_skeleton(const Model& model, const Scena
 
 // Runs everything with `threads` workers (0: one per core).
 std::vector<ConfigurationResult> run_experiment(const Model& model, const Scenario& scenario,
-                                                unsigned threads = 0);
+                                                unsigned threads = 0, Progress* progress = nullptr);
 
 // The stacks a scenario names, or all the model's in name order.
 std::vector<std::string> stacks_of(const Scenario& scenario, const Model& model);

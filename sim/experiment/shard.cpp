@@ -100,7 +100,7 @@ Sweep::Sweep(const Model& model, std::vector<Scenario> scenarios)
   id_ = hash_of(whole);
 }
 
-std::string Sweep::run_shard(const ShardSpec& shard, unsigned threads) const {
+std::string Sweep::run_shard(const ShardSpec& shard, unsigned threads, Progress* progress) const {
   std::vector<const SweepPoint*> mine;
   std::vector<RunJob> jobs;
   for (std::size_t i = 0; i < points_.size(); ++i) {
@@ -110,7 +110,7 @@ std::string Sweep::run_shard(const ShardSpec& shard, unsigned threads) const {
     mine.push_back(&p);
     jobs.push_back({&cr.configuration.scenario, &model_.stacks.at(p.stack_name), p.replication});
   }
-  const std::vector<RunResult> runs = run_jobs(model_, jobs, threads);
+  const std::vector<RunResult> runs = run_jobs(model_, jobs, threads, progress);
   std::string out =
       json{{"schema", "stacksim.shard"}, {"version", 1},         {"sweep", id_},
            {"points", points_.size()},   {"shard", shard.index}, {"shards", shard.count}}

@@ -57,7 +57,8 @@ class Sweep {
 
   // Runs the points of `shard` and returns the shard's JSON lines: a header
   // naming the sweep, then one line per point with every figure.
-  std::string run_shard(const ShardSpec& shard, unsigned threads) const;
+  std::string run_shard(const ShardSpec& shard, unsigned threads,
+                        Progress* progress = nullptr) const;
 
   // The results of every scenario, from shard files' lines (`sources` name
   // them in messages). InputError: a shard of another sweep, a point given

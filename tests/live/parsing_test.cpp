@@ -120,6 +120,53 @@ TEST(StackRecipes, ErrorNamesTheFileAndTheField) {
   }
 }
 
+// A run's knobs as sweep files and records spell them: the configuration
+// reads back from its own JSON, policy knobs are read but stay out of the
+// record's "config", and a wrong type or an unknown knob names the field.
+TEST(RunKnobs, ConfigurationReadsBackAndPolicyStaysOutOfTheRecord) {
+  RunConfig c;
+  c.stack = "uvicorn-starlette";
+  c.workers = 3;
+  c.clients = 80;
+  c.sessions = 20;
+  c.delay_ms = 1.5;
+  c.duration_s = 4;
+  c.requests = 5000;
+  c.warmup_s = 0.5;
+  c.rows = 10000;
+  c.cores = 1;
+  c.db_mode = "pool";
+  c.pool_size = 2;
+  c.backlog = 512;
+  const nlohmann::json j = config_json(c);
+  EXPECT_EQ(j.size(), 14u);
+  EXPECT_EQ(config_json(config_from_json(j, RunConfig{}, "x")), j);
+  EXPECT_EQ(j.at("requests"), 5000);
+  EXPECT_EQ(j.at("delay_ms"), 1.5);
+
+  const RunConfig p = config_from_json(
+      nlohmann::json{{"wait_quiet_s", 20}, {"foreign_retries", 3}, {"postgres_url_file", "u"}},
+      RunConfig{}, "base");
+  EXPECT_EQ(p.wait_quiet_s, 20);
+  EXPECT_EQ(p.foreign_retries, 3);
+  EXPECT_EQ(p.postgres_url_file, "u");
+  EXPECT_FALSE(config_json(p).contains("wait_quiet_s"));
+
+  auto message = [](const nlohmann::json& knobs) {
+    try {
+      config_from_json(knobs, RunConfig{}, "plan.runs[0]");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("(accepted)");
+  };
+  EXPECT_EQ(message({{"clients", 1.5}}), "plan.runs[0].clients: must be an integer");
+  EXPECT_EQ(message({{"delay_ms", "2"}}), "plan.runs[0].delay_ms: must be a number");
+  EXPECT_EQ(message({{"stack", 3}}), "plan.runs[0].stack: must be a string");
+  EXPECT_EQ(message({{"clientz", 3}}), "plan.runs[0].clientz: unknown knob");
+  EXPECT_EQ(message(nlohmann::json::array()), "plan.runs[0]: must be an object of knobs");
+}
+
 // --db-mode's names and the simulator's DbAccess, both ways.
 TEST(DbMode, TheRunnersNamesAreTheSimulatorsDbAccess) {
   DbAccess a = DbAccess::kAppPool;
