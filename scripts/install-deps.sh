@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs everything stacksim needs from Debian's packages (idempotent).
 # Build: compiler, CMake and the libraries of the card. Notebook: Jupyter's
-# nbconvert, pandas, matplotlib. Live: the real stack (PostgreSQL, pgbouncer,
-# nginx, ab, the Python servers and frameworks).
+# nbconvert, pandas, matplotlib. Slurm: munge, slurmctld, slurmd and the client
+# commands, for the Slurm job-array test. Live: the real stack (PostgreSQL,
+# pgbouncer, nginx, ab, the Python servers and frameworks).
 set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 
@@ -13,11 +14,13 @@ BUILD_PACKAGES=(
 )
 # The validation notebook (notebooks/validation.ipynb), executed by the tests.
 NOTEBOOK_PACKAGES=(jupyter-nbconvert python3-ipykernel python3-pandas python3-matplotlib)
+# The Slurm test (tests/slurm): a single-node Slurm with munge, on 127.0.0.1.
+SLURM_PACKAGES=(slurmctld slurmd slurm-client munge)
 # The live stack: kept in live/packages.txt, one package a line.
 mapfile -t LIVE_PACKAGES < <(grep -v '^\s*#' "$(dirname "$0")/../live/packages.txt" | sed '/^\s*$/d')
 
 missing=()
-for p in "${BUILD_PACKAGES[@]}" "${NOTEBOOK_PACKAGES[@]}" "${LIVE_PACKAGES[@]}"; do
+for p in "${BUILD_PACKAGES[@]}" "${NOTEBOOK_PACKAGES[@]}" "${SLURM_PACKAGES[@]}" "${LIVE_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
 if [ ${#missing[@]} -gt 0 ]; then
