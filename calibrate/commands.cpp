@@ -30,6 +30,7 @@
 #include "calibrate/record.hpp"
 #include "calibrate/scheduler_fit.hpp"
 #include "calibrate/speed.hpp"
+#include "calibrate/table_report.hpp"
 #include "calibrate/validation.hpp"
 #include "common/input_error.hpp"
 #include "live/os/process_registry.hpp"
@@ -343,6 +344,7 @@ void add_calibrate_commands(CLI::App& app, int& exit_code) {
   add_run_command(*cmd, exit_code);
   add_speed_command(*cmd, exit_code);
   add_quick_command(*cmd, exit_code);
+  add_table_command(*cmd, exit_code);
   add_validate_command(app, exit_code);
 }
 
