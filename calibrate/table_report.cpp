@@ -259,10 +259,17 @@ std::string explain_difference(const TableFit& fit, const PublishedTable& table,
   return "Why the verdicts differ at the same knobs:\n" +
          describe_side("On the table's machine (fitted)", there, s, a, sc) +
          describe_side("On this machine (" + this_machine_name + ")", here, s, a, sc) +
-         fmt("The table's machine spends %.1fx this machine's CPU per %s request: its async "
-             "stacks meet the CPU bound early, while a sync worker's hold is mostly the delay "
-             "on both, so the async edge shrinks from %.1fx to %.1fx.\n",
+         fmt("The table's machine spends %.1fx this machine's CPU per %s request and %.1fx per "
+             "%s request. Async throughput meets the CPU bound (cores / CPU per request), so it "
+             "falls with the CPU per request; a sync worker holds a request for the %.0f ms "
+             "delay plus h (%.1f ms there, %.1f ms here), so sync throughput falls only by "
+             "(D + h there) / (D + h here) = %.2fx. The async edge goes from %.2fx here to "
+             "%.2fx there.\n",
              there[1].row.cpu_ms_per_request / here[1].row.cpu_ms_per_request, a.name.c_str(),
+             there[0].row.cpu_ms_per_request / here[0].row.cpu_ms_per_request, s.name.c_str(),
+             sc.delay_ms, there[0].row.worker_hold_ms - sc.delay_ms,
+             here[0].row.worker_hold_ms - sc.delay_ms,
+             there[0].row.worker_hold_ms / here[0].row.worker_hold_ms,
              here[1].row.throughput_rps / here[0].row.throughput_rps,
              there[1].row.throughput_rps / there[0].row.throughput_rps);
 }

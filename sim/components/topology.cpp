@@ -139,13 +139,17 @@ Topology Topology::build(const Model& m, const StackModel& s, const Scenario& sc
   TopologyBuilder b(t, m.kernel.per_hop);
   const bool per_request = sc.db_access == DbAccess::kConnectPerRequest;
 
-  // Opening a server session: pgbouncer logs in to a freshly forked backend.
+  // Opening a server session: pgbouncer logs in to a freshly forked backend
+  // (without pgbouncer, the app's connection is the backend's).
   auto open_session = [&] {
     b.wait(StepKind::kAcquireSession, "pgbouncer.session");
     b.begin_if_created();
-    b.cpu(Role::kPgbouncer, m.pgbouncer.server_login, "pgbouncer.server_login");
+    if (sc.pgbouncer) b.cpu(Role::kPgbouncer, m.pgbouncer.server_login, "pgbouncer.server_login");
     b.cpu(Role::kPostgres, m.postgres.backend_start, "postgres.backend_start");
     b.end_if_created();
+  };
+  auto via_pgbouncer = [&](const Distribution& d, const char* name) {
+    if (sc.pgbouncer) b.cpu(Role::kPgbouncer, d, name);
   };
 
   b.cpu(Role::kClient, m.client.send, "client.send");
@@ -160,16 +164,16 @@ Topology Topology::build(const Model& m, const StackModel& s, const Scenario& sc
     b.wait(StepKind::kAcquireAppConnection, "app.pool");
     b.begin_if_created();
     b.cpu(Role::kApp, s.connect, "app.connect");
-    b.cpu(Role::kPgbouncer, m.pgbouncer.login, "pgbouncer.login");
+    via_pgbouncer(m.pgbouncer.login, "pgbouncer.login");
     open_session();
     b.end_if_created();
   }
   b.cpu(Role::kApp, s.query, "app.query");
-  b.cpu(Role::kPgbouncer, m.pgbouncer.query, "pgbouncer.query");
+  via_pgbouncer(m.pgbouncer.query, "pgbouncer.query");
   b.cpu(Role::kPostgres, m.postgres.query, "postgres.query");
   b.wait(StepKind::kDbDelay, "postgres.delay");
   b.cpu(Role::kPostgres, m.postgres.fetch, "postgres.fetch");
-  b.cpu(Role::kPgbouncer, m.pgbouncer.result, "pgbouncer.result");
+  via_pgbouncer(m.pgbouncer.result, "pgbouncer.result");
   b.cpu(Role::kApp, s.fetch, "app.fetch");
   if (per_request) {
     b.cpu(Role::kApp, s.close, "app.close");

@@ -159,10 +159,11 @@ std::vector<Bound> analytic_bounds(const Model& model, const StackModel& stack, 
        format("%.0f single-threaded workers / %.3f ms of worker CPU per request", w, d.app_ms)},
       {"sessions", rps(cap.session_units, d.session_hold_ms),
        format("%.0f sessions / %.2f ms held per request", cap.session_units, d.session_hold_ms)},
-      {"pgbouncer", rps(1, d.pgb_ms),
-       format("pgbouncer's one thread / %.3f ms per request", d.pgb_ms)},
       {"client", rps(1, d.client_ms), format("ab's one thread / %.3f ms per request", d.client_ms)},
   };
+  if (sc.pgbouncer)
+    bounds.push_back({"pgbouncer", rps(1, d.pgb_ms),
+                      format("pgbouncer's one thread / %.3f ms per request", d.pgb_ms)});
   if (sc.nginx)
     bounds.push_back(
         {"nginx", rps(nginx_workers, d.nginx_ms),

@@ -255,6 +255,9 @@ struct Scenario {
   std::uint64_t seed = 1;
 
   bool nginx = true;
+  // false: the app's pooled connections go straight to PostgreSQL (a backend
+  // each), as aiopg's pool does in Paterson's benchmark; needs db_access = app_pool.
+  bool pgbouncer = true;
   int nginx_workers = 0;       // 0: one per core
   int backlog = 2048;          // the app server's listen backlog
   double syn_retry_ms = 1000;  // a refused SYN is retried after this (doubling)

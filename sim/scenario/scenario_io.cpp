@@ -42,7 +42,7 @@ struct Knob {
 constexpr double kMaxWorkers = 10'000;
 constexpr double kMaxRequests = 1e10;
 
-const std::array<Knob, 21> kKnobs{{
+const std::array<Knob, 22> kKnobs{{
     {"cores", KnobKind::kInt, 1, 1024, nullptr,
      [](Scenario& s, const KnobValue& v) { return s.cores = static_cast<int>(v.i), true; }},
     {"workers", KnobKind::kInt, 1, kMaxWorkers, nullptr,
@@ -85,6 +85,8 @@ const std::array<Knob, 21> kKnobs{{
      [](Scenario& s, const KnobValue& v) { return s.seed = v.u, true; }},
     {"nginx", KnobKind::kBool, 0, 0, nullptr,
      [](Scenario& s, const KnobValue& v) { return s.nginx = v.b, true; }},
+    {"pgbouncer", KnobKind::kBool, 0, 0, nullptr,
+     [](Scenario& s, const KnobValue& v) { return s.pgbouncer = v.b, true; }},
     {"nginx_workers", KnobKind::kInt, 0, 1024, nullptr,
      [](Scenario& s, const KnobValue& v) { return s.nginx_workers = static_cast<int>(v.i), true; }},
     {"backlog", KnobKind::kInt, 1, 1'000'000, nullptr,
@@ -222,6 +224,11 @@ void check_scenario(const Scenario& s) {
   if (s.load == LoadType::kOpen && !(s.rate_rps > 0.0)) {
     Where{s.source, "rate_rps"}.fail("must be > 0 when load is \"open\", got " +
                                      json_fields::describe(json(s.rate_rps)));
+  }
+  if (!s.pgbouncer && s.db_access != DbAccess::kAppPool) {
+    Where{s.source, "pgbouncer"}.fail(
+        "false needs db_access \"app_pool\" (a connection per request straight to PostgreSQL, a "
+        "backend forked per request, is not modelled)");
   }
   // Pooled connections keep their server session for good: with fewer
   // sessions than connections, the ones left over would wait forever.
@@ -379,6 +386,7 @@ json to_json(const Scenario& s) {
       {"replications", s.replications},
       {"seed", s.seed},
       {"nginx", s.nginx},
+      {"pgbouncer", s.pgbouncer},
       {"nginx_workers", s.nginx_workers},
       {"backlog", s.backlog},
       {"syn_retry_ms", s.syn_retry_ms},

@@ -91,5 +91,21 @@ TEST(Topology, AppSidePoolNestsSessionCreationInsideConnectionCreation) {
   }
 }
 
+TEST(Topology, WithoutPgbouncerThePooledConnectionIsTheBackends) {
+  const Model m = testing::uniform_model(10, 100);
+  Scenario sc = testing::small_scenario();
+  sc.db_access = DbAccess::kAppPool;
+  sc.pgbouncer = false;
+  const Topology t = Topology::build(m, m.stacks.at("sync"), sc);
+  for (const Step& s : t.route()) EXPECT_NE(s.role, Role::kPgbouncer) << s.label;
+  const auto l = labels(t);
+  EXPECT_TRUE(contains(l, "postgres.backend_start"));  // a new connection forks a backend
+  // app->postgres, postgres->app instead of four sockets through pgbouncer:
+  // client->nginx, nginx->app, app->postgres, postgres->app, app->nginx, nginx->client.
+  int hops = 0;
+  for (std::int32_t i : t.main_path()) hops += t.route()[static_cast<std::size_t>(i)].sends;
+  EXPECT_EQ(hops, 6);
+}
+
 }  // namespace
 }  // namespace stacksim

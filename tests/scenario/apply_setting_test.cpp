@@ -46,6 +46,7 @@ const std::vector<KnobCase>& knob_cases() {
       {"seed", "18446744073709551615",
        [](const Scenario& s) { return s.seed == 18446744073709551615ULL; }},
       {"nginx", "false", [](const Scenario& s) { return !s.nginx; }},
+      {"pgbouncer", "false", [](const Scenario& s) { return !s.pgbouncer; }},
       {"nginx_workers", "3", [](const Scenario& s) { return s.nginx_workers == 3; }},
       {"backlog", "128", [](const Scenario& s) { return s.backlog == 128; }},
       {"syn_retry_ms", "3000", [](const Scenario& s) { return s.syn_retry_ms == 3000.0; }},
@@ -100,6 +101,21 @@ TEST(ApplySetting, OpenLoadNeedsARateOnlyWhenCheckedAtTheEnd) {
   apply_setting(s, "load=open");
   EXPECT_THROW(check_scenario(s), InputError);
   apply_setting(s, "rate_rps=100");
+  EXPECT_NO_THROW(check_scenario(s));
+}
+
+TEST(ApplySetting, NoPgbouncerNeedsThePoolInsideTheApp) {
+  Scenario s;
+  apply_setting(s, "pgbouncer=false");
+  try {
+    check_scenario(s);
+    FAIL() << "no error";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("pgbouncer: false needs db_access \"app_pool\""),
+              std::string::npos)
+        << e.what();
+  }
+  apply_setting(s, "db_access=app_pool");
   EXPECT_NO_THROW(check_scenario(s));
 }
 
