@@ -2,6 +2,7 @@
 // published table (docs/published.md).
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include "calibrate/model_writer.hpp"
@@ -37,6 +38,15 @@ Model working_prior(const TableOptions& o) {
   return prior;
 }
 
+// A path as the provenance and the report name it: relative to the
+// checkout when inside it, so the same fit writes the same file anywhere.
+std::string shown(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::path rel = fs::relative(fs::absolute(path, ec), fs::absolute(live::project_dir()), ec);
+  return !ec && !rel.empty() && *rel.begin() != ".." ? rel.string() : path;
+}
+
 void check_hold(const std::vector<std::string>& hold) {
   for (const std::string& h : hold)
     if (h != "speed" && h != "kernel.per_hop" && h != "connect")
@@ -56,12 +66,15 @@ int run_table(const TableOptions& o) {
   options.threads = o.threads;
   options.progress = !o.quiet && stderr_is_terminal();
   TableFit fit = fit_table(table, prior, scenario, options);
-  const TableInputs inputs{o.table, o.map, o.scenario, o.prior, o.estimates};
-  fit.model.label = "The machine behind " + o.table + ", fitted by stacksim calibrate table";
+  const TableInputs inputs{shown(o.table), o.map.empty() ? "" : shown(o.map), shown(o.scenario),
+                           shown(o.prior), shown(o.estimates)};
+  fit.model.label = "The machine behind " + inputs.table + ", fitted by stacksim calibrate table";
+  fit.model.host.cpu_model =
+      "the machine of " + inputs.table + " (not known; fitted from its table)";
   fit.model.provenance = table_fit_json(fit, table, inputs);
-  std::string text = "Fitted " + o.out + " from " + o.table + " (scenario " + o.scenario + ")\n" +
-                     format_table_fit(fit, table) + "\n" +
-                     explain_difference(fit, table, load_model(o.prior), o.prior, o.threads);
+  std::string text = "Fitted " + shown(o.out) + " from " + inputs.table + " (scenario " +
+                     inputs.scenario + ")\n" + format_table_fit(fit, table) + "\n" +
+                     explain_difference(fit, table, load_model(o.prior), inputs.prior, o.threads);
   fit.model.provenance["explanation"] = text.substr(text.find("Why the verdicts"));
   write_model_atomically(fit.model, o.out);
   if (!o.report.empty()) json_fields::write_text_atomically(o.report, text, "--report");
