@@ -35,7 +35,24 @@ struct SimOptions {
   std::string out;                       // the shard's JSON lines
   std::vector<std::string> shard_files;  // merge's inputs
   bool quiet = false;                    // no progress line
+  StoppingRule stopping;                 // --precision, --max-replications
+  bool precision_given = false;
+  bool max_replications_given = false;
 };
+
+// --precision asks every configuration x stack for its own replications,
+// which a shard of replications cannot decide alone: refused with --out.
+void check_stopping(const SimOptions& o, const std::vector<Scenario>& scenarios) {
+  if (o.max_replications_given && !o.precision_given)
+    throw InputError("--max-replications: only with --precision");
+  if (!o.precision_given) return;
+  if (!o.out.empty() || !o.shard.empty() || o.shard_count != 0)
+    throw InputError(
+        "--precision: not with --out/--shard (a shard holds replications, not "
+        "whole points); run the sweep unsharded");
+  for (const Scenario& sc : scenarios)
+    check_stopping_rule(o.stopping, sc.replications, "--precision", "--max-replications");
+}
 
 std::vector<Scenario> load_scenarios(const SimOptions& o, const Model& model) {
   std::vector<Scenario> out;
@@ -87,12 +104,13 @@ int run_sim(const SimOptions& o) {
     throw InputError("--shard: a shard's points need --out FILE.jsonl");
   const Model model = o.model.load();
   std::vector<Scenario> scenarios = load_scenarios(o, model);
+  check_stopping(o, scenarios);
   if (!o.out.empty()) return run_shard(o, model, std::move(scenarios));
   std::vector<std::vector<ConfigurationResult>> results;
   {
     Progress progress("simulated runs", 0, !o.quiet && stderr_is_terminal());
     for (const Scenario& scenario : scenarios)
-      results.push_back(run_experiment(model, scenario, o.threads, &progress));
+      results.push_back(run_experiment(model, scenario, o.threads, &progress, o.stopping));
   }
   print_results(o.format, model, scenarios, results);
   return 0;
@@ -137,6 +155,14 @@ void add_sim_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--threads", opts->threads, "Simulation threads (0: one per core)");
   cmd->add_flag("--quiet", opts->quiet,
                 "No progress line on stderr (there is none when it is not a terminal)");
+  cmd->add_option("--precision", opts->stopping.precision,
+                  "Sequential stopping: add replications to each configuration x stack until "
+                  "its throughput's 95% half-width is within this share of the mean, in (0, 1); "
+                  "the scenario's replications (>= 2) come first")
+      ->each([opts](const std::string&) { opts->precision_given = true; });
+  cmd->add_option("--max-replications", opts->stopping.max_replications,
+                  "The most replications --precision may run per point (default 50)")
+      ->each([opts](const std::string&) { opts->max_replications_given = true; });
   cmd->add_option("--out", opts->out,
                   "Write one shard's points as JSON lines to this file (for stacksim merge)");
   cmd->add_option("--shard", opts->shard,

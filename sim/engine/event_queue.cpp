@@ -33,14 +33,6 @@ EventId EventQueue::push(SimTime time, EventHandler& handler, std::uint64_t arg)
   return EventId{slot, seq};
 }
 
-void EventQueue::cancel(EventId id) {
-  if (is_pending(id)) slots_[id.slot].seq = 0;
-}
-
-bool EventQueue::is_pending(EventId id) const {
-  return id.valid() && id.slot < slots_.size() && slots_[id.slot].seq == id.seq;
-}
-
 // Floyd's bottom-up removal: walk the hole from the root to a leaf along
 // the smaller child (one comparison per level instead of two), drop the
 // last key into it and sift that up, which is nearly always zero or one step.

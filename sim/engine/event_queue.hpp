@@ -25,8 +25,13 @@ class EventQueue {
   };
 
   EventId push(SimTime time, EventHandler& handler, std::uint64_t arg);
-  void cancel(EventId id);
-  bool is_pending(EventId id) const;
+  // Inline: the CPU host asks both at every change of its head.
+  void cancel(EventId id) {
+    if (is_pending(id)) slots_[id.slot].seq = 0;
+  }
+  bool is_pending(EventId id) const {
+    return id.valid() && id.slot < slots_.size() && slots_[id.slot].seq == id.seq;
+  }
 
   // Removes and returns the earliest live event; false when none is left.
   bool pop(Entry& out);

@@ -69,6 +69,12 @@ class Rng {
   double standard_normal();
 
  private:
+  struct ZigguratDraw {
+    int layer;
+    double u;
+  };
+  ZigguratDraw ziggurat_draw();
+  double normal_outside_rectangle(int layer, double u);
   static std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   std::uint64_t s_[4];
 };
@@ -99,15 +105,29 @@ inline const Ziggurat& ziggurat() {
 
 }  // namespace detail
 
+inline Rng::ZigguratDraw Rng::ziggurat_draw() {
+  const std::uint64_t bits = next_u64();
+  // The layer from the low bits; u uniform on (-1, 1) from the top 53.
+  return {static_cast<int>(bits & (detail::Ziggurat::kLayers - 1)),
+          2.0 * ((static_cast<double>(bits >> 11) + 0.5) * 0x1.0p-53) - 1.0};
+}
+
+// The rectangle test is all that 98.8% of draws need: kept small enough to
+// inline where normals are drawn; the rest (tail, wedge, rejection and the
+// draws after it) is a call away.
 inline double Rng::standard_normal() {
   const detail::Ziggurat& z = detail::ziggurat();
+  const ZigguratDraw d = ziggurat_draw();
+  if (std::fabs(d.u) < z.ratio[d.layer]) return d.u * z.x[d.layer];  // inside the rectangle
+  return normal_outside_rectangle(d.layer, d.u);
+}
+
+// A draw outside its layer's rectangle: the tail beyond R, or the wedge
+// between the rectangle and the curve; a rejected one draws again.
+[[gnu::noinline]] inline double Rng::normal_outside_rectangle(int layer, double u) {
+  const detail::Ziggurat& z = detail::ziggurat();
   for (;;) {
-    const std::uint64_t bits = next_u64();
-    const auto layer = static_cast<int>(bits & (detail::Ziggurat::kLayers - 1));
-    // Uniform on (-1, 1) from the top 53 bits, disjoint from the layer bits.
-    const double u = 2.0 * ((static_cast<double>(bits >> 11) + 0.5) * 0x1.0p-53) - 1.0;
-    if (std::fabs(u) < z.ratio[layer]) return u * z.x[layer];  // inside the rectangle
-    if (layer == 0) {                                          // the tail beyond R (Marsaglia 1964)
+    if (layer == 0) {  // the tail beyond R (Marsaglia 1964)
       double a, b;
       do {
         a = -std::log(uniform_open01()) / detail::Ziggurat::kR;
@@ -115,11 +135,14 @@ inline double Rng::standard_normal() {
       } while (b + b < a * a);
       return u > 0 ? detail::Ziggurat::kR + a : -(detail::Ziggurat::kR + a);
     }
-    // The wedge between the rectangle and the curve.
     const double xx = u * z.x[layer];
     const double f0 = std::exp(-0.5 * (z.x[layer] * z.x[layer] - xx * xx));
     const double f1 = std::exp(-0.5 * (z.x[layer + 1] * z.x[layer + 1] - xx * xx));
     if (f1 + uniform_open01() * (f0 - f1) < 1.0) return xx;
+    const ZigguratDraw d = ziggurat_draw();  // rejected: draw again
+    layer = d.layer;
+    u = d.u;
+    if (std::fabs(u) < z.ratio[layer]) return u * z.x[layer];
   }
 }
 

@@ -9,6 +9,7 @@
 #include "common/input_error.hpp"
 #include "sim/experiment/crossover_words.hpp"
 #include "sim/experiment/explanation.hpp"
+#include "sim/experiment/sequential.hpp"
 #include "sim/scenario/scenario_io.hpp"
 
 namespace stacksim {
@@ -80,7 +81,7 @@ std::vector<std::vector<StackResult>> simulate(const Model& model, const Crossov
     std::vector<StackResult> at;
     for (const std::string& s : stacks) {
       const StackModel& sm = model.stacks.at(s);
-      StackResult sr{s, sm.type, p.scenario.workers.for_type(sm.type), {}};
+      StackResult sr{s, sm.type, p.scenario.workers.for_type(sm.type), {}, {}};
       for (int r = 0; r < p.reps; ++r) sr.replications.push_back(done[j++]);
       at.push_back(std::move(sr));
     }
@@ -135,49 +136,27 @@ CrossoverCell make_cell(const Model& model, const CrossoverSpec& spec, const Poi
   return c;
 }
 
-// Replications a point needs for every stack's throughput half-width to be
-// within `precision` of its mean, judged from those it has (at least one
-// more, at most double, at most `most`).
-std::size_t replications_needed(const std::vector<StackResult>& at, double precision,
-                                std::size_t most) {
-  const std::size_t n = at.front().replications.size();
-  std::size_t need = n;
-  for (const StackResult& s : at) {
-    ReplicationStats stats;
-    for (const RunResult& r : s.replications) stats.add(r.throughput_rps);
-    if (stats.ci95_half_width() <= precision * stats.mean()) continue;
-    const double t = student_t_two_sided(0.95, static_cast<double>(n - 1));
-    const double wanted = std::pow(t * stats.stddev() / (precision * stats.mean()), 2);
-    need = std::max(need, std::min(2 * n, std::max(n + 1, static_cast<std::size_t>(wanted))));
-  }
-  return std::min(need, most);
-}
-
-// Sequential stopping: adds replications, in rounds over every cell still
-// short of the precision, until each meets it or has the most allowed. The
-// added runs take the next replication indices, so the bits do not depend
-// on the thread count.
+// Sequential stopping over the grid's cells (sequential.hpp): a cell's
+// series are its stacks, all of both sides.
 void refine(const Model& model, const CrossoverSpec& spec, const std::vector<Point>& grid,
             std::vector<std::vector<StackResult>>& at, std::size_t& runs) {
-  if (spec.precision <= 0) return;
-  const auto most = static_cast<std::size_t>(spec.max_replications);
-  for (;;) {
-    std::vector<Point> more;
-    std::vector<std::size_t> which;
-    for (std::size_t i = 0; i < grid.size(); ++i) {
-      const std::size_t n = at[i].front().replications.size();
-      const std::size_t need = replications_needed(at[i], spec.precision, most);
-      if (need <= n) continue;
-      more.push_back({grid[i].scenario, static_cast<int>(n), static_cast<int>(need - n)});
-      which.push_back(i);
-    }
-    if (more.empty()) return;
-    const auto extra = simulate(model, spec, more, runs);
-    for (std::size_t k = 0; k < which.size(); ++k)
+  const auto series_of = [&at](std::size_t i) {
+    PointSeries series;
+    for (const StackResult& s : at[i]) series.push_back(&s.replications);
+    return series;
+  };
+  const auto run_more = [&](const std::vector<MoreReplications>& more) {
+    std::vector<Point> points;
+    for (const MoreReplications& m : more)
+      points.push_back({grid[m.point].scenario, m.first, m.count});
+    const auto extra = simulate(model, spec, points, runs);
+    for (std::size_t k = 0; k < more.size(); ++k)
       for (std::size_t s = 0; s < extra[k].size(); ++s)
         for (const RunResult& r : extra[k][s].replications)
-          at[which[k]][s].replications.push_back(r);
-  }
+          at[more[k].point][s].replications.push_back(r);
+  };
+  replicate_until_precise(grid.size(), {spec.precision, spec.max_replications}, series_of,
+                          run_more);
 }
 
 // Every level must lie within the map's ratios, or there is nothing to trace.
@@ -347,13 +326,9 @@ void check_crossover(const Model& model, const CrossoverSpec& spec) {
   if (spec.levels.empty()) fail("--level", "no level to trace");
   for (double l : spec.levels)
     if (!(l > 0) || !std::isfinite(l)) fail("--level", "must be > 0, got " + number_text(l));
-  if (!(spec.precision >= 0 && spec.precision < 1))
-    fail("--precision", "must be in [0, 1), got " + number_text(spec.precision));
-  if (spec.precision > 0 && spec.scenario.replications < 2)
-    fail("--precision", "needs at least 2 replications to judge an interval");
-  if (spec.precision > 0 && spec.max_replications < spec.scenario.replications)
-    fail("--max-replications",
-         "must be at least the replications (" + std::to_string(spec.scenario.replications) + ")");
+  if (spec.precision != 0)  // 0: no sequential stopping
+    check_stopping_rule({spec.precision, spec.max_replications}, spec.scenario.replications,
+                        "--precision", "--max-replications");
   if (spec.tolerance < 0 || !std::isfinite(spec.tolerance))
     fail("--tolerance", "must be >= 0, got " + number_text(spec.tolerance));
   for (double x : spec.x.values)

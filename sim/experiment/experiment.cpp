@@ -89,7 +89,7 @@ std::vector<ConfigurationResult> result_skeleton(const Model& model, const Scena
     ConfigurationResult cr{c, {}};
     for (const std::string& name : names) {
       const StackModel& sm = model.stacks.at(name);
-      StackResult sr{name, sm.type, c.scenario.workers.for_type(sm.type), {}};
+      StackResult sr{name, sm.type, c.scenario.workers.for_type(sm.type), {}, {}};
       sr.replications.resize(static_cast<std::size_t>(scenario.replications));
       cr.stacks.push_back(std::move(sr));
     }
@@ -98,8 +98,36 @@ std::vector<ConfigurationResult> result_skeleton(const Model& model, const Scena
   return results;
 }
 
+namespace {
+// Sequential stopping with each configuration x stack a point of its own.
+void replicate_each_stack(const Model& model, std::vector<ConfigurationResult>& results,
+                          unsigned threads, Progress* progress, const StoppingRule& rule) {
+  std::vector<std::pair<const Scenario*, StackResult*>> points;
+  for (ConfigurationResult& cr : results)
+    for (StackResult& sr : cr.stacks) points.emplace_back(&cr.configuration.scenario, &sr);
+  const auto series_of = [&points](std::size_t i) {
+    return PointSeries{&points[i].second->replications};
+  };
+  const auto run_more = [&](const std::vector<MoreReplications>& more) {
+    std::vector<RunJob> jobs;
+    for (const MoreReplications& m : more)
+      for (int rep = m.first; rep < m.first + m.count; ++rep)
+        jobs.push_back(
+            {points[m.point].first, &model.stacks.at(points[m.point].second->stack), rep});
+    const std::vector<RunResult> runs = run_jobs(model, jobs, threads, progress);
+    std::size_t j = 0;
+    for (const MoreReplications& m : more)
+      for (int k = 0; k < m.count; ++k) points[m.point].second->replications.push_back(runs[j++]);
+  };
+  replicate_until_precise(points.size(), rule, series_of, run_more);
+  for (auto& [scenario, sr] : points)
+    sr->precision_met = meets_precision(sr->replications, rule.precision);
+}
+}  // namespace
+
 std::vector<ConfigurationResult> run_experiment(const Model& model, const Scenario& scenario,
-                                                unsigned threads, Progress* progress) {
+                                                unsigned threads, Progress* progress,
+                                                const StoppingRule& rule) {
   std::vector<ConfigurationResult> results = result_skeleton(model, scenario);
   const int reps = scenario.replications;
 
@@ -114,6 +142,7 @@ std::vector<ConfigurationResult> run_experiment(const Model& model, const Scenar
   for (ConfigurationResult& cr : results)
     for (StackResult& sr : cr.stacks)
       for (RunResult& r : sr.replications) r = runs[j++];
+  if (rule.on()) replicate_each_stack(model, results, threads, progress, rule);
   return results;
 }
 

@@ -5,11 +5,13 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/progress.hpp"
 #include "sim/experiment/run.hpp"
+#include "sim/experiment/sequential.hpp"
 #include "sim/metrics/replication_stats.hpp"
 #include "sim/scenario/config.hpp"
 
@@ -30,6 +32,9 @@ struct StackResult {
   WorkerType type = WorkerType::kSync;
   int workers = 0;
   std::vector<RunResult> replications;
+  // Under sequential stopping: whether the throughput's 95% half-width met
+  // the precision within the replications it ran; absent otherwise.
+  std::optional<bool> precision_met;
 
   // Summaries over replications of a figure of RunResult.
   template <class Getter>
@@ -68,9 +73,13 @@ std::vector<RunResult> run_jobs(const Model& model, const std::vector<RunJob>& j
 // configurations, and in each its stacks in order, `replications` long.
 std::vector<ConfigurationResult> result_skeleton(const Model& model, const Scenario& scenario);
 
-// Runs everything with `threads` workers (0: one per core).
+// Runs everything with `threads` workers (0: one per core). With `rule` on,
+// each configuration x stack starts with the scenario's replications and
+// adds more until its throughput meets the precision or the maximum
+// (sequential.hpp).
 std::vector<ConfigurationResult> run_experiment(const Model& model, const Scenario& scenario,
-                                                unsigned threads = 0, Progress* progress = nullptr);
+                                                unsigned threads = 0, Progress* progress = nullptr,
+                                                const StoppingRule& rule = {});
 
 // The stacks a scenario names, or all the model's in name order.
 std::vector<std::string> stacks_of(const Scenario& scenario, const Model& model);

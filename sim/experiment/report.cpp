@@ -79,6 +79,7 @@ nlohmann::json stack_json(const Model& model, const ConfigurationResult& cr, con
   j["session_hold_ms"] = field(&RunResult::session_hold_ms);
   j["backlog_peak"] = field(&RunResult::backlog_peak);
   j["replications"] = s.replications.size();
+  if (s.precision_met) j["precision_met"] = *s.precision_met;
 
   const Explanation e = explain(model, model.stacks.at(s.stack), cr.configuration.scenario, s);
   json bounds = json::array();
@@ -112,6 +113,18 @@ std::string header(const ConfigurationResult& cr) {
                 std::string(to_string(sc.db_access)).c_str(), sc.replications,
                 static_cast<long long>(sc.requests));
   return buf;
+}
+
+// Under sequential stopping, how many replications each stack ran and
+// whether its throughput interval met the precision.
+void print_replications(std::ostream& out, const ConfigurationResult& cr) {
+  std::string line;
+  for (const StackResult& s : cr.stacks) {
+    if (!s.precision_met) continue;
+    line += (line.empty() ? "" : ", ") + s.stack + " " + std::to_string(s.replications.size()) +
+            (*s.precision_met ? "" : " (precision not met)");
+  }
+  if (!line.empty()) out << "Replications (--precision): " << line << "\n";
 }
 
 }  // namespace
@@ -165,6 +178,7 @@ void print_table(std::ostream& out, const Model& model,
                     100 * s.mean(&RunResult::cpu_utilisation), e.binding.resource.c_str());
       out << line;
     }
+    print_replications(out, cr);
     out << "\nWhy:\n";
     for (const StackResult& s : cr.stacks)
       out << "  " << explain(model, model.stacks.at(s.stack), cr.configuration.scenario, s).sentence

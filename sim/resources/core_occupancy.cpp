@@ -7,12 +7,27 @@ namespace stacksim {
 
 CoreOccupancy::CoreOccupancy(int cores) : cores_(cores) {
   if (cores < 1) throw std::invalid_argument("a host needs at least one core");
+  tabulate();
+}
+
+void CoreOccupancy::tabulate() {
+  constexpr std::size_t kTabulated = 1024;  // bursts in service; more are computed
+  by_n_.clear();
+  for (std::size_t n = 0; n < kTabulated; ++n)
+    by_n_.push_back(AtN{compute_busy_cores(n), compute_rate(n)});
+}
+
+double CoreOccupancy::compute_rate(std::size_t n) const {
+  const auto bursts = static_cast<double>(n);
+  if (imbalance_ == 0) return bursts <= capacity() ? 1.0 : capacity() / bursts;
+  return n == 0 ? 1.0 : compute_busy_cores(n) / bursts;
 }
 
 void CoreOccupancy::set_background(double b) {
   if (!(b >= 0 && b < cores_))
     throw std::invalid_argument("CpuHost: background cores must be in [0, cores)");
   background_ = b;
+  tabulate();
 }
 
 void CoreOccupancy::set_imbalance(double beta) {
@@ -30,13 +45,14 @@ void CoreOccupancy::set_imbalance(double beta) {
       empty_share *= 1.0 - 1.0 / c;
     }
   }
+  tabulate();
 }
 
 double CoreOccupancy::placement_loss(std::size_t n) const {
   return n < placement_loss_.size() ? placement_loss_[n] : 0.0;
 }
 
-double CoreOccupancy::busy_cores(std::size_t n) const {
+double CoreOccupancy::compute_busy_cores(std::size_t n) const {
   const double busy = std::min<double>(static_cast<double>(n), capacity());
   if (imbalance_ == 0) return busy;
   // The background fluid scales what the placement leaves: a core lost to

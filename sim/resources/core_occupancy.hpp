@@ -40,16 +40,23 @@ class CoreOccupancy {
   // What the bursts may use at most: cores - background.
   double capacity() const { return cores_ - background_; }
   // Cores kept busy by n runnable threads (background excluded).
-  double busy_cores(std::size_t n) const;
-  // The rate at which each of n bursts in service progresses, in (0, 1].
-  double rate(std::size_t n) const {
-    const auto bursts = static_cast<double>(n);
-    if (imbalance_ == 0) return bursts <= capacity() ? 1.0 : capacity() / bursts;
-    return n == 0 ? 1.0 : busy_cores(n) / bursts;
+  double busy_cores(std::size_t n) const {
+    return n < by_n_.size() ? by_n_[n].busy : compute_busy_cores(n);
   }
+  // The rate at which each of n bursts in service progresses, in (0, 1].
+  double rate(std::size_t n) const { return n < by_n_.size() ? by_n_[n].rate : compute_rate(n); }
 
  private:
   double placement_loss(std::size_t n) const;  // cores lost to imbalance, beta = 1
+  double compute_busy_cores(std::size_t n) const;
+  double compute_rate(std::size_t n) const;
+  // The CPU host asks both at every event: both, computed once per setting
+  // for the n a run meets (the same numbers, looked up).
+  void tabulate();
+  struct AtN {
+    double busy, rate;
+  };
+  std::vector<AtN> by_n_;
 
   int cores_;
   double background_ = 0.0;

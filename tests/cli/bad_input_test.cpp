@@ -63,6 +63,19 @@ TEST(BadInput, UnknownFormatIsRejected) {
   expect_bad_input(std::string(kSim) + "--format xml", "format");
 }
 
+TEST(BadInput, SequentialStoppingValuesNameTheirFlag) {
+  expect_bad_input(std::string(kSim) + "--precision 0", "--precision: must be in (0, 1)");
+  expect_bad_input(std::string(kSim) + "--precision -0.1", "--precision: must be in (0, 1)");
+  expect_bad_input(std::string(kSim) + "--precision 1", "--precision: must be in (0, 1)");
+  expect_bad_input(std::string(kSim) + "--precision 0.01 --max-replications 4",
+                   "--max-replications: must be at least the replications (5)");
+  expect_bad_input(std::string(kSim) + "--precision 0.01 --set replications=1",
+                   "--precision: needs at least 2 replications");
+  expect_bad_input(std::string(kSim) + "--max-replications 9", "--max-replications: only with");
+  expect_bad_input(std::string(kSim) + "--precision 0.01 --shard 0/2 --out /tmp/never.jsonl",
+                   "--precision: not with --out/--shard");
+}
+
 TEST(Cli, EverySubcommandHasHelp) {
   for (const char* sub : {"sim", "qn", "live", "calibrate"}) {
     const auto r = run_stacksim(std::string(sub) + " --help");
