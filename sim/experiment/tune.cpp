@@ -100,10 +100,13 @@ void finish_choice(StackTune& t, const std::vector<TunePoint>& points, const Tun
   std::stable_sort(ps.begin(), ps.end(), [least](auto* a, auto* b) {
     return least ? cheaper(*a, *b) : a->throughput.mean > b->throughput.mean;
   });
-  for (const TunePoint* p : ps)
-    if (p != chosen && p->meets == t.reached &&
+  for (const TunePoint* p : ps) {
+    const auto same = [p](const TunePoint& q) { return q.values == p->values; };
+    if (p->values != chosen->values && p->meets == t.reached &&
+        std::none_of(t.alternatives.begin(), t.alternatives.end(), same) &&
         static_cast<int>(t.alternatives.size()) < spec.alternatives)
       t.alternatives.push_back(*p);
+  }
 }
 
 // The values tried of knob i, sorted.
