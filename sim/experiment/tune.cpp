@@ -97,6 +97,17 @@ void finish_choice(StackTune& t, const std::vector<TunePoint>& points, const Tun
       return least ? a->throughput.mean > b->throughput.mean : a->p99.mean < b->p99.mean;
     });
   t.chosen = *chosen;
+  if (t.reached && !least) {
+    const TunePoint* top = *std::max_element(ps.begin(), ps.end(), [](auto* a, auto* b) {
+      return !b->meets ? false : !a->meets || a->throughput.mean < b->throughput.mean;
+    });
+    char buf[160];
+    std::snprintf(buf, sizeof buf, " (%.1f rps)", top->throughput.mean);
+    t.why.push_back(
+        "chosen: the fewest workers, then sessions, within the 95% interval (at least "
+        "1%) of the highest throughput that meets the goal, " +
+        tune_label(t, *top) + buf);
+  }
   std::stable_sort(ps.begin(), ps.end(), [least](auto* a, auto* b) {
     return least ? cheaper(*a, *b) : a->throughput.mean > b->throughput.mean;
   });

@@ -91,7 +91,7 @@ void add_rules(TuneEvaluator& ev, const TuneSpec& spec, StackTune& t) {
 
 void add_why(const StackModel& stack, StackTune& t) {
   const TunePoint& c = t.chosen;
-  t.why.push_back(c.sentence);
+  t.why.insert(t.why.begin(), c.sentence);
   for (std::size_t i = 0; i < t.knobs.size(); ++i) {
     const TuneKnob& k = t.knobs[i];
     const std::string range =
