@@ -138,11 +138,7 @@ int run_crossover_command(const CrossoverOptions& o) {
   } else {
     print_crossover_table(text, spec, result);
   }
-  if (o.out.empty()) {
-    std::cout << text.str();
-  } else {
-    json_fields::write_text_atomically(o.out, text.str(), "--out");
-  }
+  print_or_write(text.str(), o.out);
   return 0;
 }
 

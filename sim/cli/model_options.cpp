@@ -1,10 +1,20 @@
 #include "sim/cli/model_options.hpp"
 
 #include <CLI/CLI.hpp>
+#include <iostream>
 
 #include "sim/scenario/host_profile.hpp"
+#include "sim/scenario/json_fields.hpp"
 
 namespace stacksim::cli {
+
+void print_or_write(const std::string& text, const std::string& out) {
+  if (out.empty()) {
+    std::cout << text;
+  } else {
+    json_fields::write_text_atomically(out, text, "--out");
+  }
+}
 
 Model ModelChoice::load() const {
   return load_model_for(model, host, corrections);

@@ -114,11 +114,7 @@ int run_tune_command(const TuneOptions& o) {
   } else {
     print_tune_table(text, spec, result);
   }
-  if (o.out.empty()) {
-    std::cout << text.str();
-  } else {
-    json_fields::write_text_atomically(o.out, text.str(), "--out");
-  }
+  print_or_write(text.str(), o.out);
   return 0;
 }
 

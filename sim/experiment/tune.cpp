@@ -84,6 +84,27 @@ const TunePoint* select_least(const std::vector<const TunePoint*>& points) {
   return chosen;
 }
 
+// Where nothing meets the goal, which point is nearer: goal c, the higher
+// throughput among those within the P99 limit (then any); goal b, the lower
+// P99.
+bool nearer(const TuneSpec& spec, const TunePoint& a, const TunePoint& b) {
+  if (spec.goal != TuneGoal::kLeastForThroughput) return a.p99.mean < b.p99.mean;
+  const auto p99_ok = [&spec](const TunePoint& p) {
+    return !(spec.p99_limit_ms > 0) || p.p99.mean <= spec.p99_limit_ms;
+  };
+  if (p99_ok(a) != p99_ok(b)) return p99_ok(a);
+  return a.throughput.mean > b.throughput.mean;
+}
+
+// The goal's choice, else the nearest miss: what refinement centres on.
+const TunePoint* centre(const TuneSpec& spec, const std::vector<const TunePoint*>& ps) {
+  const TunePoint* c =
+      spec.goal == TuneGoal::kLeastForThroughput ? select_least(ps) : select_best(ps);
+  if (c) return c;
+  return *std::min_element(ps.begin(), ps.end(),
+                           [&spec](auto* a, auto* b) { return nearer(spec, *a, *b); });
+}
+
 // The choice among `points` (all at one replication count), the next best
 // as alternatives; where none meets the goal, the nearest miss: the lowest
 // P99 for goal b, the highest throughput for c.
@@ -92,10 +113,7 @@ void finish_choice(StackTune& t, const std::vector<TunePoint>& points, const Tun
   std::vector<const TunePoint*> ps = pointers(points);
   const TunePoint* chosen = least ? select_least(ps) : select_best(ps);
   t.reached = chosen != nullptr;
-  if (!chosen)
-    chosen = *std::min_element(ps.begin(), ps.end(), [least](auto* a, auto* b) {
-      return least ? a->throughput.mean > b->throughput.mean : a->p99.mean < b->p99.mean;
-    });
+  if (!chosen) chosen = centre(spec, ps);
   t.chosen = *chosen;
   if (t.reached && !least) {
     const TunePoint* top = *std::max_element(ps.begin(), ps.end(), [](auto* a, auto* b) {
@@ -108,7 +126,9 @@ void finish_choice(StackTune& t, const std::vector<TunePoint>& points, const Tun
         "1%) of the highest throughput that meets the goal, " +
         tune_label(t, *top) + buf);
   }
-  std::stable_sort(ps.begin(), ps.end(), [least](auto* a, auto* b) {
+  const bool reached = t.reached;
+  std::stable_sort(ps.begin(), ps.end(), [&spec, least, reached](auto* a, auto* b) {
+    if (!reached) return nearer(spec, *a, *b);
     return least ? cheaper(*a, *b) : a->throughput.mean > b->throughput.mean;
   });
   for (const TunePoint* p : ps) {
@@ -143,6 +163,22 @@ std::vector<std::vector<double>> around(const std::vector<TuneKnob>& knobs,
   return product(axes);
 }
 
+// Rounds of refinement around the centre of `fine` (all at `reps`), until
+// a round adds no point (at most 6); `fine` gains every point run.
+void refine(TuneEvaluator& ev, const TuneSpec& spec, const StackTune& t,
+            std::vector<TunePoint>& fine, int reps) {
+  for (int round = 0; round < 6; ++round) {
+    const std::vector<const TunePoint*> fine_p = pointers(fine);
+    const std::size_t before = ev.cached(reps);
+    const std::vector<TunePoint> more =
+        ev.evaluate(around(t.knobs, fine_p, *centre(spec, fine_p), 5), reps);
+    if (ev.cached(reps) == before) return;
+    for (const TunePoint& p : more)
+      if (std::none_of(fine.begin(), fine.end(), [&](auto& f) { return f.values == p.values; }))
+        fine.push_back(p);
+  }
+}
+
 // Goals a and b: the coarse ladder at the scenario's replications, then
 // rounds of refinement around the choice at the refine replications until
 // a round adds no point (at most 6).
@@ -151,10 +187,7 @@ void search_best(TuneEvaluator& ev, const TuneSpec& spec, StackTune& t) {
   for (const TuneKnob& k : t.knobs) ladders.push_back(spread(k, k.lo, k.hi, spec.ladder_points));
   const std::vector<TunePoint> coarse = ev.evaluate(product(ladders), spec.scenario.replications);
   std::vector<const TunePoint*> coarse_p = pointers(coarse);
-  const TunePoint* start = select_best(coarse_p);
-  if (!start)
-    start = &*std::min_element(coarse.begin(), coarse.end(),
-                               [](auto& a, auto& b) { return a.p99.mean < b.p99.mean; });
+  const TunePoint* start = centre(spec, coarse_p);
   // The coarse top few again at the refine replications, so the
   // alternatives compare like with like.
   std::vector<const TunePoint*> by_x = coarse_p;
@@ -164,17 +197,7 @@ void search_best(TuneEvaluator& ev, const TuneSpec& spec, StackTune& t) {
   for (std::size_t i = 0; i < by_x.size() && i < 3; ++i) batch.push_back(by_x[i]->values);
   const int reps = spec.refine_reps();
   std::vector<TunePoint> fine = ev.evaluate(batch, reps);
-  for (int round = 0; round < 6; ++round) {
-    std::vector<const TunePoint*> fine_p = pointers(fine);
-    const TunePoint* best = select_best(fine_p);
-    if (!best) break;
-    const std::size_t before = ev.cached(reps);
-    const std::vector<TunePoint> more = ev.evaluate(around(t.knobs, fine_p, *best, 5), reps);
-    if (ev.cached(reps) == before) break;
-    for (const TunePoint& p : more)
-      if (std::none_of(fine.begin(), fine.end(), [&](auto& f) { return f.values == p.values; }))
-        fine.push_back(p);
-  }
+  refine(ev, spec, t, fine, reps);
   finish_choice(t, fine, spec);
 }
 
@@ -212,14 +235,22 @@ TunePoint least_of_knob(TuneEvaluator& ev, const TuneKnob& k, std::size_t i, Tun
   return at;
 }
 
+// Goal c: the ladder at the refine replications (more of a knob is not
+// always better: more sessions mean more postgres backends, each costing
+// CPU), its cheapest point that meets the goal, then each knob bisected
+// down from there.
 void search_least(TuneEvaluator& ev, const TuneSpec& spec, StackTune& t) {
   const int reps = spec.refine_reps();
-  std::vector<double> top;
-  for (const TuneKnob& k : t.knobs) top.push_back(k.hi);
-  TunePoint at = ev.evaluate({top}, reps).front();
-  if (at.meets)
+  std::vector<std::vector<double>> ladders;
+  for (const TuneKnob& k : t.knobs) ladders.push_back(spread(k, k.lo, k.hi, spec.ladder_points));
+  std::vector<TunePoint> ladder = ev.evaluate(product(ladders), reps);
+  // Nothing on the ladder meets it: refine around the nearest miss first.
+  if (!select_least(pointers(ladder))) refine(ev, spec, t, ladder, reps);
+  if (const TunePoint* start = select_least(pointers(ladder))) {
+    TunePoint at = *start;
     for (std::size_t i = 0; i < t.knobs.size(); ++i)
       at = least_of_knob(ev, t.knobs[i], i, at, reps, t.monotonicity);
+  }
   std::vector<TunePoint> seen = ev.all(reps);
   finish_choice(t, seen, spec);
 }
