@@ -89,7 +89,7 @@ TuneSpec build_spec(const TuneOptions& o, const Model& model) {
   spec.ladder_points = o.points;
   spec.refine_replications = o.refine_replications;
   if (o.refine_replications < 0 || o.refine_replications > 1000)
-    throw InputError("--refine-replications: must be in [1, 1000]");
+    throw InputError("--refine-replications: must be in [0, 1000] (0: twice --replications)");
   spec.alternatives = o.alternatives;
   spec.threads = o.threads;
   check_tune(model, spec);

@@ -302,7 +302,7 @@ void check_tune(const Model& model, const TuneSpec& spec) {
     if (!names.insert(k.knob).second) fail("--knob " + k.knob, "given twice");
   if (spec.knobs.empty() || spec.knobs.front().knob != "workers")
     fail("--knob", "workers must be the first knob");
-  if (spec.ladder_points < 2) fail("--points", "must be at least 2");
+  if (spec.ladder_points < 2 || spec.ladder_points > 50) fail("--points", "must be in [2, 50]");
   if (spec.alternatives < 0) fail("--alternatives", "must be >= 0");
 }
 
