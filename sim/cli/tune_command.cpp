@@ -32,10 +32,7 @@ struct TuneOptions {
   int refine_replications = 0;
   int points = 6;
   int alternatives = 3;
-  std::string format = "table";
-  std::string out;
-  unsigned threads = 0;
-  bool quiet = false;
+  OutputChoice output;
 };
 
 double number(const std::string& flag, const std::string& text) {
@@ -91,7 +88,7 @@ TuneSpec build_spec(const TuneOptions& o, const Model& model) {
   if (o.refine_replications < 0 || o.refine_replications > 1000)
     throw InputError("--refine-replications: must be in [0, 1000] (0: twice --replications)");
   spec.alternatives = o.alternatives;
-  spec.threads = o.threads;
+  spec.threads = o.output.threads;
   check_tune(model, spec);
   return spec;
 }
@@ -101,20 +98,20 @@ int run_tune_command(const TuneOptions& o) {
   TuneSpec spec = build_spec(o, model);
   TuneResult result;
   {
-    Progress progress("tune runs", 0, !o.quiet && stderr_is_terminal());
+    Progress progress("tune runs", 0, o.output.progress());
     spec.progress = &progress;
     result = run_tune(model, spec);
     spec.progress = nullptr;
   }
   std::ostringstream text;
-  if (o.format == "json") {
+  if (o.output.format == "json") {
     text << tune_json(model, spec, result).dump(2) << "\n";
-  } else if (o.format == "csv") {
+  } else if (o.output.format == "csv") {
     print_tune_csv(text, result);
   } else {
     print_tune_table(text, spec, result);
   }
-  print_or_write(text.str(), o.out);
+  o.output.print(text.str());
   return 0;
 }
 
@@ -147,12 +144,7 @@ void add_tune_command(CLI::App& app, int& exit_code) {
                   "twice --replications)");
   cmd->add_option("--points", o->points, "Values per knob on the coarse ladder (default 6)");
   cmd->add_option("--alternatives", o->alternatives, "Next-best configurations shown (default 3)");
-  cmd->add_option("--format", o->format, "Output format")
-      ->check(CLI::IsMember({"table", "json", "csv"}));
-  cmd->add_option("--threads", o->threads, "Simulation threads (0: one per core)");
-  cmd->add_flag("--quiet", o->quiet,
-                "No progress line on stderr (there is none when it is not a terminal)");
-  cmd->add_option("--out", o->out, "Write here (atomically) instead of stdout");
+  add_output_options(*cmd, o->output);
   cmd->callback([o, &exit_code] { exit_code = run_tune_command(*o); });
 }
 
