@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <set>
 
 #include "common/input_error.hpp"
@@ -202,20 +203,19 @@ void search_best(TuneEvaluator& ev, const TuneSpec& spec, StackTune& t) {
 }
 
 // Goal c: the least value of knob i meeting the goal with the others at
-// `at`'s, by bisection, given that `at` meets it; then the check one step
-// above the answer.
-TunePoint least_of_knob(TuneEvaluator& ev, const TuneKnob& k, std::size_t i, TunePoint at, int reps,
-                        std::string& check) {
+// `at`'s, by bisection between the range's bottom and `at`, which meets it.
+TunePoint least_of_knob(TuneEvaluator& ev, const TuneKnob& k, std::size_t i, TunePoint at,
+                        int reps) {
   const double step = k.integer ? 1.0 : (k.hi - k.lo) / 1000;
   auto eval_at = [&](double v) {
     std::vector<double> vs = at.values;
     vs[i] = v;
     return ev.evaluate({vs}, reps).front();
   };
-  TunePoint bottom = eval_at(k.lo);
-  if (bottom.meets) at = bottom;
+  const TunePoint bottom = eval_at(k.lo);
+  if (bottom.meets) return bottom;
   double lo = k.lo;
-  while (!bottom.meets && at.values[i] - lo > step) {
+  while (at.values[i] - lo > step) {
     double mid = lo + (at.values[i] - lo) / 2;
     if (k.integer) mid = std::floor(mid);
     const TunePoint p = eval_at(mid);
@@ -225,31 +225,68 @@ TunePoint least_of_knob(TuneEvaluator& ev, const TuneKnob& k, std::size_t i, Tun
       lo = mid;
     }
   }
-  const double above = at.values[i] + step;
-  if (above <= k.hi) {
-    const TunePoint p = eval_at(above);
-    check += (check.empty() ? "" : "; ") + k.knob + " " + knob_value_text(k, above) +
-             (p.meets ? " meets it too (monotone there)"
-                      : " misses it: not monotone here, the least is where bisection stopped");
-  }
   return at;
 }
 
-// Goal c: the ladder at the refine replications (more of a knob is not
-// always better: more sessions mean more postgres backends, each costing
-// CPU), its cheapest point that meets the goal, then each knob bisected
-// down from there.
+// The bisections' assumption, checked at the answer: one step above each
+// knob's value should meet the goal too.
+void check_above(TuneEvaluator& ev, StackTune& t, const TunePoint& at, int reps) {
+  for (std::size_t i = 0; i < t.knobs.size(); ++i) {
+    const TuneKnob& k = t.knobs[i];
+    std::vector<double> vs = at.values;
+    vs[i] += k.integer ? 1.0 : (k.hi - k.lo) / 1000;
+    if (vs[i] > k.hi) continue;
+    const bool meets = ev.evaluate({vs}, reps).front().meets;
+    t.monotonicity += (t.monotonicity.empty() ? "" : "; ") + k.knob + " " +
+                      knob_value_text(k, vs[i]) +
+                      (meets ? " meets it too (monotone there)"
+                             : " misses it: not monotone here, the least is where bisection "
+                               "stopped");
+  }
+}
+
+// Goal c, workers first: for each combination of the other knobs' ladder
+// values, the least workers that meet the goal, bisected down from the top
+// of the workers' range (monotone in workers with the others fixed); the
+// cheapest of those answers. None where the top misses at every combination.
+std::optional<TunePoint> least_workers(TuneEvaluator& ev, const TuneSpec& spec, const StackTune& t,
+                                       int reps) {
+  std::vector<std::vector<double>> others;
+  for (std::size_t i = 1; i < t.knobs.size(); ++i)
+    others.push_back(spread(t.knobs[i], t.knobs[i].lo, t.knobs[i].hi, spec.ladder_points));
+  std::optional<TunePoint> best;
+  for (const std::vector<double>& combo : product(others)) {
+    std::vector<double> vs = {t.knobs[0].hi};
+    vs.insert(vs.end(), combo.begin(), combo.end());
+    const TunePoint top = ev.evaluate({vs}, reps).front();
+    if (!top.meets) continue;
+    const TunePoint at = least_of_knob(ev, t.knobs[0], 0, top, reps);
+    if (!best || cheaper(at, *best)) best = at;
+  }
+  return best;
+}
+
+// Goal c: the least workers per combination of the other knobs (more
+// sessions are not always better: each is a postgres backend costing CPU,
+// so they are laddered, not assumed), then each other knob bisected down at
+// those workers, then the check. If no combination's top meets it, the
+// whole ladder is refined around the nearest miss and the search starts
+// from the cheapest point found that meets it.
 void search_least(TuneEvaluator& ev, const TuneSpec& spec, StackTune& t) {
   const int reps = spec.refine_reps();
-  std::vector<std::vector<double>> ladders;
-  for (const TuneKnob& k : t.knobs) ladders.push_back(spread(k, k.lo, k.hi, spec.ladder_points));
-  std::vector<TunePoint> ladder = ev.evaluate(product(ladders), reps);
-  // Nothing on the ladder meets it: refine around the nearest miss first.
-  if (!select_least(pointers(ladder))) refine(ev, spec, t, ladder, reps);
-  if (const TunePoint* start = select_least(pointers(ladder))) {
-    TunePoint at = *start;
-    for (std::size_t i = 0; i < t.knobs.size(); ++i)
-      at = least_of_knob(ev, t.knobs[i], i, at, reps, t.monotonicity);
+  std::optional<TunePoint> at = least_workers(ev, spec, t, reps);
+  if (!at) {
+    std::vector<std::vector<double>> ladders;
+    for (const TuneKnob& k : t.knobs) ladders.push_back(spread(k, k.lo, k.hi, spec.ladder_points));
+    std::vector<TunePoint> ladder = ev.evaluate(product(ladders), reps);
+    if (!select_least(pointers(ladder))) refine(ev, spec, t, ladder, reps);
+    if (const TunePoint* start = select_least(pointers(ladder)))
+      at = least_of_knob(ev, t.knobs[0], 0, *start, reps);
+  }
+  if (at) {
+    for (std::size_t i = 1; i < t.knobs.size(); ++i)
+      at = least_of_knob(ev, t.knobs[i], i, *at, reps);
+    check_above(ev, t, *at, reps);
   }
   std::vector<TunePoint> seen = ev.all(reps);
   finish_choice(t, seen, spec);

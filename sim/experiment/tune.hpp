@@ -6,10 +6,11 @@
 // run a coarse geometric ladder over the knobs, then refine around the best
 // with more replications, and choose the cheapest point whose throughput is
 // within the best's 95% interval (a sync stack's throughput flattens once CPU
-// binds; more workers past the knee only cost memory). (c) starts from the
-// ladder's cheapest point that meets the goal and bisects each knob down in
-// turn, workers first, assuming more of a knob never hurts between there and
-// the range's bottom, and checks that assumption one step above the answer. Every point runs
+// binds; more workers past the knee only cost memory). (c) bisects workers
+// for each combination of the other knobs' ladder values (assuming more
+// workers never hurt with the others fixed), takes the cheapest answer,
+// bisects each other knob down from there, and checks the assumption one
+// step above the answer. Every point runs
 // through run_jobs with the same replication seeds (common random numbers), so the bits do not
 // depend on the thread count.
 #pragma once
