@@ -4,6 +4,7 @@
 // `stacksim calibrate run`: run a calibration plan live (resumable), then fit.
 // `stacksim calibrate speed`: measure today's host speed against a model.
 // `stacksim calibrate quick` (calibrate/quick.hpp): probe + short plan.
+// `stacksim calibrate memory` (calibrate/memory.hpp): RAM per stack into a model.
 // `stacksim validate`: run a held-out plan live, predict it, report.
 #include "calibrate/commands.hpp"
 
@@ -23,6 +24,7 @@
 
 #include "calibrate/command_options.hpp"
 #include "calibrate/fit.hpp"
+#include "calibrate/memory.hpp"
 #include "calibrate/model_writer.hpp"
 #include "calibrate/plan.hpp"
 #include "calibrate/plan_runs.hpp"
@@ -334,6 +336,35 @@ void add_validate_command(CLI::App& app, int& exit_code) {
   });
 }
 
+struct MemoryCommandOptions {
+  std::string records;
+  std::string model;
+  std::string out;  // empty: the model file itself
+};
+
+int run_memory(const MemoryCommandOptions& o) {
+  Model model = load_model(o.model);
+  const auto fits = fit_memory(live::read_records(o.records), o.records);
+  apply_memory(model, fits, o.records);
+  const std::string out = o.out.empty() ? o.model : o.out;
+  write_model_atomically(model, out);
+  std::cout << memory_table(fits) << "\nWrote " << out << "\n";
+  return 0;
+}
+
+void add_memory_command(CLI::App& cmd, int& exit_code) {
+  auto opts = std::make_shared<MemoryCommandOptions>();
+  auto* mem = cmd.add_subcommand(
+      "memory",
+      "Put each stack's app-server RAM (PSS per worker and of the master, from live records' "
+      "memory) into a model's stacks.<name>.memory");
+  mem->add_option("--records", opts->records, "Live results store (calibrate/data/memory.jsonl)")
+      ->required();
+  mem->add_option("--model", opts->model, "Model to update")->required();
+  mem->add_option("--out", opts->out, "Write here instead of over --model (atomically)");
+  mem->callback([opts, &exit_code] { exit_code = run_memory(*opts); });
+}
+
 }  // namespace
 
 void add_calibrate_commands(CLI::App& app, int& exit_code) {
@@ -345,6 +376,7 @@ void add_calibrate_commands(CLI::App& app, int& exit_code) {
   add_speed_command(*cmd, exit_code);
   add_quick_command(*cmd, exit_code);
   add_table_command(*cmd, exit_code);
+  add_memory_command(*cmd, exit_code);
   add_validate_command(app, exit_code);
 }
 

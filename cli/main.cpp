@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   stacksim::cli::add_sim_command(app, exit_code);
   stacksim::cli::add_merge_command(app, exit_code);
   stacksim::cli::add_crossover_command(app, exit_code);
+  stacksim::cli::add_tune_command(app, exit_code);
   stacksim::cli::add_qn_command(app, exit_code);
   stacksim::live::add_live_commands(app, exit_code);
   stacksim::live::add_host_commands(app, exit_code);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "live/measure/app_memory.hpp"
 #include "live/measure/cpu_accounting.hpp"
 #include "live/measure/host_info.hpp"
 #include "live/measure/served_counts.hpp"
@@ -113,6 +114,7 @@ struct Window {
   double rate_before = 0, rate_after = 0;  // the C reference on the run's CPUs
   pid_t postmaster = 0;                    // an external server's, when found
   double server_begin_s = -1, server_end_s = -1;
+  json memory;  // the app server's processes, after the window (app_memory)
 };
 
 Window measure_window(const RunConfig& config, RunningStack& stack, LoadSettings load,
@@ -138,6 +140,8 @@ Window measure_window(const RunConfig& config, RunningStack& stack, LoadSettings
   w.begin = take_cpu_snapshot(cgroups);
   w.result = run_load(load);
   w.end = take_cpu_snapshot(cgroups);
+  w.memory =
+      memory_json(read_app_memory(cgroups.pids("app"), stack.app->process().pid(), config.workers));
   // After the stack has drained: requests still in flight at the window's
   // end would take CPU from the reference and read as a slower vCPU.
   // (Not pgbouncer's port: the session monitor holds an admin connection.)
@@ -231,6 +235,7 @@ void record_window(json& record, const RunConfig& config, const Measured& m,
   const Window& w = m.window;
   record["result"] = result_json(w);
   record["warmup"] = m.warmup;
+  record["memory"] = w.memory;
   ServedWindow sw;
   sw.begin = w.served_begin;
   sw.end = w.served_end;

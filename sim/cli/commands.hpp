@@ -1,5 +1,6 @@
 // The simulator's subcommands of the `stacksim` binary (cli/main.cpp):
-// `stacksim sim`, `stacksim merge`, `stacksim crossover` and `stacksim qn`. A command's callback
+// `stacksim sim`, `stacksim merge`, `stacksim crossover`, `stacksim tune` and
+// `stacksim qn`. A command's callback
 // stores its exit status in `exit_code`; bad input is thrown as stacksim::InputError and main turns
 // it into exit status 2.
 #pragma once
@@ -13,4 +14,5 @@ void add_sim_command(CLI::App& app, int& exit_code);
 void add_merge_command(CLI::App& app, int& exit_code);
 void add_crossover_command(CLI::App& app, int& exit_code);
 void add_qn_command(CLI::App& app, int& exit_code);
+void add_tune_command(CLI::App& app, int& exit_code);
 }  // namespace stacksim::cli

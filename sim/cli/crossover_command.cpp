@@ -33,10 +33,7 @@ struct CrossoverOptions {
   double tolerance = 0;
   double precision = 0;
   int max_replications = 50;
-  std::string format = "table";
-  std::string out;
-  unsigned threads = 0;
-  bool quiet = false;
+  OutputChoice output;
 };
 
 std::vector<std::string> split(const std::string& text, char sep) {
@@ -116,7 +113,7 @@ CrossoverSpec build_spec(const CrossoverOptions& o, const Model& model) {
   spec.tolerance = o.tolerance;
   spec.precision = o.precision;
   spec.max_replications = o.max_replications;
-  spec.threads = o.threads;
+  spec.threads = o.output.threads;
   return spec;
 }
 
@@ -125,24 +122,20 @@ int run_crossover_command(const CrossoverOptions& o) {
   CrossoverSpec spec = build_spec(o, model);
   CrossoverResult result;
   {
-    Progress progress("crossover runs", 0, !o.quiet && stderr_is_terminal());
+    Progress progress("crossover runs", 0, o.output.progress());
     spec.progress = &progress;
     result = run_crossover(model, spec);
     spec.progress = nullptr;
   }
   std::ostringstream text;
-  if (o.format == "json") {
+  if (o.output.format == "json") {
     text << crossover_json(model, spec, result).dump(2) << "\n";
-  } else if (o.format == "csv") {
+  } else if (o.output.format == "csv") {
     print_crossover_csv(text, spec, result);
   } else {
     print_crossover_table(text, spec, result);
   }
-  if (o.out.empty()) {
-    std::cout << text.str();
-  } else {
-    json_fields::write_text_atomically(o.out, text.str(), "--out");
-  }
+  o.output.print(text.str());
   return 0;
 }
 
@@ -173,12 +166,7 @@ void add_crossover_command(CLI::App& app, int& exit_code) {
                   "throughput 95% half-width is within this share of its mean (e.g. 0.01)");
   cmd->add_option("--max-replications", o->max_replications,
                   "The most replications --precision may run at a cell (default 50)");
-  cmd->add_option("--format", o->format, "Output format")
-      ->check(CLI::IsMember({"table", "json", "csv"}));
-  cmd->add_option("--threads", o->threads, "Simulation threads (0: one per core)");
-  cmd->add_flag("--quiet", o->quiet,
-                "No progress line on stderr (there is none when it is not a terminal)");
-  cmd->add_option("--out", o->out, "Write here (atomically) instead of stdout");
+  add_output_options(*cmd, o->output);
   cmd->callback([o, &exit_code] { exit_code = run_crossover_command(*o); });
 }
 

@@ -136,6 +136,15 @@ struct SharedScale {
   }
 };
 
+// What one stack's app server holds in RAM, measured live from
+// /proc/<pid>/smaps_rollup (PSS: shared pages split among the processes that
+// map them, the honest share of a forked worker).
+struct StackMemory {
+  double worker_mb = 0;  // PSS of one worker
+  double master_mb = 0;  // PSS of the master (0 where the server has none)
+  double mb_for(int workers) const { return master_mb + workers * worker_mb; }
+};
+
 struct StackModel {
   std::string name;  // "gunicorn-flask"
   WorkerType type = WorkerType::kSync;
@@ -154,6 +163,7 @@ struct StackModel {
   Distribution respond;  // build the JSON, write the response
   LoadDependence load;
   SharedScale shared_scale;
+  std::optional<StackMemory> memory;  // absent: not measured
 };
 
 // The terms a model uses, each from a probe that isolates it.

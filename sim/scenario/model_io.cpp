@@ -22,6 +22,7 @@ using nlohmann::json;
 constexpr double kMaxMeanUs = 1e9;
 constexpr double kMinCv = 0.001;
 constexpr double kMaxCv = 100.0;
+constexpr double kMaxMb = 1e7;  // a stack's memory figures, MB
 constexpr std::int64_t kMaxCores = 1024;
 constexpr std::int64_t kMaxConcurrency = 1'000'000;
 // Bounds that catch typos: a stretch of 100x or a group using more than
@@ -99,6 +100,33 @@ std::string read_schema(ObjectReader& r, const char* expected) {
   return schema;
 }
 
+SharedScale read_shared_scale(const json& j, const Where& where) {
+  ObjectReader f(j, where);
+  SharedScale to;
+  for (const auto& [key, field] : {std::pair<const char*, double*>{"client", &to.client},
+                                   {"proxy", &to.proxy},
+                                   {"kernel", &to.kernel},
+                                   {"pgbouncer", &to.pgbouncer},
+                                   {"postgres", &to.postgres}}) {
+    if (const json* v = f.optional(key))
+      *field = json_fields::read_number(*v, f.where(key), SharedScale::kMin, SharedScale::kMax);
+  }
+  f.done();
+  return to;
+}
+
+// stacks.<name>.memory: MB of PSS, both required.
+StackMemory read_memory(const json& j, const Where& where) {
+  ObjectReader f(j, where);
+  StackMemory m;
+  m.worker_mb =
+      json_fields::read_number(f.required("worker_mb"), f.where("worker_mb"), 0.0, kMaxMb);
+  m.master_mb =
+      json_fields::read_number(f.required("master_mb"), f.where("master_mb"), 0.0, kMaxMb);
+  f.done();
+  return m;
+}
+
 StackModel read_stack(const std::string& name, const json& j, const Where& where) {
   ObjectReader r(j, where);
   StackModel s;
@@ -135,19 +163,9 @@ StackModel read_stack(const std::string& name, const json& j, const Where& where
   s.respond = read_demand(b.required("respond"), b.where("respond"));
   b.done();
   s.load = read_load(r);
-  if (const json* scale = r.optional("shared_scale")) {
-    ObjectReader f(*scale, r.where("shared_scale"));
-    SharedScale& to = s.shared_scale;
-    for (const auto& [key, field] : {std::pair<const char*, double*>{"client", &to.client},
-                                     {"proxy", &to.proxy},
-                                     {"kernel", &to.kernel},
-                                     {"pgbouncer", &to.pgbouncer},
-                                     {"postgres", &to.postgres}}) {
-      if (const json* v = f.optional(key))
-        *field = json_fields::read_number(*v, f.where(key), SharedScale::kMin, SharedScale::kMax);
-    }
-    f.done();
-  }
+  if (const json* scale = r.optional("shared_scale"))
+    s.shared_scale = read_shared_scale(*scale, r.where("shared_scale"));
+  if (const json* memory = r.optional("memory")) s.memory = read_memory(*memory, r.where("memory"));
   r.done();
   return s;
 }
@@ -334,6 +352,9 @@ json to_json(const Model& m) {
                                       {"pgbouncer", f.pgbouncer},
                                       {"postgres", f.postgres}};
     }
+    if (s.memory)
+      stacks[name]["memory"] = {{"worker_mb", s.memory->worker_mb},
+                                {"master_mb", s.memory->master_mb}};
   }
   json out = {
       {"schema", kModelSchema},

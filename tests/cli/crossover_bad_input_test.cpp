@@ -20,23 +20,9 @@ const std::string kCrossover =
     "--sync gunicorn-flask --async uvicorn-starlette --set requests=300 "
     "--set warmup_requests=50 --replications 2 ";
 
-std::size_t lines_of(const std::string& text) {
-  std::size_t n = 0;
-  for (char c : text) n += c == '\n';
-  return n;
-}
-
 void expect_bad_input(const std::string& args, const std::vector<std::string>& must_mention) {
-  const std::string out = ::testing::TempDir() + "stacksim_crossover_bad.csv";
-  std::remove(out.c_str());
-  const auto r = run_stacksim(kCrossover + args + " --out " + out);
-  EXPECT_EQ(r.status, 2) << args << "\n" << r.out;
-  EXPECT_EQ(lines_of(r.out), 1u) << args << ": one line, got:\n" << r.out;
-  for (const std::string& m : must_mention)
-    EXPECT_NE(r.out.find(m), std::string::npos)
-        << args << ": the message should name '" << m << "':\n"
-        << r.out;
-  EXPECT_FALSE(std::ifstream(out).good()) << args << ": wrote " << out;
+  testing::expect_bad_input(kCrossover + args, must_mention,
+                            ::testing::TempDir() + "stacksim_crossover_bad.csv");
 }
 
 TEST(CrossoverBadInput, AnUnknownKnobOnEitherAxisIsNamed) {

@@ -2,11 +2,14 @@
 // prints and its exit status: the CLI is tested as a user meets it.
 #pragma once
 
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 
 #include <array>
 #include <cstdio>
+#include <fstream>
 #include <string>
+#include <vector>
 
 namespace stacksim::testing {
 
@@ -27,6 +30,27 @@ inline CommandResult run_stacksim(const std::string& args) {
   const int raw = pclose(p);
   r.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
   return r;
+}
+
+inline std::size_t lines_of(const std::string& text) {
+  std::size_t n = 0;
+  for (char c : text) n += c == '\n';
+  return n;
+}
+
+// `args` (with " --out FILE" appended) must fail as bad input: exit 2, one
+// line naming each of `must_mention`, and FILE not written.
+inline void expect_bad_input(const std::string& args, const std::vector<std::string>& must_mention,
+                             const std::string& out) {
+  std::remove(out.c_str());
+  const auto r = run_stacksim(args + " --out " + out);
+  EXPECT_EQ(r.status, 2) << args << "\n" << r.out;
+  EXPECT_EQ(lines_of(r.out), 1u) << args << ": one line, got:\n" << r.out;
+  for (const std::string& m : must_mention)
+    EXPECT_NE(r.out.find(m), std::string::npos)
+        << args << ": the message should name '" << m << "':\n"
+        << r.out;
+  EXPECT_FALSE(std::ifstream(out).good()) << args << ": wrote " << out;
 }
 
 }  // namespace stacksim::testing

@@ -19,3 +19,5 @@ for s in article this-machine; do
 done
 # The shipped crossover map (docs/crossover/article.json), on the estimates.
 tests/golden/crossover_map.sh "$bin"
+# The shipped tuning (docs/tune/this-machine-gunicorn-flask.json).
+tests/golden/tune_run.sh "$bin"

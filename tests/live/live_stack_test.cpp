@@ -111,6 +111,31 @@ void expect_served_adds_up(const json& r, int workers, int clients, bool all) {
   EXPECT_GE(s.at("imbalance_max_over_mean").get<double>(), 1.0);
 }
 
+// The app server's memory after the window: each process of its cgroup
+// (those cpu.app_processes lists) read from smaps_rollup, PSS never above
+// RSS, the totals their sums; a forking server (gunicorn) has one master
+// beside its W workers.
+void expect_memory_of_every_app_process(const json& r, int workers) {
+  ASSERT_TRUE(r.contains("memory")) << r.dump();
+  const json& m = r.at("memory");
+  std::set<long> app_pids;
+  for (const auto& p : r.at("cpu").at("app_processes")) app_pids.insert(p.at("pid").get<long>());
+  double pss = 0, rss = 0;
+  int masters = 0;
+  for (const auto& p : m.at("processes")) {
+    EXPECT_TRUE(app_pids.count(p.at("pid").get<long>())) << p.dump();
+    EXPECT_GT(p.at("pss_mb").get<double>(), 0) << p.dump();
+    EXPECT_LE(p.at("pss_mb").get<double>(), p.at("rss_mb").get<double>()) << p.dump();
+    pss += p.at("pss_mb").get<double>();
+    rss += p.at("rss_mb").get<double>();
+    masters += p.at("role") == "master";
+  }
+  EXPECT_EQ(masters, 1) << m.dump();
+  EXPECT_EQ(m.at("worker_processes").get<int>(), workers) << m.dump();
+  EXPECT_NEAR(m.at("total_pss_mb").get<double>(), pss, 1e-9);
+  EXPECT_NEAR(m.at("total_rss_mb").get<double>(), rss, 1e-9);
+}
+
 // A sync worker holds its request for the whole delay D, so W workers finish
 // at most W / D requests per second: over a window of T seconds at most
 // W * (T / D + 1) requests (the +1: one request per worker already under way
@@ -131,6 +156,7 @@ TEST(LiveStack, SyncGunicornFlaskStaysUnderWorkersOverDelay) {
   EXPECT_EQ(r.at("config").at("type"), "sync");
   // 10 clients keep both workers busy: each serves some.
   expect_served_adds_up(r, workers, 10, true);
+  expect_memory_of_every_app_process(r, workers);
 }
 
 // One greenlet or coroutine worker overlaps the waits of its clients: with

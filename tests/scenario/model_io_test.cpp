@@ -289,3 +289,40 @@ TEST(ModelIo, ABadCorrectionIsNamedWithItsPlace) {
 
 }  // namespace
 }  // namespace stacksim
+
+namespace stacksim {
+namespace {
+
+// stacks.<name>.memory is optional; present, both figures are required, in
+// [0, 1e7] MB, and it comes back from to_json; RAM for W workers is the
+// master's plus W times a worker's.
+TEST(ModelIo, StackMemoryIsOptionalStrictAndRoundTrips) {
+  json j = minimal_model();
+  EXPECT_FALSE(parse_model(j, "t.json").stacks.at("s").memory);
+  j["stacks"]["s"]["memory"] = {{"worker_mb", 21.5}, {"master_mb", 30}};
+  const Model m = parse_model(j, "t.json");
+  ASSERT_TRUE(m.stacks.at("s").memory);
+  EXPECT_EQ(m.stacks.at("s").memory->mb_for(4), 30 + 4 * 21.5);
+  const Model back = parse_model(to_json(m), "back.json");
+  EXPECT_EQ(back.stacks.at("s").memory->worker_mb, 21.5);
+  EXPECT_EQ(back.stacks.at("s").memory->master_mb, 30);
+  for (const auto& [field, bad] :
+       {std::pair<const char*, json>{"worker_mb", -1}, {"master_mb", "x"}, {"extra", 1}}) {
+    json b = j;
+    b["stacks"]["s"]["memory"][field] = bad;
+    try {
+      parse_model(b, "t.json");
+      ADD_FAILURE() << field;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("stacks.s.memory.") + field),
+                std::string::npos)
+          << e.what();
+    }
+  }
+  json missing = j;
+  missing["stacks"]["s"]["memory"].erase("master_mb");
+  EXPECT_THROW(parse_model(missing, "t.json"), InputError);
+}
+
+}  // namespace
+}  // namespace stacksim

@@ -1,0 +1,121 @@
+#include "calibrate/memory.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+
+#include "common/input_error.hpp"
+
+namespace stacksim::calibrate {
+
+namespace {
+
+using nlohmann::json;
+
+double number_at(const json& j, const char* key, const std::string& where) {
+  if (!j.contains(key) || !j.at(key).is_number())
+    throw InputError(where + ": memory." + key + ": must be a number");
+  return j.at(key).get<double>();
+}
+
+MemoryPoint point_of(const json& record, const std::string& where) {
+  const json& m = record.at("memory");
+  MemoryPoint p;
+  p.workers = record.at("config").at("workers").get<int>();
+  p.total_pss_mb = number_at(m, "total_pss_mb", where);
+  p.total_rss_mb = number_at(m, "total_rss_mb", where);
+  p.worker_pss_mb_mean = number_at(m, "worker_pss_mb_mean", where);
+  if (m.contains("master") && m.at("master").is_object())
+    p.master_pss_mb = number_at(m.at("master"), "pss_mb", where);
+  p.run_id = record.value("run_id", "");
+  return p;
+}
+
+// Least squares of total PSS on W; with one worker count, the means.
+MemoryFit fit_points(std::vector<MemoryPoint> points) {
+  MemoryFit f;
+  f.points = std::move(points);
+  std::set<int> counts;
+  double sw = 0, st = 0;
+  for (const MemoryPoint& p : f.points) {
+    counts.insert(p.workers);
+    sw += p.workers;
+    st += p.total_pss_mb;
+  }
+  const double n = static_cast<double>(f.points.size());
+  if (counts.size() >= 2) {
+    const double mw = sw / n, mt = st / n;
+    double sxy = 0, sxx = 0;
+    for (const MemoryPoint& p : f.points) {
+      sxy += (p.workers - mw) * (p.total_pss_mb - mt);
+      sxx += (p.workers - mw) * (p.workers - mw);
+    }
+    f.memory.worker_mb = std::max(0.0, sxy / sxx);
+    f.memory.master_mb = std::max(0.0, mt - f.memory.worker_mb * mw);
+    f.method = "least squares of total PSS on workers over " + std::to_string(counts.size()) +
+               " worker counts";
+  } else {
+    for (const MemoryPoint& p : f.points) {
+      f.memory.worker_mb += p.worker_pss_mb_mean / n;
+      f.memory.master_mb += p.master_pss_mb / n;
+    }
+    f.method = "means of the worker and master PSS (one worker count)";
+  }
+  return f;
+}
+
+}  // namespace
+
+std::map<std::string, MemoryFit> fit_memory(const std::vector<json>& records,
+                                            const std::string& source) {
+  std::map<std::string, std::vector<MemoryPoint>> by_stack;
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const json& r = records[i];
+    if (!r.contains("memory") || !r.at("memory").is_object()) continue;
+    const std::string where = source + ":" + std::to_string(i + 1);
+    by_stack[r.at("config").at("stack").get<std::string>()].push_back(point_of(r, where));
+  }
+  if (by_stack.empty())
+    throw InputError("--records " + source + ": no record holds `memory` (run the plan again " +
+                     "with this stacksim: calibrate/plans/memory.json)");
+  std::map<std::string, MemoryFit> fits;
+  for (auto& [stack, points] : by_stack) fits.emplace(stack, fit_points(std::move(points)));
+  return fits;
+}
+
+void apply_memory(Model& model, const std::map<std::string, MemoryFit>& fits,
+                  const std::string& records_path) {
+  json how = {{"records", records_path},
+              {"figure", "PSS from /proc/<pid>/smaps_rollup, MB (1024 kB)"},
+              {"stacks", json::object()}};
+  for (const auto& [stack, f] : fits) {
+    auto it = model.stacks.find(stack);
+    if (it == model.stacks.end())
+      throw InputError("--records " + records_path + ": stack \"" + stack +
+                       "\" is not in the model " + model.source);
+    it->second.memory = f.memory;
+    json points = json::array();
+    for (const MemoryPoint& p : f.points)
+      points.push_back({{"workers", p.workers},
+                        {"total_pss_mb", p.total_pss_mb},
+                        {"total_rss_mb", p.total_rss_mb},
+                        {"master_pss_mb", p.master_pss_mb},
+                        {"worker_pss_mb_mean", p.worker_pss_mb_mean},
+                        {"run_id", p.run_id}});
+    how["stacks"][stack] = {{"method", f.method}, {"points", points}};
+  }
+  model.provenance["memory"] = how;
+}
+
+std::string memory_table(const std::map<std::string, MemoryFit>& fits) {
+  std::string out = "stack                        worker_mb  master_mb  records  method\n";
+  char line[256];
+  for (const auto& [stack, f] : fits) {
+    std::snprintf(line, sizeof line, "%-28s %9.1f %10.1f %8zu  %s\n", stack.c_str(),
+                  f.memory.worker_mb, f.memory.master_mb, f.points.size(), f.method.c_str());
+    out += line;
+  }
+  return out;
+}
+
+}  // namespace stacksim::calibrate

@@ -1,0 +1,48 @@
+// `stacksim calibrate memory`: the RAM of each stack's app server, from the
+// `memory` of live records (live/measure/app_memory: every process's PSS
+// after the window) into the model's `stacks.<name>.memory`. Per stack, the
+// app server's total PSS against its worker count, a least-squares line
+// total = master_mb + W x worker_mb over the records: the slope is what one
+// more worker costs (its private pages and its share of the shared ones),
+// the intercept what the server costs with none (its master, and the pages
+// every worker shares). With one worker count the slope cannot be told from
+// the intercept: the workers' mean PSS and the master's are used instead.
+#pragma once
+
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "sim/scenario/config.hpp"
+
+namespace stacksim::calibrate {
+
+struct MemoryPoint {
+  int workers = 0;
+  double total_pss_mb = 0;
+  double master_pss_mb = 0;       // 0 without a master
+  double worker_pss_mb_mean = 0;  // over the worker processes
+  double total_rss_mb = 0;
+  std::string run_id;
+};
+
+struct MemoryFit {
+  StackMemory memory;
+  std::vector<MemoryPoint> points;
+  std::string method;  // "line over worker counts" or "means (one worker count)"
+};
+
+// The fits of every stack with a record holding `memory`; records without
+// it (older ones) are skipped. `source` names the file in errors.
+std::map<std::string, MemoryFit> fit_memory(const std::vector<nlohmann::json>& records,
+                                            const std::string& source);
+
+// Sets each fitted stack's memory in the model (a stack the model lacks is
+// an InputError naming it) and records how in provenance.memory.
+void apply_memory(Model& model, const std::map<std::string, MemoryFit>& fits,
+                  const std::string& records_path);
+
+std::string memory_table(const std::map<std::string, MemoryFit>& fits);
+
+}  // namespace stacksim::calibrate

@@ -1,0 +1,83 @@
+// The app server's memory, from /proc to the model. A smaps_rollup's Rss
+// and Pss lines are read in kB; the record's `memory` names the master when
+// there are more processes than workers; calibrate memory fits, per stack,
+// total PSS = master + W x worker by least squares over worker counts:
+//   W = 1: 30 + 1 x 20 = 50 MB, W = 4: 30 + 4 x 20 = 110 MB
+// gives worker 20 MB and master 30 MB exactly.
+#include "calibrate/memory.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "common/input_error.hpp"
+#include "live/measure/app_memory.hpp"
+
+namespace stacksim::calibrate {
+namespace {
+
+using nlohmann::json;
+
+TEST(AppMemory, RssAndPssComeFromTheirLinesInKb) {
+  double rss = 0, pss = 0;
+  const std::string text =
+      "55d0c0de0000-7ffd00000000 ---p 00000000 00:00 0    [rollup]\n"
+      "Rss:               41520 kB\n"
+      "Pss:               23060 kB\n"
+      "Pss_Anon:          12000 kB\n"
+      "Shared_Clean:      18000 kB\n";
+  ASSERT_TRUE(live::parse_smaps_rollup(text, rss, pss));
+  EXPECT_EQ(rss, 41520);
+  EXPECT_EQ(pss, 23060);
+  EXPECT_FALSE(live::parse_smaps_rollup("Rss: 1 kB\n", rss, pss));
+}
+
+TEST(AppMemory, ThisProcessReadsBackAsOneWorkerWithoutAMaster) {
+  const live::AppMemory m = live::read_app_memory({getpid()}, getpid(), 1);
+  ASSERT_EQ(m.processes.size(), 1u);
+  EXPECT_FALSE(m.processes[0].master);
+  EXPECT_GT(m.processes[0].pss_kb, 0);
+  EXPECT_GE(m.processes[0].rss_kb, m.processes[0].pss_kb);  // PSS never exceeds RSS
+  const json j = live::memory_json(m);
+  EXPECT_TRUE(j.at("master").is_null());
+  EXPECT_EQ(j.at("worker_processes"), 1);
+  EXPECT_DOUBLE_EQ(j.at("total_pss_mb").get<double>(), m.processes[0].pss_kb / 1024);
+}
+
+json record(const std::string& stack, int workers, double total_pss, double master_pss) {
+  return {{"config", {{"stack", stack}, {"workers", workers}}},
+          {"run_id", stack + std::to_string(workers)},
+          {"memory",
+           {{"total_pss_mb", total_pss},
+            {"total_rss_mb", 2 * total_pss},
+            {"worker_pss_mb_mean", (total_pss - master_pss) / workers},
+            {"master", {{"pss_mb", master_pss}, {"rss_mb", 2 * master_pss}}}}}};
+}
+
+TEST(MemoryFit, TheLineOverWorkerCountsGivesWorkerAndMaster) {
+  const auto fits = fit_memory({record("s", 1, 50, 25),
+                                record("s", 4, 110, 25),
+                                {{"config", {{"stack", "old"}, {"workers", 2}}}}},
+                               "t.jsonl");
+  ASSERT_EQ(fits.size(), 1u);  // the record without memory is skipped
+  EXPECT_NEAR(fits.at("s").memory.worker_mb, 20, 1e-12);
+  EXPECT_NEAR(fits.at("s").memory.master_mb, 30, 1e-12);
+  // One worker count: the means of what was measured.
+  const auto one = fit_memory({record("s", 4, 110, 30)}, "t.jsonl");
+  EXPECT_NEAR(one.at("s").memory.worker_mb, 20, 1e-12);
+  EXPECT_NEAR(one.at("s").memory.master_mb, 30, 1e-12);
+}
+
+TEST(MemoryFit, NoRecordWithMemoryOrAStackNotInTheModelIsNamed) {
+  EXPECT_THROW(fit_memory({{{"config", {{"stack", "s"}, {"workers", 1}}}}}, "t.jsonl"), InputError);
+  Model m;
+  m.source = "m.json";
+  try {
+    apply_memory(m, fit_memory({record("ghost", 1, 50, 25)}, "t.jsonl"), "t.jsonl");
+    FAIL();
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("\"ghost\""), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace stacksim::calibrate
