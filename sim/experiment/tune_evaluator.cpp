@@ -50,7 +50,7 @@ std::vector<TunePoint> TuneEvaluator::evaluate(const std::vector<std::vector<dou
   runs_ += done.size();
   std::size_t j = 0;
   for (std::size_t i = 0; i < fresh.size(); ++i) {
-    StackResult sr{stack_.name, stack_.type, scenarios[i].workers.for_type(stack_.type), {}};
+    StackResult sr{stack_.name, stack_.type, scenarios[i].workers.for_type(stack_.type), {}, {}};
     for (int r = 0; r < reps; ++r) sr.replications.push_back(done[j++]);
     cache_.emplace(std::make_pair(reps, fresh[i]), summarise(fresh[i], scenarios[i], sr));
     order_.emplace_back(reps, fresh[i]);
