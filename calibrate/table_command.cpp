@@ -72,13 +72,15 @@ int run_table(const TableOptions& o) {
   fit.model.host.cpu_model =
       "the machine of " + inputs.table + " (not known; fitted from its table)";
   fit.model.provenance = table_fit_json(fit, table, inputs);
-  std::string text = "Fitted " + shown(o.out) + " from " + inputs.table + " (scenario " +
-                     inputs.scenario + ")\n" + format_table_fit(fit, table) + "\n" +
+  std::string text = "A model of the machine behind " + inputs.table + " (scenario " +
+                     inputs.scenario + ", prior " + inputs.prior + ")\n" +
+                     format_table_fit(fit, table) + "\n" +
                      explain_difference(fit, table, load_model(o.prior), inputs.prior, o.threads);
   fit.model.provenance["explanation"] = text.substr(text.find("Why the verdicts"));
   write_model_atomically(fit.model, o.out);
   if (!o.report.empty()) json_fields::write_text_atomically(o.report, text, "--report");
   std::fputs(text.c_str(), stdout);
+  std::printf("Wrote %s\n", o.out.c_str());
   return 0;
 }
 

@@ -129,5 +129,44 @@ TEST_F(CalibrateCli, SpeedWithoutRecordsOrModelExitsTwoAndWritesNothing) {
   EXPECT_NE(m.out.find("none.json"), std::string::npos) << m.out;
 }
 
+TEST_F(CalibrateCli, TableWithBadInputExitsTwoNamingRowAndFieldAndWritesNothing) {
+  const std::string out = (dir_ / "m.json").string();
+  const auto table = [&](const std::string& csv) {
+    const std::string path = (dir_ / "t.csv").string();
+    std::ofstream(path) << csv;
+    return run_stacksim("calibrate table --table " + path +
+                        " --scenario scenarios/article.json --out " + out + " --quiet");
+  };
+  auto r = table("framework,server,throughput_relative\nFlask,Gunicorn,1\nFoo,Bar,1.2\n");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("t.csv: line 3 (Foo/Bar): no stack of the model matches"), std::string::npos)
+      << r.out;
+  r = table("framework,server,throughput_relative,db_sessions_peak\nFlask,Gunicorn,1,40\n");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("db_sessions_peak: 40 is above the 19 sessions"), std::string::npos)
+      << r.out;
+  r = table("framework,server,throughput_relative\nFalcon,uWSGI,1.04\n");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("no row gives the baseline's"), std::string::npos) << r.out;
+  r = table("framework,server,throughput_relative\nFlask,Gunicorn,1\nFalcon,uWSGI,1.04\n");
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("2 published figures for 6 parameters"), std::string::npos) << r.out;
+  r = run_stacksim(
+      "calibrate table --table calibrate/published/paterson-2020.csv --scenario "
+      "scenarios/original.json --out " +
+      out + " --quiet");
+  EXPECT_EQ(r.status, 2) << r.out;  // its rows need the mapping file
+  EXPECT_NE(r.out.find("(Gunicorn with meinheld/Falcon): no stack of the model matches"),
+            std::string::npos)
+      << r.out;
+  r = run_stacksim(
+      "calibrate table --table calibrate/published/grinberg-2020-my-results.csv "
+      "--scenario scenarios/article.json --hold sped --out " +
+      out);
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("--hold sped: not a host factor"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(out));
+}
+
 }  // namespace
 }  // namespace stacksim::calibrate

@@ -21,3 +21,5 @@ done
 tests/golden/crossover_map.sh "$bin"
 # The shipped tuning (docs/tune/this-machine-gunicorn-flask.json).
 tests/golden/tune_run.sh "$bin"
+# The fits of the published tables and the Grinberg model's predictions (docs/published.md).
+tests/golden/published_fits.sh "$bin"
