@@ -55,11 +55,14 @@ class TableFitTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  // The truth: the prior on a host at half its speed, with per-stack factors.
+  // The truth: the prior on a host at half its speed, with per-stack factors,
+  // and uvicorn-starlette's workers taking connections by least load (the
+  // prior says random).
   Model truth() const {
     Model m = prior_;
     m.host.speed = 0.5;
     m.host.corrections = TableFitOptions().corrections;
+    m.stacks.at("uvicorn-starlette").accept_policy = AcceptPolicy::kLeastLoaded;
     for (auto [name, f] : {std::pair{"uvicorn-starlette", 1.3}, {"uwsgi-falcon", 0.8}}) {
       StackModel& s = m.stacks.at(name);
       for (Distribution* d : {&s.pre, &s.connect, &s.query, &s.fetch, &s.close, &s.respond})
@@ -92,6 +95,14 @@ class TableFitTest : public ::testing::Test {
     std::ofstream(path) << csv;
     return read_published_table(path, "", prior_, sc);
   }
+  // A quick search: fewer requests per simulation than a real fit.
+  static TableFitOptions quick(int report_replications) {
+    TableFitOptions o;
+    o.requests = 6000;
+    o.warmup_requests = 600;
+    o.report_replications = report_replications;
+    return o;
+  }
   Model prior_;
   fs::path dir_;
   std::map<std::string, double> true_cpu_ms_;  // per request, by stack
@@ -100,10 +111,7 @@ class TableFitTest : public ::testing::Test {
 TEST_F(TableFitTest, ASimulatedTableIsFittedBackRowsAndLevels) {
   const Scenario sc = small_scenario(DbAccess::kConnectPerRequest);
   const PublishedTable table = published(sc);
-  TableFitOptions o;
-  o.requests = 6000;
-  o.warmup_requests = 600;
-  o.report_replications = 3;
+  const TableFitOptions o = quick(3);
   const TableFit fit = fit_table(table, prior_, sc, o);
   for (const RowFit& r : fit.rows) {
     EXPECT_LT(std::abs(relative_error(r.row->figures.throughput, r.fitted.throughput)), 0.04)
@@ -117,6 +125,9 @@ TEST_F(TableFitTest, ASimulatedTableIsFittedBackRowsAndLevels) {
     EXPECT_NEAR(r.cpu_ms_per_request, true_cpu_ms_.at(r.row->stack),
                 0.15 * true_cpu_ms_.at(r.row->stack))
         << r.row->stack;
+  // The latency's shape tells how the async workers took their connections.
+  EXPECT_EQ(prior_.stacks.at("uvicorn-starlette").accept_policy, AcceptPolicy::kRandom);
+  EXPECT_EQ(fit.model.stacks.at("uvicorn-starlette").accept_policy, AcceptPolicy::kLeastLoaded);
   EXPECT_EQ(fit.model.stacks.size(), 3u);
   EXPECT_EQ(fit.model.host.cores, 2);
   EXPECT_TRUE(fit.model.host.corrections == o.corrections);
@@ -128,10 +139,7 @@ TEST_F(TableFitTest, AFactorTheTableCannotSeeIsNotPinned) {
   // request: what connecting costs leaves no trace in the table.
   const Scenario sc = small_scenario(DbAccess::kAppPool);
   const PublishedTable table = published(sc);
-  TableFitOptions o;
-  o.requests = 6000;
-  o.warmup_requests = 600;
-  o.report_replications = 2;
+  const TableFitOptions o = quick(2);
   const TableFit fit = fit_table(table, prior_, sc, o);
   const TableParameter& connect = param(fit, "connect");
   EXPECT_FALSE(connect.pinned);
