@@ -5,8 +5,14 @@ accept policy does to the held-out P99 (docs/validation/async-tails.md).
   served STORE...        live: Pearson's dispersion index of the served
                          counts per worker, per configuration (W >= 2)
   simulated MODEL OUT    the simulator's index and P99/P50 per accept policy
-  policies MODEL OUT     `stacksim validate --no-run` on the held-out plan
+  policies MODEL OUT [ORDER]
+                         `stacksim validate --no-run` on the held-out plan
                          with every async stack's policy set to each one
+                         (and its worker_order to ORDER, fifo or random)
+  in-sample MODEL OUT [ORDER]
+                         the same on the plan the model was fitted from
+                         (provenance.configurations removed from the
+                         copies): what a choice made on the fit sees
 
 The dispersion index D = sum_i (n_i - N/W)^2 / (N/W) / (W - 1): 1 on
 average for random placement (the counts are multinomial), 0 for round
@@ -23,6 +29,8 @@ ASYNC = ("coroutine", "greenlet")
 PLAN = "calibrate/plans/this-machine-validate.json"
 STORES = ["calibrate/data/this-machine-validate.jsonl",
           "calibrate/data/this-machine-validate-rerun.jsonl"]
+FIT_PLAN = "calibrate/plans/this-machine-fit.json"
+FIT_STORES = ["calibrate/data/this-machine-fit.jsonl"]
 SIM_CONFIGS = [(1, 0), (10, 0), (100, 0), (100, 20), (400, 20)]  # clients, delay_ms
 SIM_STACKS = ["aiohttp", "uvicorn-fastapi", "gunicorn-gevent-flask"]
 
@@ -60,12 +68,15 @@ def served(stores):
     print(f"| all | | | | {len(every)} | {st.mean(every):.1f} | {st.median(every):.1f} | |")
 
 
-def model_with(model, policy, out):
+def model_with(model, policy, out, order="fifo", in_sample=False):
     m = json.load(open(model))
+    if in_sample:
+        m["provenance"].pop("configurations", None)
     for s in m["stacks"].values():
         if s["type"] in ASYNC:
             s["accept_policy"] = policy
-    path = os.path.join(out, f"model-{policy}.json")
+            s["worker_order"] = order
+    path = os.path.join(out, f"model-{order}-{policy}{'-in-sample' if in_sample else ''}.json")
     json.dump(m, open(path, "w"), indent=1)
     return path
 
@@ -96,14 +107,17 @@ def simulated(model, out):
             print(f"| {p} | {clients} | {delay} | {st.mean(d):.2f} | {st.median(shape):.2f} |")
 
 
-def policies(model, out):
-    print("| policy | points | W | throughput | P50 | P99 | P99 signed | P99 at measured speed |")
-    print("|---|---|---|---|---|---|---|---|")
+def policies(model, out, order="fifo", in_sample=False):
+    plan, stores = (FIT_PLAN, FIT_STORES) if in_sample else (PLAN, STORES)
+    print("| worker order | policy | points | W | throughput | P50 | P99 | P99 signed | "
+          "P99 at measured speed |")
+    print("|---|---|---|---|---|---|---|---|---|")
     per_stack = {}
     for p in POLICIES:
-        report = os.path.join(out, f"validate-{p}")
-        stacksim("validate", "--model", model_with(model, p, out), "--plan", PLAN,
-                 "--store", STORES[0], "--also-records", STORES[1], "--no-run",
+        report = os.path.join(out, f"validate-{order}-{p}{'-in-sample' if in_sample else ''}")
+        stacksim("validate", "--model", model_with(model, p, out, order, in_sample),
+                 "--plan", plan, "--store", stores[0],
+                 *sum((["--also-records", x] for x in stores[1:]), []), "--no-run",
                  "--report", report)
         pts = [x for x in json.load(open(report + ".json"))["points"] if x["type"] in ASYNC]
         for x in pts:
@@ -113,10 +127,14 @@ def policies(model, out):
         for label, keep in (("all", lambda x: True), ("2", lambda x: x["workers"] >= 2),
                             ("1", lambda x: x["workers"] == 1)):
             s = [x for x in pts if keep(x)]
+            if not s:
+                continue
             err = lambda f: st.median(abs(x[f]["error"]) for x in s) * 100
             signed = st.median(x["p99_ms"]["error"] for x in s) * 100
-            speed = st.median(abs(x["at_measured_speed"]["p99_ms"]["error"]) for x in s) * 100
-            print(f"| {p} | {len(s)} | {label} | {err('throughput_rps'):.1f}% | "
+            at_speed = [abs(x["at_measured_speed"]["p99_ms"]["error"]) for x in s
+                        if x.get("at_measured_speed")]
+            speed = st.median(at_speed) * 100 if at_speed else float("nan")
+            print(f"| {order} | {p} | {len(s)} | {label} | {err('throughput_rps'):.1f}% | "
                   f"{err('p50_ms'):.1f}% | {err('p99_ms'):.1f}% | {signed:+.1f}% | {speed:.1f}% |")
     print("\n| stack (W = 2, median absolute P99 error) | " + " | ".join(POLICIES) + " |")
     print("|---" * (len(POLICIES) + 1) + "|")
@@ -128,8 +146,11 @@ def policies(model, out):
 if __name__ == "__main__":
     if len(sys.argv) >= 3 and sys.argv[1] == "served":
         served(sys.argv[2:])
-    elif len(sys.argv) == 4 and sys.argv[1] in ("simulated", "policies"):
+    elif len(sys.argv) == 4 and sys.argv[1] == "simulated":
         os.makedirs(sys.argv[3], exist_ok=True)
-        globals()[sys.argv[1]](sys.argv[2], sys.argv[3])
+        simulated(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) in (4, 5) and sys.argv[1] in ("policies", "in-sample"):
+        os.makedirs(sys.argv[3], exist_ok=True)
+        policies(*sys.argv[2:], in_sample=sys.argv[1] == "in-sample")
     else:
         sys.exit(__doc__)
