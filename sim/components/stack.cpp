@@ -54,6 +54,11 @@ Stack::Stack(Simulator& sim, const Model& full_model, const StackModel& stack, c
     observer_.on_occupancy(Occupancy::kSessionsInUse, in_use, sim_.now());
   });
   host_.set_idle_window(model_.host.idle_window_ns);
+  if (stack.worker_order == WorkerOrder::kRandom) {
+    for (int w = 0; w < app_.workers(); ++w)
+      host_.set_random_order(app_.process(w), Rng(sc.seed, "app.order." + std::to_string(w),
+                                                  static_cast<std::uint64_t>(replication)));
+  }
   if (model_.host.imbalance > 0) host_.set_imbalance(model_.host.imbalance);
   host_.set_wakeup_latency(model_.host.wakeup_latency_ns);
   host_.set_speed(model_.host.speed);

@@ -21,6 +21,11 @@ ProcessId CpuHost::add_process(std::string name, bool multi_threaded) {
   return static_cast<ProcessId>(processes_.size() - 1);
 }
 
+void CpuHost::set_random_order(ProcessId p, Rng rng) {
+  processes_[p].random_order = true;
+  processes_[p].order_rng = rng;
+}
+
 void CpuHost::set_idle_window(SimTime window_ns) {
   advance();
   idle_.set_window(window_ns);
@@ -203,6 +208,12 @@ void CpuHost::complete_due() {
     if (proc.waiting.empty()) {
       proc.running = false;
     } else {
+      if (proc.random_order && proc.waiting.size() > 1) {
+        const auto k =
+            static_cast<std::ptrdiff_t>(proc.order_rng.uniform_index(proc.waiting.size()));
+        std::rotate(proc.waiting.begin(), proc.waiting.begin() + k,
+                    proc.waiting.begin() + k + 1);  // the drawn one first, the rest in order
+      }
       const Burst next = proc.waiting.front();
       proc.waiting.pop_front();
       start(c.p, next);  // no wake-up: it was already running

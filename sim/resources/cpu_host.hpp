@@ -7,7 +7,9 @@
 // O(log n) rather than touching every burst.
 //
 // A process is single-threaded: its bursts run one at a time, FIFO, and only
-// the head is in service. A "multi-threaded" process puts every burst in
+// the head is in service (or, set per process, the next is a uniformly
+// random one of those waiting: an event loop that does not serve the
+// requests it holds in arrival order). A "multi-threaded" process puts every burst in
 // service at once (a processor-sharing station of queueing theory).
 //
 // A burst may carry kernel work: on loopback the network stack's softirq work
@@ -37,6 +39,7 @@
 #include <vector>
 
 #include "sim/engine/event.hpp"
+#include "sim/engine/rng.hpp"
 #include "sim/engine/simulator.hpp"
 #include "sim/resources/core_occupancy.hpp"
 #include "sim/resources/host_speed.hpp"
@@ -88,6 +91,9 @@ class CpuHost final : public EventHandler {
   // Queues work_ns of the process's own CPU plus kernel_ns of kernel work
   // on its behalf; `done` runs when both are done.
   void submit(ProcessId p, SimTime work_ns, Continuation done, SimTime kernel_ns = 0);
+  // From now on the process's next burst is drawn uniformly from those
+  // waiting, by `rng`, instead of the oldest.
+  void set_random_order(ProcessId p, Rng rng);
 
   int cores() const { return occupancy_.cores(); }
   std::size_t in_service() const { return heap_.size(); }
@@ -120,6 +126,8 @@ class CpuHost final : public EventHandler {
     bool multi_threaded = false;
     bool running = false;
     std::deque<Burst> waiting;
+    bool random_order = false;
+    Rng order_rng;
     SimTime cpu_ns = 0;
     SimTime kernel_ns = 0;
     double idle_inflation = 0;

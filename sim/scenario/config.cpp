@@ -15,6 +15,10 @@ constexpr NameTable<AcceptPolicy, 3> kAcceptPolicies{{
     {AcceptPolicy::kRandom, "random"},
     {AcceptPolicy::kLeastLoaded, "least_loaded"},
 }};
+constexpr NameTable<WorkerOrder, 2> kWorkerOrders{{
+    {WorkerOrder::kFifo, "fifo"},
+    {WorkerOrder::kRandom, "random"},
+}};
 constexpr NameTable<DbAccess, 2> kDbAccesses{{
     {DbAccess::kConnectPerRequest, "connect_per_request"},
     {DbAccess::kAppPool, "app_pool"},
@@ -40,6 +44,9 @@ std::string_view to_string(WorkerType t) {
 std::string_view to_string(AcceptPolicy p) {
   return name_of(kAcceptPolicies, p);
 }
+std::string_view to_string(WorkerOrder o) {
+  return name_of(kWorkerOrders, o);
+}
 std::string_view to_string(DbAccess a) {
   return name_of(kDbAccesses, a);
 }
@@ -56,6 +63,9 @@ bool parse_worker_type(std::string_view name, WorkerType& out) {
 bool parse_accept_policy(std::string_view name, AcceptPolicy& out) {
   return value_of(kAcceptPolicies, name, out);
 }
+bool parse_worker_order(std::string_view name, WorkerOrder& out) {
+  return value_of(kWorkerOrders, name, out);
+}
 bool parse_db_access(std::string_view name, DbAccess& out) {
   return value_of(kDbAccesses, name, out);
 }
@@ -71,6 +81,9 @@ std::string worker_type_names() {
 }
 std::string accept_policy_names() {
   return all_names(kAcceptPolicies);
+}
+std::string worker_order_names() {
+  return all_names(kWorkerOrders);
 }
 std::string db_access_names() {
   return all_names(kDbAccesses);

@@ -21,6 +21,8 @@ namespace stacksim {
 
 enum class WorkerType { kSync, kGreenlet, kCoroutine };
 enum class AcceptPolicy { kRoundRobin, kRandom, kLeastLoaded };
+// The order in which a worker serves the bursts of the requests it holds.
+enum class WorkerOrder { kFifo, kRandom };
 enum class DbAccess { kConnectPerRequest, kAppPool };
 enum class LoadType { kClosed, kOpen };
 // The corrections of plain processor sharing a model's CPU may use (see
@@ -50,6 +52,7 @@ class CpuCorrections {
 
 std::string_view to_string(WorkerType t);
 std::string_view to_string(AcceptPolicy p);
+std::string_view to_string(WorkerOrder o);
 std::string_view to_string(DbAccess a);
 std::string_view to_string(LoadType l);
 std::string_view to_string(CpuCorrection c);
@@ -153,7 +156,8 @@ struct StackModel {
   bool installable = true;  // false: in Debian it cannot be run live here
   std::string note;
   AcceptPolicy accept_policy = AcceptPolicy::kLeastLoaded;
-  int max_concurrency = 1;  // requests in flight per worker (1 for sync)
+  int max_concurrency = 1;                        // requests in flight per worker (1 for sync)
+  WorkerOrder worker_order = WorkerOrder::kFifo;  // model files: "worker_order", optional
   // The worker's CPU bursts for one request.
   Distribution pre;      // accept, parse HTTP, route
   Distribution connect;  // open the database connection (connect per request)

@@ -13,6 +13,7 @@ namespace stacksim {
 
 bool parse_worker_type(std::string_view name, WorkerType& out);
 bool parse_accept_policy(std::string_view name, AcceptPolicy& out);
+bool parse_worker_order(std::string_view name, WorkerOrder& out);
 bool parse_db_access(std::string_view name, DbAccess& out);
 bool parse_load_type(std::string_view name, LoadType& out);
 bool parse_cpu_correction(std::string_view name, CpuCorrection& out);
@@ -20,6 +21,7 @@ bool parse_cpu_correction(std::string_view name, CpuCorrection& out);
 // "a|b|c": the accepted names, for error messages.
 std::string worker_type_names();
 std::string accept_policy_names();
+std::string worker_order_names();
 std::string db_access_names();
 std::string load_type_names();
 std::string cpu_correction_names();

@@ -147,6 +147,14 @@ StackModel read_stack(const std::string& name, const json& j, const Where& where
         .fail("must be one of " + accept_policy_names() + ", got " +
               json_fields::describe(policy_j));
   }
+  if (const json* order_j = r.optional("worker_order")) {
+    if (!order_j->is_string() ||
+        !parse_worker_order(order_j->get_ref<const std::string&>(), s.worker_order)) {
+      r.where("worker_order")
+          .fail("must be one of " + worker_order_names() + ", got " +
+                json_fields::describe(*order_j));
+    }
+  }
   s.max_concurrency = static_cast<int>(json_fields::read_int(
       r.required("max_concurrency"), r.where("max_concurrency"), 1, kMaxConcurrency));
   if (s.type == WorkerType::kSync && s.max_concurrency != 1) {
@@ -344,6 +352,8 @@ json to_json(const Model& m) {
           {"respond", demand_to_json(s.respond)}}},
         {"load", load_to_json(s.load)},
     };
+    if (s.worker_order != WorkerOrder::kFifo)
+      stacks[name]["worker_order"] = std::string(to_string(s.worker_order));
     if (s.shared_scale.any()) {
       const SharedScale& f = s.shared_scale;
       stacks[name]["shared_scale"] = {{"client", f.client},

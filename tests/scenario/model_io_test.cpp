@@ -324,5 +324,27 @@ TEST(ModelIo, StackMemoryIsOptionalStrictAndRoundTrips) {
   EXPECT_THROW(parse_model(missing, "t.json"), InputError);
 }
 
+// A stack's worker_order is optional: fifo when absent (and then not
+// written back), random when the file says so, any other name an error
+// that names the field.
+TEST(ModelIo, WorkerOrderIsFifoUnlessTheFileSaysRandom) {
+  json j = minimal_model();
+  const Model fifo = parse_model(j, "t.json");
+  EXPECT_EQ(fifo.stacks.at("s").worker_order, WorkerOrder::kFifo);
+  EXPECT_FALSE(to_json(fifo)["stacks"]["s"].contains("worker_order"));
+  j["stacks"]["s"]["worker_order"] = "random";
+  const Model random = parse_model(j, "t.json");
+  EXPECT_EQ(random.stacks.at("s").worker_order, WorkerOrder::kRandom);
+  EXPECT_EQ(to_json(random)["stacks"]["s"]["worker_order"], "random");
+  j["stacks"]["s"]["worker_order"] = "lifo";
+  try {
+    parse_model(j, "t.json");
+    FAIL() << "lifo accepted";
+  } catch (const InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("worker_order"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("fifo|random"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace stacksim
