@@ -10,9 +10,13 @@
 //                    port publishing add to every hop)
 //   connect          what opening and closing a database connection costs per
 //                    request: the app's connect and close, pgbouncer's login and close
+//   baseline_rps     a relative table's unknown: the baseline's requests/s
+//                    (its value is in requests/s, not a factor)
 //   app.STACK        one per row: the app workers' CPU per request of that stack
 //                    (a table pins each row's level; the ratio between a
 //                    Python-heavy and a C-heavy part is not the same on every CPU)
+// Besides the factors, each async row's accept policy is chosen from the
+// three the simulator has, by the latency's shape.
 #pragma once
 
 #include <cstdint>
