@@ -8,7 +8,6 @@
 #include "calibrate/model_writer.hpp"
 #include "calibrate/table_fit.hpp"
 #include "calibrate/table_report.hpp"
-#include "common/input_error.hpp"
 #include "live/os/process_registry.hpp"
 #include "live/servers/stack_recipes.hpp"
 #include "sim/scenario/json_fields.hpp"
@@ -47,14 +46,7 @@ std::string shown(const std::string& path) {
   return !ec && !rel.empty() && *rel.begin() != ".." ? rel.string() : path;
 }
 
-void check_hold(const std::vector<std::string>& hold) {
-  for (const std::string& h : hold)
-    if (h != "speed" && h != "kernel.per_hop" && h != "connect")
-      throw InputError("--hold " + h + ": not a host factor (speed, kernel.per_hop, connect)");
-}
-
 int run_table(const TableOptions& o) {
-  check_hold(o.hold);
   const Model prior = working_prior(o);
   const Scenario scenario = load_scenario(o.scenario);
   const PublishedTable table = read_published_table(o.table, o.map, prior, scenario);

@@ -4,6 +4,10 @@
 #include <array>
 #include <cmath>
 #include <cstdint>
+#include <iterator>
+#include <string>
+
+#include "common/input_error.hpp"
 
 namespace stacksim::calibrate::table_search {
 namespace {
@@ -30,6 +34,12 @@ Distribution times(const Distribution& d, double f) {
 
 std::vector<TableParameter> build_parameters(const PublishedTable& table,
                                              const TableFitOptions& o) {
+  std::string names;
+  for (const GlobalFactor& g : kGlobals) names += (names.empty() ? "" : ", ") + std::string(g.name);
+  for (const std::string& h : o.hold)
+    if (std::none_of(std::begin(kGlobals), std::end(kGlobals),
+                     [&](const GlobalFactor& g) { return h == g.name; }))
+      throw InputError("--hold " + h + ": not a host factor (" + names + ")");
   std::vector<TableParameter> params;
   for (const GlobalFactor& g : kGlobals) {
     if (std::find(o.hold.begin(), o.hold.end(), g.name) != o.hold.end()) continue;

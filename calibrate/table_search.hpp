@@ -24,6 +24,7 @@ inline constexpr const char* kBaselineLevel = "baseline_rps";
 
 // The host's factors (less those `o.hold` names), the baseline's level for a
 // relative table, and one factor per row, each with its prior spread.
+// InputError for a --hold that names no host factor.
 std::vector<TableParameter> build_parameters(const PublishedTable& table, const TableFitOptions& o);
 
 // The prior with every factor of `theta` (logs, in the parameters' order) applied.
