@@ -6,9 +6,11 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "calibrate/command_options.hpp"
 #include "calibrate/fit.hpp"
+#include "calibrate/latency_shape.hpp"
 #include "calibrate/model_writer.hpp"
 #include "calibrate/plan_runs.hpp"
 #include "calibrate/scheduler_fit.hpp"
@@ -100,13 +102,15 @@ void describe_host(Model& m, const HostProfile& profile, int cpus) {
 }
 
 // The scheduler fit supersedes its "not fitted" notes; how the model was made.
-void record_provenance(Calibration& c, const SchedulerFit& scheduler, const QuickOptions& o,
+void record_provenance(Calibration& c, const SchedulerFit& scheduler,
+                       const std::optional<LatencyShapeFit>& shape, const QuickOptions& o,
                        int cpus) {
   Model& m = c.model;
   std::erase_if(c.not_identified,
                 [](const std::string& s) { return s.starts_with(kSchedulerNotFitted); });
   m.provenance["not_identified"] = c.not_identified;
   m.provenance["scheduler_fit"] = to_json(scheduler);
+  if (shape) m.provenance["latency_shape_fit"] = to_json(*shape);
   m.provenance["tool"] = "stacksim calibrate quick";
   m.provenance["plan"] = o.plan;
   m.provenance["store"] = o.store;
@@ -115,6 +119,10 @@ void record_provenance(Calibration& c, const SchedulerFit& scheduler, const Quic
   m.provenance["host_terms"] =
       "wakeup_latency_us from the probe (host.profile); imbalance fitted on the plan with the "
       "demands and the probed latency held";
+  m.provenance["latency_shape"] =
+      shape ? "each async stack's accept_policy and worker_order chosen on the plan "
+              "(calibrate/latency_shape.hpp)"
+            : "accept_policy and worker_order kept from the prior (--keep-latency-shape)";
 }
 
 }  // namespace
@@ -153,11 +161,22 @@ int run_quick_calibration(const QuickOptions& in) {
   const SchedulerFit scheduler =
       fit_scheduler(m, plan, live::load_stack_recipes(live::default_stacks_path()), stored, sf);
   m.host.imbalance = scheduler.beta;
-  record_provenance(c, scheduler, o, static_cast<int>(cpus.size()));
+  // The latency's shape, on the fitted host: how each async server spreads
+  // and orders its requests.
+  std::optional<LatencyShapeFit> shape;
+  if (!o.keep_latency_shape) {
+    LatencyShapeOptions lo;
+    lo.simulation.skip_flagged = o.skip_flagged;
+    shape = fit_latency_shape(m, plan, live::load_stack_recipes(live::default_stacks_path()),
+                              stored, lo);
+    apply(*shape, m);
+  }
+  record_provenance(c, scheduler, shape, o, static_cast<int>(cpus.size()));
   write_model_atomically(m, o.out);
-  std::cout << format_summary(c) << "\n"
-            << format_summary(scheduler) << "(simulated in "
-            << static_cast<int>(seconds_since(t_fit)) << " s)\nWrote " << o.out << "\n";
+  std::cout << format_summary(c) << "\n" << format_summary(scheduler);
+  if (shape) std::cout << format_summary(*shape);
+  std::cout << "(simulated in " << static_cast<int>(seconds_since(t_fit)) << " s)\nWrote " << o.out
+            << "\n";
   std::fprintf(stdout,
                "Quick calibration took %.0f s (probe %.0f s, plan %.0f s with %d failed runs, "
                "fit %.0f s)\n",
@@ -189,6 +208,9 @@ void add_quick_command(CLI::App& calibrate, int& exit_code) {
                   "Model giving the stacks and the per-burst proportions (default "
                   "models/this-machine.json of the checkout)");
   cmd->add_flag("--reprobe", o->reprobe, "Probe the host again even when --profile exists");
+  cmd->add_flag("--keep-latency-shape", o->keep_latency_shape,
+                "Keep the prior's accept_policy and worker_order of every async stack instead of "
+                "choosing them on the plan");
   add_record_flags(*cmd, o->no_run, "Do not run the plan: fit the records in --store",
                    o->skip_flagged);
   cmd->callback([o, &exit_code] {

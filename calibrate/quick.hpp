@@ -5,7 +5,9 @@
 // saturated and one lightly loaded run: CPU per request hot and cold),
 // fitted with the full calibration's least squares on the prior's
 // structure. host.imbalance, which no probe isolates, is fitted by
-// simulating the short plan with the demands and the probed latency held.
+// simulating the short plan with the demands and the probed latency held;
+// then each async stack's latency shape (accept policy and the order a
+// worker serves its requests in, calibrate/latency_shape.hpp) the same way.
 #pragma once
 
 #include <string>
@@ -26,6 +28,7 @@ struct QuickOptions {
   std::vector<std::string> stacks;  // only these (empty: the plan's)
   int cores = 0;                    // pin every run and the probe to N CPUs (0: all)
   bool reprobe = false;             // probe again even when the profile file exists
+  bool keep_latency_shape = false;  // keep the prior's accept_policy and worker_order
   bool no_run = false;
   bool skip_flagged = false;
 };

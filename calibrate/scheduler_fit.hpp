@@ -34,13 +34,7 @@ struct SchedulerFitOptions {
   std::vector<double> beta_grid = {0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0};
   std::vector<double> latency_grid_us = {0, 50, 100, 150, 200, 250, 300};
   bool refine = true;  // then each parameter's neighbours at half its grid's step
-  ValidateOptions simulation = [] {
-    ValidateOptions o;
-    o.requests = 8'000;
-    o.warmup_requests = 2'000;
-    o.replications = 2;
-    return o;
-  }();
+  ValidateOptions simulation = candidate_simulation(2);
 };
 
 struct SchedulerCandidate {

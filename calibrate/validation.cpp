@@ -334,12 +334,15 @@ ValidationReport validate_model(const Model& model, const live::SweepPlan& plan,
   pair_winners(o, rep);
   std::vector<const ValidationPoint*> all;
   std::map<int, std::vector<const ValidationPoint*>> by_cores;
+  std::map<WorkerType, std::vector<const ValidationPoint*>> by_type;
   for (const ValidationPoint& p : rep.points) {
     all.push_back(&p);
     by_cores[p.cores].push_back(&p);
+    by_type[p.type].push_back(&p);
   }
   rep.all = summarise_errors(all);
   for (const auto& [cores, pts] : by_cores) rep.by_cores.emplace_back(cores, summarise_errors(pts));
+  for (const auto& [type, pts] : by_type) rep.by_type.emplace_back(type, summarise_errors(pts));
   return rep;
 }
 

@@ -40,6 +40,17 @@ struct ValidateOptions {
   bool at_measured_speed = false;  // also predict each point at its runs' speed
 };
 
+// The shorter simulations a fit compares its candidates with (8,000
+// requests after 2,000 of warm-up per replication): a candidate's error
+// against the records, not a prediction to report.
+inline ValidateOptions candidate_simulation(int replications) {
+  ValidateOptions o;
+  o.requests = 8'000;
+  o.warmup_requests = 2'000;
+  o.replications = replications;
+  return o;
+}
+
 struct Comparison {
   int repeats = 0;
   double median = 0, min = 0, max = 0;  // measured over repeats
@@ -101,6 +112,7 @@ struct ValidationReport {
   std::vector<WinnerPair> pairs;
   ErrorSummary all;
   std::vector<std::pair<int, ErrorSummary>> by_cores;
+  std::vector<std::pair<WorkerType, ErrorSummary>> by_type;  // sync, greenlet, coroutine
   int decisive_pairs = 0, decisive_correct = 0, pairs_correct = 0;
   bool at_measured_speed = false;
   int decisive_correct_at_speed = 0, pairs_correct_at_speed = 0;

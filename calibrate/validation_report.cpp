@@ -111,6 +111,8 @@ json to_json(const ValidationReport& r) {
   }
   json cores = json::object();
   for (const auto& [c, s] : r.by_cores) cores[std::to_string(c)] = to_json(s);
+  json types = json::object();
+  for (const auto& [t, s] : r.by_type) types[std::string(to_string(t))] = to_json(s);
   return {{"schema", "stacksim.validation"},
           {"version", 1},
           {"model", r.model},
@@ -121,6 +123,7 @@ json to_json(const ValidationReport& r) {
           {"summary",
            {{"all", to_json(r.all)},
             {"by_cores", cores},
+            {"by_type", types},
             {"winner",
              {{"pairs", r.pairs.size()},
               {"correct", r.pairs_correct},
@@ -162,6 +165,7 @@ void write_summary(std::ostream& o, const ValidationReport& r) {
   };
   row("all", r.all);
   for (const auto& [c, s] : r.by_cores) row(std::to_string(c), s);
+  for (const auto& [t, s] : r.by_type) row(std::string(to_string(t)) + " stacks", s);
   o << "\n(median absolute errors)\n\n"
     << "Winner (sync vs async stack in one configuration): " << r.pairs_correct << " of "
     << r.pairs.size() << " pairs right; " << r.decisive_correct << " of " << r.decisive_pairs
@@ -182,6 +186,7 @@ void write_at_speed(std::ostream& o, const ValidationReport& r) {
   };
   at_speed("all", r.all);
   for (const auto& [c, s] : r.by_cores) at_speed(std::to_string(c), s);
+  for (const auto& [t, s] : r.by_type) at_speed(std::string(to_string(t)) + " stacks", s);
   o << "\nWinner at the runs' speed: " << r.pairs_correct_at_speed << " of " << r.pairs.size()
     << " pairs right; " << r.decisive_correct_at_speed << " of " << r.decisive_pairs
     << " decisive.\n\n";

@@ -18,101 +18,20 @@
 #include "calibrate/speed.hpp"
 #include "common/input_error.hpp"
 #include "sim/scenario/model_io.hpp"
+#include "tests/calibrate/simulated_records.hpp"
 
 namespace stacksim::calibrate {
 namespace {
 
 using nlohmann::json;
-
-struct Measured {
-  double throughput, p50, p99, sessions;
-};
-
-json record(const live::SweepPoint& p, const Measured& m, int workers, int cores_used) {
-  const std::string id =
-      p.config.stack + "-" + std::to_string(p.config.cores) + "-" + std::to_string(p.config.repeat);
-  return {
-      {"run_id", id},
-      {"sweep", {{"name", "v"}, {"file", "v.json"}, {"key", p.key}, {"repeat", p.config.repeat}}},
-      {"config", {{"stack", p.config.stack}, {"workers", workers}}},
-      {"host", {{"cores_used", cores_used}}},
-      {"flags", {{"failed_requests", false}, {"foreign_cpu_high", false}}},
-      {"result",
-       {{"completed", 1000},
-        {"throughput_rps", m.throughput},
-        {"latency_ms", {{"p50", m.p50}, {"p99", m.p99}}},
-        {"peak_server_sessions", m.sessions}}}};
-}
-
-// A record as the live runner writes it, measuring what the simulator
-// predicted for point v (throughput, latency, #DB, CPU per request), with
-// what calibration's record reader needs; the CPU all in one group (the
-// speed check uses the total).
-json simulated_record(const live::SweepPoint& p, const ValidationPoint& v, int workers,
-                      double throughput_factor = 1.0) {
-  json r = record(
-      p, Measured{throughput_factor * v.throughput.predicted, v.p50.predicted, v.p99.predicted, 0},
-      workers, 2);
-  r["result"]["peak_server_sessions"] = std::lround(v.sessions_peak.predicted);
-  r["config"].update({{"db_mode", "connect"},
-                      {"clients", p.config.clients},
-                      {"sessions", p.config.sessions},
-                      {"cores", 0},
-                      {"delay_ms", p.config.delay_ms}});
-  r["host"].update({{"cpu_model", "simulated"}, {"cpus_online", 2}});
-  json groups = json::object();
-  for (const char* g : {"client", "nginx", "app", "pgbouncer", "postgres", "kernel_system"})
-    groups[g] = {{"per_request_us", 0.0}};
-  groups["app"]["per_request_us"] = v.cpu_us.predicted;
-  r["cpu"] = {{"machine_busy_s", 1.0}, {"machine_total_s", 2.0}, {"groups", groups}};
-  return r;
-}
-
-// The workers of a 2-core run: 5 sync, 2 async.
-int workers_of(const live::SweepPoint& p) {
-  return p.config.stack == "gunicorn-flask" ? 5 : 2;
-}
-
-// Every point of `plan` as `truth` predicts it at 2 cores, by "stack clients
-// delay".
-std::map<std::string, ValidationPoint> simulate_plan(const Model& truth,
-                                                     const live::SweepPlan& plan,
-                                                     const live::StackRecipes& recipes,
-                                                     const ValidateOptions& options) {
-  std::vector<json> placeholder;
-  for (const live::SweepPoint& p : plan.points)
-    placeholder.push_back(record(p, Measured{100, 10, 20, 5}, workers_of(p), 2));
-  std::map<std::string, ValidationPoint> out;
-  for (ValidationPoint& v : validate_model(truth, plan, recipes, placeholder, options).points)
-    out[v.stack + " " + std::to_string(v.clients) + " " + std::to_string(v.delay_ms)] =
-        std::move(v);
-  return out;
-}
-const ValidationPoint& point_of(const std::map<std::string, ValidationPoint>& points,
-                                const live::SweepPoint& p) {
-  return points.at(p.config.stack + " " + std::to_string(p.config.clients) + " " +
-                   std::to_string(p.config.delay_ms));
-}
-
-// A plan named "v" of these runs, 2 repeats each.
-live::SweepPlan plan_of(const json& runs) {
-  return live::parse_sweep({{"schema", "stacksim.live-sweep"},
-                            {"version", 1},
-                            {"name", "v"},
-                            {"runs", runs},
-                            {"repeats", 2}},
-                           "v.json", live::RunConfig{});
-}
-
-// A short simulation on one thread.
-ValidateOptions short_simulation(std::int64_t requests, int replications) {
-  ValidateOptions o;
-  o.requests = requests;
-  o.warmup_requests = 500;
-  o.replications = replications;
-  o.threads = 1;
-  return o;
-}
+using testing::Measured;
+using testing::plan_of;
+using testing::point_of;
+using testing::record;
+using testing::short_simulation;
+using testing::simulate_plan;
+using testing::simulated_record;
+using testing::workers_of;
 
 class Validation : public ::testing::Test {
  protected:
@@ -240,15 +159,25 @@ TEST_F(Validation, ErrorsAreSignedRelativeToTheMeasuredMedianAndWrongWinnersAreC
   }
   EXPECT_EQ(decisive_wrong, 1);
   EXPECT_EQ(r.decisive_correct, r.decisive_pairs - 1);
+  // Per worker type: the sync stack's P99 is 50% off at 2 cores and exact
+  // at 1, so its median absolute error is 25%.
+  ASSERT_EQ(r.by_type.size(), 2u);
+  EXPECT_EQ(r.by_type[0].first, WorkerType::kSync);
+  EXPECT_EQ(r.by_type[0].second.points, 2);
+  EXPECT_NEAR(r.by_type[0].second.p99, 0.25, 1e-12);
+  EXPECT_EQ(r.by_type[1].first, WorkerType::kCoroutine);
+  EXPECT_EQ(r.by_type[1].second.points, 2);
 
   const json j = to_json(r);
   EXPECT_EQ(j.at("schema"), "stacksim.validation");
   EXPECT_EQ(j.at("points").size(), 4u);
   EXPECT_EQ(j.at("summary").at("winner").at("pairs"), 2);
   EXPECT_TRUE(j.at("summary").at("by_cores").contains("1"));
+  EXPECT_EQ(j.at("summary").at("by_type").at("sync").at("points"), 2);
   const std::string md = to_markdown(r);
   EXPECT_NE(md.find("Decisive pairs predicted wrong"), std::string::npos);
   EXPECT_NE(md.find("-50.0%"), std::string::npos);
+  EXPECT_NE(md.find("| 2 | coroutine stacks |"), std::string::npos);
 }
 
 TEST_F(Validation, PointsWithoutRecordsAreListedAndNoRecordAtAllIsAnInputError) {
