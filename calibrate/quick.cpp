@@ -120,7 +120,7 @@ void record_provenance(Calibration& c, const SchedulerFit& scheduler,
       "wakeup_latency_us from the probe (host.profile); imbalance fitted on the plan with the "
       "demands and the probed latency held";
   m.provenance["latency_shape"] =
-      shape ? "each async stack's accept_policy and worker_order chosen on the plan "
+      shape ? "accept_policy and worker_order chosen per worker type on the plan "
               "(calibrate/latency_shape.hpp)"
             : "accept_policy and worker_order kept from the prior (--keep-latency-shape)";
 }
