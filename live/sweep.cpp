@@ -34,9 +34,8 @@ std::string describe(const RunConfig& c) {
 
 void check_sweep_header(const json& doc, const std::string& path) {
   if (!doc.is_object()) throw InputError(path + ": must be a JSON object");
-  static const std::set<std::string> kKnown = {"schema", "version", "name", "description",
-                                               "base",   "grid",    "runs", "repeats",
-                                               "seed"};
+  static const std::set<std::string> kKnown = {
+      "schema", "version", "name", "description", "base", "grid", "runs", "repeats", "seed"};
   for (const auto& [key, unused] : doc.items()) {
     if (!kKnown.count(key)) throw InputError(path + "." + key + ": unknown field");
   }
