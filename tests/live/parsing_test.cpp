@@ -214,6 +214,20 @@ TEST(ProcStat, TicksBecomeSecondsAndBusyExcludesIdleAndIowait) {
   EXPECT_DOUBLE_EQ(s.total_s(), (100 + 40 + 1000 + 10 + 5 + 50) / 100.0);
 }
 
+// This test's own process, read as the runner reads the stack's: the
+// fields after the command name start with the state, then the parent.
+TEST(PidStat, OwnProcessReadsItsParentAndItsCpu) {
+  const std::vector<std::string> fields = pid_stat_fields(::getpid());
+  ASSERT_GE(fields.size(), 20u);
+  EXPECT_EQ(fields[0], "R");
+  const PidStat s = read_pid_stat(::getpid());
+  EXPECT_TRUE(s.ok);
+  EXPECT_EQ(s.ppid, ::getppid());
+  EXPECT_GE(s.cpu_s, 0);
+  EXPECT_GE(s.reaped_s, 0);
+  EXPECT_FALSE(read_pid_stat(-1).ok);
+}
+
 TEST(NginxConfig, NewUpstreamConnectionPerRequestAndNoAccessLog) {
   NginxSettings s;
   s.port = 8080;
