@@ -18,9 +18,13 @@
 #include "live/servers/stack_recipes.hpp"
 #include "live/servers/table_loader.hpp"
 #include "live/sweep.hpp"
+#include "tests/support/input_error.hpp"
 
 namespace stacksim::live {
 namespace {
+
+using stacksim::testing::input_error_of;
+using stacksim::testing::says;
 
 // Nearest rank: the p-th percentile of n sorted values is the value at rank
 // ceil(p/100 * n). For 1..10: p50 -> rank 5 -> 5; p90 -> 9; p99 -> ceil(9.9)
@@ -109,15 +113,8 @@ TEST(StackRecipes, ParsesTheShippedRecipesWithAllThreeWorkerTypes) {
 TEST(StackRecipes, ErrorNamesTheFileAndTheField) {
   const std::string text = R"({"schema": "stacksim.live-stacks", "version": 1, "stacks": {
       "x": {"type": "threaded", "server": "s", "installable": true, "packages": [], "argv": ["/bin/true"]}}})";
-  try {
-    parse_stack_recipes(text, "stacks.json");
-    FAIL() << "a bad type was accepted";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("stacks.json.stacks.x.type: must be "
-                                         "sync|greenlet|coroutine, not threaded"),
-              std::string::npos)
-        << e.what();
-  }
+  EXPECT_TRUE(says(input_error_of([&] { parse_stack_recipes(text, "stacks.json"); }),
+                   "stacks.json.stacks.x.type: must be sync|greenlet|coroutine, not threaded"));
 }
 
 // A run's knobs as sweep files and records spell them: the configuration
@@ -305,12 +302,8 @@ TEST(Sweep, GridTimesRepeatsInASeededShuffleAndResumeSkipsStoredPoints) {
 TEST(Sweep, UnknownKnobIsAnErrorNamingIt) {
   const nlohmann::json doc = {
       {"schema", "stacksim.live-sweep"}, {"version", 1}, {"runs", {{{"clinets", 10}}}}};
-  try {
-    parse_sweep(doc, "s.json", RunConfig{});
-    FAIL() << "a misspelt knob was accepted";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("s.json.runs[0].clinets"), std::string::npos) << e.what();
-  }
+  EXPECT_TRUE(says(input_error_of([&] { parse_sweep(doc, "s.json", RunConfig{}); }),
+                   "s.json.runs[0].clinets"));
 }
 
 }  // namespace
