@@ -238,9 +238,7 @@ void add_fit_command(CLI::App& cmd, int& exit_code) {
                   "Model giving the stacks, the per-burst proportions and what the records "
                   "cannot identify")
       ->capture_default_str();
-  fit->add_option("--label", opts->label, "Name of the model: writes <out>/<label>.json")
-      ->required();
-  fit->add_option("--out", opts->out, "Directory of the model file")->capture_default_str();
+  add_model_file_options(*fit, opts->label, opts->out);
   fit->add_option("--regressor", opts->regressor,
                   "x of y = a + b*x per group: load (the host's idle share; postgres adds its "
                   "backends; carried into the model), sessions (peak server sessions), "
@@ -252,9 +250,7 @@ void add_fit_command(CLI::App& cmd, int& exit_code) {
          "Read each group's line for the model at the records' mean x, their largest x (max), "
          "or x = 0 (zero)")
       ->capture_default_str();
-  fit->add_flag("--skip-flagged", opts->skip_flagged,
-                "Leave out records the live runner flagged (failed requests, foreign CPU, a speed "
-                "that moved)");
+  add_skip_flagged(*fit, opts->skip_flagged);
   fit->add_option("--format", opts->format, "table or json")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
@@ -273,8 +269,7 @@ void add_run_command(CLI::App& cmd, int& exit_code) {
                   "Validation plan: refused if it shares a configuration with --plan");
   run->add_option("--prior", ro->prior, "Model giving the stacks and the per-burst proportions")
       ->capture_default_str();
-  run->add_option("--label", ro->label, "Name of the model: writes <out>/<label>.json")->required();
-  run->add_option("--out", ro->out, "Directory of the model file")->capture_default_str();
+  add_model_file_options(*run, ro->label, ro->out);
   add_record_flags(*run, ro->no_run, "Do not run anything: fit the plan's records in --store",
                    ro->skip_flagged);
   run->callback([ro, &exit_code] {

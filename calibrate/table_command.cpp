@@ -10,6 +10,7 @@
 #include "calibrate/table_report.hpp"
 #include "live/os/process_registry.hpp"
 #include "live/servers/stack_recipes.hpp"
+#include "sim/cli/model_options.hpp"
 #include "sim/scenario/json_fields.hpp"
 #include "sim/scenario/model_io.hpp"
 #include "sim/scenario/scenario_io.hpp"
@@ -106,8 +107,7 @@ void add_table_command(CLI::App& calibrate, int& exit_code) {
       ->check(CLI::Range(1000, 10000000))
       ->capture_default_str();
   cmd->add_option("--report", o->report, "Also write the report (text) to this file");
-  cmd->add_option("--threads", o->threads, "Simulation threads (0: one per core)");
-  cmd->add_flag("--quiet", o->quiet, "No progress line");
+  cli::add_threads_and_quiet(*cmd, o->threads, o->quiet);
   cmd->callback([o, &exit_code] {
     if (o->prior.empty()) o->prior = live::project_dir() + "/models/this-machine.json";
     if (o->estimates.empty()) o->estimates = live::project_dir() + "/models/estimates.json";

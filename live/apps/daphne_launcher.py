@@ -9,25 +9,20 @@ the children when it gets SIGTERM/SIGINT or when any child exits.
     /usr/bin/python3 daphne_launcher.py --workers W --port P --backlog B APP
 """
 
-import argparse
 import os
 import signal
 import socket
 import sys
 
+import launcher_args
+
 DAPHNE = "/usr/bin/daphne"
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, required=True)
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--backlog", type=int, default=128)
-    parser.add_argument("--host", default="127.0.0.1")
+    parser = launcher_args.launcher_parser(__doc__.splitlines()[0])
     parser.add_argument("app", help="module:attribute of the ASGI app")
-    args = parser.parse_args()
-    if args.workers < 1:
-        parser.error("--workers must be >= 1")
+    args = launcher_args.parse(parser)
 
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -6,7 +6,6 @@ each child runs Tornado on uvloop. The access log is off (no-op log_function).
     /usr/bin/python3 tornado_app.py --workers W --port P --backlog B
 """
 
-import argparse
 import asyncio
 
 import tornado.httpserver
@@ -16,6 +15,7 @@ import tornado.web
 import uvloop
 
 import db_async
+import launcher_args
 
 
 class TestHandler(tornado.web.RequestHandler):
@@ -35,14 +35,7 @@ async def serve(sockets):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workers", type=int, required=True)
-    parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--backlog", type=int, default=128)
-    parser.add_argument("--host", default="127.0.0.1")
-    args = parser.parse_args()
-    if args.workers < 1:
-        parser.error("--workers must be >= 1")
+    args = launcher_args.parse(launcher_args.launcher_parser(__doc__.splitlines()[0]))
     sockets = tornado.netutil.bind_sockets(args.port, address=args.host, backlog=args.backlog)
     # Returns in each child; the parent stays inside, restarting crashed children.
     tornado.process.fork_processes(args.workers)

@@ -22,24 +22,24 @@ double ticks_to_s(double ticks) {
 
 }  // namespace
 
+std::vector<std::string> pid_stat_fields(pid_t pid) {
+  const std::string text = read_text_file("/proc/" + std::to_string(pid) + "/stat");
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return {};
+  std::istringstream in(text.substr(close + 2));
+  std::vector<std::string> fields;
+  for (std::string field; in >> field;) fields.push_back(field);
+  return fields;
+}
+
 PidStat read_pid_stat(pid_t pid) {
   PidStat s;
-  const std::string text = read_text_file("/proc/" + std::to_string(pid) + "/stat");
-  // The command name is in parentheses and may contain spaces.
-  const auto close = text.rfind(')');
-  if (close == std::string::npos) return s;
-  std::istringstream in(text.substr(close + 2));
-  std::string state;
-  long ppid = 0;
-  in >> state >> ppid;
-  std::string skip;
-  for (int i = 0; i < 9; ++i) in >> skip;  // pgrp .. cmajflt
-  double utime = 0, stime = 0, cutime = 0, cstime = 0;
-  in >> utime >> stime >> cutime >> cstime;
-  s.ok = static_cast<bool>(in);
-  s.ppid = static_cast<pid_t>(ppid);
-  s.cpu_s = ticks_to_s(utime + stime);
-  s.reaped_s = ticks_to_s(cutime + cstime);
+  const std::vector<std::string> f = pid_stat_fields(pid);
+  if (f.size() < 15) return s;  // up to cstime, [14]
+  s.ok = true;
+  s.ppid = static_cast<pid_t>(std::stol(f[1]));
+  s.cpu_s = ticks_to_s(std::stod(f[11]) + std::stod(f[12]));     // utime + stime
+  s.reaped_s = ticks_to_s(std::stod(f[13]) + std::stod(f[14]));  // cutime + cstime
   return s;
 }
 

@@ -32,6 +32,11 @@ struct PidStat {
   double reaped_s = 0;
 };
 PidStat read_pid_stat(pid_t pid);
+// The fields of /proc/<pid>/stat after the command name (in parentheses, and
+// it may contain spaces): [0] is the state (field 3 of proc(5)), [1] the
+// parent, [2] the process group, [11] utime, [19] the start time in ticks.
+// Empty when the process is gone.
+std::vector<std::string> pid_stat_fields(pid_t pid);
 // Every process id in /proc now.
 std::vector<pid_t> all_pids();
 // The inodes of the sockets the process holds open (/proc/<pid>/fd links

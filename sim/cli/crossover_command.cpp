@@ -25,11 +25,10 @@ namespace {
 
 struct CrossoverOptions {
   ModelChoice model;
-  std::string scenario;
-  std::vector<std::string> sync, async, settings;
+  ScenarioChoice scenario;
+  std::vector<std::string> sync, async;
   std::string x, y;
   std::vector<double> levels;
-  std::string replications;  // empty: the scenario's
   double tolerance = 0;
   double precision = 0;
   int max_replications = 50;
@@ -101,11 +100,7 @@ void choose_sides(const CrossoverOptions& o, const Model& model, CrossoverSpec& 
 
 CrossoverSpec build_spec(const CrossoverOptions& o, const Model& model) {
   CrossoverSpec spec;
-  spec.scenario = load_scenario(o.scenario);
-  for (const std::string& kv : o.settings) apply_setting(spec.scenario, kv);
-  if (!o.replications.empty()) apply_setting(spec.scenario, "replications", o.replications);
-  check_scenario(spec.scenario);
-  check_against_model(spec.scenario, model);
+  spec.scenario = o.scenario.load(model);
   choose_sides(o, model, spec);
   spec.x = parse_x(o.x);
   spec.y = parse_y(o.y);
@@ -120,22 +115,14 @@ CrossoverSpec build_spec(const CrossoverOptions& o, const Model& model) {
 int run_crossover_command(const CrossoverOptions& o) {
   const Model model = o.model.load();
   CrossoverSpec spec = build_spec(o, model);
-  CrossoverResult result;
-  {
-    Progress progress("crossover runs", 0, o.output.progress());
-    spec.progress = &progress;
-    result = run_crossover(model, spec);
-    spec.progress = nullptr;
-  }
-  std::ostringstream text;
-  if (o.output.format == "json") {
-    text << crossover_json(model, spec, result).dump(2) << "\n";
-  } else if (o.output.format == "csv") {
-    print_crossover_csv(text, spec, result);
-  } else {
-    print_crossover_table(text, spec, result);
-  }
-  o.output.print(text.str());
+  const CrossoverResult result = o.output.run_with_progress(
+      "crossover runs", spec, [&] { return run_crossover(model, spec); });
+  o.output.print({
+      .table = [&](std::ostream& out) { print_crossover_table(out, spec, result); },
+      .json =
+          [&](std::ostream& out) { out << crossover_json(model, spec, result).dump(2) << "\n"; },
+      .csv = [&](std::ostream& out) { print_crossover_csv(out, spec, result); },
+  });
   return 0;
 }
 
@@ -148,7 +135,9 @@ void add_crossover_command(CLI::App& app, int& exit_code) {
       "Map where async overtakes sync over two knobs: the best async/sync throughput ratio on a "
       "grid, and the curve where it crosses each level, by bisection, with 95% intervals");
   add_model_options(*cmd, o->model, "Model file (models/*.json)");
-  cmd->add_option("--scenario", o->scenario, "Scenario file: the fixed knobs")->required();
+  add_scenario_options(
+      *cmd, o->scenario, "Scenario file: the fixed knobs",
+      "Replications per point (default: the scenario's); y*'s interval is over them");
   cmd->add_option("--sync", o->sync, "Sync-side stacks (repeatable; default: the scenario's)");
   cmd->add_option("--async", o->async,
                   "Async-side stacks, greenlet or coroutine (repeatable; default: the scenario's)");
@@ -156,9 +145,6 @@ void add_crossover_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--y", o->y, "Second axis, bisected: KNOB=LO:HI[:N] (N grid points, 9)")
       ->required();
   cmd->add_option("--level", o->levels, "Ratio levels to trace (repeatable; default 1.0)");
-  cmd->add_option("--set", o->settings, "Override a knob of the scenario, KEY=VALUE (repeatable)");
-  cmd->add_option("--replications", o->replications,
-                  "Replications per point (default: the scenario's); y*'s interval is over them");
   cmd->add_option("--tolerance", o->tolerance,
                   "Bisection's final bracket on a continuous Y (default: range / 1000)");
   cmd->add_option("--precision", o->precision,

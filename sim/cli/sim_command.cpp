@@ -152,9 +152,7 @@ void add_sim_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand(
       "sim", "Simulate stacks under a scenario: throughput, latency tails, #DB, and why");
   add_run_options(*cmd, *opts);
-  cmd->add_option("--threads", opts->threads, "Simulation threads (0: one per core)");
-  cmd->add_flag("--quiet", opts->quiet,
-                "No progress line on stderr (there is none when it is not a terminal)");
+  add_threads_and_quiet(*cmd, opts->threads, opts->quiet);
   cmd->add_option("--precision", opts->stopping.precision,
                   "Sequential stopping: add replications to each configuration x stack until "
                   "its throughput's 95% half-width is within this share of the mean, in (0, 1); "

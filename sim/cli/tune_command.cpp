@@ -24,11 +24,10 @@ namespace {
 
 struct TuneOptions {
   ModelChoice model;
-  std::string scenario;
-  std::vector<std::string> stacks, knobs, settings;
+  ScenarioChoice scenario;
+  std::vector<std::string> stacks, knobs;
   double p99_limit_ms = 0;
   double target_rps = 0;
-  std::string replications;  // empty: the scenario's
   int refine_replications = 0;
   int points = 6;
   int alternatives = 3;
@@ -70,11 +69,7 @@ std::vector<TuneKnob> parse_knobs(const std::vector<std::string>& given, const S
 
 TuneSpec build_spec(const TuneOptions& o, const Model& model) {
   TuneSpec spec;
-  spec.scenario = load_scenario(o.scenario);
-  for (const std::string& kv : o.settings) apply_setting(spec.scenario, kv);
-  if (!o.replications.empty()) apply_setting(spec.scenario, "replications", o.replications);
-  check_scenario(spec.scenario);
-  check_against_model(spec.scenario, model);
+  spec.scenario = o.scenario.load(model);
   spec.stacks = o.stacks.empty() ? stacks_of(spec.scenario, model) : o.stacks;
   spec.goal = o.target_rps != 0     ? TuneGoal::kLeastForThroughput
               : o.p99_limit_ms != 0 ? TuneGoal::kMaxThroughputUnderP99
@@ -96,22 +91,13 @@ TuneSpec build_spec(const TuneOptions& o, const Model& model) {
 int run_tune_command(const TuneOptions& o) {
   const Model model = o.model.load();
   TuneSpec spec = build_spec(o, model);
-  TuneResult result;
-  {
-    Progress progress("tune runs", 0, o.output.progress());
-    spec.progress = &progress;
-    result = run_tune(model, spec);
-    spec.progress = nullptr;
-  }
-  std::ostringstream text;
-  if (o.output.format == "json") {
-    text << tune_json(model, spec, result).dump(2) << "\n";
-  } else if (o.output.format == "csv") {
-    print_tune_csv(text, result);
-  } else {
-    print_tune_table(text, spec, result);
-  }
-  o.output.print(text.str());
+  const TuneResult result =
+      o.output.run_with_progress("tune runs", spec, [&] { return run_tune(model, spec); });
+  o.output.print({
+      .table = [&](std::ostream& out) { print_tune_table(out, spec, result); },
+      .json = [&](std::ostream& out) { out << tune_json(model, spec, result).dump(2) << "\n"; },
+      .csv = [&](std::ostream& out) { print_tune_csv(out, result); },
+  });
   return 0;
 }
 
@@ -125,7 +111,8 @@ void add_tune_command(CLI::App& app, int& exit_code) {
       "highest with P99 under a limit, or the least workers/sessions for a throughput; with 95% "
       "intervals, RAM, alternatives, the rules of thumb and why");
   add_model_options(*cmd, o->model, "Model file (models/*.json)");
-  cmd->add_option("--scenario", o->scenario, "Scenario file: everything not tuned")->required();
+  add_scenario_options(*cmd, o->scenario, "Scenario file: everything not tuned",
+                       "Replications per point of the coarse ladder (default: the scenario's)");
   cmd->add_option("--stack", o->stacks, "Stack to tune (repeatable; default: the scenario's)");
   cmd->add_option("--p99-limit", o->p99_limit_ms,
                   "P99 limit in ms: the highest throughput under it (with --throughput: the "
@@ -136,9 +123,6 @@ void add_tune_command(CLI::App& app, int& exit_code) {
                   "A knob to search, KNOB or KNOB=LO:HI (repeatable); workers (of the stack's "
                   "type: default 1 to min(clients, 16 x cores)) and sessions (1 to clients) "
                   "always, a range here bounds them");
-  cmd->add_option("--set", o->settings, "Override a knob of the scenario, KEY=VALUE (repeatable)");
-  cmd->add_option("--replications", o->replications,
-                  "Replications per point of the coarse ladder (default: the scenario's)");
   cmd->add_option("--refine-replications", o->refine_replications,
                   "Replications per point when refining, bisecting and for the rules (default: "
                   "twice --replications)");

@@ -19,10 +19,13 @@ EventId EventQueue::push(SimTime time, EventHandler& handler, std::uint64_t arg)
   }
   if (seq >= (std::uint64_t{1} << (64 - kSlotBits)))
     throw std::length_error("EventQueue: sequence numbers exhausted");
-  // Sift up with a hole: move parents down, write the new key once.
   const Key k{time, (seq << kSlotBits) | slot};
-  std::size_t i = heap_.size();
   heap_.push_back(k);
+  sift_up(heap_.size() - 1, k);
+  return EventId{slot, seq};
+}
+
+void EventQueue::sift_up(std::size_t i, const Key& k) {
   while (i > 0) {
     const std::size_t parent = (i - 1) / 2;
     if (!later(heap_[parent], k)) break;
@@ -30,7 +33,6 @@ EventId EventQueue::push(SimTime time, EventHandler& handler, std::uint64_t arg)
     i = parent;
   }
   heap_[i] = k;
-  return EventId{slot, seq};
 }
 
 // Floyd's bottom-up removal: walk the hole from the root to a leaf along
@@ -49,13 +51,7 @@ void EventQueue::remove_top() {
     heap_[i] = heap_[child];
     i = child;
   }
-  while (i > 0) {
-    const std::size_t parent = (i - 1) / 2;
-    if (!later(heap_[parent], last)) break;
-    heap_[i] = heap_[parent];
-    i = parent;
-  }
-  heap_[i] = last;
+  sift_up(i, last);
 }
 
 void EventQueue::drop_dead_top() {

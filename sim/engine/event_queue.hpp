@@ -59,6 +59,9 @@ class EventQueue {
     return static_cast<std::uint32_t>(k.key & ((1u << kSlotBits) - 1));
   }
   bool live(const Key& k) const { return slots_[slot_of(k)].seq == (k.key >> kSlotBits); }
+  // Sift up with a hole, for a push and a removal alike: move every parent
+  // later than `k` down into the hole at heap_[i], then write `k` once.
+  void sift_up(std::size_t i, const Key& k);
   void remove_top();
   void drop_dead_top();
 

@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "sim/experiment/report.hpp"
 #include "sim/scenario/json_fields.hpp"
 #include "sim/scenario/scenario_io.hpp"
 
@@ -89,11 +90,7 @@ void print_curve(std::ostream& out, const CrossoverSpec& spec, const CrossoverCu
 }  // namespace
 
 json crossover_json(const Model& model, const CrossoverSpec& spec, const CrossoverResult& result) {
-  json j;
-  j["schema"] = kCrossoverSchema;
-  j["version"] = kCrossoverVersion;
-  j["model"] = {{"source", model.source}, {"label", model.label}};
-  j["scenario"] = to_json(spec.scenario);
+  json j = report_head(kCrossoverSchema, kCrossoverVersion, model, spec.scenario);
   j["sides"] = {{"sync", spec.sync_side}, {"async", spec.async_side}};
   j["x"] = {{"knob", spec.x.knob}, {"values", spec.x.values}};
   j["y"] = {{"knob", spec.y.knob},

@@ -129,16 +129,19 @@ void print_replications(std::ostream& out, const ConfigurationResult& cr) {
 
 }  // namespace
 
+nlohmann::json report_head(const char* schema, int version, const Model& model,
+                           const Scenario& scenario) {
+  return {{"schema", schema},
+          {"version", version},
+          {"model", {{"source", model.source}, {"label", model.label}}},
+          {"scenario", to_json(scenario)}};
+}
+
 nlohmann::json report_json(const Model& model, const Scenario& scenario,
                            const std::vector<ConfigurationResult>& results) {
   using nlohmann::json;
-  json j;
-  j["schema"] = "stacksim.sim-result";
-  j["version"] = 1;
-  j["model"] = {{"source", model.source},
-                {"label", model.label},
-                {"provenance_kind", model.provenance.value("kind", "")}};
-  j["scenario"] = to_json(scenario);
+  json j = report_head("stacksim.sim-result", 1, model, scenario);
+  j["model"]["provenance_kind"] = model.provenance.value("kind", "");
   json configs = json::array();
   for (const ConfigurationResult& cr : results) {
     json c;

@@ -10,6 +10,11 @@
 
 namespace stacksim {
 
+// What every JSON report (sim, crossover, tune) opens with: its schema and
+// version, the model it used (source and label) and the scenario it ran.
+nlohmann::json report_head(const char* schema, int version, const Model& model,
+                           const Scenario& scenario);
+
 nlohmann::json report_json(const Model& model, const Scenario& scenario,
                            const std::vector<ConfigurationResult>& results);
 void print_table(std::ostream& out, const Model& model,

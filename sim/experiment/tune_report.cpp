@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "sim/experiment/report.hpp"
 #include "sim/experiment/tune_evaluator.hpp"
 #include "sim/scenario/json_fields.hpp"
 #include "sim/scenario/scenario_io.hpp"
@@ -119,11 +120,7 @@ void csv_row(std::ostream& out, const StackTune& t, const std::string& record, c
 }  // namespace
 
 json tune_json(const Model& model, const TuneSpec& spec, const TuneResult& result) {
-  json j;
-  j["schema"] = kTuneSchema;
-  j["version"] = kTuneVersion;
-  j["model"] = {{"source", model.source}, {"label", model.label}};
-  j["scenario"] = to_json(spec.scenario);
+  json j = report_head(kTuneSchema, kTuneVersion, model, spec.scenario);
   const char* goal = spec.goal == TuneGoal::kMaxThroughput           ? "max_throughput"
                      : spec.goal == TuneGoal::kMaxThroughputUnderP99 ? "max_throughput_p99"
                                                                      : "least_for_throughput";

@@ -6,6 +6,7 @@
 #include "sim/scenario/model_io.hpp"
 #include "tests/calibrate/live_records.hpp"
 #include "tests/cli/run_command.hpp"
+#include "tests/support/scratch_dir.hpp"
 
 namespace stacksim::calibrate {
 namespace {
@@ -16,17 +17,14 @@ using stacksim::testing::run_stacksim;
 class CalibrateCli : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string templ = (fs::temp_directory_path() / "stacksim-cal-cli-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    dir_ = templ;
     records_ = (dir_ / "runs.jsonl").string();
     std::ofstream out(records_);
     out << testing::live_record("a", "gunicorn-flask", 1, 1, 1500).dump() << "\n"
         << testing::live_record("b", "gunicorn-flask", 10, 5, 1400).dump() << "\n"
         << testing::live_record("c", "gunicorn-flask", 50, 9, 1300).dump() << "\n";
   }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
+  stacksim::testing::ScratchDir scratch_{"stacksim-cal-cli"};
+  const fs::path dir_ = scratch_.path();
   std::string records_;
 };
 

@@ -6,9 +6,13 @@
 #include "common/input_error.hpp"
 #include "sim/scenario/model_io.hpp"
 #include "tests/calibrate/live_records.hpp"
+#include "tests/support/input_error.hpp"
 
 namespace stacksim::calibrate {
 namespace {
+
+using stacksim::testing::input_error_of;
+using stacksim::testing::says;
 
 Model prior() {
   return load_model(std::string(STACKSIM_SOURCE_DIR) + "/models/estimates.json");
@@ -68,14 +72,8 @@ TEST(FitCalibration, EvaluatedAtTheLargestRegressorTakesTheLineThere) {
 TEST(FitCalibration, RecordOfAStackTheModelLacksNamesTheRecordAndField) {
   auto records = three_flask_records();
   records[1].stack = "gunicorn-django";
-  try {
-    fit_calibration(records, prior(), FitOptions{});
-    FAIL() << "expected InputError";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("r:2: config.stack: stack \"gunicorn-django\""),
-              std::string::npos)
-        << e.what();
-  }
+  EXPECT_TRUE(says(input_error_of([&] { fit_calibration(records, prior(), FitOptions{}); }),
+                   "r:2: config.stack: stack \"gunicorn-django\""));
 }
 
 TEST(FitCalibration, RecordsOfTwoHostsAreRefused) {

@@ -9,23 +9,25 @@
 
 #include "common/input_error.hpp"
 #include "sim/scenario/model_io.hpp"
+#include "tests/support/input_error.hpp"
+#include "tests/support/scratch_dir.hpp"
 
 namespace stacksim::calibrate {
 namespace {
+
+using stacksim::testing::input_error_of;
+using stacksim::testing::says;
 
 namespace fs = std::filesystem;
 
 class ModelWriter : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string templ = (fs::temp_directory_path() / "stacksim-cal-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    dir_ = templ;
     model_ = load_model(std::string(STACKSIM_SOURCE_DIR) + "/models/estimates.json");
     model_.provenance = {{"kind", "calibrated"}, {"date", "2026-11-26"}};
   }
-  void TearDown() override { fs::remove_all(dir_); }
-  fs::path dir_;
+  stacksim::testing::ScratchDir scratch_{"stacksim-cal"};
+  const fs::path dir_ = scratch_.path();
   Model model_;
 };
 
@@ -68,12 +70,7 @@ TEST_F(ModelWriter, ReplacesAnExistingFileByRenameAndLeavesNoTemporary) {
 
 TEST_F(ModelWriter, MissingDirectoryIsBadInputAndWritesNothing) {
   const std::string path = (dir_ / "nope" / "m.json").string();
-  try {
-    write_model_atomically(model_, path);
-    FAIL() << "expected InputError";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("nope"), std::string::npos) << e.what();
-  }
+  EXPECT_TRUE(says(input_error_of([&] { write_model_atomically(model_, path); }), "nope"));
   EXPECT_FALSE(fs::exists(dir_ / "nope"));
 }
 

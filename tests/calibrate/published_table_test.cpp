@@ -12,6 +12,8 @@
 #include "common/input_error.hpp"
 #include "sim/scenario/model_io.hpp"
 #include "sim/scenario/scenario_io.hpp"
+#include "tests/support/input_error.hpp"
+#include "tests/support/scratch_dir.hpp"
 
 namespace stacksim::calibrate {
 namespace {
@@ -19,14 +21,8 @@ namespace {
 namespace fs = std::filesystem;
 const std::string kRoot = STACKSIM_SOURCE_DIR;
 
-std::string error_of(auto&& f) {
-  try {
-    f();
-  } catch (const InputError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using stacksim::testing::input_error_of;
+using stacksim::testing::says;
 
 TEST(Csv, ReadsQuotedFieldsAndSkipsBlankLines) {
   const CsvTable t =
@@ -41,13 +37,13 @@ TEST(Csv, ReadsQuotedFieldsAndSkipsBlankLines) {
 }
 
 TEST(Csv, NamesTheLineOfEveryError) {
-  EXPECT_EQ(error_of([] { parse_csv("a,b\n1,2\n3\n", "t.csv"); }),
+  EXPECT_EQ(input_error_of([] { parse_csv("a,b\n1,2\n3\n", "t.csv"); }),
             "t.csv: line 3: 1 fields, the header has 2");
-  EXPECT_EQ(error_of([] { parse_csv("a,b\n1,\"2\n", "t.csv"); }),
+  EXPECT_EQ(input_error_of([] { parse_csv("a,b\n1,\"2\n", "t.csv"); }),
             "t.csv: line 2: a quoted field is not closed");
-  EXPECT_EQ(error_of([] { parse_csv("a,a\n", "t.csv"); }),
+  EXPECT_EQ(input_error_of([] { parse_csv("a,a\n", "t.csv"); }),
             "t.csv: line 1: column \"a\" appears twice");
-  EXPECT_EQ(error_of([] { parse_csv("\n\n", "t.csv"); }),
+  EXPECT_EQ(input_error_of([] { parse_csv("\n\n", "t.csv"); }),
             "t.csv: no header line (the file is empty)");
 }
 
@@ -56,11 +52,7 @@ class PublishedTableTest : public ::testing::Test {
   void SetUp() override {
     model_ = load_model(kRoot + "/models/estimates.json");
     scenario_ = load_scenario(kRoot + "/scenarios/article.json");
-    std::string templ = (fs::temp_directory_path() / "stacksim-table-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    dir_ = templ;
   }
-  void TearDown() override { fs::remove_all(dir_); }
   std::string write(const std::string& name, const std::string& text) {
     const std::string path = (dir_ / name).string();
     std::ofstream(path) << text;
@@ -69,11 +61,12 @@ class PublishedTableTest : public ::testing::Test {
   std::string read_error(const std::string& csv, const std::string& map = "") {
     const std::string path = write("t.csv", csv);
     const std::string map_path = map.empty() ? "" : write("m.json", map);
-    return error_of([&] { read_published_table(path, map_path, model_, scenario_); });
+    return input_error_of([&] { read_published_table(path, map_path, model_, scenario_); });
   }
   Model model_;
   Scenario scenario_;
-  fs::path dir_;
+  stacksim::testing::ScratchDir scratch_{"stacksim-table"};
+  const fs::path dir_ = scratch_.path();
 };
 
 TEST_F(PublishedTableTest, GrinbergsTableMapsEveryRowByItsNames) {
@@ -119,65 +112,54 @@ TEST_F(PublishedTableTest, PatersonsRowsTakeTheirWorkersAndTheMappingsSettings) 
 TEST_F(PublishedTableTest, AnUnknownStackNamesTheRowAndTheModelsStacks) {
   const std::string e =
       read_error("framework,server,throughput_relative\nFlask,Gunicorn,1\nFoo,Bar,2\n");
-  EXPECT_NE(e.find("t.csv: line 3 (Foo/Bar): no stack of the model matches"), std::string::npos)
-      << e;
-  EXPECT_NE(e.find("--map"), std::string::npos) << e;
-  EXPECT_NE(e.find("the model's stacks: aiohttp, daphne-starlette"), std::string::npos) << e;
+  EXPECT_TRUE(says(e, "t.csv: line 3 (Foo/Bar): no stack of the model matches"));
+  EXPECT_TRUE(says(e, "--map"));
+  EXPECT_TRUE(says(e, "the model's stacks: aiohttp, daphne-starlette"));
   const std::string mapped = read_error(
       "framework,server,throughput_relative\nFlask,Gunicorn,1\nFoo,Bar,2\n",
       R"({"schema": "stacksim.table-map", "version": 1, "rows": {"Foo/Bar": {"stack": "nope"}}})");
-  EXPECT_NE(mapped.find("line 3 (Foo/Bar): stack \"nope\" is not in the model"), std::string::npos)
-      << mapped;
+  EXPECT_TRUE(says(mapped, "line 3 (Foo/Bar): stack \"nope\" is not in the model"));
 }
 
 TEST_F(PublishedTableTest, RelativeThroughputNeedsTheBaselineRow) {
   const std::string e = read_error("framework,server,throughput_relative\nFalcon,uWSGI,1.04\n");
-  EXPECT_NE(e.find("no row gives the baseline's (gunicorn-flask"), std::string::npos) << e;
+  EXPECT_TRUE(says(e, "no row gives the baseline's (gunicorn-flask"));
 }
 
 TEST_F(PublishedTableTest, ASessionPeakAboveWhatTheConfigurationAllowsIsAContradiction) {
   const std::string e =
       read_error("framework,server,throughput_relative,db_sessions_peak\nFlask,Gunicorn,1,25\n");
-  EXPECT_NE(e.find("line 2 (Flask/Gunicorn).db_sessions_peak: 25 is above the 19 sessions"),
-            std::string::npos)
-      << e;
+  EXPECT_TRUE(says(e, "line 2 (Flask/Gunicorn).db_sessions_peak: 25 is above the 19 sessions"));
   const std::string async = read_error(
       "framework,server,throughput_relative,db_sessions_peak\nFlask,Gunicorn,1,19\n"
       "Aiohttp,Aiohttp,1.3,101\n");
-  EXPECT_NE(async.find("line 3 (Aiohttp/Aiohttp).db_sessions_peak: 101 is above the 100"),
-            std::string::npos)
-      << async;
+  EXPECT_TRUE(says(async, "line 3 (Aiohttp/Aiohttp).db_sessions_peak: 101 is above the 100"));
 }
 
 TEST_F(PublishedTableTest, BadCellsTypesAndMappingsAreNamed) {
-  EXPECT_NE(read_error("framework,server,throughput_relative,p50_ms\nFlask,Gunicorn,1,abc\n")
-                .find("line 2 (Flask/Gunicorn).p50_ms: must be a number"),
-            std::string::npos);
-  EXPECT_NE(read_error("framework,server,type,throughput_relative\nFlask,Gunicorn,coroutine,1\n")
-                .find("type: \"coroutine\" but the model's gunicorn-flask is sync"),
-            std::string::npos);
-  EXPECT_NE(read_error("framework,server,throughput_relative,rps\nFlask,Gunicorn,1,5\n")
-                .find("gives both relative and absolute throughput"),
-            std::string::npos);
-  EXPECT_NE(read_error("name,throughput_relative\nx,1\n").find("needs a \"stack\" column"),
-            std::string::npos);
+  EXPECT_TRUE(
+      says(read_error("framework,server,throughput_relative,p50_ms\nFlask,Gunicorn,1,abc\n"),
+           "line 2 (Flask/Gunicorn).p50_ms: must be a number"));
+  EXPECT_TRUE(
+      says(read_error("framework,server,type,throughput_relative\nFlask,Gunicorn,coroutine,1\n"),
+           "type: \"coroutine\" but the model's gunicorn-flask is sync"));
+  EXPECT_TRUE(says(read_error("framework,server,throughput_relative,rps\nFlask,Gunicorn,1,5\n"),
+                   "gives both relative and absolute throughput"));
+  EXPECT_TRUE(says(read_error("name,throughput_relative\nx,1\n"), "needs a \"stack\" column"));
   const std::string bad_set = read_error(
       "framework,server,throughput_relative\nFlask,Gunicorn,1\n",
       R"({"schema": "stacksim.table-map", "version": 1, "rows": {"Flask/Gunicorn": {"stack": "gunicorn-flask", "set": {"clientz": "5"}}}})");
-  EXPECT_NE(bad_set.find("line 2 (Flask/Gunicorn): the mapping's setting:"), std::string::npos)
-      << bad_set;
+  EXPECT_TRUE(says(bad_set, "line 2 (Flask/Gunicorn): the mapping's setting:"));
   const std::string both = read_error(
       "framework,server,throughput_relative\nFlask,Gunicorn,1\n",
       R"({"schema": "stacksim.table-map", "version": 1, "rows": {"Flask/Gunicorn": {"stack": "gunicorn-flask", "skip": "x"}}})");
-  EXPECT_NE(both.find("rows.Flask/Gunicorn: needs exactly one of"), std::string::npos) << both;
+  EXPECT_TRUE(says(both, "rows.Flask/Gunicorn: needs exactly one of"));
 }
 
 TEST_F(PublishedTableTest, TwoRowsOfOneStackAreRefused) {
   const std::string e =
       read_error("framework,server,throughput_relative\nFlask,Gunicorn,1\nFlask,Gunicorn,1.1\n");
-  EXPECT_NE(e.find("line 3 (Flask/Gunicorn): maps to stack gunicorn-flask like line 2"),
-            std::string::npos)
-      << e;
+  EXPECT_TRUE(says(e, "line 3 (Flask/Gunicorn): maps to stack gunicorn-flask like line 2"));
 }
 
 }  // namespace

@@ -14,9 +14,14 @@
 #include "calibrate/table_report.hpp"
 #include "common/input_error.hpp"
 #include "sim/scenario/model_io.hpp"
+#include "tests/support/input_error.hpp"
+#include "tests/support/scratch_dir.hpp"
 
 namespace stacksim::calibrate {
 namespace {
+
+using stacksim::testing::input_error_of;
+using stacksim::testing::says;
 
 namespace fs = std::filesystem;
 const std::string kRoot = STACKSIM_SOURCE_DIR;
@@ -47,13 +52,7 @@ const TableParameter& param(const TableFit& fit, const std::string& name) {
 
 class TableFitTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    prior_ = load_model(kRoot + "/models/estimates.json");
-    std::string templ = (fs::temp_directory_path() / "stacksim-tablefit-XXXXXX").string();
-    ASSERT_NE(::mkdtemp(templ.data()), nullptr);
-    dir_ = templ;
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  void SetUp() override { prior_ = load_model(kRoot + "/models/estimates.json"); }
 
   // The truth: the prior on a host at half its speed, with per-stack factors,
   // and uvicorn-starlette's workers taking connections by least load (the
@@ -104,7 +103,8 @@ class TableFitTest : public ::testing::Test {
     return o;
   }
   Model prior_;
-  fs::path dir_;
+  stacksim::testing::ScratchDir scratch_{"stacksim-tablefit"};
+  const fs::path dir_ = scratch_.path();
   std::map<std::string, double> true_cpu_ms_;  // per request, by stack
 };
 
@@ -160,13 +160,8 @@ TEST_F(TableFitTest, TooFewFiguresForTheParametersIsBadInput) {
   const std::string path = (dir_ / "thin.csv").string();
   std::ofstream(path) << "stack,throughput_relative\ngunicorn-flask,1\nuvicorn-starlette,1.5\n";
   const PublishedTable table = read_published_table(path, "", prior_, sc);
-  try {
-    fit_table(table, prior_, sc, TableFitOptions());
-    FAIL() << "no error";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("2 published figures for 6 parameters"), std::string::npos)
-        << e.what();
-  }
+  EXPECT_TRUE(says(input_error_of([&] { fit_table(table, prior_, sc, TableFitOptions()); }),
+                   "2 published figures for 6 parameters"));
 }
 
 }  // namespace

@@ -15,9 +15,13 @@
 #include "sim/experiment/run.hpp"
 #include "sim/scenario/scenario_io.hpp"
 #include "test_stack_model.hpp"
+#include "tests/support/input_error.hpp"
 
 namespace stacksim {
 namespace {
+
+using stacksim::testing::input_error_of;
+using stacksim::testing::says;
 
 using testing::small_scenario;
 using testing::uniform_model;
@@ -323,12 +327,8 @@ TEST(Stack, AppPoolNeedsASessionForEveryPooledConnection) {
   sc.workers = {4, 2, 2};
   sc.app_pool_size = 4;
   sc.sessions = 15;
-  try {
-    check_scenario(sc);
-    FAIL() << "16 pooled connections over 15 sessions were accepted";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("sessions"), std::string::npos) << e.what();
-  }
+  // 16 pooled connections over 15 sessions are refused.
+  EXPECT_TRUE(says(input_error_of([&] { check_scenario(sc); }), "sessions"));
   sc.sessions = 16;
   EXPECT_NO_THROW(check_scenario(sc));
 }

@@ -12,9 +12,13 @@
 #include "sim/experiment/report.hpp"
 #include "sim/scenario/model_io.hpp"
 #include "sim/scenario/scenario_io.hpp"
+#include "tests/support/input_error.hpp"
 
 namespace stacksim {
 namespace {
+
+using stacksim::testing::input_error_of;
+using stacksim::testing::says;
 
 std::vector<RunResult> throughputs(const std::vector<double>& values) {
   std::vector<RunResult> out;
@@ -70,12 +74,11 @@ TEST(SequentialStopping, BadRulesNameTheirFlag) {
   for (double p : {0.0, -0.1, 1.0, 2.0})
     EXPECT_THROW(check_stopping_rule({p, 50}, 3, "--precision", "--max-replications"), InputError);
   EXPECT_THROW(check_stopping_rule({0.01, 50}, 1, "--precision", "--max-replications"), InputError);
-  try {
-    check_stopping_rule({0.01, 2}, 3, "--precision", "--max-replications");
-    FAIL() << "a maximum under the first replications passed";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("--max-replications"), std::string::npos) << e.what();
-  }
+  // A maximum under the first replications is refused.
+  EXPECT_TRUE(says(input_error_of([] {
+                     check_stopping_rule({0.01, 2}, 3, "--precision", "--max-replications");
+                   }),
+                   "--max-replications"));
   EXPECT_NO_THROW(check_stopping_rule({0.01, 3}, 3, "--precision", "--max-replications"));
 }
 

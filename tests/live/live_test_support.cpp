@@ -26,16 +26,8 @@ struct Stat {
 
 Stat read_stat(pid_t pid) {
   Stat s;
-  const std::string text = read_text("/proc/" + std::to_string(pid) + "/stat");
-  const auto close = text.rfind(')');
-  if (close == std::string::npos) return s;
-  std::istringstream in(text.substr(close + 2));
-  std::string field;
-  std::vector<std::string> fields;
-  while (in >> field) fields.push_back(field);
-  // fields[0] is state (field 3 of stat), then ppid and pgrp; starttime
-  // is field 22 -> index 19.
-  if (fields.size() < 20) return s;
+  const std::vector<std::string> fields = pid_stat_fields(pid);
+  if (fields.size() < 20) return s;  // up to the start time, [19]
   s.ok = fields[0] != "Z";
   s.ppid = static_cast<pid_t>(std::stol(fields[1]));
   s.pgrp = static_cast<pid_t>(std::stol(fields[2]));

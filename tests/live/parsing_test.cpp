@@ -18,9 +18,13 @@
 #include "live/servers/stack_recipes.hpp"
 #include "live/servers/table_loader.hpp"
 #include "live/sweep.hpp"
+#include "tests/support/input_error.hpp"
 
 namespace stacksim::live {
 namespace {
+
+using stacksim::testing::input_error_of;
+using stacksim::testing::says;
 
 // Nearest rank: the p-th percentile of n sorted values is the value at rank
 // ceil(p/100 * n). For 1..10: p50 -> rank 5 -> 5; p90 -> 9; p99 -> ceil(9.9)
@@ -109,15 +113,8 @@ TEST(StackRecipes, ParsesTheShippedRecipesWithAllThreeWorkerTypes) {
 TEST(StackRecipes, ErrorNamesTheFileAndTheField) {
   const std::string text = R"({"schema": "stacksim.live-stacks", "version": 1, "stacks": {
       "x": {"type": "threaded", "server": "s", "installable": true, "packages": [], "argv": ["/bin/true"]}}})";
-  try {
-    parse_stack_recipes(text, "stacks.json");
-    FAIL() << "a bad type was accepted";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("stacks.json.stacks.x.type: must be "
-                                         "sync|greenlet|coroutine, not threaded"),
-              std::string::npos)
-        << e.what();
-  }
+  EXPECT_TRUE(says(input_error_of([&] { parse_stack_recipes(text, "stacks.json"); }),
+                   "stacks.json.stacks.x.type: must be sync|greenlet|coroutine, not threaded"));
 }
 
 // A run's knobs as sweep files and records spell them: the configuration
@@ -214,6 +211,20 @@ TEST(ProcStat, TicksBecomeSecondsAndBusyExcludesIdleAndIowait) {
   EXPECT_DOUBLE_EQ(s.total_s(), (100 + 40 + 1000 + 10 + 5 + 50) / 100.0);
 }
 
+// This test's own process, read as the runner reads the stack's: the
+// fields after the command name start with the state, then the parent.
+TEST(PidStat, OwnProcessReadsItsParentAndItsCpu) {
+  const std::vector<std::string> fields = pid_stat_fields(::getpid());
+  ASSERT_GE(fields.size(), 20u);
+  EXPECT_EQ(fields[0], "R");
+  const PidStat s = read_pid_stat(::getpid());
+  EXPECT_TRUE(s.ok);
+  EXPECT_EQ(s.ppid, ::getppid());
+  EXPECT_GE(s.cpu_s, 0);
+  EXPECT_GE(s.reaped_s, 0);
+  EXPECT_FALSE(read_pid_stat(-1).ok);
+}
+
 TEST(NginxConfig, NewUpstreamConnectionPerRequestAndNoAccessLog) {
   NginxSettings s;
   s.port = 8080;
@@ -291,12 +302,8 @@ TEST(Sweep, GridTimesRepeatsInASeededShuffleAndResumeSkipsStoredPoints) {
 TEST(Sweep, UnknownKnobIsAnErrorNamingIt) {
   const nlohmann::json doc = {
       {"schema", "stacksim.live-sweep"}, {"version", 1}, {"runs", {{{"clinets", 10}}}}};
-  try {
-    parse_sweep(doc, "s.json", RunConfig{});
-    FAIL() << "a misspelt knob was accepted";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("s.json.runs[0].clinets"), std::string::npos) << e.what();
-  }
+  EXPECT_TRUE(says(input_error_of([&] { parse_sweep(doc, "s.json", RunConfig{}); }),
+                   "s.json.runs[0].clinets"));
 }
 
 }  // namespace

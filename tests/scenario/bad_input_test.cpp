@@ -10,6 +10,7 @@
 #include "common/input_error.hpp"
 #include "sim/scenario/model_io.hpp"
 #include "sim/scenario/scenario_io.hpp"
+#include "tests/support/input_error.hpp"
 
 namespace stacksim {
 namespace {
@@ -29,20 +30,7 @@ std::string write_temp(const std::string& name, const std::string& text) {
   return path;
 }
 
-// Runs `load` and returns the InputError's message; fails the test if it
-// throws anything else or nothing.
-std::string input_error_of(const std::function<void()>& load) {
-  try {
-    load();
-  } catch (const InputError& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    ADD_FAILURE() << "not an InputError: " << e.what();
-    return {};
-  }
-  ADD_FAILURE() << "no error";
-  return {};
-}
+using stacksim::testing::input_error_of;
 
 struct Case {
   std::string name;
@@ -269,21 +257,23 @@ TEST(BadInput, SetWithUnknownKeyNamesTheKeyAndListsTheKnobs) {
 }
 
 TEST(BadInput, SetWithBadValueNamesTheKeyAndTheValue) {
+  struct BadSetting {
+    const char* key;
+    const char* value;
+    const char* error;
+  };
+  const BadSetting cases[] = {
+      {"clients", "abc", "--set clients: must be an integer in [1, 1000000], got \"abc\""},
+      {"clients", "10x", "--set clients: must be an integer in [1, 1000000], got \"10x\""},
+      {"clients", "", "--set clients: must be an integer in [1, 1000000], got \"\""},
+      {"delay_ms", "nan", "--set delay_ms: must be a number in [0, 1e+06], got \"nan\""},
+      {"load", "bursty", "--set load: must be one of closed|open, got \"bursty\""},
+      {"nginx", "maybe", "--set nginx: must be true or false, got \"maybe\""},
+      {"seed", "-1", "--set seed: must be an integer in [0, 2^64-1], got \"-1\""},
+  };
   Scenario s;
-  EXPECT_EQ(input_error_of([&] { apply_setting(s, "clients", "abc"); }),
-            "--set clients: must be an integer in [1, 1000000], got \"abc\"");
-  EXPECT_EQ(input_error_of([&] { apply_setting(s, "clients", "10x"); }),
-            "--set clients: must be an integer in [1, 1000000], got \"10x\"");
-  EXPECT_EQ(input_error_of([&] { apply_setting(s, "clients", ""); }),
-            "--set clients: must be an integer in [1, 1000000], got \"\"");
-  EXPECT_EQ(input_error_of([&] { apply_setting(s, "delay_ms", "nan"); }),
-            "--set delay_ms: must be a number in [0, 1e+06], got \"nan\"");
-  EXPECT_EQ(input_error_of([&] { apply_setting(s, "load", "bursty"); }),
-            "--set load: must be one of closed|open, got \"bursty\"");
-  EXPECT_EQ(input_error_of([&] { apply_setting(s, "nginx", "maybe"); }),
-            "--set nginx: must be true or false, got \"maybe\"");
-  EXPECT_EQ(input_error_of([&] { apply_setting(s, "seed", "-1"); }),
-            "--set seed: must be an integer in [0, 2^64-1], got \"-1\"");
+  for (const BadSetting& c : cases)
+    EXPECT_EQ(input_error_of([&] { apply_setting(s, c.key, c.value); }), c.error);
   EXPECT_EQ(input_error_of([&] { apply_setting(s, "clients"); }),
             "--set clients: expected KEY=VALUE");
   // A failed --set leaves the scenario as it was.

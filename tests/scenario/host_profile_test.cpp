@@ -12,9 +12,13 @@
 
 #include "common/input_error.hpp"
 #include "sim/scenario/model_io.hpp"
+#include "tests/support/input_error.hpp"
 
 namespace stacksim {
 namespace {
+
+using stacksim::testing::input_error_of;
+using stacksim::testing::says;
 
 using nlohmann::json;
 
@@ -46,27 +50,16 @@ TEST(HostProfile, ReadsBackWhatItWrites) {
 TEST(HostProfile, MissingTermIsNamed) {
   json j = profile(0.2, 0.1, 40, 0.05);
   j["terms"].erase("wakeup_latency_us");
-  try {
-    host_profile_from_json(j, "p.json");
-    FAIL() << "expected InputError";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("p.json: terms.wakeup_latency_us: missing"),
-              std::string::npos)
-        << e.what();
-  }
+  EXPECT_TRUE(says(input_error_of([&] { host_profile_from_json(j, "p.json"); }),
+                   "p.json: terms.wakeup_latency_us: missing"));
 }
 
 TEST(HostProfile, OtherVersionIsRefusedWithWhatToDo) {
   json j = profile(0.2, 0.1, 40, 0.05);
   j["version"] = 2;
-  try {
-    host_profile_from_json(j, "p.json");
-    FAIL() << "expected InputError";
-  } catch (const InputError& e) {
-    const std::string what = e.what();
-    EXPECT_NE(what.find("p.json: version"), std::string::npos) << what;
-    EXPECT_NE(what.find("stacksim host probe"), std::string::npos) << what;
-  }
+  const std::string what = input_error_of([&] { host_profile_from_json(j, "p.json"); });
+  EXPECT_TRUE(says(what, "p.json: version"));
+  EXPECT_TRUE(says(what, "stacksim host probe"));
 }
 
 TEST(HostProfile, ModelCarriesItsProfileThroughItsFile) {
@@ -120,12 +113,10 @@ TEST(Retarget, IdlePenaltiesBothNearZeroCarryNoRatio) {
 TEST(Retarget, ModelWithoutProfileIsRefusedNamingTheField) {
   Model m = load_model(std::string(STACKSIM_SOURCE_DIR) + "/models/estimates.json");
   m.host.profile.reset();
-  try {
-    retarget(m, host_profile_from_json(profile(0.2, 0.1, 40, 0.05), "t.json"));
-    FAIL() << "expected InputError";
-  } catch (const InputError& e) {
-    EXPECT_NE(std::string(e.what()).find("host.profile"), std::string::npos) << e.what();
-  }
+  EXPECT_TRUE(says(input_error_of([&] {
+                     retarget(m, host_profile_from_json(profile(0.2, 0.1, 40, 0.05), "t.json"));
+                   }),
+                   "host.profile"));
 }
 
 }  // namespace
