@@ -63,9 +63,9 @@ struct ShapeFit {
 };
 
 struct LatencyShapeFit {
-  std::map<WorkerType, ShapeFit> types;        // greenlet, coroutine: where the choice is made
-  std::map<std::string, ShapeFit> stacks;      // each async stack with records: its type's
-                                               // choice, its own candidates' figures
+  std::map<WorkerType, ShapeFit> types;    // greenlet, coroutine: where the choice is made
+  std::map<std::string, ShapeFit> stacks;  // each async stack with records: its type's
+                                           // choice, its own candidates' figures
 };
 
 // Throws InputError when no plan point has a record (as validate_model).

@@ -1,6 +1,7 @@
 #include "calibrate/quick.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -116,9 +117,16 @@ void record_provenance(Calibration& c, const SchedulerFit& scheduler,
   m.provenance["store"] = o.store;
   m.provenance["profile"] = o.profile;
   m.provenance["cores"] = cpus;
+  const bool latency_fitted = std::any_of(
+      scheduler.candidates.begin(), scheduler.candidates.end(),
+      [&](const SchedulerCandidate& k) { return k.latency_us != scheduler.latency_us; });
   m.provenance["host_terms"] =
-      "wakeup_latency_us from the probe (host.profile); imbalance fitted on the plan with the "
-      "demands and the probed latency held";
+      latency_fitted
+          ? "imbalance and wakeup_latency_us fitted on the plan (its runs with a query delay "
+            "show the wake-up after a timer on a busy host, which the probe cannot isolate), "
+            "the demands held, from the probe's latency (host.profile) up"
+          : "wakeup_latency_us from the probe (host.profile); imbalance fitted on the plan with "
+            "the demands and the probed latency held";
   m.provenance["latency_shape"] =
       shape ? "accept_policy and worker_order chosen per worker type on the plan "
               "(calibrate/latency_shape.hpp)"
@@ -141,6 +149,13 @@ int run_quick_calibration(const QuickOptions& in) {
   const double run_s = seconds_since(t0) - probe_s;
   const auto [stored, records] = read_plan_records(plan, o.store, o.plan);
 
+  // The demands from the runs without a query delay (per stack a saturated
+  // and a light one: CPU per request hot and cold). Runs with a delay hold a
+  // sync worker across a timer's wake-up: they show the host's scheduling,
+  // fitted below, and their CPU is left to the scheduler fit's speed check.
+  std::vector<CalibrationRecord> demand_records;
+  for (const CalibrationRecord& r : records)
+    if (r.delay_ms == 0) demand_records.push_back(r);
   FitOptions options;
   options.regressor = Regressor::kLoad;
   options.skip_flagged = o.skip_flagged;
@@ -149,18 +164,31 @@ int run_quick_calibration(const QuickOptions& in) {
   options.label = "calibrated on " + profile.cpu_model + " (" + std::to_string(cpus.size()) +
                   " CPUs) by stacksim calibrate quick from " + std::to_string(records.size()) +
                   " live records and a host probe";
-  Calibration c = fit_calibration(records, prior, options);
+  Calibration c = fit_calibration(demand_records, prior, options);
   Model& m = c.model;
   describe_host(m, profile, static_cast<int>(cpus.size()));
 
-  // Imbalance: the short plan simulated at each beta, latency held at the probe's.
+  // Imbalance, and the wake-up latency where the plan has runs with a delay:
+  // the short plan simulated at each candidate with the demands held. The
+  // probe measures a wake-up onto an idle core only; one after a timer on a
+  // busy host (a sync worker's every request with a delay) cannot be probed
+  // apart from the software, so with such runs the latency is fitted,
+  // starting from the probe's.
   SchedulerFitOptions sf;
-  sf.latency_grid_us = {profile.terms.wakeup_latency_us};
+  const double probed_us = profile.terms.wakeup_latency_us;
+  const bool has_delay = std::any_of(records.begin(), records.end(),
+                                     [](const CalibrationRecord& r) { return r.delay_ms > 0; });
+  sf.latency_grid_us = {probed_us};
+  if (has_delay)
+    for (double us : {100.0, 150.0, 200.0, 250.0, 300.0, 400.0})
+      if (us > probed_us) sf.latency_grid_us.push_back(us);
+  sf.min_latency_us = probed_us;
   sf.simulation.skip_flagged = o.skip_flagged;
   const auto t_fit = std::chrono::steady_clock::now();
   const SchedulerFit scheduler =
       fit_scheduler(m, plan, live::load_stack_recipes(live::default_stacks_path()), stored, sf);
   m.host.imbalance = scheduler.beta;
+  m.host.wakeup_latency_ns = static_cast<SimTime>(std::llround(scheduler.latency_us * 1e3));
   // The latency's shape, on the fitted host: how each async server spreads
   // and orders its requests.
   std::optional<LatencyShapeFit> shape;

@@ -30,13 +30,20 @@ double criterion(const SchedulerCandidate& c) {
 class Search {
  public:
   Search(const Model& model, const live::SweepPlan& plan, const live::StackRecipes& recipes,
-         const std::vector<nlohmann::json>& records, const ValidateOptions& simulation)
-      : model_(model), plan_(plan), recipes_(recipes), records_(records), simulation_(simulation) {
+         const std::vector<nlohmann::json>& records, const ValidateOptions& simulation,
+         double min_latency_us)
+      : model_(model),
+        plan_(plan),
+        recipes_(recipes),
+        records_(records),
+        simulation_(simulation),
+        min_latency_us_(min_latency_us) {
     simulation_.at_measured_speed = true;
   }
 
   void try_candidate(double beta, double latency_us) {
-    if (!(beta >= 0 && beta <= 1 && latency_us >= 0)) return;
+    // (A latency 1 ns under the floor is the floor read back from whole ns.)
+    if (!(beta >= 0 && beta <= 1 && latency_us >= min_latency_us_ - 1e-3)) return;
     // The model holds the latency in whole ns: a probed 33.5955 us and the
     // prior's 33.596 are one candidate.
     const auto ns = [](double us) { return std::llround(us * 1e3); };
@@ -74,6 +81,7 @@ class Search {
   const live::StackRecipes& recipes_;
   const std::vector<nlohmann::json>& records_;
   ValidateOptions simulation_;
+  double min_latency_us_;
   SchedulerFit fit_;
 };
 
@@ -94,7 +102,7 @@ SchedulerFit fit_scheduler(const Model& model, const live::SweepPlan& plan,
                            const live::StackRecipes& recipes,
                            const std::vector<nlohmann::json>& records,
                            const SchedulerFitOptions& o) {
-  Search search(model, plan, recipes, records, o.simulation);
+  Search search(model, plan, recipes, records, o.simulation, o.min_latency_us);
   const double prior_latency_us = static_cast<double>(model.host.wakeup_latency_ns) * 1e-3;
   search.try_candidate(model.host.imbalance, prior_latency_us);
   for (double l : o.latency_grid_us) search.try_candidate(model.host.imbalance, l);

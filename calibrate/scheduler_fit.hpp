@@ -33,7 +33,8 @@ namespace stacksim::calibrate {
 struct SchedulerFitOptions {
   std::vector<double> beta_grid = {0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0};
   std::vector<double> latency_grid_us = {0, 50, 100, 150, 200, 250, 300};
-  bool refine = true;  // then each parameter's neighbours at half its grid's step
+  bool refine = true;         // then each parameter's neighbours at half its grid's step
+  double min_latency_us = 0;  // no candidate below (a probed latency is a floor)
   ValidateOptions simulation = candidate_simulation(2);
 };
 

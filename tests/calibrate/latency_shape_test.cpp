@@ -24,9 +24,8 @@ TEST(LatencyShapeFit, RecoversEachWorkerTypesAcceptPolicyAndWorkerOrder) {
   const LatencyShape coroutine_truth{AcceptPolicy::kLeastLoaded, WorkerOrder::kRandom};
   const LatencyShape greenlet_truth{AcceptPolicy::kRandom, WorkerOrder::kFifo};  // the model's
   json runs = json::array();
-  for (const char* stack :
-       {"uvicorn-starlette", "aiohttp", "gunicorn-gevent-flask", "gunicorn-gevent-bottle",
-        "gunicorn-flask"})
+  for (const char* stack : {"uvicorn-starlette", "aiohttp", "gunicorn-gevent-flask",
+                            "gunicorn-gevent-bottle", "gunicorn-flask"})
     for (const auto& [clients, delay] : {std::pair{100, 0}, {40, 5}, {1, 0}})
       runs.push_back({{"stack", stack}, {"clients", clients}, {"delay_ms", delay}});
   const live::SweepPlan plan = testing::plan_of(runs);

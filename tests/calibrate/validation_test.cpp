@@ -253,6 +253,15 @@ TEST(SchedulerFit, RecoversTheImbalanceAndWakeUpLatencyTheRecordsWereSimulatedWi
                     options);
   EXPECT_NEAR(noisy.beta, 0.6, 0.2 + 1e-9);
   EXPECT_NEAR(noisy.latency_us, 150, 75 + 1e-9);
+  // A floor (a probed latency) keeps every candidate at or above it.
+  SchedulerFitOptions floored = options;
+  floored.min_latency_us = 200;
+  const SchedulerFit above = fit_scheduler(
+      model, plan, recipes,
+      measured_with([](int, int repeat) { return repeat == 0 ? 0.99 : 1.01; }), floored);
+  for (const SchedulerCandidate& c : above.candidates) EXPECT_GE(c.latency_us, 200.0);
+  EXPECT_GE(above.latency_us, 200.0);
+  EXPECT_LT(above.latency_us, 300.0) << "the closest to the truth above the floor";
   const json j = to_json(noisy);
   EXPECT_EQ(j.at("beta"), noisy.beta);
   EXPECT_EQ(j.at("wakeup_latency_us"), noisy.latency_us);

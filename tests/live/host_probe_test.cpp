@@ -106,8 +106,10 @@ TEST(HostProbe, MoreCoresThanAllowedIsOneLineAndExitTwo) {
   fs::remove_all(dir);
 }
 
-// calibrate quick on one stack end to end (probe + 2 runs + fit), then the
-// model it wrote predicts a host whose C and Python run twice as fast.
+// calibrate quick on one stack end to end (probe + 3 runs + fit: the
+// demands from the two runs without a delay, the wake-up latency from the
+// probe's up with the delayed run), then the model it wrote predicts a host
+// whose C and Python run twice as fast.
 TEST(CalibrateQuick, OneStackWritesAModelWithItsProfileThatSimCanCarry) {
   const std::string dir = temp_dir("quick");
   const std::string model = dir + "/quick.json";
@@ -116,7 +118,8 @@ TEST(CalibrateQuick, OneStackWritesAModelWithItsProfileThatSimCanCarry) {
                  R"({"schema": "stacksim.live-sweep", "version": 1, "name": "quick-test",
           "base": {"sessions": 20, "delay_ms": 0, "duration_s": 1.5, "warmup_s": 0.5,
                    "rows": 1000, "wait_quiet_s": 10},
-          "grid": {"stack": ["gunicorn-flask"], "clients": [20, 1]}})");
+          "grid": {"stack": ["gunicorn-flask"], "clients": [20, 1]},
+          "runs": [{"stack": "gunicorn-flask", "clients": 10, "delay_ms": 5}]})");
   const BinaryResult r = run_stacksim(
       {"calibrate", "quick", "--out", model, "--plan", plan, "--stack", "gunicorn-flask"},
       std::chrono::seconds(400));
@@ -125,8 +128,13 @@ TEST(CalibrateQuick, OneStackWritesAModelWithItsProfileThatSimCanCarry) {
   const Model m = load_model(model);
   ASSERT_TRUE(m.host.profile.has_value());
   EXPECT_EQ(m.provenance.value("tool", ""), "stacksim calibrate quick");
-  EXPECT_NEAR(static_cast<double>(m.host.wakeup_latency_ns) / 1e3,
-              m.host.profile->terms.wakeup_latency_us, 1e-3);
+  EXPECT_GE(static_cast<double>(m.host.wakeup_latency_ns) / 1e3,
+            m.host.profile->terms.wakeup_latency_us - 1e-3)
+      << "the probe's latency is the fit's floor";
+  EXPECT_NE(m.provenance.value("host_terms", "").find("wakeup_latency_us fitted"),
+            std::string::npos)
+      << m.provenance.dump();
+  EXPECT_EQ(m.provenance.at("scheduler_fit").at("points"), 3);
   ASSERT_TRUE(m.stacks.count("gunicorn-flask"));
   EXPECT_TRUE(fs::exists(dir + "/quick.profile.json"));
   EXPECT_TRUE(fs::exists(dir + "/quick.runs.jsonl"));
