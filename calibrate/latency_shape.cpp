@@ -25,15 +25,8 @@ double log_error(const Comparison& c) {
   return std::abs(std::log(c.predicted / c.median));
 }
 
-double median(std::vector<double> v) {
-  if (v.empty()) return std::nan("");
-  std::sort(v.begin(), v.end());
-  const std::size_t n = v.size();
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-// How one candidate did on one stack's points (at the runs' measured speed;
-// points without a speed are left out).
+// How one candidate did on some points, one stack's or a worker type's (at
+// the runs' measured speed; points without a speed are left out).
 ShapeCandidate judge(const LatencyShape& shape, const std::vector<const ValidationPoint*>& points) {
   ShapeCandidate c{shape, 0, 0, 0};
   std::vector<double> p50, p99;
@@ -48,8 +41,8 @@ ShapeCandidate judge(const LatencyShape& shape, const std::vector<const Validati
     p99.push_back(p->at_speed.p99.error);
   }
   c.criterion = n > 0 ? sum / n : std::numeric_limits<double>::infinity();
-  c.p50_error = median(p50);
-  c.p99_error = median(p99);
+  c.p50_error = median_of(p50);
+  c.p99_error = median_of(p99);
   return c;
 }
 

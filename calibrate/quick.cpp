@@ -156,6 +156,9 @@ int run_quick_calibration(const QuickOptions& in) {
   std::vector<CalibrationRecord> demand_records;
   for (const CalibrationRecord& r : records)
     if (r.delay_ms == 0) demand_records.push_back(r);
+  if (demand_records.empty())
+    throw InputError(o.plan + ": no run without a query delay in " + o.store +
+                     "; the demands are fitted from runs at delay_ms 0");
   FitOptions options;
   options.regressor = Regressor::kLoad;
   options.skip_flagged = o.skip_flagged;

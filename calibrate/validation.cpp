@@ -13,9 +13,6 @@
 #include "sim/scenario/scenario_io.hpp"
 
 namespace stacksim::calibrate {
-namespace {
-
-using nlohmann::json;
 
 double median_of(std::vector<double> v) {
   if (v.empty()) return std::nan("");
@@ -23,6 +20,10 @@ double median_of(std::vector<double> v) {
   const std::size_t n = v.size();
   return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
+
+namespace {
+
+using nlohmann::json;
 
 // The measured side of c with another prediction.
 Comparison predicted_as(Comparison c, double predicted) {

@@ -40,6 +40,9 @@ struct ValidateOptions {
   bool at_measured_speed = false;  // also predict each point at its runs' speed
 };
 
+// The median of v (NaN when v is empty).
+double median_of(std::vector<double> v);
+
 // The shorter simulations a fit compares its candidates with (8,000
 // requests after 2,000 of warm-up per replication): a candidate's error
 // against the records, not a prediction to report.

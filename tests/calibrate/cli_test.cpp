@@ -89,6 +89,43 @@ TEST_F(CalibrateCli, RunRefusesAHoldoutPlanThatSharesAConfiguration) {
   EXPECT_FALSE(fs::exists(dir_ / "s.jsonl"));
 }
 
+// calibrate quick on the shipped records of this VM, three stacks, nothing
+// run: each worker type's latency shape is chosen, recorded and applied, or
+// kept from the prior with --keep-latency-shape.
+TEST_F(CalibrateCli, QuickChoosesEachTypesLatencyShapeOrKeepsThePriorsWhenAsked) {
+  const fs::path profile = dir_ / "profile.json";  // a copy: a re-probe would write it
+  fs::copy_file(fs::path(STACKSIM_SOURCE_DIR) / "models/profiles/quick-epyc.json", profile);
+  const std::string common =
+      " --no-run --store calibrate/data/quick-epyc.runs.jsonl --profile " + profile.string() +
+      " --stack gunicorn-flask --stack uvicorn-starlette --stack gunicorn-gevent-flask";
+  const std::string chosen = (dir_ / "chosen.json").string();
+  const auto a = run_stacksim("calibrate quick --out " + chosen + common);
+  ASSERT_EQ(a.status, 0) << a.out;
+  const Model m = load_model(chosen);
+  ASSERT_TRUE(m.provenance.contains("latency_shape_fit")) << m.provenance.dump();
+  const auto& types = m.provenance.at("latency_shape_fit").at("types");
+  EXPECT_EQ(types.size(), 2u) << "greenlet and coroutine; sync has no shape";
+  EXPECT_EQ(to_string(m.stacks.at("uvicorn-starlette").accept_policy),
+            types.at("coroutine").at("accept_policy"));
+  EXPECT_EQ(to_string(m.stacks.at("uvicorn-starlette").worker_order),
+            types.at("coroutine").at("worker_order"));
+  EXPECT_EQ(to_string(m.stacks.at("gunicorn-gevent-flask").accept_policy),
+            types.at("greenlet").at("accept_policy"));
+
+  const std::string kept = (dir_ / "kept.json").string();
+  const auto b = run_stacksim("calibrate quick --keep-latency-shape --out " + kept + common);
+  ASSERT_EQ(b.status, 0) << b.out;
+  const Model k = load_model(kept);
+  EXPECT_FALSE(k.provenance.contains("latency_shape_fit"));
+  EXPECT_NE(k.provenance.at("latency_shape").get<std::string>().find("kept from the prior"),
+            std::string::npos);
+  const Model prior = load_model(std::string(STACKSIM_SOURCE_DIR) + "/models/this-machine.json");
+  for (const char* stack : {"uvicorn-starlette", "gunicorn-gevent-flask"}) {
+    EXPECT_EQ(k.stacks.at(stack).accept_policy, prior.stacks.at(stack).accept_policy) << stack;
+    EXPECT_EQ(k.stacks.at(stack).worker_order, prior.stacks.at(stack).worker_order) << stack;
+  }
+}
+
 TEST_F(CalibrateCli, ValidateWithoutRecordsOfThePlanExitsTwo) {
   const std::string plan = (dir_ / "v.json").string();
   std::ofstream(plan) << R"({"schema": "stacksim.live-sweep", "version": 1, "name": "v",
