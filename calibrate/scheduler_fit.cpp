@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <stdexcept>
+#include <string>
 
 #include "sim/scenario/json_fields.hpp"
 
@@ -69,6 +71,8 @@ class Search {
                              });
   }
 
+  bool empty() const { return fit_.candidates.empty(); }
+
   SchedulerFit result() {
     fit_.beta = best().beta;
     fit_.latency_us = best().latency_us;
@@ -106,6 +110,9 @@ SchedulerFit fit_scheduler(const Model& model, const live::SweepPlan& plan,
   const double prior_latency_us = static_cast<double>(model.host.wakeup_latency_ns) * 1e-3;
   search.try_candidate(model.host.imbalance, prior_latency_us);
   for (double l : o.latency_grid_us) search.try_candidate(model.host.imbalance, l);
+  if (search.empty())
+    throw std::invalid_argument("fit_scheduler: no wake-up latency in the grid at or above " +
+                                std::to_string(o.min_latency_us) + " us");
   const double l1 = search.best().latency_us;
   for (double b : o.beta_grid) search.try_candidate(b, l1);
   const double b1 = search.best().beta;

@@ -52,7 +52,9 @@ struct SchedulerFit {
   int points = 0;
 };
 
-// Throws InputError when no plan point has a record (as validate_model).
+// Throws InputError when no plan point has a record (as validate_model), and
+// std::invalid_argument when no latency of the grid (nor the model's own) is
+// at or above min_latency_us.
 SchedulerFit fit_scheduler(const Model& model, const live::SweepPlan& plan,
                            const live::StackRecipes& recipes,
                            const std::vector<nlohmann::json>& records,

@@ -262,6 +262,10 @@ TEST(SchedulerFit, RecoversTheImbalanceAndWakeUpLatencyTheRecordsWereSimulatedWi
   for (const SchedulerCandidate& c : above.candidates) EXPECT_GE(c.latency_us, 200.0);
   EXPECT_GE(above.latency_us, 200.0);
   EXPECT_LT(above.latency_us, 300.0) << "the closest to the truth above the floor";
+  floored.min_latency_us = 1000;  // above the whole grid and the model's own
+  EXPECT_THROW(
+      fit_scheduler(model, plan, recipes, measured_with([](int, int) { return 1.0; }), floored),
+      std::invalid_argument);
   const json j = to_json(noisy);
   EXPECT_EQ(j.at("beta"), noisy.beta);
   EXPECT_EQ(j.at("wakeup_latency_us"), noisy.latency_us);
