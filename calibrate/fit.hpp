@@ -65,8 +65,9 @@ struct FitOptions {
   Regressor regressor = Regressor::kLoad;
   EvaluateAt evaluate_at = EvaluateAt::kMean;
   bool skip_flagged = false;  // leave out records flagged by the live runner
-  // Each stack's app line through its records when they are just enough
-  // (calibrate quick: one saturated and one light run per stack).
+  // Each stack's app line identified by as few records as it has
+  // coefficients (calibrate quick: per stack a saturated and a light run,
+  // and a delayed one where the plan has it).
   bool exact_app_line = false;
   // The cold-cache term (CPU per ms of wall clock per request). A plan of
   // hot and cold runs only cannot tell it from the idle share: both rise

@@ -149,16 +149,18 @@ int run_quick_calibration(const QuickOptions& in) {
   const double run_s = seconds_since(t0) - probe_s;
   const auto [stored, records] = read_plan_records(plan, o.store, o.plan);
 
-  // The demands from the runs without a query delay (per stack a saturated
-  // and a light one: CPU per request hot and cold). Runs with a delay hold a
-  // sync worker across a timer's wake-up: they show the host's scheduling,
-  // fitted below, and their CPU is left to the scheduler fit's speed check.
-  std::vector<CalibrationRecord> demand_records;
-  for (const CalibrationRecord& r : records)
-    if (r.delay_ms == 0) demand_records.push_back(r);
-  if (demand_records.empty())
+  // The demands from every run of the plan: per stack a saturated run and a
+  // light one (CPU per request hot, and on a half-idle host) and, where the
+  // plan has them, runs with a query delay, so that each app's line in the
+  // idle share spans the regimes a user asks about: a sync stack's host
+  // three-quarters idle, an event loop busy with a delay's wake-ups. The
+  // hot level needs a run without a delay.
+  if (std::none_of(records.begin(), records.end(),
+                   [](const CalibrationRecord& r) { return r.delay_ms == 0; }))
     throw InputError(o.plan + ": no run without a query delay in " + o.store +
-                     "; the demands are fitted from runs at delay_ms 0");
+                     "; the demands' hot level is fitted from runs at delay_ms 0");
+  const bool has_delay = std::any_of(records.begin(), records.end(),
+                                     [](const CalibrationRecord& r) { return r.delay_ms > 0; });
   FitOptions options;
   options.regressor = Regressor::kLoad;
   options.skip_flagged = o.skip_flagged;
@@ -167,7 +169,7 @@ int run_quick_calibration(const QuickOptions& in) {
   options.label = "calibrated on " + profile.cpu_model + " (" + std::to_string(cpus.size()) +
                   " CPUs) by stacksim calibrate quick from " + std::to_string(records.size()) +
                   " live records and a host probe";
-  Calibration c = fit_calibration(demand_records, prior, options);
+  Calibration c = fit_calibration(records, prior, options);
   Model& m = c.model;
   describe_host(m, profile, static_cast<int>(cpus.size()));
 
@@ -179,8 +181,6 @@ int run_quick_calibration(const QuickOptions& in) {
   // starting from the probe's.
   SchedulerFitOptions sf;
   const double probed_us = profile.terms.wakeup_latency_us;
-  const bool has_delay = std::any_of(records.begin(), records.end(),
-                                     [](const CalibrationRecord& r) { return r.delay_ms > 0; });
   sf.latency_grid_us = {probed_us};
   if (has_delay)
     for (double us : {100.0, 150.0, 200.0, 250.0, 300.0, 400.0})
