@@ -202,6 +202,16 @@ GroupFit fit_group(const Used& used, const std::string& stack, Group g, const Fi
   if (evaluate == EvaluateAt::kMax) evaluate_at(gf.fit, *std::max_element(x.begin(), x.end()));
   if (evaluate == EvaluateAt::kZero)
     evaluate_at(gf.fit, 0.0, std::vector<double>(extra.size(), 0.0));
+  // The model stretches the demand at idle 0 by (1 + k * idle), k bounded:
+  // where that demand comes out near zero against the slope (a pooled fit
+  // whose idle share and backends trade off), it is raised to slope / kMax,
+  // which moves the line by that much and no more.
+  constexpr double kMax = LoadDependence::kMaxIdleInflation;
+  if (o.regressor == Regressor::kLoad && evaluate == EvaluateAt::kZero && gf.fit.slope_identified &&
+      gf.fit.slope > 0 && gf.fit.value * kMax < gf.fit.slope) {
+    gf.value_raised = gf.fit.slope / kMax - gf.fit.value;
+    gf.fit.value = gf.fit.slope / kMax;
+  }
   gf.hops = hop_sum / static_cast<double>(y.size());
   return gf;
 }

@@ -51,6 +51,9 @@ struct GroupFit {
   LinearFit fit;    // kernel: per hop; others: per request (us)
   double hops = 0;  // kernel: mean hops per request of the records
   std::vector<std::string> record_ids;
+  // How far the demand at idle 0 was raised to keep idle_inflation within
+  // LoadDependence::kMaxIdleInflation (0: not raised), in the fit's unit.
+  double value_raised = 0;
 };
 
 // Where each group's line is read for the model: at the records' mean x

@@ -62,6 +62,11 @@ LoadDependence load_of(const GroupFit& gf, std::vector<std::string>& notes) {
       (gf.stack.empty() ? std::string("") : gf.stack + " ") + to_string(gf.group);
   const LinearFit& f = gf.fit;
   LoadDependence l;
+  if (gf.value_raised > 0)
+    notes.push_back(who + " demand at idle 0: near zero against the idle slope, raised by " +
+                    std::to_string(gf.value_raised) +
+                    " us to keep idle_inflation within its bound (" +
+                    std::to_string(LoadDependence::kMaxIdleInflation) + ")");
   if (!f.slope_identified) {
     notes.push_back(who + " idle inflation: not identified (" + f.note + "), set to 0");
   } else if (f.value <= 0 || f.slope <= 0) {

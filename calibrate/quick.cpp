@@ -219,9 +219,10 @@ void add_quick_command(CLI::App& calibrate, int& exit_code) {
   auto o = std::make_shared<QuickOptions>();
   auto* cmd = calibrate.add_subcommand(
       "quick",
-      "A model of this host in minutes: probe the host, run a short plan (per stack one "
-      "saturated and one lightly loaded run; resumable from --store), fit the demands and the "
-      "scheduler's imbalance, and write the model with its host profile");
+      "A model of this host in minutes: probe the host, run a short plan (per stack a "
+      "saturated, a lightly loaded and a delayed run; resumable from --store), fit the demands, "
+      "the scheduler's imbalance and wake-up latency and each async type's latency shape, and "
+      "write the model with its host profile");
   cmd->add_option("--out", o->out, "Model file to write")->required();
   cmd->add_option("--cores", o->cores,
                   "Pin the probe and every run to the first N allowed CPUs (0: all)")

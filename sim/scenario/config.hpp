@@ -67,6 +67,7 @@ struct LoadDependence {
   // Bursts are stretched by (1 + idle_inflation * idle), idle the host's
   // recent share of idle cores (CpuHost, smoothed over host.idle_window).
   double idle_inflation = 0;
+  static constexpr double kMaxIdleInflation = 100;
   // Added to the group's work per request for every open server session
   // (postgres backends; negative for groups that batch at high concurrency).
   double per_backend_ns = 0;

@@ -27,7 +27,6 @@ constexpr std::int64_t kMaxCores = 1024;
 constexpr std::int64_t kMaxConcurrency = 1'000'000;
 // Bounds that catch typos: a stretch of 100x or a group using more than
 // 1024 cores in the background is not a host.
-constexpr double kMaxIdleInflation = 100.0;
 constexpr double kMaxPerBackendUs = 1e6;
 
 // The optional "load" object of a group; all zero when absent (models
@@ -38,8 +37,8 @@ LoadDependence read_load(ObjectReader& group) {
   if (j == nullptr) return l;
   ObjectReader r(*j, group.where("load"));
   if (const json* v = r.optional("idle_inflation"))
-    l.idle_inflation =
-        json_fields::read_number(*v, r.where("idle_inflation"), 0.0, kMaxIdleInflation);
+    l.idle_inflation = json_fields::read_number(*v, r.where("idle_inflation"), 0.0,
+                                                LoadDependence::kMaxIdleInflation);
   if (const json* v = r.optional("per_backend_us"))
     l.per_backend_ns = 1e3 * json_fields::read_number(*v, r.where("per_backend_us"),
                                                       -kMaxPerBackendUs, kMaxPerBackendUs);

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -90,18 +91,30 @@ TEST_F(CalibrateCli, RunRefusesAHoldoutPlanThatSharesAConfiguration) {
 }
 
 // calibrate quick on the shipped records of this VM, three stacks, nothing
-// run: each worker type's latency shape is chosen, recorded and applied, or
-// kept from the prior with --keep-latency-shape.
+// run: the demands come from every run of the plan, the delayed ones
+// included; each worker type's latency shape is chosen, recorded and
+// applied, or kept from the prior with --keep-latency-shape.
 TEST_F(CalibrateCli, QuickChoosesEachTypesLatencyShapeOrKeepsThePriorsWhenAsked) {
   const fs::path profile = dir_ / "profile.json";  // a copy: a re-probe would write it
-  fs::copy_file(fs::path(STACKSIM_SOURCE_DIR) / "models/profiles/quick-epyc.json", profile);
+  fs::copy_file(fs::path(STACKSIM_SOURCE_DIR) / "models/profiles/quick-epyc2.json", profile);
   const std::string common =
-      " --no-run --store calibrate/data/quick-epyc.runs.jsonl --profile " + profile.string() +
+      " --no-run --store calibrate/data/quick-epyc2.runs.jsonl --profile " + profile.string() +
       " --stack gunicorn-flask --stack uvicorn-starlette --stack gunicorn-gevent-flask";
   const std::string chosen = (dir_ / "chosen.json").string();
   const auto a = run_stacksim("calibrate quick --out " + chosen + common);
   ASSERT_EQ(a.status, 0) << a.out;
   const Model m = load_model(chosen);
+  const auto& fits = m.provenance.at("fits_per_stack");
+  const auto app = std::find_if(fits.begin(), fits.end(), [](const nlohmann::json& f) {
+    return f.at("stack") == "gunicorn-flask" && f.at("group") == "app";
+  });
+  ASSERT_NE(app, fits.end()) << fits.dump();
+  EXPECT_EQ(app->at("n"), 3) << "the saturated, the light and the delayed run";
+  const auto& configurations = m.provenance.at("configurations");
+  EXPECT_TRUE(std::any_of(configurations.begin(), configurations.end(), [](const auto& c) {
+    const std::string s = c.template get<std::string>();
+    return s.find("stack=gunicorn-flask ") == 0 && s.find("delay_ms=20") != std::string::npos;
+  })) << configurations.dump();
   ASSERT_TRUE(m.provenance.contains("latency_shape_fit")) << m.provenance.dump();
   const auto& types = m.provenance.at("latency_shape_fit").at("types");
   EXPECT_EQ(types.size(), 2u) << "greenlet and coroutine; sync has no shape";

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "calibrate/fit.hpp"
@@ -67,6 +68,32 @@ TEST(FitCalibration, EvaluatedAtTheLargestRegressorTakesTheLineThere) {
                         s.close.mean() + s.respond.mean();
   EXPECT_NEAR(app_ns, 1300e3, 1e-6);
   EXPECT_EQ(c.model.provenance.at("evaluate_at"), "max");
+}
+
+// The load model stretches the demand at idle 0 by (1 + k * idle), k at most
+// LoadDependence::kMaxIdleInflation. App CPU 1 + 1000 * idle us over idle
+// shares 0.1, 0.4, 0.7: k would be 1000, so the demand at idle 0 is raised
+// to 1000 / 100 = 10 us (the line moves by 9 us), k = 100, and a note says so.
+TEST(FitCalibration, ADemandNearZeroAtIdleZeroIsRaisedToKeepTheInflationInBounds) {
+  auto records = three_flask_records();
+  const double idle[] = {0.1, 0.4, 0.7};
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    records[i].host_busy = 1 - idle[i];
+    records[i].cpu_us_per_request[static_cast<int>(Group::kApp)] = 1 + 1000 * idle[i];
+  }
+  FitOptions o;
+  o.regressor = Regressor::kLoad;
+  o.cold_term = false;
+  const Calibration c = fit_calibration(records, prior(), o);
+  const StackModel& s = c.model.stacks.at("gunicorn-flask");
+  const double app_ns = s.pre.mean() + s.connect.mean() + s.query.mean() + s.fetch.mean() +
+                        s.close.mean() + s.respond.mean();
+  EXPECT_NEAR(app_ns, 10e3, 1e-6);
+  EXPECT_NEAR(s.load.idle_inflation, LoadDependence::kMaxIdleInflation, 1e-9);
+  const auto& notes = c.model.provenance.at("notes");
+  EXPECT_TRUE(std::any_of(notes.begin(), notes.end(), [](const nlohmann::json& n) {
+    return n.get<std::string>().starts_with("gunicorn-flask app demand at idle 0: near zero");
+  })) << notes.dump();
 }
 
 TEST(FitCalibration, RecordOfAStackTheModelLacksNamesTheRecordAndField) {

@@ -107,9 +107,9 @@ TEST(HostProbe, MoreCoresThanAllowedIsOneLineAndExitTwo) {
 }
 
 // calibrate quick on one stack end to end (probe + 3 runs + fit: the
-// demands from the two runs without a delay, the wake-up latency from the
-// probe's up with the delayed run), then the model it wrote predicts a host
-// whose C and Python run twice as fast.
+// demands from all three, the wake-up latency from the probe's up with the
+// delayed run), then the model it wrote predicts a host whose C and Python
+// run twice as fast.
 TEST(CalibrateQuick, OneStackWritesAModelWithItsProfileThatSimCanCarry) {
   const std::string dir = temp_dir("quick");
   const std::string model = dir + "/quick.json";
