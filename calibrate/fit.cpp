@@ -213,6 +213,8 @@ GroupFit fit_group(const Used& used, const std::string& stack, Group g, const Fi
     gf.fit.value = gf.fit.slope / kMax;
   }
   gf.hops = hop_sum / static_cast<double>(y.size());
+  const auto [lo, hi] = std::minmax_element(x.begin(), x.end());
+  gf.x_span = *hi - *lo;
   return gf;
 }
 

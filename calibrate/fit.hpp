@@ -48,8 +48,9 @@ int kernel_hops_per_request(const Model& model, const StackModel& stack, const S
 struct GroupFit {
   std::string stack;  // "" for a fit pooled over every stack
   Group group = Group::kClient;
-  LinearFit fit;    // kernel: per hop; others: per request (us)
-  double hops = 0;  // kernel: mean hops per request of the records
+  LinearFit fit;      // kernel: per hop; others: per request (us)
+  double hops = 0;    // kernel: mean hops per request of the records
+  double x_span = 0;  // the regressor's range over the records (max - min)
   std::vector<std::string> record_ids;
   // How far the demand at idle 0 was raised to keep idle_inflation within
   // LoadDependence::kMaxIdleInflation (0: not raised), in the fit's unit.

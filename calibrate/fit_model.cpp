@@ -2,6 +2,8 @@
 
 #include <sstream>
 
+#include "calibrate/validation.hpp"
+
 namespace stacksim::calibrate {
 namespace {
 
@@ -129,6 +131,29 @@ double& shared_scale_of(SharedScale& f, Group g) {
   return f.*shared_group(g).scale;
 }
 
+// An app whose runs barely moved the host's idle share (an async stack
+// pinned to one core is never idle, light load or not) says nothing about
+// its idle inflation: it takes the median of the apps whose runs spanned
+// kMinIdleSpan or more, and a note says so. With none, it keeps its own.
+static void borrow_idle_inflation(Model& m, Calibration& c) {
+  constexpr double kMinIdleSpan = 0.2;
+  std::vector<double> spanned;
+  for (const GroupFit& gf : c.per_stack)
+    if (gf.group == Group::kApp && gf.x_span >= kMinIdleSpan)
+      spanned.push_back(m.stacks.at(gf.stack).load.idle_inflation);
+  if (spanned.empty()) return;
+  const std::size_t n = spanned.size();
+  const double median = median_of(std::move(spanned));
+  for (const GroupFit& gf : c.per_stack) {
+    if (gf.group != Group::kApp || gf.x_span >= kMinIdleSpan) continue;
+    m.stacks.at(gf.stack).load.idle_inflation = median;
+    c.notes.push_back(gf.stack + " app idle inflation: its runs' idle share spans " +
+                      std::to_string(gf.x_span) + " (< " + std::to_string(kMinIdleSpan) +
+                      "), too little to tell; the median of the " + std::to_string(n) +
+                      " apps whose runs span more (" + std::to_string(median) + ") is taken");
+  }
+}
+
 // The load model of each shared group (with the load regressor; else none).
 void set_shared_load(Model& m, const FitOptions& o, Calibration& c) {
   for (const SharedGroup& s : kSharedGroups) s.load(m) = LoadDependence{};
@@ -162,6 +187,7 @@ nlohmann::json set_demands(Model& m, const Model& prior, const CalibrationRecord
     if (o.regressor == Regressor::kLoad) s.load = load_of(gf, c.notes);
     m.stacks[gf.stack] = s;
   }
+  if (o.regressor == Regressor::kLoad) borrow_idle_inflation(m, c);
   return splits;
 }
 

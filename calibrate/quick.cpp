@@ -46,6 +46,16 @@ HostProfile profile_for(const QuickOptions& o, int cpus) {
       std::fprintf(stderr,
                    "calibrate quick: host profile from %s (probed %s; --reprobe to probe again)\n",
                    o.profile.c_str(), p.date.c_str());
+      if (!p.measurements.contains("cross_core_idle")) {
+        // A profile from before the term: the rest stays the runs' host.
+        live::ProbeOptions po;
+        po.cores = o.cores;
+        live::probe_cross_core_term(po, p);
+        p.measurements["cross_core_idle"]["added"] = "probed " + today_utc() + ", after the rest";
+        json_fields::write_text_atomically(o.profile, to_json(p).dump(2) + "\n", "--profile");
+        std::fprintf(stderr, "calibrate quick: added cross_core_idle %.3f (probed now) to %s\n",
+                     p.terms.cross_core_idle, o.profile.c_str());
+      }
       return p;
     }
     std::fprintf(stderr,

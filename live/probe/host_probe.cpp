@@ -29,6 +29,8 @@ using probe::now_ns;
 using probe::now_s;
 using probe::pin;
 using probe::ping_pong;
+using probe::ping_pong_alternating;
+using probe::PingPong;
 using probe::restore_affinity;
 using probe::sleep_ns;
 using probe::timer_overshoot;
@@ -345,10 +347,60 @@ void probe_idle_penalty(int cpu, HostProfile& p) {
   p.measurements["idle_penalty"] = idle;
 }
 
+// Cross-core idle wake-ups: the CPU a ping-pong spends per round on one
+// core and across two (rounds alternating, so a speed flip of the vCPU
+// slows both alike), back to back and after idle gaps. On one core the
+// woken thread runs where the waker ran; across two it wakes a core that
+// sat idle. The term is how much more the idle extra costs across:
+// (cross after gap - same back to back) / (same after gap - same back to
+// back), the median over three repeats at each gap, in [1, 10]. It needs a second CPU: where
+// only one may be used (`cores` 1) it takes the next CPU this process may
+// use (`allowed`: read before any probe pinned this process), since it is
+// the host's, not the run's; with none the term stays 0.
+void probe_cross_core(int cpu, const std::vector<int>& allowed, HostProfile& p) {
+  const auto other =
+      std::find_if(allowed.begin(), allowed.end(), [cpu](int c) { return c != cpu; });
+  nlohmann::json cross;
+  if (other == allowed.end()) {
+    cross["method"] = "not probed: this process may use one CPU only";
+    p.measurements["cross_core_idle"] = cross;
+    return;
+  }
+  // Each gap: rounds to the same CPU and to the other alternate.
+  const double hot = ping_pong_alternating(cpu, {cpu}, 0, 600).front().cpu_us_per_round;
+  cross["same_cpu_back_to_back_us"] = hot;
+  std::vector<double> ratios;
+  constexpr int kRepeats = 3;  // per gap, each giving a ratio: the term is their median
+  for (int i = 0; i < kRepeats; ++i) {
+    for (const auto& [gap_us, rounds] : std::vector<std::pair<int, int>>{{1000, 130}, {5000, 40}}) {
+      const std::vector<PingPong> both =
+          ping_pong_alternating(cpu, {cpu, *other}, std::int64_t{gap_us} * 1000, rounds);
+      const double same = both[0].cpu_us_per_round, across = both[1].cpu_us_per_round;
+      cross["after_gap_us"][std::to_string(gap_us)].push_back(
+          {{"same_cpu_us", same}, {"cross_cpu_us", across}});
+      // Below half a microsecond the same-core extra is within the clocks' noise.
+      if (same - hot >= 0.5) ratios.push_back((across - hot) / (same - hot));
+    }
+  }
+  cross["cpus"] = {cpu, *other};
+  cross["method"] =
+      "CPU per ping-pong round (both processes, median over rounds; rounds to a reader on the "
+      "same CPU and on the other alternate, so the other CPU sits idle about two gaps): (across "
+      "after an idle gap - same CPU back to back) / (same CPU after the gap - same CPU back to "
+      "back), the median over three repeats at gaps of 1 and 5 ms, clamped to [1, 10]";
+  cross["ratios"] = ratios;
+  if (ratios.empty()) {
+    cross["note"] = "an idle gap cost no measurable CPU on one core: term left at 0";
+  } else {
+    p.terms.cross_core_idle = std::clamp(median(ratios), 1.0, 10.0);
+  }
+  p.measurements["cross_core_idle"] = cross;
+}
+
 }  // namespace
 
 HostProfile probe_host(const ProbeOptions& o) {
-  const std::vector<int> cpus = probe_cpus(o.cores);
+  const std::vector<int> cpus = probe_cpus(o.cores), allowed = probe_cpus(0);
   cpu_set_t saved;
   sched_getaffinity(0, sizeof saved, &saved);
   HostProfile p;
@@ -360,6 +412,7 @@ HostProfile probe_host(const ProbeOptions& o) {
     probe_speed(cpus, o.speed_seconds, p);
     probe_wakeup(cpus, p);
     probe_idle_penalty(cpus[0], p);
+    probe_cross_core(cpus[0], allowed, p);
     p.measurements["imbalance"] =
         "not probed: how the scheduler places a stack's runnable threads across per-CPU run "
         "queues depends on the stack's own wake-up pattern; calibrate quick fits host.imbalance "
@@ -371,6 +424,19 @@ HostProfile probe_host(const ProbeOptions& o) {
   }
   restore_affinity(saved);
   return p;
+}
+
+void probe_cross_core_term(const ProbeOptions& o, HostProfile& p) {
+  const std::vector<int> cpus = probe_cpus(o.cores), allowed = probe_cpus(0);
+  cpu_set_t saved;
+  sched_getaffinity(0, sizeof saved, &saved);
+  try {
+    probe_cross_core(cpus[0], allowed, p);
+  } catch (...) {
+    restore_affinity(saved);
+    throw;
+  }
+  restore_affinity(saved);
 }
 
 std::string format_profile(const HostProfile& p) {
@@ -395,6 +461,8 @@ std::string format_profile(const HostProfile& p) {
   o << ")\n  wakeup_latency_us  " << p.terms.wakeup_latency_us << "  ("
     << (m.contains("wakeup") ? m["wakeup"].value("method", "") : "") << ")\n";
   o << "  idle_penalty       " << p.terms.idle_penalty << "  (burst after 5 ms idle vs hot)\n";
+  o << "  cross_core_idle    " << p.terms.cross_core_idle
+    << "  (CPU of an idle wake-up across two CPUs over one; 0: not probed)\n";
   o << "  imbalance          not probed (fitted by calibrate quick on its short plan)\n";
   return o.str();
 }

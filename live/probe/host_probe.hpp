@@ -57,6 +57,9 @@ std::vector<int> probe_cpus(int cores);
 // Runs every probe (about 11 s) and returns the profile. InputError when a
 // CPU cannot be pinned or the Python reference cannot run.
 HostProfile probe_host(const ProbeOptions& options);
+// The cross-core term alone (about 2 s), added to `p`: for a profile probed
+// before the term existed, on the first of the CPUs `options` names.
+void probe_cross_core_term(const ProbeOptions& options, HostProfile& p);
 
 // One line per term, with the figures behind it.
 std::string format_profile(const HostProfile& p);

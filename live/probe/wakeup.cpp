@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -49,54 +50,119 @@ void restore_affinity(const cpu_set_t& set) {
   sched_setaffinity(0, sizeof set, &set);
 }
 
-std::vector<double> ping_pong(int writer_cpu, int reader_cpu, std::int64_t gap_ns, int rounds) {
-  int to_reader[2], to_writer[2];
-  if (pipe(to_reader) != 0 || pipe(to_writer) != 0)
+namespace {
+std::int64_t cpu_ns(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+}  // namespace
+
+namespace {
+// One reader process pinned to `cpu`, blocked in read on its pipe. Each
+// reply: how long the message waited, and the reader's CPU since the last
+// message arrived (its reply, its sleep, this wake-up).
+struct Reader {
+  pid_t pid = -1;
+  int to_reader = -1;  // the writer's end of each pipe
+  int from_reader = -1;
+};
+
+Reader start_reader(int cpu, const std::vector<Reader>& others) {
+  int to[2], from[2];
+  if (pipe(to) != 0 || pipe(from) != 0)
     throw std::runtime_error(std::string("host probe: pipe: ") + std::strerror(errno));
   const pid_t child = fork();
   if (child < 0) throw std::runtime_error(std::string("host probe: fork: ") + std::strerror(errno));
   if (child == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    close(to_reader[1]);  // else the reader never sees the end of its input
-    close(to_writer[0]);
+    close(to[1]);  // else the reader never sees the end of its input
+    close(from[0]);
+    for (const Reader& o : others) {  // nor would the others see theirs
+      close(o.to_reader);
+      close(o.from_reader);
+    }
     cpu_set_t set;
     CPU_ZERO(&set);
-    CPU_SET(reader_cpu, &set);
+    CPU_SET(cpu, &set);
     if (sched_setaffinity(0, sizeof set, &set) != 0) _exit(3);
-    std::int64_t sent = 0;
-    while (read(to_reader[0], &sent, sizeof sent) == static_cast<ssize_t>(sizeof sent)) {
-      const std::int64_t waited = now_ns() - sent;
-      if (write(to_writer[1], &waited, sizeof waited) != static_cast<ssize_t>(sizeof waited))
-        _exit(4);
+    std::int64_t sent = 0, cpu_last = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
+    while (read(to[0], &sent, sizeof sent) == static_cast<ssize_t>(sizeof sent)) {
+      const std::int64_t cpu_now = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
+      const std::int64_t reply[2] = {now_ns() - sent, cpu_now - cpu_last};
+      cpu_last = cpu_now;
+      if (write(from[1], reply, sizeof reply) != static_cast<ssize_t>(sizeof reply)) _exit(4);
     }
     _exit(0);
   }
-  close(to_reader[0]);
-  close(to_writer[1]);
-  std::vector<double> us;
+  close(to[0]);
+  close(from[1]);
+  return Reader{child, to[1], from[0]};
+}
+
+// Closes every reader's input and waits for it; false if one failed.
+bool stop_readers(std::vector<Reader>& readers) {
+  bool ok = true;
+  for (Reader& r : readers) {
+    close(r.to_reader);
+    close(r.from_reader);
+    int status = 0;
+    waitpid(r.pid, &status, 0);
+    ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  }
+  return ok;
+}
+
+double median_in_place(std::vector<double>& v) {
+  if (v.empty()) return 0;
+  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
+  return v[v.size() / 2];
+}
+}  // namespace
+
+std::vector<PingPong> ping_pong_alternating(int writer_cpu, const std::vector<int>& reader_cpus,
+                                            std::int64_t gap_ns, int rounds) {
+  std::vector<Reader> readers;
+  std::vector<PingPong> out(reader_cpus.size());
+  std::vector<std::vector<double>> cpu_us(reader_cpus.size());
   bool ok = true;
   try {
+    for (int cpu : reader_cpus) readers.push_back(start_reader(cpu, readers));
     pin(writer_cpu);
   } catch (...) {
-    ok = false;
+    stop_readers(readers);
+    throw;
   }
+  std::int64_t cpu_last = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
   for (int i = 0; ok && i < rounds; ++i) {
-    sleep_ns(gap_ns);
-    const std::int64_t t = now_ns();
-    std::int64_t waited = 0;
-    ok = write(to_reader[1], &t, sizeof t) == static_cast<ssize_t>(sizeof t) &&
-         read(to_writer[0], &waited, sizeof waited) == static_cast<ssize_t>(sizeof waited);
-    if (ok && i > 0) us.push_back(static_cast<double>(waited) / 1e3);  // the first warms up
+    for (std::size_t k = 0; ok && k < readers.size(); ++k) {
+      sleep_ns(gap_ns);
+      const std::int64_t t = now_ns();
+      std::int64_t reply[2] = {0, 0};
+      ok = write(readers[k].to_reader, &t, sizeof t) == static_cast<ssize_t>(sizeof t) &&
+           read(readers[k].from_reader, reply, sizeof reply) == static_cast<ssize_t>(sizeof reply);
+      const std::int64_t cpu_now = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
+      if (ok && i > 0) {  // the first round warms up
+        out[k].latency_us.push_back(static_cast<double>(reply[0]) / 1e3);
+        // The writer's sleep, its wake-up, its write and its wait, and the
+        // reader's last reply, its sleep and this wake-up.
+        cpu_us[k].push_back(static_cast<double>(cpu_now - cpu_last + reply[1]) / 1e3);
+      }
+      cpu_last = cpu_now;
+    }
   }
-  close(to_reader[1]);
-  close(to_writer[0]);
-  int status = 0;
-  waitpid(child, &status, 0);
-  if (!ok || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
-    throw InputError("host probe: the wake-up ping-pong between CPUs " +
-                     std::to_string(writer_cpu) + " and " + std::to_string(reader_cpu) +
-                     " failed (the reader could not be pinned or the pipe broke)");
-  return us;
+  if (!stop_readers(readers) || !ok) {
+    std::string cpus;
+    for (int c : reader_cpus) cpus += " " + std::to_string(c);
+    throw InputError("host probe: the wake-up ping-pong from CPU " + std::to_string(writer_cpu) +
+                     " to CPU" + cpus + " failed (a reader could not be pinned or the pipe broke)");
+  }
+  for (std::size_t k = 0; k < out.size(); ++k) out[k].cpu_us_per_round = median_in_place(cpu_us[k]);
+  return out;
+}
+
+std::vector<double> ping_pong(int writer_cpu, int reader_cpu, std::int64_t gap_ns, int rounds) {
+  return ping_pong_alternating(writer_cpu, {reader_cpu}, gap_ns, rounds).front().latency_us;
 }
 
 std::vector<double> timer_overshoot(int cpu, int rounds) {

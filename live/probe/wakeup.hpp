@@ -1,7 +1,7 @@
 // The host probe's measuring tools (live/probe/host_probe.cpp): a monotonic
 // clock, sleeps that are exact to the timer, pinning, and the two wake-up
-// probes: a ping-pong through pipes between processes pinned to two CPUs,
-// and the overshoot of a timer sleep.
+// probes: a ping-pong through pipes between processes pinned to two CPUs
+// (or one), with the CPU it costs, and the overshoot of a timer sleep.
 #pragma once
 
 #include <sched.h>
@@ -26,6 +26,18 @@ void restore_affinity(const cpu_set_t& set);
 // sends the difference back. Returns the differences in us (the first round
 // warms up and is left out).
 std::vector<double> ping_pong(int writer_cpu, int reader_cpu, std::int64_t gap_ns, int rounds);
+// The same ping-pong from one writer to several readers in turn, round by
+// round (so a vCPU whose speed flips slows them alike), with the CPU each
+// reader's rounds cost: the median over rounds of the writer's CPU since
+// its last round plus the reader's since its last message (the sleeps, the wake-ups
+// and the syscalls, whatever core they ran on), in us; a median, so a round
+// the host preempted does not move it.
+struct PingPong {
+  std::vector<double> latency_us;
+  double cpu_us_per_round = 0;
+};
+std::vector<PingPong> ping_pong_alternating(int writer_cpu, const std::vector<int>& reader_cpus,
+                                            std::int64_t gap_ns, int rounds);
 // The overshoot of a 1 ms timer sleep with 1 ns timer slack, in us: a
 // thread woken by a timer on an idle core.
 std::vector<double> timer_overshoot(int cpu, int rounds);

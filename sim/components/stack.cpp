@@ -23,7 +23,7 @@ Stack::Stack(Simulator& sim, const Model& full_model, const StackModel& stack, c
     : sim_(sim),
       scenario_(sc),
       observer_(observer),
-      model_(as_seen_by(full_model, stack)),
+      model_(as_seen_by(full_model, stack, sc.cores)),
       topology_(Topology::build(model_, seen_stack(model_), sc)),
       route_(topology_.route()),
       host_(sim, sc.cores, model_.host.context_switch_ns),

@@ -306,7 +306,7 @@ Explanation explain(const Model& full_model, const StackModel& stack, const Scen
                     const StackResult& result) {
   // The model as the simulator runs it: the shared groups at this stack's
   // scale, the CPU corrections it does not use turned off.
-  const Model model = as_seen_by(full_model, stack);
+  const Model model = as_seen_by(full_model, stack, sc.cores);
   const Capacity cap = capacity_of(stack, sc);
   Explanation e;
   e.analytic = analytic_bounds(model, seen_stack(model), sc, cap);

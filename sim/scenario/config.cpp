@@ -1,4 +1,6 @@
 // File names of the configuration enums: one table per enum (common/name_table.hpp).
+#include <algorithm>
+
 #include "common/name_table.hpp"
 #include "sim/scenario/config_names.hpp"
 
@@ -131,7 +133,18 @@ void keep_used(Model& m, CpuCorrections used) {
 }
 }  // namespace
 
-Model as_seen_by(const Model& m, const StackModel& stack) {
+double cross_core_idle_factor(double r, int cores) {
+  if (r <= 0 || cores < 1) return 1.0;
+  return 1.0 + (1.0 - 1.0 / cores) * (r - 1.0);
+}
+
+double idle_core_scale(const HostModel& host, int cores) {
+  if (!host.profile || cores == host.cores) return 1.0;
+  const double r = host.profile->terms.cross_core_idle;
+  return cross_core_idle_factor(r, cores) / cross_core_idle_factor(r, host.cores);
+}
+
+Model as_seen_by(const Model& m, const StackModel& stack, int cores) {
   Model out;
   out.source = m.source;
   out.version = m.version;
@@ -144,6 +157,14 @@ Model as_seen_by(const Model& m, const StackModel& stack) {
   out.postgres = m.postgres;
   out.stacks.emplace(stack.name, stack);
   keep_used(out, m.host.corrections);
+  if (const double k = idle_core_scale(m.host, cores); k != 1.0) {
+    for (LoadDependence* l :
+         {&out.client.load, &out.proxy.load, &out.kernel.load, &out.pgbouncer.load,
+          &out.postgres.load, &out.stacks.begin()->second.load}) {
+      l->idle_inflation = std::min(LoadDependence::kMaxIdleInflation, l->idle_inflation * k);
+      l->cold_ns_per_ms *= k;
+    }
+  }
   const SharedScale& f = stack.shared_scale;
   if (!f.any()) return out;
   for (Distribution* d : {&out.client.send, &out.client.recv}) *d = times(*d, f.client);

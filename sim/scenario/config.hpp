@@ -185,6 +185,14 @@ struct HostTerms {
   // Relative extra time of a fixed burst run after the core sat idle for
   // about the model's idle window, against the same burst run back to back.
   double idle_penalty = 0;
+  // How many times more CPU a wake-up after an idle gap costs when the woken
+  // thread runs on another core than on the waker's own: the extra CPU of a
+  // ping-pong across two cores after gaps over that of the same ping-pong on
+  // one core (each against back to back on one core). On one core no
+  // wake-up crosses; on C cores a share 1 - 1/C does, so the idle terms
+  // fitted at one core count carry to another by idle_core_scale. 0: not
+  // probed (one CPU allowed, or a profile from before the term).
+  double cross_core_idle = 0;
 };
 
 // A host profile: what one machine does to any software, measured by
@@ -285,8 +293,20 @@ struct Scenario {
 // both use it: every shared group's demands, and the per-request terms of
 // its load (per backend, cold), times the stack's shared_scale; the terms
 // of the CPU corrections it does not use turned off (speed 1, no latency,
-// ...); the host and that one stack, no provenance (cheap to copy).
-Model as_seen_by(const Model& m, const StackModel& stack);
+// ...); every group's idle terms (idle inflation, cold-cache cost) carried
+// from the core count the model was fitted at to `cores` (idle_core_scale);
+// the host and that one stack, no provenance (cheap to copy).
+Model as_seen_by(const Model& m, const StackModel& stack, int cores);
+
+// What an idle wake-up costs on `cores` cores against one core, with r the
+// host's cross_core_idle (a wake-up after an idle gap costs r times as much
+// on another core as on the waker's, and on C cores a share 1 - 1/C of them
+// cross): 1 + (1 - 1/C) (r - 1). 1 when r is 0 (not probed).
+double cross_core_idle_factor(double r, int cores);
+// What the idle terms of a model fitted at host.cores cores are multiplied
+// by at `cores` cores: the factor at `cores` over the factor at host.cores,
+// with r from the model's host profile. 1 when the model names no profile.
+double idle_core_scale(const HostModel& host, int cores);
 // The one stack of a model made by as_seen_by, as it sees itself.
 inline const StackModel& seen_stack(const Model& seen) {
   return seen.stacks.begin()->second;

@@ -55,6 +55,10 @@ HostProfile host_profile_from_json(const json& j, const std::string& source,
     p.terms.python_rate = term("python_rate", 1e-6, 1e9);
     p.terms.wakeup_latency_us = term("wakeup_latency_us", 0.0, 1e6);
     p.terms.idle_penalty = term("idle_penalty", -0.5, 100.0);
+    // Optional: profiles probed before it, or with one CPU, carry none.
+    if (const json* v = t.optional("cross_core_idle"))
+      p.terms.cross_core_idle =
+          json_fields::read_number(*v, t.where("cross_core_idle"), 0.0, 100.0);
     t.done();
   }
   if (const json* m = top.optional("measurements")) {
@@ -80,6 +84,7 @@ json to_json(const HostProfile& p) {
         {"python_rate", p.terms.python_rate},
         {"wakeup_latency_us", p.terms.wakeup_latency_us},
         {"idle_penalty", p.terms.idle_penalty}}}};
+  if (p.terms.cross_core_idle > 0) out["terms"]["cross_core_idle"] = p.terms.cross_core_idle;
   if (!p.measurements.is_null()) out["measurements"] = p.measurements;
   return out;
 }
@@ -124,7 +129,15 @@ Model retarget(const Model& model, const HostProfile& target) {
   const HostTerms& to = target.terms;
   const double python = to.python_rate / from.python_rate;
   const double native = to.native_rate / from.native_rate;
-  const double idle = idle_factor(from.idle_penalty, to.idle_penalty);
+  // The idle terms are the model's at its core count: by the ratio of the
+  // probed same-core penalties, and, where both hosts probed it, by what
+  // the wake-ups that cross cores at that count cost on each.
+  const int c = model.host.cores;
+  const double cross = from.cross_core_idle > 0 && to.cross_core_idle > 0
+                           ? cross_core_idle_factor(to.cross_core_idle, c) /
+                                 cross_core_idle_factor(from.cross_core_idle, c)
+                           : 1.0;
+  const double idle = idle_factor(from.idle_penalty, to.idle_penalty) * cross;
   Model m = model;
   for (Distribution* d :
        {&m.client.send, &m.client.recv, &m.proxy.request, &m.proxy.response, &m.kernel.per_hop,

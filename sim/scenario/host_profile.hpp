@@ -16,7 +16,8 @@ inline constexpr const char* kHostProfileSchema = "stacksim.host-profile";
 inline constexpr int kHostProfileVersion = 1;
 
 // Strict reading: schema and version checked, every term required and
-// named in the error when missing or out of range.
+// named in the error when missing or out of range; cross_core_idle alone
+// is optional (0: not probed), so profiles from before it still read.
 HostProfile host_profile_from_json(const nlohmann::json& j, const std::string& source,
                                    const std::string& path_prefix = "");
 HostProfile load_host_profile(const std::string& path);
@@ -26,7 +27,8 @@ nlohmann::json to_json(const HostProfile& p);
 // profile (model.host.profile) was probed on. Each host term is the model's
 // times the ratio of the probed terms: the app's CPU by the Python rates,
 // every other group's by the native rates, the wake-up latency by the
-// latencies, idle inflation and cold-cache cost by the idle penalties.
+// latencies, idle inflation and cold-cache cost by the idle penalties (and
+// by the cross-core terms at the model's core count, where both have one).
 // host.imbalance is kept (no probe isolates it) and the result says so in
 // provenance.retarget. InputError when the model names no profile.
 Model retarget(const Model& model, const HostProfile& target);

@@ -96,6 +96,44 @@ TEST(FitCalibration, ADemandNearZeroAtIdleZeroIsRaisedToKeepTheInflationInBounds
   })) << notes.dump();
 }
 
+// An app whose runs barely moved the host's idle share (an async stack
+// pinned to one core: the core never idles) cannot say what idle costs it:
+// it takes the median idle inflation of the apps whose runs spanned 0.2 or
+// more. Flask: 1000 (1 + 1.5 idle) over idle 0.1, 0.4, 0.7, so k = 1.5;
+// Falcon: 1.0 (1 + 3 idle) likewise, k = 3; aiohttp: idle 0, 0.02, 0.05
+// with CPU that falls as idle rises (noise) takes the median, 2.25.
+TEST(FitCalibration, AnAppWhoseRunsDidNotMoveTheIdleShareBorrowsTheMedianInflation) {
+  std::vector<CalibrationRecord> records;
+  auto add = [&](const char* stack, double idle, double app_us) {
+    const std::string id = std::string(stack) + ":" + std::to_string(idle);
+    CalibrationRecord r = record_from_live_json(testing::live_record(id, stack, 10, 5, app_us),
+                                                "r:" + std::to_string(records.size()));
+    r.host_busy = 1 - idle;
+    records.push_back(r);
+  };
+  for (double idle : {0.1, 0.4, 0.7}) {
+    add("gunicorn-flask", idle, 1000 * (1 + 1.5 * idle));
+    add("gunicorn-falcon", idle, 1000 * (1 + 3 * idle));
+  }
+  add("aiohttp", 0.0, 1300);
+  add("aiohttp", 0.02, 1250);
+  add("aiohttp", 0.05, 1200);
+  FitOptions o;
+  o.regressor = Regressor::kLoad;
+  o.cold_term = false;
+  o.evaluate_at = EvaluateAt::kZero;
+  const Calibration c = fit_calibration(records, prior(), o);
+  EXPECT_NEAR(c.model.stacks.at("gunicorn-flask").load.idle_inflation, 1.5, 1e-9);
+  EXPECT_NEAR(c.model.stacks.at("gunicorn-falcon").load.idle_inflation, 3.0, 1e-9);
+  EXPECT_NEAR(c.model.stacks.at("aiohttp").load.idle_inflation, 2.25, 1e-9);
+  const auto& notes = c.model.provenance.at("notes");
+  EXPECT_TRUE(std::any_of(notes.begin(), notes.end(), [](const nlohmann::json& n) {
+    const std::string s = n.get<std::string>();
+    return s.starts_with("aiohttp app idle inflation: its runs' idle share spans") &&
+           s.find("median of the 2 apps") != std::string::npos;
+  })) << notes.dump();
+}
+
 TEST(FitCalibration, RecordOfAStackTheModelLacksNamesTheRecordAndField) {
   auto records = three_flask_records();
   records[1].stack = "gunicorn-django";

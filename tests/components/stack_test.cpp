@@ -135,6 +135,42 @@ TEST(Stack, IdleInflationStretchesLightLoadAndVanishesAtSaturation) {
   EXPECT_NEAR(light.cpu_us_per_request[static_cast<int>(Role::kProxy)], 20.0, 1e-6);
 }
 
+// Across core counts: the same model, fitted at 4 cores (host.cores) on a
+// host whose idle wake-ups cost r = 3 times as much across cores, run at 4
+// cores and at 1. At 4 the app pays its fitted inflation; at 1 the
+// inflation is k g(1) / g(4) = k / 2.5, g(C) = 1 + (1 - 1/C)(r - 1). One
+// client keeps one core busy, so the idle share is about 3/4 at 4 cores
+// and about 0 at 1: the app pays about 1 + 0.75 k at 4 (k = 1: 1.65-1.85)
+// and its demand at 1. The simulator takes the scaled term, not the file's.
+TEST(Stack, IdleInflationCarriesAcrossCoreCountsByTheProbedCrossCoreTerm) {
+  Model m = uniform_model(10, 100);
+  m.stacks.at("coroutine").load.idle_inflation = 1.0;
+  m.host.cores = 4;
+  HostProfile p;
+  p.cpus = 4;
+  p.terms.cross_core_idle = 3.0;
+  m.host.profile = p;
+  Scenario sc = small_scenario();
+  sc.delay_ms = 0;
+  sc.clients = 1;
+  const double app_us = 100 + 5 * 10;
+  auto app_cpu = [&](int cores) {
+    sc.cores = cores;
+    return run_once(m, m.stacks.at("coroutine"), sc, 0)
+        .cpu_us_per_request[static_cast<int>(Role::kApp)];
+  };
+  const double four = app_cpu(4);
+  EXPECT_GE(four, 1.65 * app_us);
+  EXPECT_LE(four, 1.85 * app_us);
+  const double one = app_cpu(1);
+  EXPECT_GE(one, app_us);
+  EXPECT_LE(one, 1.05 * app_us);
+  // At 2 cores (idle about 1/2, k g(2) / g(4) = 2 / 2.5 = 0.8): 1.3-1.5.
+  const double two = app_cpu(2);
+  EXPECT_GE(two, 1.3 * app_us);
+  EXPECT_LE(two, 1.5 * app_us);
+}
+
 // Background CPU is a fluid: b cores always busy. One client keeps at most
 // two bursts in service (its chain, and the off-path reset), so with b =
 // 0.25 of 2 cores it runs at nearly full speed; the group is charged b cores

@@ -61,6 +61,28 @@ TEST(SpeedLevels, OneSpeedWithSpreadIsOneLevel) {
   EXPECT_DOUBLE_EQ(l.fast_ms, l.slow_ms);
 }
 
+// The cross-core term: measured back to back and three times after each
+// gap, and either the median ratio in [1, 10] or 0 with the reason (no
+// measurable idle cost on one core).
+void expect_cross_core_term(const HostProfile& p) {
+  const nlohmann::json& m = p.measurements["cross_core_idle"];
+  ASSERT_TRUE(m.contains("after_gap_us")) << m.dump();
+  for (const char* gap : {"1000", "5000"}) {
+    ASSERT_EQ(m["after_gap_us"][gap].size(), 3u) << m.dump();  // three repeats
+    for (const nlohmann::json& repeat : m["after_gap_us"][gap]) {
+      EXPECT_GT(repeat["same_cpu_us"].get<double>(), 0) << m.dump();
+      EXPECT_GT(repeat["cross_cpu_us"].get<double>(), 0) << m.dump();
+    }
+  }
+  EXPECT_LE(m["ratios"].size(), 6u) << m.dump();
+  if (p.terms.cross_core_idle == 0) {
+    EXPECT_NE(m.value("note", "").find("no measurable CPU"), std::string::npos) << m.dump();
+  } else {
+    EXPECT_GE(p.terms.cross_core_idle, 1.0);
+    EXPECT_LE(p.terms.cross_core_idle, 10.0);
+  }
+}
+
 TEST(HostProbe, WritesAProfileWithEveryTermThatReadsBack) {
   const std::string dir = temp_dir("probe");
   const std::string out = dir + "/host.json";
@@ -77,6 +99,8 @@ TEST(HostProbe, WritesAProfileWithEveryTermThatReadsBack) {
   EXPECT_GT(p.measurements["speed"]["native"]["samples"].get<int>(), 10);
   EXPECT_GT(p.measurements["speed"]["python"]["samples"].get<int>(), 5);
   EXPECT_NE(r.out.find("wakeup_latency_us"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("cross_core_idle"), std::string::npos) << r.out;
+  if (allowed_cpus() >= 2) expect_cross_core_term(p);
   fs::remove_all(dir);
 }
 
@@ -91,6 +115,14 @@ TEST(HostProbe, OneCpuMeasuresTheWakeUpByATimer) {
   EXPECT_EQ(p.cpus, 1);
   EXPECT_NE(p.measurements["wakeup"]["method"].get<std::string>().find("timer"), std::string::npos);
   EXPECT_FALSE(p.measurements["wakeup"].contains("cross_cpu_after_gap_us"));
+  // The cross-core term is the host's: probed on a second CPU where this
+  // process may use one, even when the run is pinned to one.
+  if (allowed_cpus() >= 2) {
+    expect_cross_core_term(p);
+    EXPECT_EQ(p.measurements["cross_core_idle"]["cpus"].size(), 2u);
+  } else {
+    EXPECT_DOUBLE_EQ(p.terms.cross_core_idle, 0.0);
+  }
   fs::remove_all(dir);
 }
 

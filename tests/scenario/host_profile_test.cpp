@@ -6,6 +6,10 @@
 //   other CPU    x native_rate(fitted) / native_rate(target)
 //   wake-up      x latency(target) / latency(fitted)
 //   idle terms   x idle_penalty(target) / idle_penalty(fitted)
+//                x g_target(C) / g_fitted(C) where both probed cross_core_idle
+// and, across core counts, that the idle terms fitted at C0 cores are
+// multiplied at C cores by g(C) / g(C0), g(C) = 1 + (1 - 1/C)(r - 1): on one
+// core no idle wake-up crosses to another core, on C cores a share 1 - 1/C.
 #include "sim/scenario/host_profile.hpp"
 
 #include <gtest/gtest.h>
@@ -22,8 +26,8 @@ using stacksim::testing::says;
 
 using nlohmann::json;
 
-json profile(double native, double python, double wake_us, double idle) {
-  return {
+json profile(double native, double python, double wake_us, double idle, double cross = 0) {
+  json j = {
       {"schema", "stacksim.host-profile"},
       {"version", 1},
       {"host", {{"cpu_model", "Test CPU"}, {"cpus", 2}, {"kernel", "6.1"}, {"date", "2026-12-06"}}},
@@ -32,6 +36,8 @@ json profile(double native, double python, double wake_us, double idle) {
         {"python_rate", python},
         {"wakeup_latency_us", wake_us},
         {"idle_penalty", idle}}}};
+  if (cross > 0) j["terms"]["cross_core_idle"] = cross;
+  return j;
 }
 
 Model shipped_with_profile(const json& fitted_on) {
@@ -117,6 +123,89 @@ TEST(Retarget, ModelWithoutProfileIsRefusedNamingTheField) {
                      retarget(m, host_profile_from_json(profile(0.2, 0.1, 40, 0.05), "t.json"));
                    }),
                    "host.profile"));
+}
+
+TEST(HostProfile, CrossCoreTermIsOptionalAndReadsBack) {
+  EXPECT_DOUBLE_EQ(
+      host_profile_from_json(profile(0.2, 0.1, 40, 0.05), "old.json").terms.cross_core_idle,
+      0.0);  // a profile from before the term: not probed
+  const HostProfile p = host_profile_from_json(profile(0.2, 0.1, 40, 0.05, 2.5), "p.json");
+  EXPECT_DOUBLE_EQ(p.terms.cross_core_idle, 2.5);
+  EXPECT_EQ(to_json(p), profile(0.2, 0.1, 40, 0.05, 2.5));
+  json bad = profile(0.2, 0.1, 40, 0.05);
+  bad["terms"]["cross_core_idle"] = -1;
+  EXPECT_TRUE(says(input_error_of([&] { host_profile_from_json(bad, "p.json"); }),
+                   "p.json: terms.cross_core_idle"));
+}
+
+TEST(CoreCount, CrossCoreFactorIsOneOnOneCoreAndTendsToTheTermWithMany) {
+  EXPECT_DOUBLE_EQ(cross_core_idle_factor(2.5, 1), 1.0);
+  EXPECT_DOUBLE_EQ(cross_core_idle_factor(2.5, 2), 1.75);  // half the wake-ups cross
+  EXPECT_DOUBLE_EQ(cross_core_idle_factor(2.5, 4), 1.0 + 0.75 * 1.5);
+  double last = 1.0;
+  for (int c = 2; c <= 256; c *= 2) {
+    const double g = cross_core_idle_factor(2.5, c);
+    EXPECT_GT(g, last);
+    EXPECT_LT(g, 2.5);
+    last = g;
+  }
+  EXPECT_DOUBLE_EQ(cross_core_idle_factor(0.0, 16), 1.0);  // not probed
+}
+
+TEST(CoreCount, IdleTermsFittedAtOneCoreCarryToTwoByTheProbedTerm) {
+  Model m = shipped_with_profile(profile(0.2, 0.1, 40, 0.05, 2.5));
+  m.stacks.at("gunicorn-flask").load.idle_inflation = 1.2;
+  m.kernel.load.idle_inflation = 3.0;
+  m.postgres.load.cold_ns_per_ms = 500;
+  m.host.cores = 1;
+  EXPECT_DOUBLE_EQ(idle_core_scale(m.host, 1), 1.0);  // where it was fitted
+  EXPECT_DOUBLE_EQ(idle_core_scale(m.host, 2), 1.75);
+  m.host.cores = 2;
+  EXPECT_DOUBLE_EQ(idle_core_scale(m.host, 1), 1.0 / 1.75);
+  EXPECT_DOUBLE_EQ(idle_core_scale(m.host, 16), cross_core_idle_factor(2.5, 16) / 1.75);
+
+  const StackModel& s = m.stacks.at("gunicorn-flask");
+  const Model at_fit = as_seen_by(m, s, 2), at_one = as_seen_by(m, s, 1);
+  EXPECT_DOUBLE_EQ(seen_stack(at_fit).load.idle_inflation, 1.2);
+  EXPECT_NEAR(seen_stack(at_one).load.idle_inflation, 1.2 / 1.75, 1e-12);
+  EXPECT_NEAR(at_one.kernel.load.idle_inflation, 3.0 / 1.75, 1e-12);
+  ASSERT_GT(at_fit.postgres.load.cold_ns_per_ms, 0);
+  EXPECT_NEAR(at_one.postgres.load.cold_ns_per_ms, at_fit.postgres.load.cold_ns_per_ms / 1.75,
+              1e-9);
+}
+
+TEST(CoreCount, WithoutTheTermTheIdleTermsStayAsFitted) {
+  Model m = shipped_with_profile(profile(0.2, 0.1, 40, 0.05));  // no cross_core_idle
+  m.stacks.at("gunicorn-flask").load.idle_inflation = 1.2;
+  EXPECT_DOUBLE_EQ(idle_core_scale(m.host, 16), 1.0);
+  m.host.profile.reset();  // no profile at all
+  EXPECT_DOUBLE_EQ(idle_core_scale(m.host, 16), 1.0);
+  const StackModel& s = m.stacks.at("gunicorn-flask");
+  EXPECT_DOUBLE_EQ(seen_stack(as_seen_by(m, s, 16)).load.idle_inflation, s.load.idle_inflation);
+}
+
+TEST(CoreCount, IdleInflationStaysWithinTheModelsBound) {
+  Model m = shipped_with_profile(profile(0.2, 0.1, 40, 0.05, 10));
+  m.host.cores = 1;
+  StackModel s = m.stacks.at("gunicorn-flask");
+  s.load.idle_inflation = 0.9 * LoadDependence::kMaxIdleInflation;
+  EXPECT_DOUBLE_EQ(seen_stack(as_seen_by(m, s, 64)).load.idle_inflation,
+                   LoadDependence::kMaxIdleInflation);
+}
+
+TEST(Retarget, CrossCoreTermsMoveTheIdleTermsAtTheModelsCoreCount) {
+  // Fitted at 2 cores on a host whose crossing wake-ups cost 3x, carried to
+  // one where they cost 1.5x: g 2 -> 1.25, idle penalties equal.
+  Model m = shipped_with_profile(profile(0.2, 0.1, 40, 0.05, 3.0));
+  m.stacks.at("aiohttp").load.idle_inflation = 0.8;
+  m.host.cores = 2;
+  const Model r = retarget(m, host_profile_from_json(profile(0.2, 0.1, 40, 0.05, 1.5), "t.json"));
+  EXPECT_NEAR(r.stacks.at("aiohttp").load.idle_inflation,
+              m.stacks.at("aiohttp").load.idle_inflation * 1.25 / 2.0, 1e-12);
+  // Only one of the two probed it: no ratio from it.
+  const Model r2 = retarget(m, host_profile_from_json(profile(0.2, 0.1, 40, 0.05), "t2.json"));
+  EXPECT_DOUBLE_EQ(r2.stacks.at("aiohttp").load.idle_inflation,
+                   m.stacks.at("aiohttp").load.idle_inflation);
 }
 
 }  // namespace

@@ -242,7 +242,7 @@ TEST(ModelIo, CorrectionsNameWhatTheModelUsesAndAsSeenByTurnsTheOthersOff) {
   EXPECT_FALSE(m.host.corrections.uses(CpuCorrection::kImbalance));
   EXPECT_EQ(m.host.imbalance, 0.375);  // kept as read
 
-  const Model seen = as_seen_by(m, m.stacks.at("s"));
+  const Model seen = as_seen_by(m, m.stacks.at("s"), m.host.cores);
   EXPECT_EQ(seen.host.speed, 0.8);
   EXPECT_EQ(seen.kernel.load.cold_ns_per_ms, 750.0);
   EXPECT_EQ(seen_stack(seen).load.cold_ns_per_ms, 2000.0);
