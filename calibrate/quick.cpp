@@ -62,7 +62,7 @@ HostProfile profile_for(const QuickOptions& o, int cpus) {
                  "calibrate quick: %s was probed on %d CPUs, this run uses %d: probing again\n",
                  o.profile.c_str(), p.cpus, cpus);
   }
-  std::fprintf(stderr, "calibrate quick: probing the host (about 11 s)\n");
+  std::fprintf(stderr, "calibrate quick: probing the host (about 12 s)\n");
   live::ProbeOptions po;
   po.cores = o.cores;
   HostProfile p = live::probe_host(po);

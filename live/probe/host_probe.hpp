@@ -54,7 +54,7 @@ double reference_rate(const std::vector<int>& cpus, int units);
 // process's affinity mask. InputError when fewer are allowed.
 std::vector<int> probe_cpus(int cores);
 
-// Runs every probe (about 11 s) and returns the profile. InputError when a
+// Runs every probe (about 12 s) and returns the profile. InputError when a
 // CPU cannot be pinned or the Python reference cannot run.
 HostProfile probe_host(const ProbeOptions& options);
 // The cross-core term alone (about 2 s), added to `p`: for a profile probed
