@@ -56,9 +56,7 @@ std::int64_t cpu_ns(clockid_t clock) {
   clock_gettime(clock, &ts);
   return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
 }
-}  // namespace
 
-namespace {
 // One reader process pinned to `cpu`, blocked in read on its pipe. Each
 // reply: how long the message waited, and the reader's CPU since the last
 // message arrived (its reply, its sleep, this wake-up).

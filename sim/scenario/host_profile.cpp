@@ -171,6 +171,7 @@ Model retarget(const Model& model, const HostProfile& target) {
       {"python_speed", python},
       {"native_speed", native},
       {"idle_factor", idle},
+      {"cross_core_factor", cross},
       {"wakeup_latency_us", {{"model", model_wake_us}, {"carried", wake_us}}},
       {"kept",
        "host.imbalance (no probe isolates it: it is how the scheduler places this "

@@ -202,6 +202,7 @@ TEST(Retarget, CrossCoreTermsMoveTheIdleTermsAtTheModelsCoreCount) {
   const Model r = retarget(m, host_profile_from_json(profile(0.2, 0.1, 40, 0.05, 1.5), "t.json"));
   EXPECT_NEAR(r.stacks.at("aiohttp").load.idle_inflation,
               m.stacks.at("aiohttp").load.idle_inflation * 1.25 / 2.0, 1e-12);
+  EXPECT_DOUBLE_EQ(r.provenance.at("retarget").at("cross_core_factor").get<double>(), 1.25 / 2.0);
   // Only one of the two probed it: no ratio from it.
   const Model r2 = retarget(m, host_profile_from_json(profile(0.2, 0.1, 40, 0.05), "t2.json"));
   EXPECT_DOUBLE_EQ(r2.stacks.at("aiohttp").load.idle_inflation,
