@@ -131,11 +131,12 @@ double& shared_scale_of(SharedScale& f, Group g) {
   return f.*shared_group(g).scale;
 }
 
+namespace {
 // An app whose runs barely moved the host's idle share (an async stack
 // pinned to one core is never idle, light load or not) says nothing about
 // its idle inflation: it takes the median of the apps whose runs spanned
 // kMinIdleSpan or more, and a note says so. With none, it keeps its own.
-static void borrow_idle_inflation(Model& m, Calibration& c) {
+void borrow_idle_inflation(Model& m, Calibration& c) {
   constexpr double kMinIdleSpan = 0.2;
   std::vector<double> spanned;
   for (const GroupFit& gf : c.per_stack)
@@ -153,6 +154,7 @@ static void borrow_idle_inflation(Model& m, Calibration& c) {
                       " apps whose runs span more (" + std::to_string(median) + ") is taken");
   }
 }
+}  // namespace
 
 // The load model of each shared group (with the load regressor; else none).
 void set_shared_load(Model& m, const FitOptions& o, Calibration& c) {

@@ -367,7 +367,7 @@ void probe_cross_core(int cpu, const std::vector<int>& allowed, HostProfile& p) 
     return;
   }
   // Each gap: rounds to the same CPU and to the other alternate.
-  const double hot = ping_pong_alternating(cpu, {cpu}, 0, 600).front().cpu_us_per_round;
+  const double hot = median(ping_pong_alternating(cpu, {cpu}, 0, 600).front().cpu_us);
   cross["same_cpu_back_to_back_us"] = hot;
   std::vector<double> ratios;
   constexpr int kRepeats = 3;  // per gap, each giving a ratio: the term is their median
@@ -375,7 +375,7 @@ void probe_cross_core(int cpu, const std::vector<int>& allowed, HostProfile& p) 
     for (const auto& [gap_us, rounds] : std::vector<std::pair<int, int>>{{1000, 130}, {5000, 40}}) {
       const std::vector<PingPong> both =
           ping_pong_alternating(cpu, {cpu, *other}, std::int64_t{gap_us} * 1000, rounds);
-      const double same = both[0].cpu_us_per_round, across = both[1].cpu_us_per_round;
+      const double same = median(both[0].cpu_us), across = median(both[1].cpu_us);
       cross["after_gap_us"][std::to_string(gap_us)].push_back(
           {{"same_cpu_us", same}, {"cross_cpu_us", across}});
       // Below half a microsecond the same-core extra is within the clocks' noise.

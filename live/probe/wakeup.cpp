@@ -16,6 +16,12 @@
 
 namespace stacksim::live::probe {
 
+std::int64_t clock_ns(clockid_t clock) {
+  timespec ts{};
+  clock_gettime(clock, &ts);
+  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+}
+
 double now_s() {
   timespec ts{};
   clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -23,9 +29,7 @@ double now_s() {
 }
 
 std::int64_t now_ns() {
-  timespec ts{};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
+  return clock_ns(CLOCK_MONOTONIC);
 }
 
 void sleep_ns(std::int64_t ns) {
@@ -51,11 +55,6 @@ void restore_affinity(const cpu_set_t& set) {
 }
 
 namespace {
-std::int64_t cpu_ns(clockid_t clock) {
-  timespec ts{};
-  clock_gettime(clock, &ts);
-  return std::int64_t{ts.tv_sec} * 1'000'000'000 + ts.tv_nsec;
-}
 
 // One reader process pinned to `cpu`, blocked in read on its pipe. Each
 // reply: how long the message waited, and the reader's CPU since the last
@@ -84,9 +83,9 @@ Reader start_reader(int cpu, const std::vector<Reader>& others) {
     CPU_ZERO(&set);
     CPU_SET(cpu, &set);
     if (sched_setaffinity(0, sizeof set, &set) != 0) _exit(3);
-    std::int64_t sent = 0, cpu_last = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
+    std::int64_t sent = 0, cpu_last = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
     while (read(to[0], &sent, sizeof sent) == static_cast<ssize_t>(sizeof sent)) {
-      const std::int64_t cpu_now = cpu_ns(CLOCK_PROCESS_CPUTIME_ID);
+      const std::int64_t cpu_now = clock_ns(CLOCK_PROCESS_CPUTIME_ID);
       const std::int64_t reply[2] = {now_ns() - sent, cpu_now - cpu_last};
       cpu_last = cpu_now;
       if (write(from[1], reply, sizeof reply) != static_cast<ssize_t>(sizeof reply)) _exit(4);
@@ -111,18 +110,12 @@ bool stop_readers(std::vector<Reader>& readers) {
   return ok;
 }
 
-double median_in_place(std::vector<double>& v) {
-  if (v.empty()) return 0;
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(v.size() / 2), v.end());
-  return v[v.size() / 2];
-}
 }  // namespace
 
 std::vector<PingPong> ping_pong_alternating(int writer_cpu, const std::vector<int>& reader_cpus,
                                             std::int64_t gap_ns, int rounds) {
   std::vector<Reader> readers;
   std::vector<PingPong> out(reader_cpus.size());
-  std::vector<std::vector<double>> cpu_us(reader_cpus.size());
   bool ok = true;
   try {
     for (int cpu : reader_cpus) readers.push_back(start_reader(cpu, readers));
@@ -131,7 +124,7 @@ std::vector<PingPong> ping_pong_alternating(int writer_cpu, const std::vector<in
     stop_readers(readers);
     throw;
   }
-  std::int64_t cpu_last = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
+  std::int64_t cpu_last = clock_ns(CLOCK_THREAD_CPUTIME_ID);
   for (int i = 0; ok && i < rounds; ++i) {
     for (std::size_t k = 0; ok && k < readers.size(); ++k) {
       sleep_ns(gap_ns);
@@ -139,12 +132,12 @@ std::vector<PingPong> ping_pong_alternating(int writer_cpu, const std::vector<in
       std::int64_t reply[2] = {0, 0};
       ok = write(readers[k].to_reader, &t, sizeof t) == static_cast<ssize_t>(sizeof t) &&
            read(readers[k].from_reader, reply, sizeof reply) == static_cast<ssize_t>(sizeof reply);
-      const std::int64_t cpu_now = cpu_ns(CLOCK_THREAD_CPUTIME_ID);
+      const std::int64_t cpu_now = clock_ns(CLOCK_THREAD_CPUTIME_ID);
       if (ok && i > 0) {  // the first round warms up
         out[k].latency_us.push_back(static_cast<double>(reply[0]) / 1e3);
         // The writer's sleep, its wake-up, its write and its wait, and the
         // reader's last reply, its sleep and this wake-up.
-        cpu_us[k].push_back(static_cast<double>(cpu_now - cpu_last + reply[1]) / 1e3);
+        out[k].cpu_us.push_back(static_cast<double>(cpu_now - cpu_last + reply[1]) / 1e3);
       }
       cpu_last = cpu_now;
     }
@@ -155,7 +148,6 @@ std::vector<PingPong> ping_pong_alternating(int writer_cpu, const std::vector<in
     throw InputError("host probe: the wake-up ping-pong from CPU " + std::to_string(writer_cpu) +
                      " to CPU" + cpus + " failed (a reader could not be pinned or the pipe broke)");
   }
-  for (std::size_t k = 0; k < out.size(); ++k) out[k].cpu_us_per_round = median_in_place(cpu_us[k]);
   return out;
 }
 

@@ -7,12 +7,15 @@
 #include <sched.h>
 
 #include <cstdint>
+#include <ctime>
 #include <vector>
 
 namespace stacksim::live::probe {
 
 double now_s();
 std::int64_t now_ns();
+// Any clock_gettime clock in ns (CLOCK_MONOTONIC, a CPU-time clock, ...).
+std::int64_t clock_ns(clockid_t clock);
 // Sleeps ns on CLOCK_MONOTONIC (again after a signal).
 void sleep_ns(std::int64_t ns);
 // Pins the calling thread (or, in a forked child, process) to one CPU; an
@@ -28,13 +31,12 @@ void restore_affinity(const cpu_set_t& set);
 std::vector<double> ping_pong(int writer_cpu, int reader_cpu, std::int64_t gap_ns, int rounds);
 // The same ping-pong from one writer to several readers in turn, round by
 // round (so a vCPU whose speed flips slows them alike), with the CPU each
-// reader's rounds cost: the median over rounds of the writer's CPU since
-// its last round plus the reader's since its last message (the sleeps, the wake-ups
-// and the syscalls, whatever core they ran on), in us; a median, so a round
-// the host preempted does not move it.
+// round costs: the writer's CPU since its last round plus the reader's
+// since its last message (the sleeps, the wake-ups and the syscalls,
+// whatever core they ran on), in us, one sample per measured round.
 struct PingPong {
   std::vector<double> latency_us;
-  double cpu_us_per_round = 0;
+  std::vector<double> cpu_us;
 };
 std::vector<PingPong> ping_pong_alternating(int writer_cpu, const std::vector<int>& reader_cpus,
                                             std::int64_t gap_ns, int rounds);
