@@ -179,6 +179,7 @@ struct ValidateCommandOptions {
   std::vector<std::string> also_records;  // more stores of the plan, read only
   std::string report;                     // prefix of .md and .json
   bool no_run = false;
+  bool in_sample = false;  // the model's own plan: no held-out check
   ValidateOptions options;
   std::string format = "markdown";
 };
@@ -189,7 +190,10 @@ int run_validation(const ValidateCommandOptions& o) {
   const live::SweepPlan plan = live::load_sweep(o.plan, live::RunConfig{});
   const live::StackRecipes recipes = live::load_stack_recipes(live::default_stacks_path());
   const nlohmann::json& prov = model.provenance;
-  if (prov.contains("configurations") && prov.at("configurations").is_array()) {
+  if (o.in_sample) {
+    std::fprintf(stderr, "validate: --in-sample: %s is reported as the model's own plan\n",
+                 o.plan.c_str());
+  } else if (prov.contains("configurations") && prov.at("configurations").is_array()) {
     check_configurations_disjoint(prov.at("configurations").get<std::vector<std::string>>(),
                                   plan_configurations(plan, recipes, online_cpus()),
                                   "the configurations " + o.model.model + " was fitted from",
@@ -208,6 +212,7 @@ int run_validation(const ValidateCommandOptions& o) {
                    std::make_move_iterator(more.end()));
   }
   ValidationReport rep = validate_model(model, plan, recipes, records, o.options);
+  rep.in_sample = o.in_sample;
   rep.stores.push_back(o.store);
   rep.stores.insert(rep.stores.end(), o.also_records.begin(), o.also_records.end());
   const std::string md = to_markdown(rep);
@@ -307,6 +312,9 @@ void add_validate_command(CLI::App& app, int& exit_code) {
                   "written; its records count as more repeats (repeatable)")
       ->check(CLI::ExistingFile);
   val->add_option("--report", vo->report, "Write the report to PREFIX.md and PREFIX.json");
+  val->add_flag("--in-sample", vo->in_sample,
+                "The plan is the one the model was fitted from: report how well the model "
+                "reproduces its own records (marked in sample) instead of refusing the overlap");
   add_record_flags(*val, vo->no_run, "Do not run anything: validate on the records in --store",
                    vo->options.skip_flagged);
   val->add_option("--requests", vo->options.requests, "Simulated requests per replication")

@@ -12,6 +12,7 @@
 #include "calibrate/command_options.hpp"
 #include "calibrate/fit.hpp"
 #include "calibrate/latency_shape.hpp"
+#include "calibrate/load_consistency.hpp"
 #include "calibrate/model_writer.hpp"
 #include "calibrate/plan_runs.hpp"
 #include "calibrate/scheduler_fit.hpp"
@@ -113,10 +114,11 @@ void describe_host(Model& m, const HostProfile& profile, int cpus) {
 }
 
 // The scheduler fit supersedes its "not fitted" notes; how the model was made.
-void record_provenance(Calibration& c, const SchedulerFit& scheduler,
-                       const std::optional<LatencyShapeFit>& shape, const QuickOptions& o,
-                       int cpus) {
+void record_provenance(Calibration& c, const std::optional<LoadConsistencyFit>& load,
+                       const SchedulerFit& scheduler, const std::optional<LatencyShapeFit>& shape,
+                       const QuickOptions& o, int cpus) {
   Model& m = c.model;
+  if (load) m.provenance["load_fit"] = to_json(*load);
   std::erase_if(c.not_identified,
                 [](const std::string& s) { return s.starts_with(kSchedulerNotFitted); });
   m.provenance["not_identified"] = c.not_identified;
@@ -182,6 +184,14 @@ int run_quick_calibration(const QuickOptions& in) {
   Calibration c = fit_calibration(records, prior, options);
   Model& m = c.model;
   describe_host(m, profile, static_cast<int>(cpus.size()));
+  const live::StackRecipes recipes = live::load_stack_recipes(live::default_stacks_path());
+  const auto t_fit = std::chrono::steady_clock::now();
+  std::optional<LoadConsistencyFit> load;
+  if (o.refit_on_simulated_load) {
+    LoadConsistencyOptions lc;
+    lc.simulation.skip_flagged = o.skip_flagged;
+    load = fit_on_simulated_load(c, records, prior, options, plan, recipes, stored, lc);
+  }
 
   // Imbalance, and the wake-up latency where the plan has runs with a delay:
   // the short plan simulated at each candidate with the demands held. The
@@ -197,9 +207,7 @@ int run_quick_calibration(const QuickOptions& in) {
       if (us > probed_us) sf.latency_grid_us.push_back(us);
   sf.min_latency_us = probed_us;
   sf.simulation.skip_flagged = o.skip_flagged;
-  const auto t_fit = std::chrono::steady_clock::now();
-  const SchedulerFit scheduler =
-      fit_scheduler(m, plan, live::load_stack_recipes(live::default_stacks_path()), stored, sf);
+  const SchedulerFit scheduler = fit_scheduler(m, plan, recipes, stored, sf);
   m.host.imbalance = scheduler.beta;
   m.host.wakeup_latency_ns = static_cast<SimTime>(std::llround(scheduler.latency_us * 1e3));
   // The latency's shape, on the fitted host: how each async server spreads
@@ -208,13 +216,14 @@ int run_quick_calibration(const QuickOptions& in) {
   if (!o.keep_latency_shape) {
     LatencyShapeOptions lo;
     lo.simulation.skip_flagged = o.skip_flagged;
-    shape = fit_latency_shape(m, plan, live::load_stack_recipes(live::default_stacks_path()),
-                              stored, lo);
+    shape = fit_latency_shape(m, plan, recipes, stored, lo);
     apply(*shape, m);
   }
-  record_provenance(c, scheduler, shape, o, static_cast<int>(cpus.size()));
+  record_provenance(c, load, scheduler, shape, o, static_cast<int>(cpus.size()));
   write_model_atomically(m, o.out);
-  std::cout << format_summary(c) << "\n" << format_summary(scheduler);
+  std::cout << format_summary(c) << "\n";
+  if (load) std::cout << format_summary(*load);
+  std::cout << format_summary(scheduler);
   if (shape) std::cout << format_summary(*shape);
   std::cout << "(simulated in " << static_cast<int>(seconds_since(t_fit)) << " s)\nWrote " << o.out
             << "\n";
@@ -253,6 +262,11 @@ void add_quick_command(CLI::App& calibrate, int& exit_code) {
   cmd->add_flag("--keep-latency-shape", o->keep_latency_shape,
                 "Keep the prior's accept_policy and worker_order of every async stack instead of "
                 "choosing them on the plan");
+  cmd->add_flag("--refit-on-simulated-load", o->refit_on_simulated_load,
+                "Fit the demands again on the load (idle share, open backends, throughput) the "
+                "simulator gives the plan, round after round, keeping the round closest to the "
+                "measured CPU per request (docs/host.md: better in sample, worse across core "
+                "counts on the records tried)");
   add_record_flags(*cmd, o->no_run, "Do not run the plan: fit the records in --store",
                    o->skip_flagged);
   cmd->callback([o, &exit_code] {

@@ -29,6 +29,11 @@ struct QuickOptions {
   int cores = 0;                    // pin every run and the probe to N CPUs (0: all)
   bool reprobe = false;             // probe again even when the profile file exists
   bool keep_latency_shape = false;  // keep the prior's accept_policy and worker_order
+  // Refit the demands on the load the simulator gives the plan
+  // (calibrate/load_consistency.hpp). Off by default: on this VM's records
+  // it reproduced the plan better and carried across core counts worse
+  // (docs/host.md).
+  bool refit_on_simulated_load = false;
   bool no_run = false;
   bool skip_flagged = false;
 };

@@ -251,6 +251,10 @@ ValidationPoint compare_point(const Pending& m, const StackResult& sr) {
   v.p99 = compare(p99, sr.mean(&RunResult::p99_ms));
   v.sessions_peak =
       compare(db, sr.summary([](const RunResult& r) { return double(r.db_sessions_peak); }).mean);
+  std::vector<double> busy;
+  for (const json* r : m.records)
+    if (r->contains("cpu")) busy.push_back(record_from_live_json(*r, "record").host_busy);
+  v.host_busy = compare(busy, sr.mean(&RunResult::cpu_utilisation));
   compare_cpu(v, m.records, sr);
   return v;
 }

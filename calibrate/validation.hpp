@@ -79,6 +79,9 @@ struct ValidationPoint {
   std::vector<std::string> record_ids;
   int flagged = 0;  // records flagged by the live runner (kept unless skip_flagged)
   Comparison throughput, p50, p99, sessions_peak;
+  // The host's busy share in the window (machine busy CPU / cores): the
+  // load the demands' idle inflation reads, measured and simulated.
+  Comparison host_busy;
   // CPU per request, all groups together (the model's against the runs'),
   // and each group's (calibrate/record.hpp's groups).
   Comparison cpu_us;
@@ -118,6 +121,9 @@ struct ValidationReport {
   std::vector<std::pair<WorkerType, ErrorSummary>> by_type;  // sync, greenlet, coroutine
   int decisive_pairs = 0, decisive_correct = 0, pairs_correct = 0;
   bool at_measured_speed = false;
+  // The plan is the one the model was fitted from (validate --in-sample):
+  // how well the model reproduces its own records, not a prediction.
+  bool in_sample = false;
   int decisive_correct_at_speed = 0, pairs_correct_at_speed = 0;
 };
 

@@ -90,6 +90,7 @@ json to_json(const ValidationReport& r) {
                       {"p50_ms", to_json(p.p50)},
                       {"p99_ms", to_json(p.p99)},
                       {"sessions_peak", to_json(p.sessions_peak)},
+                      {"host_busy", to_json(p.host_busy)},
                       {"cpu_us_per_request", to_json(p.cpu_us)},
                       {"cpu_us_per_request_by_group", by_group},
                       {"at_measured_speed", at_speed}});
@@ -119,6 +120,7 @@ json to_json(const ValidationReport& r) {
           {"model_label", r.model_label},
           {"plan", r.plan},
           {"plan_name", r.plan_name},
+          {"in_sample", r.in_sample},
           {"stores", r.stores},
           {"summary",
            {{"all", to_json(r.all)},
@@ -142,8 +144,10 @@ namespace {
 // Title, model, plan, record stores and what "error" means.
 void write_header(std::ostream& o, const ValidationReport& r) {
   o << "# Validation of " << r.model << "\n\n"
-    << "Model: " << r.model_label << "  \nPlan: " << r.plan << " (" << r.plan_name
-    << "): configurations the model was not fitted from, run live with repeats.\n";
+    << "Model: " << r.model_label << "  \nPlan: " << r.plan << " (" << r.plan_name << "): "
+    << (r.in_sample ? "**in sample**: the configurations the model was fitted from, so this "
+                      "is how well it reproduces its own records, not a prediction.\n"
+                    : "configurations the model was not fitted from, run live with repeats.\n");
   if (!r.stores.empty()) {
     o << "Records: ";
     for (std::size_t i = 0; i < r.stores.size(); ++i) o << (i ? ", " : "") << r.stores[i];

@@ -93,7 +93,9 @@ TEST_F(CalibrateCli, RunRefusesAHoldoutPlanThatSharesAConfiguration) {
 // calibrate quick on the shipped records of this VM, three stacks, nothing
 // run: the demands come from every run of the plan, the delayed ones
 // included; each worker type's latency shape is chosen, recorded and
-// applied, or kept from the prior with --keep-latency-shape.
+// applied, or kept from the prior with --keep-latency-shape; the demands
+// are refitted on the simulated load only when asked. The model then
+// validates on its own plan only with --in-sample, which the report says.
 TEST_F(CalibrateCli, QuickChoosesEachTypesLatencyShapeOrKeepsThePriorsWhenAsked) {
   // A copy (a re-probe would write it) of a profile with every term, the
   // cross-core one included, so nothing is probed here.
@@ -128,16 +130,46 @@ TEST_F(CalibrateCli, QuickChoosesEachTypesLatencyShapeOrKeepsThePriorsWhenAsked)
             types.at("greenlet").at("accept_policy"));
 
   const std::string kept = (dir_ / "kept.json").string();
-  const auto b = run_stacksim("calibrate quick --keep-latency-shape --out " + kept + common);
+  const auto b = run_stacksim(
+      "calibrate quick --keep-latency-shape --refit-on-simulated-load --out " + kept + common);
   ASSERT_EQ(b.status, 0) << b.out;
   const Model k = load_model(kept);
   EXPECT_FALSE(k.provenance.contains("latency_shape_fit"));
+  EXPECT_FALSE(m.provenance.contains("load_fit")) << "not asked for";
+  ASSERT_TRUE(k.provenance.contains("load_fit")) << k.provenance.dump();
+  EXPECT_EQ(k.provenance.at("load_fit").at("rounds").size(), 5u) << "the first fit and 4 refits";
+  EXPECT_NE(b.out.find("Demands fitted on the simulated load"), std::string::npos) << b.out;
   EXPECT_NE(k.provenance.at("latency_shape").get<std::string>().find("kept from the prior"),
             std::string::npos);
   const Model prior = load_model(std::string(STACKSIM_SOURCE_DIR) + "/models/this-machine.json");
   for (const char* stack : {"uvicorn-starlette", "gunicorn-gevent-flask"}) {
     EXPECT_EQ(k.stacks.at(stack).accept_policy, prior.stacks.at(stack).accept_policy) << stack;
     EXPECT_EQ(k.stacks.at(stack).worker_order, prior.stacks.at(stack).worker_order) << stack;
+  }
+
+  const std::string own =
+      " --plan calibrate/plans/quick.json --store "
+      "calibrate/data/quick-epyc2.runs.jsonl --no-run --replications 1 "
+      "--requests 2000 --warmup-requests 500 --no-speed-check";
+  const auto refused = run_stacksim("validate --model " + chosen + own);
+  EXPECT_EQ(refused.status, 2) << refused.out;
+  EXPECT_NE(refused.out.find("configurations " + chosen + " was fitted from"), std::string::npos)
+      << refused.out;
+  const std::string report = (dir_ / "in-sample").string();
+  const auto in_sample =
+      run_stacksim("validate --in-sample --model " + chosen + own + " --report " + report);
+  ASSERT_EQ(in_sample.status, 0) << in_sample.out;
+  std::ifstream md(report + ".md");
+  const std::string text((std::istreambuf_iterator<char>(md)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("**in sample**"), std::string::npos) << text;
+  std::ifstream js(report + ".json");
+  const nlohmann::json j = nlohmann::json::parse(js);
+  EXPECT_TRUE(j.at("in_sample").get<bool>());
+  ASSERT_EQ(j.at("points").size(), 9u) << "three stacks' three runs";
+  for (const auto& p : j.at("points")) {
+    const double busy = p.at("host_busy").at("predicted").get<double>();
+    EXPECT_GT(busy, 0.0) << p.dump();
+    EXPECT_LE(busy, 1.0) << p.dump();
   }
 }
 

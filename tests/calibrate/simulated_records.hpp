@@ -61,6 +61,23 @@ inline json simulated_record(const live::SweepPoint& p, const ValidationPoint& v
   return r;
 }
 
+// The same, with each group's CPU per request and the host's busy share as
+// the simulator predicted them, and the peak sessions as a runner that sees
+// `sessions_seen` of the simulator's open backends would report them.
+inline json simulated_record_by_group(const live::SweepPoint& p, const ValidationPoint& v,
+                                      int workers, double sessions_seen = 1.0) {
+  json r = simulated_record(p, v, workers);
+  r["run_id"] = p.config.stack + "-" + std::to_string(p.config.clients) + "-" +
+                std::to_string(p.config.delay_ms) + "-" + std::to_string(p.config.repeat);
+  r["result"]["peak_server_sessions"] = std::lround(sessions_seen * v.sessions_peak.predicted);
+  const char* names[kGroupCount] = {"client",    "nginx",    "app",
+                                    "pgbouncer", "postgres", "kernel_system"};
+  for (int g = 0; g < kGroupCount; ++g)
+    r["cpu"]["groups"][names[g]]["per_request_us"] = v.cpu_us_by_group[g].predicted;
+  r["cpu"]["machine_busy_s"] = 2 * v.host_busy.predicted;
+  return r;
+}
+
 // The workers of a 2-core run: 5 sync, 2 async.
 inline int workers_of(const live::SweepPoint& p) {
   return p.config.stack == "gunicorn-flask" ? 5 : 2;
