@@ -159,7 +159,7 @@ void CpuHost::reschedule() {
     return;  // a pending event, if any, fires, finds nothing and stops
   }
   const double remaining_v = std::max(0.0, heap_.front().finish_v - v_);
-  due_time_ = sim_.now() + static_cast<SimTime>(std::ceil(remaining_v / rate()));
+  due_time_ = sim_.now() + ceil_ns(remaining_v / rate());
   due_key_ = heap_.front().key;
   if (sim_.is_pending(pending_) && pending_time_ <= due_time_) return;
   sim_.cancel(pending_);
