@@ -74,7 +74,8 @@ double CpuHost::idle_share() {
   return idle_.idle();
 }
 
-void CpuHost::advance() {
+// advance() and start() are inline: every submission and completion calls them.
+inline void CpuHost::advance() {
   const SimTime now = sim_.now();
   if (now == last_) return;
   const double dt = static_cast<double>(now - last_);
@@ -90,7 +91,7 @@ double CpuHost::busy_processor_ns() {
   return busy_area_;
 }
 
-void CpuHost::start(ProcessId p, const Burst& b) {
+inline void CpuHost::start(ProcessId p, const Burst& b) {
   const Slot burst{p, b.work_ns, b.kernel_ns, b.done};
   std::uint32_t slot;
   if (!free_slots_.empty()) {
