@@ -95,7 +95,8 @@ Role Stack::role_of(ProcessId p) const {
   return Role::kPostgres;
 }
 
-ProcessId Stack::process_for(Role role, Request& r) {
+// Inline: every burst asks it (submit_burst).
+inline ProcessId Stack::process_for(Role role, Request& r) {
   switch (role) {
     case Role::kClient:
       return load_.process();

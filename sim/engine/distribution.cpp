@@ -51,21 +51,6 @@ Distribution::Distribution(Shape shape, double mean, double cv)
   }
 }
 
-double Distribution::sample(Rng& rng) const {
-  if (mean_ == 0.0) return 0.0;
-  switch (shape_) {
-    case Shape::kDeterministic:
-      return mean_;
-    case Shape::kExponential:
-      return -mean_ * std::log(rng.uniform_open01());
-    case Shape::kGamma:
-      return p2_ * standard_gamma(rng);
-    case Shape::kLognormal:
-      return std::exp(p1_ + p2_ * rng.standard_normal());
-  }
-  return mean_;
-}
-
 // Marsaglia and Tsang (2000); for k < 1, Gamma(k) = Gamma(k + 1) * U^(1/k).
 double Distribution::standard_gamma(Rng& rng) const {
   double g;

@@ -4,6 +4,7 @@
 // numbers) differ between standard libraries.
 #pragma once
 
+#include <cmath>
 #include <string>
 #include <string_view>
 
@@ -27,7 +28,21 @@ class Distribution {
   static Distribution deterministic(double v) { return {Shape::kDeterministic, v, 0.0}; }
   static Distribution exponential(double mean) { return {Shape::kExponential, mean, 1.0}; }
 
-  double sample(Rng& rng) const;
+  // Inline: the stack draws one or more per burst.
+  double sample(Rng& rng) const {
+    if (mean_ == 0.0) return 0.0;
+    switch (shape_) {
+      case Shape::kDeterministic:
+        return mean_;
+      case Shape::kExponential:
+        return -mean_ * std::log(rng.uniform_open01());
+      case Shape::kGamma:
+        return p2_ * standard_gamma(rng);
+      case Shape::kLognormal:
+        return std::exp(p1_ + p2_ * rng.standard_normal());
+    }
+    return mean_;
+  }
 
   Shape shape() const { return shape_; }
   double mean() const { return mean_; }

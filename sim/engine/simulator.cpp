@@ -1,14 +1,8 @@
 #include "sim/engine/simulator.hpp"
 
 #include <cassert>
-#include <stdexcept>
 
 namespace stacksim {
-
-EventId Simulator::schedule_at(SimTime time, EventHandler& handler, std::uint64_t arg) {
-  if (time < now_) throw std::logic_error("event scheduled in the past");
-  return queue_.push(time, handler, arg);
-}
 
 inline void Simulator::dispatch(const EventQueue::Entry& e) {
   assert(e.time >= now_ && "simulated time went backwards");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <stdexcept>
 
 #include "sim/engine/event.hpp"
 #include "sim/engine/event_queue.hpp"
@@ -14,7 +15,10 @@ class Simulator {
  public:
   SimTime now() const { return now_; }
 
-  EventId schedule_at(SimTime time, EventHandler& handler, std::uint64_t arg = 0);
+  EventId schedule_at(SimTime time, EventHandler& handler, std::uint64_t arg = 0) {
+    if (time < now_) throw std::logic_error("event scheduled in the past");
+    return queue_.push(time, handler, arg);
+  }
   EventId schedule_in(SimTime delay, EventHandler& handler, std::uint64_t arg = 0) {
     return schedule_at(now_ + delay, handler, arg);
   }

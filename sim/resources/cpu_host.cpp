@@ -74,7 +74,8 @@ double CpuHost::idle_share() {
   return idle_.idle();
 }
 
-void CpuHost::advance() {
+// advance() and start() are inline: every submission and completion calls them.
+inline void CpuHost::advance() {
   const SimTime now = sim_.now();
   if (now == last_) return;
   const double dt = static_cast<double>(now - last_);
@@ -90,7 +91,7 @@ double CpuHost::busy_processor_ns() {
   return busy_area_;
 }
 
-void CpuHost::start(ProcessId p, const Burst& b) {
+inline void CpuHost::start(ProcessId p, const Burst& b) {
   const Slot burst{p, b.work_ns, b.kernel_ns, b.done};
   std::uint32_t slot;
   if (!free_slots_.empty()) {
@@ -159,7 +160,7 @@ void CpuHost::reschedule() {
     return;  // a pending event, if any, fires, finds nothing and stops
   }
   const double remaining_v = std::max(0.0, heap_.front().finish_v - v_);
-  due_time_ = sim_.now() + static_cast<SimTime>(std::ceil(remaining_v / rate()));
+  due_time_ = sim_.now() + ceil_ns(remaining_v / rate());
   due_key_ = heap_.front().key;
   if (sim_.is_pending(pending_) && pending_time_ <= due_time_) return;
   sim_.cancel(pending_);
@@ -188,22 +189,22 @@ void CpuHost::complete_due() {
     reschedule();
     return;
   }
+  // Their slots stay taken until their callbacks, which read them, have run.
   completed_.clear();
   do {
     std::pop_heap(heap_.begin(), heap_.end(), Later{});
-    const std::uint32_t slot = slot_of(heap_.back());
+    completed_.push_back(slot_of(heap_.back()));
     heap_.pop_back();
-    completed_.push_back(slots_[slot]);
-    free_slots_.push_back(slot);
   } while (!heap_.empty() && heap_.front().finish_v <= v_ + eps);
 
   // Make the state consistent (next bursts in service) before any callback
   // runs, since callbacks submit new work to this host.
-  for (const Slot& c : completed_) {
-    Process& proc = processes_[c.p];
-    proc.cpu_ns += c.work_ns;
-    proc.kernel_ns += c.kernel_ns;
-    kernel_ns_ += c.kernel_ns;
+  for (const std::uint32_t slot : completed_) {
+    const ProcessId p = slots_[slot].p;
+    Process& proc = processes_[p];
+    proc.cpu_ns += slots_[slot].work_ns;
+    proc.kernel_ns += slots_[slot].kernel_ns;
+    kernel_ns_ += slots_[slot].kernel_ns;
     if (proc.multi_threaded) continue;
     if (proc.waiting.empty()) {
       proc.running = false;
@@ -216,13 +217,16 @@ void CpuHost::complete_due() {
       }
       const Burst next = proc.waiting.front();
       proc.waiting.pop_front();
-      start(c.p, next);  // no wake-up: it was already running
+      start(p, next);  // no wake-up: it was already running
     }
   }
   dispatching_ = true;
-  for (const Slot& c : completed_) {
-    completing_ = c.p;
-    c.done();
+  for (const std::uint32_t slot : completed_) {
+    // Copied out: the callback's submissions may move slots_.
+    completing_ = slots_[slot].p;
+    const Continuation done = slots_[slot].done;
+    done();
+    free_slots_.push_back(slot);
   }
   completing_ = kNoProcess;
   dispatching_ = false;

@@ -174,7 +174,7 @@ class CpuHost final : public EventHandler {
   std::vector<InService> heap_;  // std::push_heap / pop_heap with Later
   std::vector<Slot> slots_;
   std::vector<std::uint32_t> free_slots_;
-  std::vector<Slot> completed_;
+  std::vector<std::uint32_t> completed_;  // slots of the bursts completing now
   double v_ = 0.0;
   SimTime last_ = 0;
   double busy_area_ = 0.0;
