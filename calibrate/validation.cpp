@@ -90,34 +90,36 @@ double total_cpu_us(const RunResult& r) {
   return sum;
 }
 
-// Each record's CPU per request by group (none for a record without CPU
-// figures, or whose PostgreSQL was outside the runner's cgroups: its
-// postgres group is NaN, and so is the total).
-std::vector<std::array<double, kGroupCount>> measured_cpu_us(
-    const std::vector<const json*>& records) {
-  std::vector<std::array<double, kGroupCount>> out;
+// The records that carry CPU figures, read as calibration reads them (a
+// record whose PostgreSQL was outside the runner's cgroups has its postgres
+// group NaN, and so its total).
+std::vector<CalibrationRecord> with_cpu_figures(const std::vector<const json*>& records) {
+  std::vector<CalibrationRecord> out;
   for (const json* r : records) {
     if (!r->contains("cpu")) continue;  // a record without CPU figures tells nothing here
-    out.push_back(record_from_live_json(*r, r->value("run_id", "record")).cpu_us_per_request);
+    out.push_back(record_from_live_json(*r, r->value("run_id", "record")));
   }
   return out;
 }
 
-// The model's CPU per request against the runs', in total and by group.
+// The model's CPU per request against the runs', in total and by group,
+// and the host's busy share.
 void compare_cpu(ValidationPoint& v, const std::vector<const json*>& records,
                  const StackResult& predicted) {
-  const auto measured = measured_cpu_us(records);
-  std::vector<double> total;
-  for (const auto& groups : measured) {
+  const std::vector<CalibrationRecord> measured = with_cpu_figures(records);
+  std::vector<double> total, busy;
+  for (const CalibrationRecord& r : measured) {
     double sum = 0;
-    for (double us : groups) sum += us;
+    for (double us : r.cpu_us_per_request) sum += us;
     if (std::isfinite(sum)) total.push_back(sum);
+    busy.push_back(r.host_busy);
   }
   v.cpu_us = compare(total, predicted.summary(total_cpu_us).mean);
+  v.host_busy = compare(busy, predicted.mean(&RunResult::cpu_utilisation));
   for (int g = 0; g < kGroupCount; ++g) {
     std::vector<double> one;
-    for (const auto& groups : measured)
-      if (std::isfinite(groups[g])) one.push_back(groups[g]);
+    for (const CalibrationRecord& r : measured)
+      if (std::isfinite(r.cpu_us_per_request[g])) one.push_back(r.cpu_us_per_request[g]);
     v.cpu_us_by_group[g] = compare(
         one, predicted.summary([g](const RunResult& r) { return cpu_by_group(r)[g]; }).mean);
   }
@@ -251,10 +253,6 @@ ValidationPoint compare_point(const Pending& m, const StackResult& sr) {
   v.p99 = compare(p99, sr.mean(&RunResult::p99_ms));
   v.sessions_peak =
       compare(db, sr.summary([](const RunResult& r) { return double(r.db_sessions_peak); }).mean);
-  std::vector<double> busy;
-  for (const json* r : m.records)
-    if (r->contains("cpu")) busy.push_back(record_from_live_json(*r, "record").host_busy);
-  v.host_busy = compare(busy, sr.mean(&RunResult::cpu_utilisation));
   compare_cpu(v, m.records, sr);
   return v;
 }
