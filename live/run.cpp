@@ -177,10 +177,16 @@ json run_once(const RunConfig& config, const ProgressFn& progress) {
   // whose vCPU changed speed between the references before and after its
   // window measured two hosts: each is run again (up to foreign_retries and
   // speed_retries times); the last attempt is returned, still flagged if it
-  // was disturbed as well.
+  // was disturbed as well. Its "cluster" is the first attempt's: whether the
+  // table was there before this run, not before its last attempt.
   int foreign_left = config.foreign_retries, speed_left = config.speed_retries;
+  json cluster;
   for (int attempt = 1;; ++attempt) {
     json record = run_attempt(config, external, progress);
+    if (attempt == 1)
+      cluster = record.at("cluster");
+    else
+      record["cluster"] = cluster;
     json& flags = record.at("flags");
     flags["attempts"] = attempt;
     char line[200];
