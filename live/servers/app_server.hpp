@@ -40,8 +40,6 @@ struct AppSettings {
 class AppServer {
  public:
   AppServer(const StackRecipe& recipe, const AppSettings& settings);
-  AppServer(const AppServer&) = delete;
-  AppServer& operator=(const AppServer&) = delete;
   ~AppServer();
 
   int port() const { return port_; }

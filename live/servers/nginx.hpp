@@ -26,8 +26,6 @@ std::string nginx_config(const NginxSettings& s, const std::string& dir, long op
 class Nginx {
  public:
   Nginx(const NginxSettings& settings, const std::string& run_dir, const UserIds& user);
-  Nginx(const Nginx&) = delete;
-  Nginx& operator=(const Nginx&) = delete;
   ~Nginx();
 
   int port() const { return port_; }

@@ -26,8 +26,6 @@ class Pgbouncer {
  public:
   // Writes the config into <run_dir>/pgbouncer/, starts it, waits for its port.
   Pgbouncer(const PgbouncerSettings& settings, const std::string& run_dir, const UserIds& user);
-  Pgbouncer(const Pgbouncer&) = delete;
-  Pgbouncer& operator=(const Pgbouncer&) = delete;
   ~Pgbouncer();
 
   int port() const { return port_; }

@@ -40,8 +40,6 @@ class PostgresCluster {
   // free port and waits until it accepts queries; loads the table when the
   // cluster is new.
   PostgresCluster(const PostgresSettings& settings, const UserIds& service_user);
-  PostgresCluster(const PostgresCluster&) = delete;
-  PostgresCluster& operator=(const PostgresCluster&) = delete;
   ~PostgresCluster();
 
   int port() const { return port_; }
