@@ -186,6 +186,7 @@ CpuSnapshot take_cpu_snapshot(const CpuCgroups& cgroups) {
   CpuSnapshot snap;
   snap.at = std::chrono::steady_clock::now();
   snap.machine = read_proc_stat();
+  snap.events = read_machine_events();
   for (const auto& g : kComponentGroups) {
     snap.groups[g] = cgroups.read(g);
     for (pid_t pid : cgroups.pids(g)) {
@@ -282,6 +283,8 @@ CpuReport cpu_report(const CpuSnapshot& begin, const CpuSnapshot& end, long comp
   r.cpus_online = online_cpus();
   r.machine_busy_s = end.machine.busy_s() - begin.machine.busy_s();
   r.machine_total_s = end.machine.total_s() - begin.machine.total_s();
+  r.events = events_between(begin.events, end.events);
+  r.completed_requests = completed_requests;
   const double per_request =
       completed_requests > 0 ? 1e6 / static_cast<double>(completed_requests) : 0;
   double ours = 0;
@@ -348,7 +351,8 @@ nlohmann::json to_json(const CpuReport& r) {
           {"runner_s", r.runner_s},
           {"foreign_cores", r.foreign_cores},
           {"groups", groups},
-          {"app_processes", workers}};
+          {"app_processes", workers},
+          {"machine_events", to_json(r.events, r.completed_requests)}};
 }
 
 double machine_busy_cores(std::chrono::milliseconds interval) {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "live/measure/cpu_cgroups.hpp"
+#include "live/measure/machine_events.hpp"
 
 namespace stacksim::live {
 
@@ -86,6 +87,7 @@ struct ProcessSample {
 struct CpuSnapshot {
   std::chrono::steady_clock::time_point at;
   ProcStat machine;
+  MachineEvents events;
   std::map<std::string, CgroupCpu> groups;
   std::map<pid_t, ProcessSample> processes;
   std::map<pid_t, double> kernel_threads_s;  // ksoftirqd, kworkers: kthreadd and its children
@@ -130,6 +132,8 @@ struct CpuReport {
   double runner_s = 0;
   std::vector<WorkerCpu> app_processes;
   double foreign_cores = 0;  // foreign CPU seconds / window seconds
+  MachineEvents events;      // interrupts and context switches in the window
+  long completed_requests = 0;
 };
 
 CpuReport cpu_report(const CpuSnapshot& begin, const CpuSnapshot& end, long completed_requests);
