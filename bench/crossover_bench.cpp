@@ -5,21 +5,14 @@
 #include <benchmark/benchmark.h>
 
 #include "sim/experiment/crossover.hpp"
-#include "sim/scenario/model_io.hpp"
-#include "sim/scenario/scenario_io.hpp"
+#include "tests/support/shipped_inputs.hpp"
 
 namespace stacksim {
 namespace {
 
 void BM_CrossoverMap(benchmark::State& state) {
-  const Model model = load_model(std::string(STACKSIM_SOURCE_DIR) + "/models/this-machine.json");
-  CrossoverSpec spec;
-  spec.scenario = load_scenario(std::string(STACKSIM_SOURCE_DIR) + "/scenarios/this-machine.json");
-  spec.scenario.requests = 2000;
-  spec.scenario.warmup_requests = 500;
-  spec.scenario.replications = 3;
-  spec.sync_side = {"gunicorn-flask"};
-  spec.async_side = {"uvicorn-starlette"};
+  const Model model = testing::shipped_model();
+  CrossoverSpec spec = testing::shipped_crossover(2000, 500, 3);
   spec.x = make_x_axis("--x", "clients", {10, 100, 200, 400});
   spec.y = make_y_axis("--y", "delay_ms", 0, 40, 8);
   spec.levels = {2.0};  // on this model async leads everywhere at level 1

@@ -7,16 +7,13 @@
 #include <cstdlib>
 
 #include "common/input_error.hpp"
-#include "sim/scenario/json_fields.hpp"
+#include "fuzz/parse_round_trip.hpp"
 #include "sim/scenario/scenario_io.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   try {
-    const auto j = stacksim::json_fields::parse_json_text(
-        std::string_view(reinterpret_cast<const char*>(data), size), "fuzz.json");
-    const stacksim::Scenario s = stacksim::parse_scenario(j, "fuzz.json");
-    const nlohmann::json out = stacksim::to_json(s);
-    if (stacksim::to_json(stacksim::parse_scenario(out, "fuzz.json")) != out) std::abort();
+    const stacksim::Scenario s =
+        stacksim::fuzz::parse_round_trip(data, size, stacksim::parse_scenario);
     // parse_scenario validated each sweep value, so none may fail here.
     for (const auto& [key, values] : s.sweep) {
       for (const auto& v : values) {

@@ -8,6 +8,7 @@
 #include "tests/calibrate/live_records.hpp"
 #include "tests/cli/run_command.hpp"
 #include "tests/support/scratch_dir.hpp"
+#include "tests/support/shipped_inputs.hpp"
 
 namespace stacksim::calibrate {
 namespace {
@@ -141,7 +142,7 @@ TEST_F(CalibrateCli, QuickChoosesEachTypesLatencyShapeOrKeepsThePriorsWhenAsked)
   EXPECT_NE(b.out.find("Demands fitted on the simulated load"), std::string::npos) << b.out;
   EXPECT_NE(k.provenance.at("latency_shape").get<std::string>().find("kept from the prior"),
             std::string::npos);
-  const Model prior = load_model(std::string(STACKSIM_SOURCE_DIR) + "/models/this-machine.json");
+  const Model prior = stacksim::testing::shipped_model();
   for (const char* stack : {"uvicorn-starlette", "gunicorn-gevent-flask"}) {
     EXPECT_EQ(k.stacks.at(stack).accept_policy, prior.stacks.at(stack).accept_policy) << stack;
     EXPECT_EQ(k.stacks.at(stack).worker_order, prior.stacks.at(stack).worker_order) << stack;

@@ -293,6 +293,12 @@ class SlowHost : public ::testing::Test {
     for (const live::SweepPoint& p : plan_.points)
       measured_.push_back(simulated_record(p, point_of(points, p), workers_of(p)));
   }
+  // validate_model on these records, with the speed check or without.
+  ValidationReport validate(const Model& model, bool at_measured_speed) const {
+    ValidateOptions options = options_;
+    options.at_measured_speed = at_measured_speed;
+    return validate_model(model, plan_, recipes_, measured_, options);
+  }
   Model model_;
   live::StackRecipes recipes_;
   live::SweepPlan plan_;
@@ -306,13 +312,7 @@ class SlowHost : public ::testing::Test {
 // only; the 20 ms point, bound by its sync workers' W / (D + ...), moves
 // much less.
 TEST_F(SlowHost, TheSpeedCheckFindsItsSpeedAndItsErrorGoesAway) {
-  const Model& model = model_;
-  const live::StackRecipes& recipes = recipes_;
-  const live::SweepPlan& plan = plan_;
-  const std::vector<json>& measured = measured_;
-  ValidateOptions options = options_;
-  options.at_measured_speed = true;
-  const ValidationReport r = validate_model(model, plan, recipes, measured, options);
+  const ValidationReport r = validate(model_, /*at_measured_speed=*/true);
   ASSERT_EQ(r.points.size(), 4u);
   for (const ValidationPoint& v : r.points) {
     SCOPED_TRACE(v.stack + " " + v.group);
@@ -339,8 +339,7 @@ TEST_F(SlowHost, TheSpeedCheckFindsItsSpeedAndItsErrorGoesAway) {
   EXPECT_NE(to_markdown(r).find("At the runs' measured speed"), std::string::npos);
 
   // Without the check, no speed is claimed.
-  options.at_measured_speed = false;
-  const ValidationReport plain = validate_model(model, plan, recipes, measured, options);
+  const ValidationReport plain = validate(model_, /*at_measured_speed=*/false);
   EXPECT_TRUE(std::isnan(plain.points.front().at_speed.speed));
   EXPECT_TRUE(to_json(plain).at("points").at(0).at("at_measured_speed").is_null());
   EXPECT_EQ(to_markdown(plain).find("At the runs' measured speed"), std::string::npos);
@@ -353,9 +352,7 @@ TEST_F(SlowHost, TheSpeedCheckRunsAtTheRunsSpeedWhateverCorrectionsTheModelUses)
   Model model = model_;
   model.host.speed = 3.0;  // not used:
   model.host.corrections = CpuCorrections::none();
-  ValidateOptions options = options_;
-  options.at_measured_speed = true;
-  const ValidationReport r = validate_model(model, plan_, recipes_, measured_, options);
+  const ValidationReport r = validate(model, /*at_measured_speed=*/true);
   ASSERT_EQ(r.points.size(), 4u);
   for (const ValidationPoint& v : r.points) {
     SCOPED_TRACE(v.stack + " " + v.group);

@@ -316,41 +316,36 @@ TEST(Stack, FullBacklogDropsSynsThatAreRetriedLater) {
   EXPECT_GT(r.phase_ms[static_cast<int>(Phase::kRetry)], 0.0);
 }
 
-// M/M/1 as a special case: one sync worker on one core, exponential app
-// demand S = 1 ms, every other demand 0, no delay, Poisson arrivals at
-// lambda = 600/s. Mean response time 1 / (mu - lambda) = 1 / 400 s = 2.5 ms.
-TEST(Stack, OneSyncWorkerUnderPoissonLoadIsAnMM1Queue) {
+// An M/M/c queue in the stack: c sync workers on c cores, exponential app
+// demand S = 1 ms (mu = 1000/s), every other demand 0, no delay, Poisson
+// arrivals at lambda; one replication of `requests` after `warmup_requests`.
+RunResult run_mmc(int c, double lambda_rps, std::int64_t requests, std::int64_t warmup_requests) {
   Model m = uniform_model(0, 0);
   m.stacks.at("sync").pre = Distribution::exponential(1e6);
   Scenario sc = small_scenario();
-  sc.cores = 1;
-  sc.workers.sync = 1;
+  sc.cores = c;
+  sc.workers.sync = c;
   sc.delay_ms = 0;
   sc.load = LoadType::kOpen;
-  sc.rate_rps = 600;
-  sc.requests = 200'000;
-  sc.warmup_requests = 5'000;
-  sc.replications = 1;
-  const RunResult r = run_once(m, m.stacks.at("sync"), sc, 0);
+  sc.rate_rps = lambda_rps;
+  sc.requests = requests;
+  sc.warmup_requests = warmup_requests;
+  return run_once(m, m.stacks.at("sync"), sc, 0);
+}
+
+// M/M/1 as a special case: one sync worker on one core, lambda = 600/s.
+// Mean response time 1 / (mu - lambda) = 1 / 400 s = 2.5 ms.
+TEST(Stack, OneSyncWorkerUnderPoissonLoadIsAnMM1Queue) {
+  const RunResult r = run_mmc(1, 600, 200'000, 5'000);
   EXPECT_NEAR(r.latency_mean_ms, 2.5, 2.5 * 0.05);
   EXPECT_NEAR(r.throughput_rps, 600, 600 * 0.02);
 }
 
-// M/M/c: c = 3 sync workers on 3 cores, exponential 1 ms, lambda = 2400/s
-// (rho = 0.8). Erlang C: P(wait) = 0.6472, mean wait = P(wait) / (c mu -
-// lambda) = 0.6472 / 600 s = 1.0787 ms, so E[R] = 2.0787 ms.
+// M/M/c: c = 3 sync workers on 3 cores, lambda = 2400/s (rho = 0.8).
+// Erlang C: P(wait) = 0.6472, mean wait = P(wait) / (c mu - lambda) =
+// 0.6472 / 600 s = 1.0787 ms, so E[R] = 2.0787 ms.
 TEST(Stack, SyncWorkersUnderPoissonLoadAreAnMMcQueue) {
-  Model m = uniform_model(0, 0);
-  m.stacks.at("sync").pre = Distribution::exponential(1e6);
-  Scenario sc = small_scenario();
-  sc.cores = 3;
-  sc.workers.sync = 3;
-  sc.delay_ms = 0;
-  sc.load = LoadType::kOpen;
-  sc.rate_rps = 2400;
-  sc.requests = 400'000;
-  sc.warmup_requests = 10'000;
-  const RunResult r = run_once(m, m.stacks.at("sync"), sc, 0);
+  const RunResult r = run_mmc(3, 2400, 400'000, 10'000);
   EXPECT_NEAR(r.latency_mean_ms, 2.0787, 2.0787 * 0.05);
 }
 

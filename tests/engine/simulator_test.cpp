@@ -9,30 +9,18 @@
 
 #include "sim/engine/event.hpp"
 #include "sim/engine/rng.hpp"
+#include "tests/support/event_recorder.hpp"
 
 namespace stacksim {
 namespace {
 
-// Records (now, arg) for every event it receives.
-class Recorder final : public EventHandler {
- public:
-  explicit Recorder(Simulator& sim) : sim_(sim) {}
-  void on_event(std::uint64_t arg) override {
-    times.push_back(sim_.now());
-    args.push_back(arg);
-  }
-  std::vector<SimTime> times;
-  std::vector<std::uint64_t> args;
-
- private:
-  Simulator& sim_;
-};
+using testing::EventRecorder;
 
 TEST(Simulator, EventsAtEqualTimesRunInInsertionOrder) {
   // Five events at t = 7 scheduled in the order 0..4, interleaved with
   // earlier and later ones: the t = 7 group runs 0, 1, 2, 3, 4.
   Simulator sim;
-  Recorder rec(sim);
+  EventRecorder rec(sim);
   sim.schedule_at(9, rec, 100);
   for (std::uint64_t i = 0; i < 5; ++i) {
     sim.schedule_at(7, rec, i);
@@ -47,7 +35,7 @@ TEST(Simulator, CancelledEventIsSkippedAndOthersStillRun) {
   // t=1 a, t=2 b (cancelled), t=3 c: only a and c run; cancelling twice
   // or cancelling an event that already ran changes nothing.
   Simulator sim;
-  Recorder rec(sim);
+  EventRecorder rec(sim);
   const EventId a = sim.schedule_at(1, rec, 1);
   const EventId b = sim.schedule_at(2, rec, 2);
   sim.schedule_at(3, rec, 3);
@@ -67,7 +55,7 @@ TEST(Simulator, StaleIdDoesNotCancelTheEventThatReusedItsSlot) {
   // a runs and frees its slot; b takes the same slot. Cancelling a's old id
   // must not touch b (the sequence number guards the slot).
   Simulator sim;
-  Recorder rec(sim);
+  EventRecorder rec(sim);
   const EventId a = sim.schedule_at(1, rec, 1);
   sim.run();
   const EventId b = sim.schedule_at(2, rec, 2);
@@ -103,7 +91,7 @@ TEST(Simulator, TimeNeverGoesBackwardsUnderRandomScheduling) {
 
 TEST(Simulator, SchedulingInThePastThrows) {
   Simulator sim;
-  Recorder rec(sim);
+  EventRecorder rec(sim);
   sim.schedule_at(10, rec);
   sim.run();
   EXPECT_THROW(sim.schedule_at(9, rec), std::logic_error);
@@ -114,7 +102,7 @@ TEST(Simulator, RunUntilRunsEventsUpToAndIncludingTheLimitThenSetsNow) {
   // Events at 5, 10, 15; run_until(10) runs two, leaves now = 10; then
   // run_until(12) runs none and sets now = 12; run() finishes the third.
   Simulator sim;
-  Recorder rec(sim);
+  EventRecorder rec(sim);
   for (SimTime t : {5, 10, 15}) sim.schedule_at(t, rec, static_cast<std::uint64_t>(t));
   sim.run_until(10);
   EXPECT_EQ(rec.args.size(), 2u);

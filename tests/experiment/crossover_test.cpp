@@ -24,10 +24,9 @@
 
 #include "common/input_error.hpp"
 #include "sim/experiment/crossover_report.hpp"
-#include "sim/scenario/model_io.hpp"
-#include "sim/scenario/scenario_io.hpp"
 #include "tests/components/test_stack_model.hpp"
 #include "tests/support/input_error.hpp"
+#include "tests/support/shipped_inputs.hpp"
 
 namespace stacksim {
 namespace {
@@ -139,14 +138,8 @@ TEST(Crossover, SameSeedSameBitsWhateverTheThreadCount) {
 // most replications allowed, some needed more than the first three, and the
 // added runs leave the bits independent of the thread count.
 TEST(Crossover, SequentialStoppingAddsReplicationsUntilThePrecisionIsMet) {
-  const Model m = load_model(std::string(STACKSIM_SOURCE_DIR) + "/models/this-machine.json");
-  CrossoverSpec spec;
-  spec.scenario = load_scenario(std::string(STACKSIM_SOURCE_DIR) + "/scenarios/this-machine.json");
-  spec.scenario.requests = 500;
-  spec.scenario.warmup_requests = 100;
-  spec.scenario.replications = 3;
-  spec.sync_side = {"gunicorn-flask"};
-  spec.async_side = {"uvicorn-starlette"};
+  const Model m = testing::shipped_model();
+  CrossoverSpec spec = testing::shipped_crossover(500, 100, 3);
   spec.x = make_x_axis("--x", "clients", {20, 100});
   spec.y = make_y_axis("--y", "delay_ms", 0, 20, 3);
   spec.levels = {2.0};

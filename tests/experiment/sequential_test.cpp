@@ -10,15 +10,16 @@
 #include "common/input_error.hpp"
 #include "sim/experiment/experiment.hpp"
 #include "sim/experiment/report.hpp"
-#include "sim/scenario/model_io.hpp"
-#include "sim/scenario/scenario_io.hpp"
 #include "tests/support/input_error.hpp"
+#include "tests/support/shipped_inputs.hpp"
 
 namespace stacksim {
 namespace {
 
 using stacksim::testing::input_error_of;
 using stacksim::testing::says;
+using stacksim::testing::shipped_model;
+using stacksim::testing::shipped_scenario;
 
 std::vector<RunResult> throughputs(const std::vector<double>& values) {
   std::vector<RunResult> out;
@@ -87,15 +88,11 @@ TEST(SequentialStopping, BadRulesNameTheirFlag) {
 // between seeds; uvicorn-starlette at 300 requests is CPU-bound and moves
 // by a few percent.
 Scenario small_scenario() {
-  Scenario sc = load_scenario(std::string(STACKSIM_SOURCE_DIR) + "/scenarios/this-machine.json");
+  Scenario sc = shipped_scenario();
   sc.stacks = {"gunicorn-flask", "uvicorn-starlette"};
   sc.replications = 3;
   sc.warmup_requests = 100;
   return sc;
-}
-
-Model shipped_model() {
-  return load_model(std::string(STACKSIM_SOURCE_DIR) + "/models/this-machine.json");
 }
 
 TEST(SimSequentialStopping, AQuietPointStopsAtTheFirstReplications) {

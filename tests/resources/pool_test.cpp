@@ -9,24 +9,14 @@
 #include "sim/engine/event.hpp"
 #include "sim/engine/simulator.hpp"
 #include "sim/metrics/time_weighted.hpp"
+#include "tests/support/event_recorder.hpp"
 
 namespace stacksim {
 namespace {
 
-// A waiter that records when it was granted and which unit it got.
-class Granted final : public EventHandler {
- public:
-  explicit Granted(Simulator& sim) : sim_(sim) {}
-  void on_event(std::uint64_t who) override {
-    order.push_back(who);
-    at.push_back(sim_.now());
-  }
-  std::vector<std::uint64_t> order;
-  std::vector<SimTime> at;
-
- private:
-  Simulator& sim_;
-};
+// A waiter that records who was granted (args: the argument of its
+// continuation) and when (times).
+using Granted = testing::EventRecorder;
 
 // Releases `unit` of `pool` when its event fires.
 class Releaser final : public EventHandler {
@@ -55,8 +45,8 @@ TEST(Pool, WaitersGetFreedUnitsInFifoOrder) {
   EXPECT_EQ(pool.waiting(), 3u);
   for (SimTime t : {10, 20, 30}) sim.schedule_at(t, rel, 0);
   sim.run();
-  EXPECT_EQ(g.order, (std::vector<std::uint64_t>{1, 2, 3}));
-  EXPECT_EQ(g.at, (std::vector<SimTime>{10, 20, 30}));
+  EXPECT_EQ(g.args, (std::vector<std::uint64_t>{1, 2, 3}));
+  EXPECT_EQ(g.times, (std::vector<SimTime>{10, 20, 30}));
   EXPECT_EQ(unit_b, 0);
   EXPECT_EQ(unit_c, 0);
   EXPECT_EQ(unit_d, 0);
@@ -77,7 +67,7 @@ TEST(Pool, ReleasedUnitGoesStraightToTheWaiterNotBackToIdle) {
   int unit_w = -1, unit_x = -1;
   pool.acquire(Continuation{&g, 7}, &unit_w);
   pool.release(1);
-  EXPECT_EQ(g.order, (std::vector<std::uint64_t>{7}));
+  EXPECT_EQ(g.args, (std::vector<std::uint64_t>{7}));
   EXPECT_EQ(unit_w, 1);
   EXPECT_EQ(pool.in_use(), 2);
   EXPECT_EQ(pool.acquire(Continuation{&g, 8}, &unit_x).unit, -1);

@@ -17,6 +17,7 @@
 #include "common/input_error.hpp"
 #include "sim/scenario/model_io.hpp"
 #include "tests/support/input_error.hpp"
+#include "tests/support/shipped_inputs.hpp"
 
 namespace stacksim {
 namespace {
@@ -41,7 +42,7 @@ json profile(double native, double python, double wake_us, double idle, double c
 }
 
 Model shipped_with_profile(const json& fitted_on) {
-  Model model = load_model(std::string(STACKSIM_SOURCE_DIR) + "/models/this-machine.json");
+  Model model = testing::shipped_model();
   model.host.profile = host_profile_from_json(fitted_on, "fitted.json");
   return model;
 }
