@@ -35,6 +35,7 @@
 #include "calibrate/table_report.hpp"
 #include "calibrate/validation.hpp"
 #include "common/input_error.hpp"
+#include "live/commands.hpp"
 #include "live/os/process_registry.hpp"
 #include "live/results_store.hpp"
 #include "live/servers/stack_recipes.hpp"
@@ -361,9 +362,8 @@ void add_memory_command(CLI::App& cmd, int& exit_code) {
 }  // namespace
 
 void add_calibrate_commands(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand(
-      "calibrate", "Run calibration plans live and fit model files from their records");
-  cmd->require_subcommand(1);
+  auto* cmd = live::add_command_group(
+      app, "calibrate", "Run calibration plans live and fit model files from their records");
   add_fit_command(*cmd, exit_code);
   add_run_command(*cmd, exit_code);
   add_speed_command(*cmd, exit_code);
