@@ -1,12 +1,26 @@
 // The options that calibrate's commands share: a plan run from a results
 // store, or only its records (run, speed, quick, validate); which records
-// count (those and fit); the model file written (fit, run).
+// count (those and fit); the model file written (fit, run). And how the
+// commands that start processes run (guarded).
 #pragma once
 
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "live/os/process_registry.hpp"
+
 namespace stacksim::calibrate {
+
+// A command's runner (cli::add_command's `run`) for a command that starts
+// processes (a plan run live, a probe): `run(options)` under
+// live::run_guarded, which stops them on the way out and names `who` in a
+// failure.
+template <typename Run>
+auto guarded(const char* who, Run run) {
+  return [who, run](const auto& options) {
+    return live::run_guarded(who, [&] { return run(options); });
+  };
+}
 
 inline void add_plan_and_store(CLI::App& cmd, std::string& plan, const std::string& plan_help,
                                std::string& store) {

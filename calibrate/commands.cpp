@@ -35,10 +35,12 @@
 #include "calibrate/table_report.hpp"
 #include "calibrate/validation.hpp"
 #include "common/input_error.hpp"
+#include "live/commands.hpp"
 #include "live/os/process_registry.hpp"
 #include "live/results_store.hpp"
 #include "live/servers/stack_recipes.hpp"
 #include "live/sweep.hpp"
+#include "sim/cli/command.hpp"
 #include "sim/cli/model_options.hpp"
 #include "sim/scenario/host_profile.hpp"
 #include "sim/scenario/model_io.hpp"
@@ -231,11 +233,11 @@ int run_validation(const ValidateCommandOptions& o) {
 }
 
 void add_fit_command(CLI::App& cmd, int& exit_code) {
-  auto opts = std::make_shared<FitCommandOptions>();
-  auto* fit = cmd.add_subcommand(
-      "fit",
+  auto [fit, opts] = cli::add_command<FitCommandOptions>(
+      cmd, "fit",
       "Fit each component group's CPU per request (least squares, standard errors, residuals) "
-      "from live records and write <out>/<label>.json");
+      "from live records and write <out>/<label>.json",
+      run_fit, exit_code);
   fit->add_option("--records", opts->records,
                   "Live results store(s), JSON lines of `stacksim live run` (repeatable)")
       ->required();
@@ -259,15 +261,14 @@ void add_fit_command(CLI::App& cmd, int& exit_code) {
   fit->add_option("--format", opts->format, "table or json")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
-  fit->callback([opts, &exit_code] { exit_code = run_fit(*opts); });
 }
 
 void add_run_command(CLI::App& cmd, int& exit_code) {
-  auto ro = std::make_shared<RunCommandOptions>();
-  auto* run = cmd.add_subcommand(
-      "run",
+  auto [run, ro] = cli::add_command<RunCommandOptions>(
+      cmd, "run",
       "Run a calibration plan live (resumable from --store), then fit the load model "
-      "(demand at saturation, idle inflation, postgres per backend) and write <out>/<label>.json");
+      "(demand at saturation, idle inflation, postgres per backend) and write <out>/<label>.json",
+      guarded("calibrate", run_calibration), exit_code);
   add_plan_and_store(*run, ro->plan, "Calibration plan (a stacksim.live-sweep file)", ro->store);
   run->add_option("--stack", ro->stacks, "Calibrate only this stack of the plan (repeatable)");
   run->add_option("--holdout", ro->holdout,
@@ -277,34 +278,28 @@ void add_run_command(CLI::App& cmd, int& exit_code) {
   add_model_file_options(*run, ro->label, ro->out);
   add_record_flags(*run, ro->no_run, "Do not run anything: fit the plan's records in --store",
                    ro->skip_flagged);
-  run->callback([ro, &exit_code] {
-    exit_code = live::run_guarded("calibrate", [&] { return run_calibration(*ro); });
-  });
 }
 
 void add_speed_command(CLI::App& cmd, int& exit_code) {
-  auto so = std::make_shared<SpeedCommandOptions>();
-  auto* speed = cmd.add_subcommand(
-      "speed",
+  auto [speed, so] = cli::add_command<SpeedCommandOptions>(
+      cmd, "speed",
       "Measure the host's speed today against a model's machine: run a short reference plan "
       "live (resumable from --store), compare each point's CPU per request with the model's, "
-      "and write the model at the median speed (host.speed)");
+      "and write the model at the median speed (host.speed)",
+      guarded("calibrate speed", run_speed), exit_code);
   speed->add_option("--model", so->model, "Model whose machine is the reference")->required();
   add_plan_and_store(*speed, so->plan, "Reference plan (a stacksim.live-sweep file)", so->store);
   speed->add_option("--out", so->out, "Write the model at the measured speed to this file");
   add_record_flags(*speed, so->no_run, "Do not run anything: use the records in --store",
                    so->skip_flagged);
-  speed->callback([so, &exit_code] {
-    exit_code = live::run_guarded("calibrate speed", [&] { return run_speed(*so); });
-  });
 }
 
 void add_validate_command(CLI::App& app, int& exit_code) {
-  auto vo = std::make_shared<ValidateCommandOptions>();
-  auto* val = app.add_subcommand(
-      "validate",
+  auto [val, vo] = cli::add_command<ValidateCommandOptions>(
+      app, "validate",
       "Run a held-out plan live (resumable from --store), predict each point with the model, "
-      "and report the errors and the sync/async winners (Markdown and JSON)");
+      "and report the errors and the sync/async winners (Markdown and JSON)",
+      guarded("validate", run_validation), exit_code);
   cli::add_model_options(*val, vo->model, "Model file to validate");
   add_plan_and_store(*val, vo->plan, "Validation plan (a stacksim.live-sweep file)", vo->store);
   val->add_option("--also-records", vo->also_records,
@@ -334,9 +329,6 @@ void add_validate_command(CLI::App& app, int& exit_code) {
   val->add_option("--format", vo->format, "markdown or json on stdout")
       ->check(CLI::IsMember({"markdown", "json"}))
       ->capture_default_str();
-  val->callback([vo, &exit_code] {
-    exit_code = live::run_guarded("validate", [&] { return run_validation(*vo); });
-  });
 }
 
 struct MemoryCommandOptions {
@@ -356,24 +348,22 @@ int run_memory(const MemoryCommandOptions& o) {
 }
 
 void add_memory_command(CLI::App& cmd, int& exit_code) {
-  auto opts = std::make_shared<MemoryCommandOptions>();
-  auto* mem = cmd.add_subcommand(
-      "memory",
+  auto [mem, opts] = cli::add_command<MemoryCommandOptions>(
+      cmd, "memory",
       "Put each stack's app-server RAM (PSS per worker and of the master, from live records' "
-      "memory) into a model's stacks.<name>.memory");
+      "memory) into a model's stacks.<name>.memory",
+      run_memory, exit_code);
   mem->add_option("--records", opts->records, "Live results store (calibrate/data/memory.jsonl)")
       ->required();
   mem->add_option("--model", opts->model, "Model to update")->required();
   mem->add_option("--out", opts->out, "Write here instead of over --model (atomically)");
-  mem->callback([opts, &exit_code] { exit_code = run_memory(*opts); });
 }
 
 }  // namespace
 
 void add_calibrate_commands(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand(
-      "calibrate", "Run calibration plans live and fit model files from their records");
-  cmd->require_subcommand(1);
+  auto* cmd = live::add_command_group(
+      app, "calibrate", "Run calibration plans live and fit model files from their records");
   add_fit_command(*cmd, exit_code);
   add_run_command(*cmd, exit_code);
   add_speed_command(*cmd, exit_code);

@@ -22,6 +22,7 @@
 #include "live/results_store.hpp"
 #include "live/servers/stack_recipes.hpp"
 #include "live/sweep.hpp"
+#include "sim/cli/command.hpp"
 #include "sim/scenario/host_profile.hpp"
 #include "sim/scenario/json_fields.hpp"
 #include "sim/scenario/model_io.hpp"
@@ -235,13 +236,13 @@ int run_quick_calibration(const QuickOptions& in) {
 }
 
 void add_quick_command(CLI::App& calibrate, int& exit_code) {
-  auto o = std::make_shared<QuickOptions>();
-  auto* cmd = calibrate.add_subcommand(
-      "quick",
+  auto [cmd, o] = cli::add_command<QuickOptions>(
+      calibrate, "quick",
       "A model of this host in minutes: probe the host, run a short plan (per stack a "
       "saturated, a lightly loaded and a delayed run; resumable from --store), fit the demands, "
       "the scheduler's imbalance and wake-up latency and each async type's latency shape, and "
-      "write the model with its host profile");
+      "write the model with its host profile",
+      guarded("calibrate quick", run_quick_calibration), exit_code);
   cmd->add_option("--out", o->out, "Model file to write")->required();
   cmd->add_option("--cores", o->cores,
                   "Pin the probe and every run to the first N allowed CPUs (0: all)")
@@ -269,9 +270,6 @@ void add_quick_command(CLI::App& calibrate, int& exit_code) {
                 "counts on the records tried)");
   add_record_flags(*cmd, o->no_run, "Do not run the plan: fit the records in --store",
                    o->skip_flagged);
-  cmd->callback([o, &exit_code] {
-    exit_code = live::run_guarded("calibrate quick", [&] { return run_quick_calibration(*o); });
-  });
 }
 
 }  // namespace stacksim::calibrate

@@ -5,11 +5,13 @@
 #include <filesystem>
 #include <memory>
 
+#include "calibrate/command_options.hpp"
 #include "calibrate/model_writer.hpp"
 #include "calibrate/table_fit.hpp"
 #include "calibrate/table_report.hpp"
 #include "live/os/process_registry.hpp"
 #include "live/servers/stack_recipes.hpp"
+#include "sim/cli/command.hpp"
 #include "sim/cli/model_options.hpp"
 #include "sim/scenario/json_fields.hpp"
 #include "sim/scenario/model_io.hpp"
@@ -47,7 +49,15 @@ std::string shown(const std::string& path) {
   return !ec && !rel.empty() && *rel.begin() != ".." ? rel.string() : path;
 }
 
-int run_table(const TableOptions& o) {
+// The prior and the estimates model of the checkout where not given.
+TableOptions with_defaults(TableOptions o) {
+  if (o.prior.empty()) o.prior = live::project_dir() + "/models/this-machine.json";
+  if (o.estimates.empty()) o.estimates = live::project_dir() + "/models/estimates.json";
+  return o;
+}
+
+int run_table(const TableOptions& given) {
+  const TableOptions o = with_defaults(given);
   const Model prior = working_prior(o);
   const Scenario scenario = load_scenario(o.scenario);
   const PublishedTable table = read_published_table(o.table, o.map, prior, scenario);
@@ -80,12 +90,12 @@ int run_table(const TableOptions& o) {
 }  // namespace
 
 void add_table_command(CLI::App& calibrate, int& exit_code) {
-  auto o = std::make_shared<TableOptions>();
-  auto* cmd = calibrate.add_subcommand(
-      "table",
+  auto [cmd, o] = cli::add_command<TableOptions>(
+      calibrate, "table",
       "A model of another machine from its published table (throughput, P50, P99, #DB per "
       "stack): the prior's demands carried there by factors fitted by simulating every row, "
-      "with what the table pins and what it does not");
+      "with what the table pins and what it does not",
+      guarded("calibrate table", run_table), exit_code);
   cmd->add_option("--table", o->table, "The published table (CSV; docs/published.md)")->required();
   cmd->add_option("--scenario", o->scenario, "The table's configuration (a scenario file)")
       ->required();
@@ -108,11 +118,6 @@ void add_table_command(CLI::App& calibrate, int& exit_code) {
       ->capture_default_str();
   cmd->add_option("--report", o->report, "Also write the report (text) to this file");
   cli::add_threads_and_quiet(*cmd, o->threads, o->quiet);
-  cmd->callback([o, &exit_code] {
-    if (o->prior.empty()) o->prior = live::project_dir() + "/models/this-machine.json";
-    if (o->estimates.empty()) o->estimates = live::project_dir() + "/models/estimates.json";
-    exit_code = live::run_guarded("calibrate table", [&] { return run_table(*o); });
-  });
 }
 
 }  // namespace stacksim::calibrate

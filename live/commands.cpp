@@ -160,9 +160,15 @@ int list_stacks(const std::string& path, const std::string& format) {
 
 }  // namespace
 
+CLI::App* add_command_group(CLI::App& app, const std::string& name,
+                            const std::string& description) {
+  CLI::App* group = app.add_subcommand(name, description);
+  group->require_subcommand(1);
+  return group;
+}
+
 void add_live_commands(CLI::App& app, int& exit_code) {
-  auto* live = app.add_subcommand("live", "Run the real stack on this machine and measure it");
-  live->require_subcommand(1);
+  auto* live = add_command_group(app, "live", "Run the real stack on this machine and measure it");
 
   auto run_opts = std::make_shared<RunOptions>();
   auto* run =

@@ -36,8 +36,7 @@ int run_probe(const ProbeCommandOptions& o) {
 }  // namespace
 
 void add_host_commands(CLI::App& app, int& exit_code) {
-  auto* host = app.add_subcommand("host", "Measure what this machine does to any software");
-  host->require_subcommand(1);
+  auto* host = add_command_group(app, "host", "Measure what this machine does to any software");
   auto o = std::make_shared<ProbeCommandOptions>();
   auto* probe = host->add_subcommand(
       "probe",

@@ -11,6 +11,7 @@
 
 #include "common/input_error.hpp"
 #include "common/progress.hpp"
+#include "sim/cli/command.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/cli/model_options.hpp"
 #include "sim/experiment/crossover.hpp"
@@ -129,11 +130,11 @@ int run_crossover_command(const CrossoverOptions& o) {
 }  // namespace
 
 void add_crossover_command(CLI::App& app, int& exit_code) {
-  auto o = std::make_shared<CrossoverOptions>();
-  auto* cmd = app.add_subcommand(
-      "crossover",
+  auto [cmd, o] = add_command<CrossoverOptions>(
+      app, "crossover",
       "Map where async overtakes sync over two knobs: the best async/sync throughput ratio on a "
-      "grid, and the curve where it crosses each level, by bisection, with 95% intervals");
+      "grid, and the curve where it crosses each level, by bisection, with 95% intervals",
+      run_crossover_command, exit_code);
   add_model_options(*cmd, o->model, "Model file (models/*.json)");
   add_scenario_options(
       *cmd, o->scenario, "Scenario file: the fixed knobs",
@@ -153,7 +154,6 @@ void add_crossover_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--max-replications", o->max_replications,
                   "The most replications --precision may run at a cell (default 50)");
   add_output_options(*cmd, o->output);
-  cmd->callback([o, &exit_code] { exit_code = run_crossover_command(*o); });
 }
 
 }  // namespace stacksim::cli

@@ -15,6 +15,7 @@
 #include "sim/analysis/closed_network.hpp"
 #include "sim/analysis/mva.hpp"
 #include "sim/analysis/network_simulation.hpp"
+#include "sim/cli/command.hpp"
 #include "sim/cli/commands.hpp"
 
 namespace stacksim::cli {
@@ -131,7 +132,7 @@ nlohmann::json to_report(const analysis::ClosedNetwork& net, const analysis::Mva
   return j;
 }
 
-void run_qn(const QnOptions& opt, int& exit_code) {
+int run_qn(const QnOptions& opt) {
   if (opt.customers && (*opt.customers < 1 || *opt.customers > 1'000'000))
     throw InputError("--customers: must be between 1 and 1000000");
   if (opt.replications < 2 || opt.replications > 10'000)
@@ -155,15 +156,15 @@ void run_qn(const QnOptions& opt, int& exit_code) {
   } else {
     print_table(net, mva, sim, b, opt);
   }
-  exit_code = 0;
+  return 0;
 }
 
 }  // namespace
 
 void add_qn_command(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand(
-      "qn", "Solve a closed queueing network exactly (MVA) and by simulation, side by side");
-  auto opt = std::make_shared<QnOptions>();
+  auto [cmd, opt] = add_command<QnOptions>(
+      app, "qn", "Solve a closed queueing network exactly (MVA) and by simulation, side by side",
+      run_qn, exit_code);
   cmd->add_option("--network", opt->network, "Network JSON file (see docs/qn.md)")->required();
   cmd->add_option("--customers", opt->customers, "Customers N (default: the file's)");
   cmd->add_option("--replications", opt->replications, "Independent simulation replications")
@@ -177,7 +178,6 @@ void add_qn_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--format", opt->format, "Output format")
       ->check(CLI::IsMember({"table", "json"}))
       ->capture_default_str();
-  cmd->callback([opt, &exit_code] { run_qn(*opt, exit_code); });
 }
 
 }  // namespace stacksim::cli

@@ -11,6 +11,7 @@
 
 #include "common/input_error.hpp"
 #include "common/progress.hpp"
+#include "sim/cli/command.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/cli/model_options.hpp"
 #include "sim/experiment/experiment.hpp"
@@ -148,9 +149,9 @@ void add_run_options(CLI::App& cmd, SimOptions& o) {
 }  // namespace
 
 void add_sim_command(CLI::App& app, int& exit_code) {
-  auto opts = std::make_shared<SimOptions>();
-  auto* cmd = app.add_subcommand(
-      "sim", "Simulate stacks under a scenario: throughput, latency tails, #DB, and why");
+  auto [cmd, opts] = add_command<SimOptions>(
+      app, "sim", "Simulate stacks under a scenario: throughput, latency tails, #DB, and why",
+      run_sim, exit_code);
   add_run_options(*cmd, *opts);
   add_threads_and_quiet(*cmd, opts->threads, opts->quiet);
   cmd->add_option("--precision", opts->stopping.precision,
@@ -168,16 +169,14 @@ void add_sim_command(CLI::App& app, int& exit_code) {
                   "and SLURM_ARRAY_TASK_COUNT, or JOB_COMPLETION_INDEX, or all points");
   cmd->add_option("--shard-count", opts->shard_count,
                   "N for JOB_COMPLETION_INDEX (else STACKSIM_SHARD_COUNT)");
-  cmd->callback([opts, &exit_code] { exit_code = run_sim(*opts); });
 }
 
 void add_merge_command(CLI::App& app, int& exit_code) {
-  auto opts = std::make_shared<SimOptions>();
-  auto* cmd = app.add_subcommand(
-      "merge", "Merge `sim --out` shards and print what the unsharded `sim` run prints");
+  auto [cmd, opts] = add_command<SimOptions>(
+      app, "merge", "Merge `sim --out` shards and print what the unsharded `sim` run prints",
+      run_merge, exit_code);
   cmd->add_option("shards", opts->shard_files, "Shard files (JSON lines)")->required();
   add_run_options(*cmd, *opts);
-  cmd->callback([opts, &exit_code] { exit_code = run_merge(*opts); });
 }
 
 }  // namespace stacksim::cli

@@ -11,6 +11,7 @@
 
 #include "common/input_error.hpp"
 #include "common/progress.hpp"
+#include "sim/cli/command.hpp"
 #include "sim/cli/commands.hpp"
 #include "sim/cli/model_options.hpp"
 #include "sim/experiment/tune.hpp"
@@ -104,12 +105,12 @@ int run_tune_command(const TuneOptions& o) {
 }  // namespace
 
 void add_tune_command(CLI::App& app, int& exit_code) {
-  auto o = std::make_shared<TuneOptions>();
-  auto* cmd = app.add_subcommand(
-      "tune",
+  auto [cmd, o] = add_command<TuneOptions>(
+      app, "tune",
       "Tune each stack's workers, sessions and any knob named: the highest throughput, the "
       "highest with P99 under a limit, or the least workers/sessions for a throughput; with 95% "
-      "intervals, RAM, alternatives, the rules of thumb and why");
+      "intervals, RAM, alternatives, the rules of thumb and why",
+      run_tune_command, exit_code);
   add_model_options(*cmd, o->model, "Model file (models/*.json)");
   add_scenario_options(*cmd, o->scenario, "Scenario file: everything not tuned",
                        "Replications per point of the coarse ladder (default: the scenario's)");
@@ -129,7 +130,6 @@ void add_tune_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--points", o->points, "Values per knob on the coarse ladder (default 6)");
   cmd->add_option("--alternatives", o->alternatives, "Next-best configurations shown (default 3)");
   add_output_options(*cmd, o->output);
-  cmd->callback([o, &exit_code] { exit_code = run_tune_command(*o); });
 }
 
 }  // namespace stacksim::cli
