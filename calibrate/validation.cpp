@@ -125,19 +125,14 @@ void compare_cpu(ValidationPoint& v, const std::vector<const json*>& records,
   }
 }
 
-// The point predicted again on a host as fast as its runs were (see the
-// header): speed = the model's CPU per request / the runs' median.
-AtMeasuredSpeed predict_at_speed(const Model& model, const Scenario& group_scenario,
-                                 const ValidationPoint& v, unsigned threads) {
+// The point predicted again on a host of the given speed (host.speed, the
+// speed correction on whatever the model uses).
+AtMeasuredSpeed predict_at(const Model& model, const Scenario& group_scenario,
+                           const ValidationPoint& v, double speed, unsigned threads) {
   AtMeasuredSpeed out;
-  if (!(v.cpu_us.median > 0 && v.cpu_us.predicted > 0)) return out;
-  // The speed the model runs at (1 when it does not use the speed
-  // correction), times what the runs' CPU says; the check always runs at
-  // it, whichever corrections the model uses.
-  const bool uses_speed = model.host.corrections.uses(CpuCorrection::kSpeed);
-  out.speed = v.cpu_us.predicted / v.cpu_us.median * (uses_speed ? model.host.speed : 1.0);
+  out.speed = speed;
   Model at_speed = model;
-  at_speed.host.speed = out.speed;
+  at_speed.host.speed = speed;
   at_speed.host.corrections.add(CpuCorrection::kSpeed);
   Scenario sc = group_scenario;
   sc.stacks = {v.stack};
@@ -149,10 +144,48 @@ AtMeasuredSpeed predict_at_speed(const Model& model, const Scenario& group_scena
   return out;
 }
 
+// The speed the model runs at: 1 when it does not use the speed correction.
+double model_speed(const Model& model) {
+  return model.host.corrections.uses(CpuCorrection::kSpeed) ? model.host.speed : 1.0;
+}
+
+// At the runs' CPU (see the header): the model's CPU per request over the
+// runs' median.
+AtMeasuredSpeed predict_at_cpu_speed(const Model& model, const Scenario& group_scenario,
+                                     const ValidationPoint& v, unsigned threads) {
+  if (!(v.cpu_us.median > 0 && v.cpu_us.predicted > 0)) return {};
+  const double speed = v.cpu_us.predicted / v.cpu_us.median * model_speed(model);
+  return predict_at(model, group_scenario, v, speed, threads);
+}
+
+// At the runner's reference speed (see the header): the runs' reference
+// rate over the profile's; not predicted without either.
+AtMeasuredSpeed predict_at_reference_speed(const Model& model, const Scenario& group_scenario,
+                                           const ValidationPoint& v, unsigned threads) {
+  const double profile_rate = model.host.profile ? model.host.profile->terms.native_rate : 0;
+  if (!(profile_rate > 0 && v.reference_rate > 0)) return {};
+  const double speed = v.reference_rate / profile_rate * model_speed(model);
+  return predict_at(model, group_scenario, v, speed, threads);
+}
+
+// The runs' median reference rate, each run's the mean of its rates before
+// and after the window; NaN when no record has both.
+double reference_rate_of(const std::vector<const json*>& records) {
+  std::vector<double> rates;
+  for (const json* r : records) {
+    if (!r->contains("host_speed")) continue;
+    const json& h = r->at("host_speed");
+    const double before = h.value("reference_rate_before", 0.0);
+    const double after = h.value("reference_rate_after", 0.0);
+    if (before > 0 && after > 0) rates.push_back(0.5 * (before + after));
+  }
+  return median_of(rates);
+}
+
 ErrorSummary summarise_errors(const std::vector<const ValidationPoint*>& points) {
   ErrorSummary s;
   s.points = static_cast<int>(points.size());
-  std::vector<double> tp, p50, p99, db, cpu, tp_s, p50_s, p99_s;
+  std::vector<double> tp, p50, p99, db, cpu, tp_s, p50_s, p99_s, tp_r, p50_r, p99_r;
   int within = 0;
   for (const ValidationPoint* p : points) {
     auto add = [](std::vector<double>& v, const Comparison& c) {
@@ -168,6 +201,11 @@ ErrorSummary summarise_errors(const std::vector<const ValidationPoint*>& points)
       add(p50_s, p->at_speed.p50);
       add(p99_s, p->at_speed.p99);
     }
+    if (std::isfinite(p->at_reference.speed)) {
+      add(tp_r, p->at_reference.throughput);
+      add(p50_r, p->at_reference.p50);
+      add(p99_r, p->at_reference.p99);
+    }
     within += p->throughput.within_range ? 1 : 0;
   }
   s.throughput = median_of(tp);
@@ -178,6 +216,9 @@ ErrorSummary summarise_errors(const std::vector<const ValidationPoint*>& points)
   s.throughput_at_speed = median_of(tp_s);
   s.p50_at_speed = median_of(p50_s);
   s.p99_at_speed = median_of(p99_s);
+  s.throughput_at_reference = median_of(tp_r);
+  s.p50_at_reference = median_of(p50_r);
+  s.p99_at_reference = median_of(p99_r);
   s.throughput_within_range = points.empty() ? 0.0 : static_cast<double>(within) / points.size();
   return s;
 }
@@ -283,7 +324,11 @@ void predict_group(const Model& model, const live::StackRecipes& recipes, const 
     v.clients = m.config.clients;
     v.sessions = m.config.sessions;
     v.delay_ms = m.config.delay_ms;
-    if (o.at_measured_speed) v.at_speed = predict_at_speed(model, sc, v, o.threads);
+    if (o.at_measured_speed) {
+      v.at_speed = predict_at_cpu_speed(model, sc, v, o.threads);
+      v.reference_rate = reference_rate_of(m.records);
+      v.at_reference = predict_at_reference_speed(model, sc, v, o.threads);
+    }
     rep.points.push_back(std::move(v));
   }
 }
@@ -316,6 +361,16 @@ void pair_winners(const ValidateOptions& o, ValidationReport& rep) {
         rep.decisive_correct_at_speed += w.decisive && w.correct_at_speed ? 1 : 0;
         rep.pairs_correct_at_speed += w.correct_at_speed ? 1 : 0;
       }
+      if (std::isfinite(a.at_reference.speed) && std::isfinite(s.at_reference.speed)) {
+        w.predicted_ratio_at_reference =
+            a.at_reference.throughput.predicted / s.at_reference.throughput.predicted;
+        w.correct_at_reference =
+            (w.predicted_ratio_at_reference > 1 ? a.stack : s.stack) == w.measured_winner;
+        ++rep.pairs_at_reference;
+        rep.decisive_at_reference += w.decisive ? 1 : 0;
+        rep.decisive_correct_at_reference += w.decisive && w.correct_at_reference ? 1 : 0;
+        rep.pairs_correct_at_reference += w.correct_at_reference ? 1 : 0;
+      }
       rep.pairs.push_back(w);
     }
   }
@@ -339,6 +394,7 @@ ValidationReport validate_model(const Model& model, const live::SweepPlan& plan,
   std::map<int, std::vector<const ValidationPoint*>> by_cores;
   std::map<WorkerType, std::vector<const ValidationPoint*>> by_type;
   for (const ValidationPoint& p : rep.points) {
+    rep.points_at_reference += std::isfinite(p.at_reference.speed) ? 1 : 0;
     all.push_back(&p);
     by_cores[p.cores].push_back(&p);
     by_type[p.type].push_back(&p);

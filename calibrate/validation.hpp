@@ -15,6 +15,14 @@
 // part of the CPU then moves a little with the load the speed changes). The measured CPU is an
 // input of that prediction, throughput and latency still its outputs: what
 // error is left is the queueing model's, what went away was the machine's.
+//
+// The runner also measures the vCPU's speed itself, apart from the stack:
+// its C reference loop just before and after each window (the record's
+// host_speed, the loop of the model's host profile). With at_measured_speed
+// and a model that names its profile, each point is predicted a third time
+// at that speed: host.speed times the runs' median reference rate over the
+// profile's native_rate. Nothing of the runs' CPU enters that prediction, so
+// what it removes is only the machine's drift between the probe and the runs.
 #pragma once
 
 #include <array>
@@ -64,7 +72,7 @@ struct Comparison {
 
 // A point predicted again at the speed its runs measured (see the top).
 struct AtMeasuredSpeed {
-  double speed = std::nan("");  // predicted CPU per request / measured median
+  double speed = std::nan("");  // the host.speed of the prediction; NaN: not predicted
   Comparison throughput, p50, p99;
 };
 
@@ -86,7 +94,10 @@ struct ValidationPoint {
   // and each group's (calibrate/record.hpp's groups).
   Comparison cpu_us;
   std::array<Comparison, kGroupCount> cpu_us_by_group;
-  AtMeasuredSpeed at_speed;  // when asked for
+  AtMeasuredSpeed at_speed;  // when asked for: at the runs' CPU per request
+  // When asked for and known: at the runner's reference speed around the runs.
+  double reference_rate = std::nan("");  // the runs' median, units per ms
+  AtMeasuredSpeed at_reference;
 };
 
 struct WinnerPair {
@@ -98,6 +109,8 @@ struct WinnerPair {
   bool correct = false;
   double predicted_ratio_at_speed = std::nan("");  // both predicted at their runs' speed
   bool correct_at_speed = false;
+  double predicted_ratio_at_reference = std::nan("");  // both at their reference speed
+  bool correct_at_reference = false;
 };
 
 struct ErrorSummary {
@@ -108,6 +121,9 @@ struct ErrorSummary {
   // Median |error| at the runs' measured speed (NaN unless asked for).
   double throughput_at_speed = std::nan(""), p50_at_speed = std::nan(""),
          p99_at_speed = std::nan("");
+  // Median |error| at the runner's reference speed (NaN where unknown).
+  double throughput_at_reference = std::nan(""), p50_at_reference = std::nan(""),
+         p99_at_reference = std::nan("");
 };
 
 struct ValidationReport {
@@ -125,6 +141,9 @@ struct ValidationReport {
   // how well the model reproduces its own records, not a prediction.
   bool in_sample = false;
   int decisive_correct_at_speed = 0, pairs_correct_at_speed = 0;
+  // Points predicted at the reference speed, and their pairs (both sides).
+  int points_at_reference = 0, pairs_at_reference = 0, decisive_at_reference = 0;
+  int decisive_correct_at_reference = 0, pairs_correct_at_reference = 0;
 };
 
 // Predicts every plan point that has records and compares. Throws InputError

@@ -39,6 +39,10 @@ json to_json(const ErrorSummary& s) {
            {{"throughput", number(s.throughput_at_speed)},
             {"p50", number(s.p50_at_speed)},
             {"p99", number(s.p99_at_speed)}}},
+          {"median_abs_error_at_reference_speed",
+           {{"throughput", number(s.throughput_at_reference)},
+            {"p50", number(s.p50_at_reference)},
+            {"p99", number(s.p99_at_reference)}}},
           {"throughput_within_range", s.throughput_within_range}};
 }
 
@@ -61,17 +65,23 @@ std::string fixed(double v, int prec) {
   return b;
 }
 
+json to_json(const AtMeasuredSpeed& a) {
+  return {{"speed", number(a.speed)},
+          {"throughput_rps", to_json(a.throughput)},
+          {"p50_ms", to_json(a.p50)},
+          {"p99_ms", to_json(a.p99)}};
+}
+
 }  // namespace
 
 json to_json(const ValidationReport& r) {
   json points = json::array();
   for (const ValidationPoint& p : r.points) {
-    json at_speed = nullptr;
-    if (r.at_measured_speed) {
-      at_speed = {{"speed", number(p.at_speed.speed)},
-                  {"throughput_rps", to_json(p.at_speed.throughput)},
-                  {"p50_ms", to_json(p.at_speed.p50)},
-                  {"p99_ms", to_json(p.at_speed.p99)}};
+    json at_speed = nullptr, at_reference = nullptr;
+    if (r.at_measured_speed) at_speed = to_json(p.at_speed);
+    if (std::isfinite(p.at_reference.speed)) {
+      at_reference = to_json(p.at_reference);
+      at_reference["reference_rate"] = p.reference_rate;
     }
     json by_group = json::object();
     for (int g = 0; g < kGroupCount; ++g)
@@ -93,7 +103,8 @@ json to_json(const ValidationReport& r) {
                       {"host_busy", to_json(p.host_busy)},
                       {"cpu_us_per_request", to_json(p.cpu_us)},
                       {"cpu_us_per_request_by_group", by_group},
-                      {"at_measured_speed", at_speed}});
+                      {"at_measured_speed", at_speed},
+                      {"at_reference_speed", at_reference}});
   }
   json pairs = json::array();
   for (const WinnerPair& w : r.pairs) {
@@ -108,7 +119,10 @@ json to_json(const ValidationReport& r) {
          {"decisive", w.decisive},
          {"correct", w.correct},
          {"predicted_ratio_at_speed", number(w.predicted_ratio_at_speed)},
-         {"correct_at_speed", r.at_measured_speed ? json(w.correct_at_speed) : json()}});
+         {"correct_at_speed", r.at_measured_speed ? json(w.correct_at_speed) : json()},
+         {"predicted_ratio_at_reference", number(w.predicted_ratio_at_reference)},
+         {"correct_at_reference",
+          std::isfinite(w.predicted_ratio_at_reference) ? json(w.correct_at_reference) : json()}});
   }
   json cores = json::object();
   for (const auto& [c, s] : r.by_cores) cores[std::to_string(c)] = to_json(s);
@@ -133,7 +147,11 @@ json to_json(const ValidationReport& r) {
               {"decisive_correct", r.decisive_correct},
               {"correct_at_speed", r.at_measured_speed ? json(r.pairs_correct_at_speed) : json()},
               {"decisive_correct_at_speed",
-               r.at_measured_speed ? json(r.decisive_correct_at_speed) : json()}}}}},
+               r.at_measured_speed ? json(r.decisive_correct_at_speed) : json()},
+              {"pairs_at_reference", r.pairs_at_reference},
+              {"correct_at_reference", r.pairs_correct_at_reference},
+              {"decisive_at_reference", r.decisive_at_reference},
+              {"decisive_correct_at_reference", r.decisive_correct_at_reference}}}}},
           {"points", points},
           {"pairs", pairs},
           {"missing", r.missing}};
@@ -196,6 +214,27 @@ void write_at_speed(std::ostream& o, const ValidationReport& r) {
     << " decisive.\n\n";
 }
 
+// The same at the runner's reference speed, where the records carry it.
+void write_at_reference(std::ostream& o, const ValidationReport& r) {
+  o << "### At the runner's reference speed\n\n"
+    << "The runner times a fixed C loop on the run's CPUs just before and after each window "
+       "(host_speed), the loop the host profile's native_rate comes from. Each point "
+       "predicted again at speed = the runs' median rate / the profile's: nothing of the "
+       "runs' CPU enters, so what error goes away is the machine's drift since the probe. "
+    << r.points_at_reference << " of " << r.points.size() << " points.\n\n"
+    << "| points | cores | throughput | P50 | P99 |\n|---|---|---|---|---|\n";
+  auto at_reference = [&o](const std::string& cores, const ErrorSummary& s) {
+    o << "| " << s.points << " | " << cores << " | " << apct(s.throughput_at_reference) << " | "
+      << apct(s.p50_at_reference) << " | " << apct(s.p99_at_reference) << " |\n";
+  };
+  at_reference("all", r.all);
+  for (const auto& [c, s] : r.by_cores) at_reference(std::to_string(c), s);
+  for (const auto& [t, s] : r.by_type) at_reference(std::string(to_string(t)) + " stacks", s);
+  o << "\nWinner at the reference speed: " << r.pairs_correct_at_reference << " of "
+    << r.pairs_at_reference << " pairs right; " << r.decisive_correct_at_reference << " of "
+    << r.decisive_at_reference << " decisive.\n\n";
+}
+
 // The decisive pairs whose winner the model gets wrong, if any.
 void write_wrong_pairs(std::ostream& o, const ValidationReport& r) {
   std::vector<const WinnerPair*> wrong;
@@ -217,9 +256,10 @@ void write_points(std::ostream& o, const ValidationReport& r) {
     << "| configuration | stack | type | W | rps measured (range) | rps predicted | err | P50 ms "
        "meas / pred | err | P99 ms meas / pred | err | #DB meas / pred | err | CPU us/req "
        "meas / pred |"
-    << (r.at_measured_speed ? " speed | rps err at speed |\n" : "\n")
+    << (r.at_measured_speed ? " speed | rps err at speed |" : "")
+    << (r.points_at_reference > 0 ? " reference speed | rps err at it |\n" : "\n")
     << "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
-    << (r.at_measured_speed ? "---|---|\n" : "\n");
+    << (r.at_measured_speed ? "---|---|" : "") << (r.points_at_reference > 0 ? "---|---|\n" : "\n");
   std::string last;
   for (const ValidationPoint& p : r.points) {
     o << "| " << (p.group == last ? "" : p.group) << " | " << p.stack
@@ -234,6 +274,9 @@ void write_points(std::ostream& o, const ValidationReport& r) {
       << fixed(p.cpu_us.predicted, 0) << " |";
     if (r.at_measured_speed)
       o << " " << fixed(p.at_speed.speed, 2) << " | " << pct(p.at_speed.throughput.error) << " |";
+    if (r.points_at_reference > 0)
+      o << " " << fixed(p.at_reference.speed, 2) << " | " << pct(p.at_reference.throughput.error)
+        << " |";
     o << "\n";
     last = p.group;
   }
@@ -246,6 +289,7 @@ std::string to_markdown(const ValidationReport& r) {
   write_header(o, r);
   write_summary(o, r);
   if (r.at_measured_speed) write_at_speed(o, r);
+  if (r.points_at_reference > 0) write_at_reference(o, r);
   write_wrong_pairs(o, r);
   write_points(o, r);
   if (!r.missing.empty()) {

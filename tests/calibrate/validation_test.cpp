@@ -361,6 +361,57 @@ TEST_F(SlowHost, TheSpeedCheckRunsAtTheRunsSpeedWhateverCorrectionsTheModelUses)
   }
 }
 
+// The runner's own speed measurement: records whose reference loop ran at
+// 0.8 of the profile's rate are predicted a third time at speed 0.8, from
+// the rates alone, and their error goes away as at the runs' CPU. Without
+// the rates, or without a profile, nothing is claimed.
+TEST_F(SlowHost, AtTheReferenceSpeedTheRatesAloneGiveTheSpeedAndTheErrorGoesAway) {
+  Model model = model_;
+  model.host.profile = HostProfile{};
+  model.host.profile->terms.native_rate = 0.16;
+  EXPECT_EQ(validate(model, true).points_at_reference, 0) << "no record carries the rates";
+
+  std::vector<json> timed = measured_;
+  for (json& r : timed)
+    r["host_speed"] = {{"reference_rate_before", 0.124}, {"reference_rate_after", 0.132}};
+  ValidateOptions options = options_;
+  options.at_measured_speed = true;
+  const ValidationReport r = validate_model(model, plan_, recipes_, timed, options);
+  ASSERT_EQ(r.points.size(), 4u);
+  EXPECT_EQ(r.points_at_reference, 4);
+  for (const ValidationPoint& v : r.points) {
+    SCOPED_TRACE(v.stack + " " + v.group);
+    EXPECT_DOUBLE_EQ(v.reference_rate, 0.128);
+    EXPECT_NEAR(v.at_reference.speed, 0.8, 1e-12);
+    EXPECT_LT(std::abs(v.at_reference.throughput.error), 0.03);
+    if (v.delay_ms == 0) {
+      EXPECT_GT(v.throughput.error, 0.15) << "CPU-bound: off by the speed";
+    }
+  }
+  EXPECT_LT(r.all.throughput_at_reference, 0.03);
+  EXPECT_EQ(r.pairs_at_reference, static_cast<int>(r.pairs.size()));
+  EXPECT_EQ(r.pairs_correct_at_reference, r.pairs_at_reference);
+
+  const json j = to_json(r);
+  EXPECT_DOUBLE_EQ(j.at("points").at(0).at("at_reference_speed").at("speed").get<double>(), 0.8);
+  EXPECT_DOUBLE_EQ(j.at("points").at(0).at("at_reference_speed").at("reference_rate").get<double>(),
+                   0.128);
+  EXPECT_TRUE(j.at("summary")
+                  .at("all")
+                  .at("median_abs_error_at_reference_speed")
+                  .at("throughput")
+                  .is_number());
+  EXPECT_EQ(j.at("summary").at("winner").at("pairs_at_reference"), r.pairs.size());
+  EXPECT_NE(to_markdown(r).find("At the runner's reference speed"), std::string::npos);
+
+  // A model that names no profile has no rate to set the runs' against.
+  const ValidationReport unprofiled = validate_model(model_, plan_, recipes_, timed, options);
+  EXPECT_EQ(unprofiled.points_at_reference, 0);
+  EXPECT_TRUE(std::isnan(unprofiled.points.front().at_reference.speed));
+  EXPECT_TRUE(to_json(unprofiled).at("points").at(0).at("at_reference_speed").is_null());
+  EXPECT_EQ(to_markdown(unprofiled).find("At the runner's reference speed"), std::string::npos);
+}
+
 // calibrate speed's measurement: against the model's machine the records
 // give a median speed of 0.8 (each point's within 2%: the load-dependent
 // CPU moves a little with the load), and the model written at it carries
