@@ -194,21 +194,30 @@ void write_summary(std::ostream& o, const ValidationReport& r) {
     << " where the measured gap exceeds the repeats' ranges.\n\n";
 }
 
+// The median errors of the points predicted again (throughput, P50, P99:
+// one of ErrorSummary's triples), over all points, per core count and per type.
+void write_errors_again(std::ostream& o, const ValidationReport& r,
+                        double ErrorSummary::*throughput, double ErrorSummary::*p50,
+                        double ErrorSummary::*p99) {
+  o << "| points | cores | throughput | P50 | P99 |\n|---|---|---|---|---|\n";
+  auto row = [&](const std::string& cores, const ErrorSummary& s) {
+    o << "| " << s.points << " | " << cores << " | " << apct(s.*throughput) << " | " << apct(s.*p50)
+      << " | " << apct(s.*p99) << " |\n";
+  };
+  row("all", r.all);
+  for (const auto& [c, s] : r.by_cores) row(std::to_string(c), s);
+  for (const auto& [t, s] : r.by_type) row(std::string(to_string(t)) + " stacks", s);
+}
+
 // The same, each point predicted at its runs' measured speed.
 void write_at_speed(std::ostream& o, const ValidationReport& r) {
   o << "### At the runs' measured speed\n\n"
     << "The CPU a request costs drifts between runs on a shared machine. Each point "
        "predicted again on a host whose speed makes the model's CPU per request equal "
        "its runs' median (speed = model / measured): what error remains is the queueing "
-       "model's.\n\n"
-    << "| points | cores | throughput | P50 | P99 |\n|---|---|---|---|---|\n";
-  auto at_speed = [&o](const std::string& cores, const ErrorSummary& s) {
-    o << "| " << s.points << " | " << cores << " | " << apct(s.throughput_at_speed) << " | "
-      << apct(s.p50_at_speed) << " | " << apct(s.p99_at_speed) << " |\n";
-  };
-  at_speed("all", r.all);
-  for (const auto& [c, s] : r.by_cores) at_speed(std::to_string(c), s);
-  for (const auto& [t, s] : r.by_type) at_speed(std::string(to_string(t)) + " stacks", s);
+       "model's.\n\n";
+  write_errors_again(o, r, &ErrorSummary::throughput_at_speed, &ErrorSummary::p50_at_speed,
+                     &ErrorSummary::p99_at_speed);
   o << "\nWinner at the runs' speed: " << r.pairs_correct_at_speed << " of " << r.pairs.size()
     << " pairs right; " << r.decisive_correct_at_speed << " of " << r.decisive_pairs
     << " decisive.\n\n";
@@ -221,15 +230,9 @@ void write_at_reference(std::ostream& o, const ValidationReport& r) {
        "(host_speed), the loop the host profile's native_rate comes from. Each point "
        "predicted again at speed = the runs' median rate / the profile's: nothing of the "
        "runs' CPU enters, so what error goes away is the machine's drift since the probe. "
-    << r.points_at_reference << " of " << r.points.size() << " points.\n\n"
-    << "| points | cores | throughput | P50 | P99 |\n|---|---|---|---|---|\n";
-  auto at_reference = [&o](const std::string& cores, const ErrorSummary& s) {
-    o << "| " << s.points << " | " << cores << " | " << apct(s.throughput_at_reference) << " | "
-      << apct(s.p50_at_reference) << " | " << apct(s.p99_at_reference) << " |\n";
-  };
-  at_reference("all", r.all);
-  for (const auto& [c, s] : r.by_cores) at_reference(std::to_string(c), s);
-  for (const auto& [t, s] : r.by_type) at_reference(std::string(to_string(t)) + " stacks", s);
+    << r.points_at_reference << " of " << r.points.size() << " points.\n\n";
+  write_errors_again(o, r, &ErrorSummary::throughput_at_reference, &ErrorSummary::p50_at_reference,
+                     &ErrorSummary::p99_at_reference);
   o << "\nWinner at the reference speed: " << r.pairs_correct_at_reference << " of "
     << r.pairs_at_reference << " pairs right; " << r.decisive_correct_at_reference << " of "
     << r.decisive_at_reference << " decisive.\n\n";
