@@ -146,6 +146,30 @@ void record_provenance(Calibration& c, const std::optional<LoadConsistencyFit>& 
             : "accept_policy and worker_order kept from the prior (--keep-latency-shape)";
 }
 
+// Imbalance, and the wake-up latency where the plan has runs with a delay:
+// the short plan simulated at each candidate with the demands held, the
+// result put into m's host. The probe measures a wake-up onto an idle core
+// only; one after a timer on a busy host (a sync worker's every request with
+// a delay) cannot be probed apart from the software, so with such runs the
+// latency is fitted, starting from the probe's.
+SchedulerFit fit_host_scheduler(Model& m, const live::SweepPlan& plan,
+                                const live::StackRecipes& recipes,
+                                const std::vector<nlohmann::json>& stored,
+                                const HostProfile& profile, bool has_delay, bool skip_flagged) {
+  SchedulerFitOptions sf;
+  const double probed_us = profile.terms.wakeup_latency_us;
+  sf.latency_grid_us = {probed_us};
+  if (has_delay)
+    for (double us : {100.0, 150.0, 200.0, 250.0, 300.0, 400.0})
+      if (us > probed_us) sf.latency_grid_us.push_back(us);
+  sf.min_latency_us = probed_us;
+  sf.simulation.skip_flagged = skip_flagged;
+  const SchedulerFit scheduler = fit_scheduler(m, plan, recipes, stored, sf);
+  m.host.imbalance = scheduler.beta;
+  m.host.wakeup_latency_ns = static_cast<SimTime>(std::llround(scheduler.latency_us * 1e3));
+  return scheduler;
+}
+
 }  // namespace
 
 int run_quick_calibration(const QuickOptions& in) {
@@ -194,23 +218,8 @@ int run_quick_calibration(const QuickOptions& in) {
     load = fit_on_simulated_load(c, records, prior, options, plan, recipes, stored, lc);
   }
 
-  // Imbalance, and the wake-up latency where the plan has runs with a delay:
-  // the short plan simulated at each candidate with the demands held. The
-  // probe measures a wake-up onto an idle core only; one after a timer on a
-  // busy host (a sync worker's every request with a delay) cannot be probed
-  // apart from the software, so with such runs the latency is fitted,
-  // starting from the probe's.
-  SchedulerFitOptions sf;
-  const double probed_us = profile.terms.wakeup_latency_us;
-  sf.latency_grid_us = {probed_us};
-  if (has_delay)
-    for (double us : {100.0, 150.0, 200.0, 250.0, 300.0, 400.0})
-      if (us > probed_us) sf.latency_grid_us.push_back(us);
-  sf.min_latency_us = probed_us;
-  sf.simulation.skip_flagged = o.skip_flagged;
-  const SchedulerFit scheduler = fit_scheduler(m, plan, recipes, stored, sf);
-  m.host.imbalance = scheduler.beta;
-  m.host.wakeup_latency_ns = static_cast<SimTime>(std::llround(scheduler.latency_us * 1e3));
+  const SchedulerFit scheduler =
+      fit_host_scheduler(m, plan, recipes, stored, profile, has_delay, o.skip_flagged);
   // The latency's shape, on the fitted host: how each async server spreads
   // and orders its requests.
   std::optional<LatencyShapeFit> shape;

@@ -72,58 +72,65 @@ json to_json(const AtMeasuredSpeed& a) {
           {"p99_ms", to_json(a.p99)}};
 }
 
+// One point: its configuration, each figure measured and predicted, and
+// the predictions again at the runs' CPU and at the reference speed (null
+// where not made).
+json point_json(const ValidationPoint& p, bool at_measured_speed) {
+  json at_speed = nullptr, at_reference = nullptr;
+  if (at_measured_speed) at_speed = to_json(p.at_speed);
+  if (std::isfinite(p.at_reference.speed)) {
+    at_reference = to_json(p.at_reference);
+    at_reference["reference_rate"] = p.reference_rate;
+  }
+  json by_group = json::object();
+  for (int g = 0; g < kGroupCount; ++g)
+    by_group[to_string(kGroups[g])] = to_json(p.cpu_us_by_group[g]);
+  return {{"stack", p.stack},
+          {"type", std::string(to_string(p.type))},
+          {"configuration", p.group},
+          {"cores", p.cores},
+          {"workers", p.workers},
+          {"clients", p.clients},
+          {"sessions", p.sessions},
+          {"delay_ms", p.delay_ms},
+          {"records", p.record_ids},
+          {"flagged_records", p.flagged},
+          {"throughput_rps", to_json(p.throughput)},
+          {"p50_ms", to_json(p.p50)},
+          {"p99_ms", to_json(p.p99)},
+          {"sessions_peak", to_json(p.sessions_peak)},
+          {"host_busy", to_json(p.host_busy)},
+          {"cpu_us_per_request", to_json(p.cpu_us)},
+          {"cpu_us_per_request_by_group", by_group},
+          {"at_measured_speed", at_speed},
+          {"at_reference_speed", at_reference}};
+}
+
+// One sync/async pair: the ratios and winners, plain and predicted again.
+json pair_json(const WinnerPair& w, bool at_measured_speed) {
+  return {{"configuration", w.group},
+          {"sync", w.sync_stack},
+          {"async", w.async_stack},
+          {"measured_ratio", number(w.measured_ratio)},
+          {"predicted_ratio", number(w.predicted_ratio)},
+          {"measured_winner", w.measured_winner},
+          {"predicted_winner", w.predicted_winner},
+          {"decisive", w.decisive},
+          {"correct", w.correct},
+          {"predicted_ratio_at_speed", number(w.predicted_ratio_at_speed)},
+          {"correct_at_speed", at_measured_speed ? json(w.correct_at_speed) : json()},
+          {"predicted_ratio_at_reference", number(w.predicted_ratio_at_reference)},
+          {"correct_at_reference",
+           std::isfinite(w.predicted_ratio_at_reference) ? json(w.correct_at_reference) : json()}};
+}
+
 }  // namespace
 
 json to_json(const ValidationReport& r) {
   json points = json::array();
-  for (const ValidationPoint& p : r.points) {
-    json at_speed = nullptr, at_reference = nullptr;
-    if (r.at_measured_speed) at_speed = to_json(p.at_speed);
-    if (std::isfinite(p.at_reference.speed)) {
-      at_reference = to_json(p.at_reference);
-      at_reference["reference_rate"] = p.reference_rate;
-    }
-    json by_group = json::object();
-    for (int g = 0; g < kGroupCount; ++g)
-      by_group[to_string(kGroups[g])] = to_json(p.cpu_us_by_group[g]);
-    points.push_back({{"stack", p.stack},
-                      {"type", std::string(to_string(p.type))},
-                      {"configuration", p.group},
-                      {"cores", p.cores},
-                      {"workers", p.workers},
-                      {"clients", p.clients},
-                      {"sessions", p.sessions},
-                      {"delay_ms", p.delay_ms},
-                      {"records", p.record_ids},
-                      {"flagged_records", p.flagged},
-                      {"throughput_rps", to_json(p.throughput)},
-                      {"p50_ms", to_json(p.p50)},
-                      {"p99_ms", to_json(p.p99)},
-                      {"sessions_peak", to_json(p.sessions_peak)},
-                      {"host_busy", to_json(p.host_busy)},
-                      {"cpu_us_per_request", to_json(p.cpu_us)},
-                      {"cpu_us_per_request_by_group", by_group},
-                      {"at_measured_speed", at_speed},
-                      {"at_reference_speed", at_reference}});
-  }
+  for (const ValidationPoint& p : r.points) points.push_back(point_json(p, r.at_measured_speed));
   json pairs = json::array();
-  for (const WinnerPair& w : r.pairs) {
-    pairs.push_back(
-        {{"configuration", w.group},
-         {"sync", w.sync_stack},
-         {"async", w.async_stack},
-         {"measured_ratio", number(w.measured_ratio)},
-         {"predicted_ratio", number(w.predicted_ratio)},
-         {"measured_winner", w.measured_winner},
-         {"predicted_winner", w.predicted_winner},
-         {"decisive", w.decisive},
-         {"correct", w.correct},
-         {"predicted_ratio_at_speed", number(w.predicted_ratio_at_speed)},
-         {"correct_at_speed", r.at_measured_speed ? json(w.correct_at_speed) : json()},
-         {"predicted_ratio_at_reference", number(w.predicted_ratio_at_reference)},
-         {"correct_at_reference",
-          std::isfinite(w.predicted_ratio_at_reference) ? json(w.correct_at_reference) : json()}});
-  }
+  for (const WinnerPair& w : r.pairs) pairs.push_back(pair_json(w, r.at_measured_speed));
   json cores = json::object();
   for (const auto& [c, s] : r.by_cores) cores[std::to_string(c)] = to_json(s);
   json types = json::object();
