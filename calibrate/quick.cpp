@@ -178,6 +178,9 @@ int run_quick_calibration(const QuickOptions& in) {
   const live::SweepPlan plan = quick_plan(o);
   const Model prior = load_model(o.prior);
   require_stacks_in_prior(plan, o.plan, prior, o.prior);
+  // Without runs the store must hold the plan already: said before the probe
+  // spends its seconds or writes a profile.
+  if (o.no_run) read_plan_records(plan, o.store, o.plan);
   const std::vector<int> cpus = live::probe_cpus(o.cores);  // --cores checked before anything runs
   const HostProfile profile = profile_for(o, static_cast<int>(cpus.size()));
   const double probe_s = seconds_since(t0);

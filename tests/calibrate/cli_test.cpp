@@ -212,6 +212,20 @@ TEST_F(CalibrateCli, SpeedWithoutRecordsOrModelExitsTwoAndWritesNothing) {
   EXPECT_NE(m.out.find("none.json"), std::string::npos) << m.out;
 }
 
+// calibrate quick --no-run on a store that holds nothing of the plan exits 2
+// naming it before the host is probed: no profile, no model written.
+TEST_F(CalibrateCli, QuickWithoutRecordsOfThePlanExitsTwoBeforeProbing) {
+  const std::string profile = (dir_ / "profile.json").string();
+  const std::string out = (dir_ / "quick.json").string();
+  const auto r = run_stacksim("calibrate quick --no-run --reprobe --stack gunicorn-flask --store " +
+                              records_ + " --profile " + profile + " --out " + out);
+  EXPECT_EQ(r.status, 2) << r.out;
+  EXPECT_NE(r.out.find("holds no record of plan"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("probing the host"), std::string::npos) << r.out;
+  EXPECT_FALSE(fs::exists(profile));
+  EXPECT_FALSE(fs::exists(out));
+}
+
 TEST_F(CalibrateCli, TableWithBadInputExitsTwoNamingRowAndFieldAndWritesNothing) {
   const std::string out = (dir_ / "m.json").string();
   const auto table = [&](const std::string& csv) {
