@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "live/measure/cpu_accounting.hpp"
+#include "live/measure/machine_events.hpp"
 #include "live_test_support.hpp"
 
 namespace stacksim::live::testing {
@@ -57,6 +58,15 @@ void expect_sound_record(const json& r, int sessions) {
       EXPECT_LE(rq.at("run_s").get<double>(), groups.at(g).at("cpu_s").get<double>() + 0.05) << g;
       EXPECT_GT(rq.at("timeslices").get<long>(), 0) << g;
     }
+  }
+  // The machine's wake-up counters over the window, where the kernel lists
+  // them: every request passes between processes, so it costs switches.
+  const auto& events = r.at("cpu").at("machine_events");
+  if (read_machine_events().ok) {
+    ASSERT_TRUE(events.at("measured").get<bool>()) << events.dump();
+    EXPECT_GT(events.at("per_request").at("context_switches").get<double>(), 1) << events.dump();
+    EXPECT_GT(events.at("local_timer").get<long>(), 0) << events.dump();
+    EXPECT_GE(events.at("rescheduling_ipis").get<long>(), 0) << events.dump();
   }
   for (const char* g : {"kernel_softirq", "kernel_system", "foreign"}) {
     ASSERT_TRUE(groups.contains(g)) << g;
