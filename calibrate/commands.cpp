@@ -334,11 +334,17 @@ void add_validate_command(CLI::App& app, int& exit_code) {
 struct MemoryCommandOptions {
   std::string records;
   std::string model;
-  std::string out;  // empty: the model file itself
+  std::string out;     // empty: the model file itself
+  bool check = false;  // compare, write nothing
 };
 
 int run_memory(const MemoryCommandOptions& o) {
   Model model = load_model(o.model);
+  if (o.check) {
+    if (!o.out.empty()) throw InputError("--out: --check writes nothing");
+    std::cout << memory_check_table(check_memory(model, live::read_records(o.records), o.records));
+    return 0;
+  }
   const auto fits = fit_memory(live::read_records(o.records), o.records);
   apply_memory(model, fits, o.records);
   const std::string out = o.out.empty() ? o.model : o.out;
@@ -357,6 +363,9 @@ void add_memory_command(CLI::App& cmd, int& exit_code) {
       ->required();
   mem->add_option("--model", opts->model, "Model to update")->required();
   mem->add_option("--out", opts->out, "Write here instead of over --model (atomically)");
+  mem->add_flag("--check", opts->check,
+                "Fit nothing: compare each record's total PSS with the model's master + W x "
+                "worker (records it did not see, e.g. calibrate/plans/memory-blind.json's)");
 }
 
 }  // namespace

@@ -1,9 +1,11 @@
 #include "calibrate/memory.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <set>
 
+#include "calibrate/validation.hpp"
 #include "common/input_error.hpp"
 
 namespace stacksim::calibrate {
@@ -64,10 +66,10 @@ MemoryFit fit_points(std::vector<MemoryPoint> points) {
   return f;
 }
 
-}  // namespace
-
-std::map<std::string, MemoryFit> fit_memory(const std::vector<json>& records,
-                                            const std::string& source) {
+// The records' memory points by stack; records without `memory` (older
+// ones) are skipped, and none at all is an InputError.
+std::map<std::string, std::vector<MemoryPoint>> points_by_stack(const std::vector<json>& records,
+                                                                const std::string& source) {
   std::map<std::string, std::vector<MemoryPoint>> by_stack;
   for (std::size_t i = 0; i < records.size(); ++i) {
     const json& r = records[i];
@@ -78,6 +80,14 @@ std::map<std::string, MemoryFit> fit_memory(const std::vector<json>& records,
   if (by_stack.empty())
     throw InputError("--records " + source + ": no record holds `memory` (run the plan again " +
                      "with this stacksim: calibrate/plans/memory.json)");
+  return by_stack;
+}
+
+}  // namespace
+
+std::map<std::string, MemoryFit> fit_memory(const std::vector<json>& records,
+                                            const std::string& source) {
+  auto by_stack = points_by_stack(records, source);
   std::map<std::string, MemoryFit> fits;
   for (auto& [stack, points] : by_stack) fits.emplace(stack, fit_points(std::move(points)));
   return fits;
@@ -116,6 +126,38 @@ std::string memory_table(const std::map<std::string, MemoryFit>& fits) {
     out += line;
   }
   return out;
+}
+
+std::vector<MemoryCheck> check_memory(const Model& model, const std::vector<json>& records,
+                                      const std::string& source) {
+  std::vector<MemoryCheck> checks;
+  for (const auto& [stack, points] : points_by_stack(records, source)) {
+    const auto it = model.stacks.find(stack);
+    if (it == model.stacks.end() || !it->second.memory)
+      throw InputError("--records " + source + ": stack \"" + stack +
+                       "\" has no memory in the model " + model.source +
+                       " (stacksim calibrate memory puts it there)");
+    for (const MemoryPoint& p : points)
+      checks.push_back({stack, p, it->second.memory->mb_for(p.workers)});
+  }
+  return checks;
+}
+
+std::string memory_check_table(const std::vector<MemoryCheck>& checks) {
+  std::string out = "stack                        workers  measured_mb  predicted_mb   error\n";
+  char line[256];
+  std::vector<double> abs_errors;
+  for (const MemoryCheck& c : checks) {
+    std::snprintf(line, sizeof line, "%-28s %7d %12.1f %13.1f %+6.1f%%\n", c.stack.c_str(),
+                  c.measured.workers, c.measured.total_pss_mb, c.predicted_mb,
+                  100 * c.relative_error());
+    out += line;
+    abs_errors.push_back(std::abs(c.relative_error()));
+  }
+  std::snprintf(line, sizeof line, "\n%zu records: median |error| %.1f%%, largest %.1f%%\n",
+                checks.size(), 100 * median_of(abs_errors),
+                100 * *std::max_element(abs_errors.begin(), abs_errors.end()));
+  return out + line;
 }
 
 }  // namespace stacksim::calibrate

@@ -45,4 +45,20 @@ void apply_memory(Model& model, const std::map<std::string, MemoryFit>& fits,
 
 std::string memory_table(const std::map<std::string, MemoryFit>& fits);
 
+// A model's memory against records it may not have seen (`calibrate memory
+// --check`): per record, the measured total PSS and the model's
+// master_mb + W x worker_mb for its worker count. A stack of the records
+// that the model lacks, or holds without `memory`, is an InputError naming it.
+struct MemoryCheck {
+  std::string stack;
+  MemoryPoint measured;
+  double predicted_mb = 0;
+  double relative_error() const { return predicted_mb / measured.total_pss_mb - 1; }
+};
+std::vector<MemoryCheck> check_memory(const Model& model,
+                                      const std::vector<nlohmann::json>& records,
+                                      const std::string& source);
+// One line per record, then the median and the largest |error|.
+std::string memory_check_table(const std::vector<MemoryCheck>& checks);
+
 }  // namespace stacksim::calibrate

@@ -3,7 +3,8 @@
 // there are more processes than workers; calibrate memory fits, per stack,
 // total PSS = master + W x worker by least squares over worker counts:
 //   W = 1: 30 + 1 x 20 = 50 MB, W = 4: 30 + 4 x 20 = 110 MB
-// gives worker 20 MB and master 30 MB exactly.
+// gives worker 20 MB and master 30 MB exactly; `--check` compares a model's
+// line with records it did not see.
 #include "calibrate/memory.hpp"
 
 #include <gtest/gtest.h>
@@ -76,6 +77,44 @@ TEST(MemoryFit, NoRecordWithMemoryOrAStackNotInTheModelIsNamed) {
     FAIL();
   } catch (const InputError& e) {
     EXPECT_NE(std::string(e.what()).find("\"ghost\""), std::string::npos) << e.what();
+  }
+}
+
+// The check compares without fitting: a model of worker 20 MB and master
+// 30 MB predicts 30 + 2 x 20 = 70 MB at W = 2 and 190 MB at W = 8; records
+// of 77 and 171 MB are +10% and -10% off it, by (predicted - measured) / measured
+// = -9.1% and +11.1%.
+TEST(MemoryCheck, EachRecordAgainstTheModelsLineWithoutFitting) {
+  Model m;
+  m.source = "m.json";
+  m.stacks["s"].memory = StackMemory{20, 30};
+  const auto checks = check_memory(m, {record("s", 2, 77, 25), record("s", 8, 171, 25)}, "t.jsonl");
+  ASSERT_EQ(checks.size(), 2u);
+  EXPECT_DOUBLE_EQ(checks[0].predicted_mb, 70);
+  EXPECT_DOUBLE_EQ(checks[1].predicted_mb, 190);
+  EXPECT_NEAR(checks[0].relative_error(), 70.0 / 77 - 1, 1e-12);
+  EXPECT_NEAR(checks[1].relative_error(), 190.0 / 171 - 1, 1e-12);
+  const std::string table = memory_check_table(checks);
+  EXPECT_NE(table.find("-9.1%"), std::string::npos) << table;
+  EXPECT_NE(table.find("+11.1%"), std::string::npos) << table;
+  // Median of 9.09% and 11.11%: 10.1%; the largest 11.1%.
+  EXPECT_NE(table.find("2 records: median |error| 10.1%, largest 11.1%"), std::string::npos)
+      << table;
+  EXPECT_EQ(m.stacks.at("s").memory->worker_mb, 20);  // nothing fitted
+}
+
+TEST(MemoryCheck, AStackWithoutMemoryInTheModelIsNamed) {
+  Model m;
+  m.source = "m.json";
+  m.stacks["bare"];
+  for (const char* stack : {"bare", "ghost"}) {
+    try {
+      check_memory(m, {record(stack, 2, 70, 25)}, "t.jsonl");
+      FAIL() << stack;
+    } catch (const InputError& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string("\"") + stack + "\""), std::string::npos)
+          << e.what();
+    }
   }
 }
 
