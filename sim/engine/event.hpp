@@ -34,4 +34,10 @@ struct EventId {
   bool valid() const { return slot != UINT32_MAX; }
 };
 
+// Names a timer (EventQueue::add_timer): an owner's one pending event,
+// armed and moved in place.
+struct TimerId {
+  std::uint32_t index = UINT32_MAX;
+};
+
 }  // namespace stacksim

@@ -26,6 +26,16 @@ class Simulator {
     return schedule_at(now_ + delay, *k.handler, k.arg);
   }
   void cancel(EventId id) { queue_.cancel(id); }
+  // Timers (EventQueue): one pending event per owner, moved in place.
+  TimerId add_timer(EventHandler& handler, std::uint64_t arg = 0) {
+    return queue_.add_timer(handler, arg);
+  }
+  void arm(TimerId t, SimTime time) {
+    if (time < now_) throw std::logic_error("timer armed in the past");
+    queue_.arm(t, time);
+  }
+  void disarm(TimerId t) { queue_.disarm(t); }
+  bool armed(TimerId t) const { return queue_.armed(t); }
   bool is_pending(EventId id) const { return queue_.is_pending(id); }
 
   // Runs until no event is left or stop() is called.

@@ -11,7 +11,8 @@ CpuHost::CpuHost(Simulator& sim, int cores, SimTime context_switch_ns)
       occupancy_(cores),
       context_switch_ns_(context_switch_ns),
       switch_cost_ns_(context_switch_ns),
-      last_(sim.now()) {}
+      last_(sim.now()),
+      completion_(sim.add_timer(*this, kCompletionEvent)) {}
 
 ProcessId CpuHost::add_process(std::string name, bool multi_threaded) {
   Process proc;
@@ -157,15 +158,14 @@ void CpuHost::wake_due() {
 void CpuHost::reschedule() {
   if (heap_.empty()) {
     due_time_ = kTimeNever;
-    return;  // a pending event, if any, fires, finds nothing and stops
+    return;  // an armed completion, if any, fires, finds nothing and stops
   }
   const double remaining_v = std::max(0.0, heap_.front().finish_v - v_);
   due_time_ = sim_.now() + ceil_ns(remaining_v / rate());
   due_key_ = heap_.front().key;
-  if (sim_.is_pending(pending_) && pending_time_ <= due_time_) return;
-  sim_.cancel(pending_);
+  if (sim_.armed(completion_) && pending_time_ <= due_time_) return;
   pending_time_ = due_time_;
-  pending_ = sim_.schedule_at(due_time_, *this);
+  sim_.arm(completion_, due_time_);
 }
 
 void CpuHost::on_event(std::uint64_t arg) {

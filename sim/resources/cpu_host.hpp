@@ -150,7 +150,8 @@ class CpuHost final : public EventHandler {
     }
   };
   static constexpr int kSlotBits = 24;
-  static constexpr std::uint64_t kWakeEvent = 1;  // on_event's arg; completions use 0
+  static constexpr std::uint64_t kCompletionEvent = 0;  // on_event's arg
+  static constexpr std::uint64_t kWakeEvent = 1;
   static std::uint32_t slot_of(const InService& s) {
     return static_cast<std::uint32_t>(s.key & ((1u << kSlotBits) - 1));
   }
@@ -191,10 +192,12 @@ class CpuHost final : public EventHandler {
   };
   std::deque<Waking> waking_;
   bool wake_armed_ = false;
-  // The completion event may be left in place when the head's completion
-  // moves later (an arrival slows everyone down): it then fires early, finds
-  // the head not yet due and re-arms. due_* say when the head is really due.
-  EventId pending_;
+  // The completion event is a timer (the engine's: armed in place, never a
+  // push and a cancel). It may be left where it is when the head's
+  // completion moves later (an arrival slows everyone down): it then fires
+  // early, finds the head not yet due and re-arms. due_* say when the head
+  // is really due.
+  TimerId completion_;
   SimTime pending_time_ = kTimeNever;
   SimTime due_time_ = kTimeNever;
   std::uint64_t due_key_ = 0;

@@ -1,5 +1,7 @@
 // The event loop's contract: (time, sequence) order, cancel by flag, time
-// never going backwards, and the edges of run / run_until / stop.
+// never going backwards, and the edges of run / run_until / stop. Timers:
+// armed in place, in the same (time, sequence) order as pushed events, so
+// arming one runs events exactly as a cancel and a push would.
 #include "sim/engine/simulator.hpp"
 
 #include <gtest/gtest.h>
@@ -150,6 +152,90 @@ TEST(Simulator, StopReturnsAfterTheCurrentEventAndRunResumes) {
   EXPECT_EQ(s.seen, (std::vector<SimTime>{1, 2}));
   sim.run();
   EXPECT_EQ(s.seen, (std::vector<SimTime>{1, 2, 3}));
+}
+
+TEST(SimulatorTimer, ArmedTimerRunsInSequenceOrderAmongPushedEventsAndDisarmsOnFiring) {
+  // At t = 7: event 0, the timer (arg 9) armed, event 1; then the timer is
+  // moved to t = 5 and back to 7 after event 2: it runs after 2, the
+  // order of its last arming.
+  Simulator sim;
+  EventRecorder rec(sim);
+  const TimerId t = sim.add_timer(rec, 9);
+  EXPECT_FALSE(sim.armed(t));
+  sim.schedule_at(7, rec, 0);
+  sim.arm(t, 7);
+  sim.schedule_at(7, rec, 1);
+  sim.arm(t, 5);
+  sim.schedule_at(7, rec, 2);
+  sim.arm(t, 7);
+  sim.schedule_at(7, rec, 3);
+  EXPECT_TRUE(sim.armed(t));
+  sim.run();
+  EXPECT_EQ(rec.args, (std::vector<std::uint64_t>{0, 1, 2, 9, 3}));
+  EXPECT_FALSE(sim.armed(t));
+  EXPECT_EQ(sim.events_processed(), 5u);
+}
+
+TEST(SimulatorTimer, DisarmedTimerDoesNotFireAndArmingInThePastThrows) {
+  Simulator sim;
+  EventRecorder rec(sim);
+  const TimerId t = sim.add_timer(rec, 9);
+  const TimerId u = sim.add_timer(rec, 8);
+  sim.arm(t, 4);
+  sim.arm(u, 6);
+  sim.disarm(t);
+  sim.schedule_at(5, rec, 1);
+  sim.run_until(5);  // the timer at 6 is after the limit
+  EXPECT_EQ(rec.args, (std::vector<std::uint64_t>{1}));
+  EXPECT_TRUE(sim.armed(u));
+  EXPECT_THROW(sim.arm(t, 4), std::logic_error);
+  sim.run();
+  EXPECT_EQ(rec.args, (std::vector<std::uint64_t>{1, 8}));
+  EXPECT_EQ(rec.times, (std::vector<SimTime>{5, 6}));
+}
+
+// The same random process twice: an owner with one pending event that it
+// moves at random (often to a time other events share), among random
+// pushes. Once with cancel and push, once with a timer: the same events at
+// the same times in the same order.
+TEST(SimulatorTimer, ArmingRunsEventsExactlyAsCancelAndPushWould) {
+  struct Process final : EventHandler {
+    Simulator sim;
+    bool use_timer = false;
+    Rng rng{7, "timer-equivalence", 0};
+    EventId pending;
+    TimerId timer;
+    std::vector<std::pair<SimTime, std::uint64_t>> seen;
+    int left = 30'000;
+    void move_own(SimTime at) {
+      if (use_timer) {
+        sim.arm(timer, at);
+      } else {
+        sim.cancel(pending);
+        pending = sim.schedule_at(at, *this, 0);
+      }
+    }
+    void on_event(std::uint64_t arg) override {
+      seen.emplace_back(sim.now(), arg);
+      if (--left <= 0) return;
+      const auto delay = [&] { return static_cast<SimTime>(rng.uniform_index(5)); };
+      for (std::uint64_t k = rng.uniform_index(3); k > 0; --k)
+        sim.schedule_in(delay(), *this, 1 + rng.uniform_index(1000));
+      if (arg == 0 || rng.uniform_index(2) == 0) move_own(sim.now() + delay());
+    }
+  };
+  Process with_push, with_timer;
+  with_timer.use_timer = true;
+  with_timer.timer = with_timer.sim.add_timer(with_timer, 0);
+  for (Process* p : {&with_push, &with_timer}) {
+    p->sim.schedule_at(0, *p, 1);
+    p->move_own(0);
+    p->sim.run();
+  }
+  ASSERT_EQ(with_push.seen.size(), with_timer.seen.size());
+  EXPECT_EQ(with_push.seen, with_timer.seen);
+  EXPECT_EQ(with_push.sim.events_processed(), with_timer.sim.events_processed());
+  EXPECT_GT(with_push.seen.size(), 30'000u);
 }
 
 }  // namespace
