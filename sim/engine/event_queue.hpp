@@ -52,7 +52,7 @@ class EventQueue {
 
   // Removes and returns the earliest live event (a timer's firing is one);
   // false when none is left.
-  bool pop(Entry& out);
+  [[gnu::always_inline]] bool pop(Entry& out);
   // Time of the earliest live event, or kTimeNever.
   SimTime next_time();
 
@@ -161,7 +161,8 @@ inline void EventQueue::remove_top() {
   sift_up(i, last);
 }
 
-inline void EventQueue::drop_dead_top() {
+// Out of line: the pops only call it when the top is dead.
+[[gnu::noinline]] inline void EventQueue::drop_dead_top() {
   while (!heap_.empty() && !live(heap_.front())) {
     free_slots_.push_back(slot_of(heap_.front()));
     remove_top();
@@ -189,8 +190,9 @@ inline EventQueue::Timer* EventQueue::first_timer() {
   return first;
 }
 
-inline bool EventQueue::pop(Entry& out) {
-  drop_dead_top();
+// Always inline: the loop calls it once per event.
+[[gnu::always_inline]] inline bool EventQueue::pop(Entry& out) {
+  if (!heap_.empty() && !live(heap_.front())) drop_dead_top();
   if (Timer* t = first_timer(); t != nullptr && before_top(*t)) {
     out = Entry{t->time, t->handler, t->arg};
     t->seq = 0;
@@ -208,7 +210,7 @@ inline bool EventQueue::pop(Entry& out) {
 }
 
 inline SimTime EventQueue::next_time() {
-  drop_dead_top();
+  if (!heap_.empty() && !live(heap_.front())) drop_dead_top();
   const SimTime heap_time = heap_.empty() ? kTimeNever : heap_.front().time;
   const Timer* t = first_timer();
   return t != nullptr && t->time < heap_time ? t->time : heap_time;

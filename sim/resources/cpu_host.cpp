@@ -27,6 +27,20 @@ void CpuHost::set_random_order(ProcessId p, Rng rng) {
   processes_[p].order_rng = rng;
 }
 
+// Inline: every submission and completion ends with it.
+[[gnu::always_inline]] inline void CpuHost::reschedule() {
+  if (heap_.empty()) {
+    due_time_ = kTimeNever;
+    return;  // an armed completion, if any, fires, finds nothing and stops
+  }
+  const double remaining_v = std::max(0.0, heap_.front().finish_v - v_);
+  due_time_ = sim_.now() + ceil_ns(remaining_v / rate());
+  due_key_ = heap_.front().key;
+  if (sim_.armed(completion_) && pending_time_ <= due_time_) return;
+  pending_time_ = due_time_;
+  sim_.arm(completion_, due_time_);
+}
+
 void CpuHost::set_idle_window(SimTime window_ns) {
   advance();
   idle_.set_window(window_ns);
@@ -76,7 +90,7 @@ double CpuHost::idle_share() {
 }
 
 // advance() and start() are inline: every submission and completion calls them.
-inline void CpuHost::advance() {
+[[gnu::always_inline]] inline void CpuHost::advance() {
   const SimTime now = sim_.now();
   if (now == last_) return;
   const double dt = static_cast<double>(now - last_);
@@ -92,7 +106,7 @@ double CpuHost::busy_processor_ns() {
   return busy_area_;
 }
 
-inline void CpuHost::start(ProcessId p, const Burst& b) {
+[[gnu::always_inline]] inline void CpuHost::start(ProcessId p, const Burst& b) {
   const Slot burst{p, b.work_ns, b.kernel_ns, b.done};
   std::uint32_t slot;
   if (!free_slots_.empty()) {
@@ -153,19 +167,6 @@ void CpuHost::wake_due() {
     sim_.schedule_at(waking_.front().at, *this, kWakeEvent);
   }
   if (!dispatching_) reschedule();
-}
-
-void CpuHost::reschedule() {
-  if (heap_.empty()) {
-    due_time_ = kTimeNever;
-    return;  // an armed completion, if any, fires, finds nothing and stops
-  }
-  const double remaining_v = std::max(0.0, heap_.front().finish_v - v_);
-  due_time_ = sim_.now() + ceil_ns(remaining_v / rate());
-  due_key_ = heap_.front().key;
-  if (sim_.armed(completion_) && pending_time_ <= due_time_) return;
-  pending_time_ = due_time_;
-  sim_.arm(completion_, due_time_);
 }
 
 void CpuHost::on_event(std::uint64_t arg) {

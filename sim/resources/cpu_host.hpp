@@ -158,9 +158,9 @@ class CpuHost final : public EventHandler {
 
   SimTime stretched(SimTime work_ns, double k);  // (1 + k * idle) * work_ns
   double rate() const { return occupancy_.rate(heap_.size()); }
-  void advance();
-  void start(ProcessId p, const Burst& b);
-  void reschedule();
+  [[gnu::always_inline]] void advance();
+  [[gnu::always_inline]] void start(ProcessId p, const Burst& b);
+  [[gnu::always_inline]] void reschedule();
   void complete_due();  // the completion event
   void wake_due();      // the wake-up event: start the bursts whose latency is over
 
