@@ -332,7 +332,7 @@ void add_validate_command(CLI::App& app, int& exit_code) {
 }
 
 struct MemoryCommandOptions {
-  std::string records;
+  std::vector<std::string> records;  // one store or more, read as one
   std::string model;
   std::string out;     // empty: the model file itself
   bool check = false;  // compare, write nothing
@@ -340,13 +340,21 @@ struct MemoryCommandOptions {
 
 int run_memory(const MemoryCommandOptions& o) {
   Model model = load_model(o.model);
+  std::vector<nlohmann::json> records;
+  std::string sources;
+  for (const std::string& path : o.records) {
+    std::vector<nlohmann::json> one = live::read_records(path);
+    fit_memory(one, path);  // each store's errors name it and its line
+    for (nlohmann::json& r : one) records.push_back(std::move(r));
+    sources += (sources.empty() ? "" : ", ") + path;
+  }
   if (o.check) {
     if (!o.out.empty()) throw InputError("--out: --check writes nothing");
-    std::cout << memory_check_table(check_memory(model, live::read_records(o.records), o.records));
+    std::cout << memory_check_table(check_memory(model, records, sources));
     return 0;
   }
-  const auto fits = fit_memory(live::read_records(o.records), o.records);
-  apply_memory(model, fits, o.records);
+  const auto fits = fit_memory(records, sources);
+  apply_memory(model, fits, sources);
   const std::string out = o.out.empty() ? o.model : o.out;
   write_model_atomically(model, out);
   std::cout << memory_table(fits) << "\nWrote " << out << "\n";
@@ -359,7 +367,9 @@ void add_memory_command(CLI::App& cmd, int& exit_code) {
       "Put each stack's app-server RAM (PSS per worker and of the master, from live records' "
       "memory) into a model's stacks.<name>.memory",
       run_memory, exit_code);
-  mem->add_option("--records", opts->records, "Live results store (calibrate/data/memory.jsonl)")
+  mem->add_option("--records", opts->records,
+                  "Live results store (calibrate/data/memory.jsonl); repeat it to read several "
+                  "as one")
       ->required();
   mem->add_option("--model", opts->model, "Model to update")->required();
   mem->add_option("--out", opts->out, "Write here instead of over --model (atomically)");

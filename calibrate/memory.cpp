@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <set>
 
+#include "calibrate/least_squares.hpp"
 #include "calibrate/validation.hpp"
 #include "common/input_error.hpp"
 
@@ -24,6 +25,8 @@ MemoryPoint point_of(const json& record, const std::string& where) {
   const json& m = record.at("memory");
   MemoryPoint p;
   p.workers = record.at("config").at("workers").get<int>();
+  p.clients = record.at("config").value("clients", 0);
+  p.sync = record.at("config").value("type", "sync") == "sync";
   p.total_pss_mb = number_at(m, "total_pss_mb", where);
   p.total_rss_mb = number_at(m, "total_rss_mb", where);
   p.worker_pss_mb_mean = number_at(m, "worker_pss_mb_mean", where);
@@ -33,29 +36,44 @@ MemoryPoint point_of(const json& record, const std::string& where) {
   return p;
 }
 
-// Least squares of total PSS on W; with one worker count, the means.
+// Least squares of total PSS on W, and on the clients for a server whose
+// workers hold many connections (identified only with two client counts or
+// more, and kept only when positive); with one worker count, the means.
 MemoryFit fit_points(std::vector<MemoryPoint> points) {
   MemoryFit f;
   f.points = std::move(points);
-  std::set<int> counts;
-  double sw = 0, st = 0;
+  std::set<int> counts, client_counts;
+  std::vector<double> workers, totals, clients;
+  bool sync = true;
   for (const MemoryPoint& p : f.points) {
     counts.insert(p.workers);
-    sw += p.workers;
-    st += p.total_pss_mb;
+    client_counts.insert(p.clients);
+    workers.push_back(p.workers);
+    totals.push_back(p.total_pss_mb);
+    clients.push_back(p.clients);
+    sync = sync && p.sync;
   }
   const double n = static_cast<double>(f.points.size());
+  const std::string over = " over " + std::to_string(counts.size()) + " worker counts";
   if (counts.size() >= 2) {
-    const double mw = sw / n, mt = st / n;
-    double sxy = 0, sxx = 0;
-    for (const MemoryPoint& p : f.points) {
-      sxy += (p.workers - mw) * (p.total_pss_mb - mt);
-      sxx += (p.workers - mw) * (p.workers - mw);
+    std::vector<Column> extra;
+    if (!sync && client_counts.size() >= 2) extra.emplace_back("clients", clients);
+    LinearFit line = fit_linear(workers, totals, /*with_slope=*/true, extra, /*exact=*/true);
+    const ExtraTerm* per_client = line.term("clients");
+    f.method = "least squares of total PSS on workers" + over;
+    if (per_client != nullptr && per_client->identified && per_client->coef > 0) {
+      f.memory.connection_mb = per_client->coef;
+      f.method = "least squares of total PSS on workers and clients" + over + " and " +
+                 std::to_string(client_counts.size()) + " client counts";
+    } else {
+      if (per_client != nullptr)
+        f.method += " (a per-client term came out " +
+                    std::string(per_client->identified ? "negative" : "unidentified") +
+                    ": left out)";
+      line = fit_linear(workers, totals, /*with_slope=*/true, {}, /*exact=*/true);
     }
-    f.memory.worker_mb = std::max(0.0, sxy / sxx);
-    f.memory.master_mb = std::max(0.0, mt - f.memory.worker_mb * mw);
-    f.method = "least squares of total PSS on workers over " + std::to_string(counts.size()) +
-               " worker counts";
+    f.memory.worker_mb = std::max(0.0, line.slope);
+    f.memory.master_mb = std::max(0.0, line.intercept);
   } else {
     for (const MemoryPoint& p : f.points) {
       f.memory.worker_mb += p.worker_pss_mb_mean / n;
@@ -109,6 +127,7 @@ void apply_memory(Model& model, const std::map<std::string, MemoryFit>& fits,
       points.push_back({{"workers", p.workers},
                         {"total_pss_mb", p.total_pss_mb},
                         {"total_rss_mb", p.total_rss_mb},
+                        {"clients", p.clients},
                         {"master_pss_mb", p.master_pss_mb},
                         {"worker_pss_mb_mean", p.worker_pss_mb_mean},
                         {"run_id", p.run_id}});
@@ -118,11 +137,13 @@ void apply_memory(Model& model, const std::map<std::string, MemoryFit>& fits,
 }
 
 std::string memory_table(const std::map<std::string, MemoryFit>& fits) {
-  std::string out = "stack                        worker_mb  master_mb  records  method\n";
+  std::string out =
+      "stack                        worker_mb  master_mb  connection_mb  records  method\n";
   char line[256];
   for (const auto& [stack, f] : fits) {
-    std::snprintf(line, sizeof line, "%-28s %9.1f %10.1f %8zu  %s\n", stack.c_str(),
-                  f.memory.worker_mb, f.memory.master_mb, f.points.size(), f.method.c_str());
+    std::snprintf(line, sizeof line, "%-28s %9.1f %10.1f %14.2f %8zu  %s\n", stack.c_str(),
+                  f.memory.worker_mb, f.memory.master_mb, f.memory.connection_mb, f.points.size(),
+                  f.method.c_str());
     out += line;
   }
   return out;
@@ -138,18 +159,19 @@ std::vector<MemoryCheck> check_memory(const Model& model, const std::vector<json
                        "\" has no memory in the model " + model.source +
                        " (stacksim calibrate memory puts it there)");
     for (const MemoryPoint& p : points)
-      checks.push_back({stack, p, it->second.memory->mb_for(p.workers)});
+      checks.push_back({stack, p, it->second.memory->mb_for(p.workers, p.connections())});
   }
   return checks;
 }
 
 std::string memory_check_table(const std::vector<MemoryCheck>& checks) {
-  std::string out = "stack                        workers  measured_mb  predicted_mb   error\n";
+  std::string out =
+      "stack                        workers clients  measured_mb  predicted_mb   error\n";
   char line[256];
   std::vector<double> abs_errors;
   for (const MemoryCheck& c : checks) {
-    std::snprintf(line, sizeof line, "%-28s %7d %12.1f %13.1f %+6.1f%%\n", c.stack.c_str(),
-                  c.measured.workers, c.measured.total_pss_mb, c.predicted_mb,
+    std::snprintf(line, sizeof line, "%-28s %7d %7d %12.1f %13.1f %+6.1f%%\n", c.stack.c_str(),
+                  c.measured.workers, c.measured.clients, c.measured.total_pss_mb, c.predicted_mb,
                   100 * c.relative_error());
     out += line;
     abs_errors.push_back(std::abs(c.relative_error()));

@@ -5,10 +5,14 @@
 // total = master_mb + W x worker_mb over the records: the slope is what one
 // more worker costs (its private pages and its share of the shared ones),
 // the intercept what the server costs with none (its master, and the pages
-// every worker shares). With one worker count the slope cannot be told from
-// the intercept: the workers' mean PSS and the master's are used instead.
+// every worker shares). An async server's workers also hold many client
+// connections each, and what they keep grows with them: with records at two
+// client counts or more, total = master + W x worker + C x connection. With
+// one worker count the slope cannot be told from the intercept: the
+// workers' mean PSS and the master's are used instead.
 #pragma once
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -20,6 +24,11 @@ namespace stacksim::calibrate {
 
 struct MemoryPoint {
   int workers = 0;
+  int clients = 0;   // the run's load (0 where the record lacks it)
+  bool sync = true;  // a sync server: one connection per worker at a time
+  // The client connections the server held: a closed loop's clients, at
+  // most one per worker for a sync server.
+  double connections() const { return sync ? std::min(clients, workers) : clients; }
   double total_pss_mb = 0;
   double master_pss_mb = 0;       // 0 without a master
   double worker_pss_mb_mean = 0;  // over the worker processes

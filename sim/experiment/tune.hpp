@@ -73,8 +73,12 @@ struct TunePoint {
   Summary throughput, p50, p99;
   bool meets = true;  // the goal's P99 limit and throughput target
   int workers = 0, sessions = 0;
-  std::optional<double> ram_mb;  // master + workers x worker, from the model's memory
-  std::string binding;           // the explanation's binding resource
+  // master + workers x worker + connections x connection, from the model's
+  // memory; connections by Little's law (throughput x mean latency: the
+  // clients of a closed loop), at most workers x max_concurrency.
+  std::optional<double> ram_mb;
+  double connections = 0;
+  std::string binding;  // the explanation's binding resource
   std::string binding_formula;
   std::string sentence;
   double worker_hold_ms = 0;   // analytic, at the model's means, no contention

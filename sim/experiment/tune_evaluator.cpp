@@ -95,7 +95,9 @@ TunePoint TuneEvaluator::summarise(const std::vector<double>& values, const Scen
   }
   p.workers = sc.workers.for_type(stack_.type);
   p.sessions = sc.sessions;
-  if (stack_.memory) p.ram_mb = stack_.memory->mb_for(p.workers);
+  p.connections = std::min(static_cast<double>(p.workers) * stack_.max_concurrency,
+                           p.throughput.mean * 1e-3 * sr.mean(&RunResult::latency_mean_ms));
+  if (stack_.memory) p.ram_mb = stack_.memory->mb_for(p.workers, p.connections);
   const Explanation e = explain(model_, stack_, sc, sr);
   p.binding = e.binding.resource;
   p.binding_formula = e.binding.formula;

@@ -27,6 +27,7 @@ json point_json(const StackTune& t, const TunePoint& p) {
           {"workers", p.workers},
           {"sessions", p.sessions},
           {"ram_mb", p.ram_mb ? json(*p.ram_mb) : json(nullptr)},
+          {"connections", p.connections},
           {"binding", p.binding},
           {"binding_formula", p.binding_formula},
           {"worker_hold_ms", p.worker_hold_ms},

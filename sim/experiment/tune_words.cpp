@@ -104,8 +104,12 @@ void add_why(const StackModel& stack, StackTune& t) {
   }
   const std::string ram =
       c.ram_mb
-          ? format(" %.0f MB here (master %.0f MB + %.0f x %.1f MB)", *c.ram_mb,
-                   stack.memory->master_mb, c.workers, stack.memory->worker_mb)
+          ? format(" %.0f MB here (master %.0f MB + %.0f x %.1f MB", *c.ram_mb,
+                   stack.memory->master_mb, c.workers, stack.memory->worker_mb) +
+                (stack.memory->connection_mb != 0
+                     ? format(" + %.0f connections x %.2f MB)", c.connections,
+                              stack.memory->connection_mb)
+                     : std::string(")"))
           : " (the model has no memory figures for this stack: stacks." + stack.name + ".memory)";
   if (stack.type == WorkerType::kSync)
     t.why.push_back(

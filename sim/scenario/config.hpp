@@ -142,11 +142,17 @@ struct SharedScale {
 
 // What one stack's app server holds in RAM, measured live from
 // /proc/<pid>/smaps_rollup (PSS: shared pages split among the processes that
-// map them, the honest share of a forked worker).
+// map them, the honest share of a forked worker): master + W x worker +
+// connections x connection, connections the client connections its workers
+// hold open at once (an async worker holds many; a sync worker's one is in
+// its worker figure, and its connection_mb is 0).
 struct StackMemory {
-  double worker_mb = 0;  // PSS of one worker
-  double master_mb = 0;  // PSS of the master (0 where the server has none)
-  double mb_for(int workers) const { return master_mb + workers * worker_mb; }
+  double worker_mb = 0;      // PSS of one worker
+  double master_mb = 0;      // PSS of the master (0 where the server has none)
+  double connection_mb = 0;  // PSS of one open client connection (0: not identified)
+  double mb_for(int workers, double connections) const {
+    return master_mb + workers * worker_mb + connections * connection_mb;
+  }
 };
 
 struct StackModel {

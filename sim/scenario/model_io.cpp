@@ -114,7 +114,8 @@ SharedScale read_shared_scale(const json& j, const Where& where) {
   return to;
 }
 
-// stacks.<name>.memory: MB of PSS, both required.
+// stacks.<name>.memory: MB of PSS; worker_mb and master_mb required,
+// connection_mb optional (0).
 StackMemory read_memory(const json& j, const Where& where) {
   ObjectReader f(j, where);
   StackMemory m;
@@ -122,6 +123,8 @@ StackMemory read_memory(const json& j, const Where& where) {
       json_fields::read_number(f.required("worker_mb"), f.where("worker_mb"), 0.0, kMaxMb);
   m.master_mb =
       json_fields::read_number(f.required("master_mb"), f.where("master_mb"), 0.0, kMaxMb);
+  if (const json* v = f.optional("connection_mb"))
+    m.connection_mb = json_fields::read_number(*v, f.where("connection_mb"), 0.0, kMaxMb);
   f.done();
   return m;
 }
@@ -361,9 +364,12 @@ json to_json(const Model& m) {
                                       {"pgbouncer", f.pgbouncer},
                                       {"postgres", f.postgres}};
     }
-    if (s.memory)
+    if (s.memory) {
       stacks[name]["memory"] = {{"worker_mb", s.memory->worker_mb},
                                 {"master_mb", s.memory->master_mb}};
+      if (s.memory->connection_mb != 0)
+        stacks[name]["memory"]["connection_mb"] = s.memory->connection_mb;
+    }
   }
   json out = {
       {"schema", kModelSchema},

@@ -44,14 +44,16 @@ TEST(AppMemory, ThisProcessReadsBackAsOneWorkerWithoutAMaster) {
   EXPECT_DOUBLE_EQ(j.at("total_pss_mb").get<double>(), m.processes[0].pss_kb / 1024);
 }
 
-json record(const std::string& stack, int workers, double total_pss, double master_pss) {
-  return {{"config", {{"stack", stack}, {"workers", workers}}},
-          {"run_id", stack + std::to_string(workers)},
-          {"memory",
-           {{"total_pss_mb", total_pss},
-            {"total_rss_mb", 2 * total_pss},
-            {"worker_pss_mb_mean", (total_pss - master_pss) / workers},
-            {"master", {{"pss_mb", master_pss}, {"rss_mb", 2 * master_pss}}}}}};
+json record(const std::string& stack, int workers, double total_pss, double master_pss,
+            int clients = 10, const char* type = "sync") {
+  return {
+      {"config", {{"stack", stack}, {"workers", workers}, {"clients", clients}, {"type", type}}},
+      {"run_id", stack + std::to_string(workers)},
+      {"memory",
+       {{"total_pss_mb", total_pss},
+        {"total_rss_mb", 2 * total_pss},
+        {"worker_pss_mb_mean", (total_pss - master_pss) / workers},
+        {"master", {{"pss_mb", master_pss}, {"rss_mb", 2 * master_pss}}}}}};
 }
 
 TEST(MemoryFit, TheLineOverWorkerCountsGivesWorkerAndMaster) {
@@ -66,6 +68,37 @@ TEST(MemoryFit, TheLineOverWorkerCountsGivesWorkerAndMaster) {
   const auto one = fit_memory({record("s", 4, 110, 30)}, "t.jsonl");
   EXPECT_NEAR(one.at("s").memory.worker_mb, 20, 1e-12);
   EXPECT_NEAR(one.at("s").memory.master_mb, 30, 1e-12);
+}
+
+// An async server's total also grows with the connections its workers
+// hold: 30 + W x 15 + C x 0.4 at W = 1, 4 and C = 10, 40 gives the three
+// back exactly. A sync server's records at the same loads keep two terms
+// (its one connection per worker is in the worker's figure), and so does an
+// async server's at one client count.
+TEST(MemoryFit, AnAsyncServersClientsAreATermOfTheirOwnWhereTwoLoadsIdentifyIt) {
+  std::vector<json> records;
+  for (int w : {1, 4})
+    for (int c : {10, 40}) {
+      records.push_back(record("async", w, 30 + 15 * w + 0.4 * c, 20, c, "coroutine"));
+      records.push_back(record("sync", w, 30 + 15 * w, 20, c, "sync"));
+    }
+  records.push_back(record("one-load", 1, 45, 20, 10, "coroutine"));
+  records.push_back(record("one-load", 4, 90, 20, 10, "coroutine"));
+  const auto fits = fit_memory(records, "t.jsonl");
+  const StackMemory& a = fits.at("async").memory;
+  EXPECT_NEAR(a.master_mb, 30, 1e-9);
+  EXPECT_NEAR(a.worker_mb, 15, 1e-9);
+  EXPECT_NEAR(a.connection_mb, 0.4, 1e-9);
+  EXPECT_NE(fits.at("async").method.find("workers and clients"), std::string::npos);
+  EXPECT_NEAR(fits.at("sync").memory.worker_mb, 15, 1e-9);
+  EXPECT_EQ(fits.at("sync").memory.connection_mb, 0);
+  EXPECT_EQ(fits.at("one-load").memory.connection_mb, 0);
+  EXPECT_NEAR(fits.at("one-load").memory.worker_mb, 15, 1e-9);
+  // The check reads each record at its own clients: the async fit is exact.
+  Model m;
+  m.stacks["async"].memory = a;
+  for (const MemoryCheck& c : check_memory(m, {records[0], records[2]}, "t.jsonl"))
+    EXPECT_NEAR(c.relative_error(), 0, 1e-12);
 }
 
 TEST(MemoryFit, NoRecordWithMemoryOrAStackNotInTheModelIsNamed) {

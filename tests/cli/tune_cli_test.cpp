@@ -66,9 +66,9 @@ TEST(TuneJson, CarriesTheSchemaAndEveryDocumentedField) {
   for (const char* f : {"stack", "type", "knobs", "reached", "chosen", "alternatives",
                         "rules_of_thumb", "why", "runs"})
     EXPECT_TRUE(s.contains(f)) << f;
-  for (const char* f :
-       {"knobs", "replications", "throughput_rps", "p50_ms", "p99_ms", "meets_goal", "workers",
-        "sessions", "ram_mb", "binding", "binding_formula", "worker_hold_ms", "session_hold_ms"})
+  for (const char* f : {"knobs", "replications", "throughput_rps", "p50_ms", "p99_ms", "meets_goal",
+                        "workers", "sessions", "ram_mb", "connections", "binding",
+                        "binding_formula", "worker_hold_ms", "session_hold_ms"})
     EXPECT_TRUE(s.at("chosen").contains(f)) << f;
   EXPECT_TRUE(s.at("chosen").at("throughput_rps").contains("ci95"));
   EXPECT_EQ(s.at("rules_of_thumb").size(), 3u);

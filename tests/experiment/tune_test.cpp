@@ -92,6 +92,29 @@ TEST(Tune, HighestThroughputChoosesWhereTheMvaCurveFlattens) {
   EXPECT_TRUE(t.reached);
 }
 
+// The connections a configuration's RAM counts: X x mean latency by
+// Little's law, which in a closed loop without think time is every client
+// (200), at most W x max_concurrency: 10 sync workers hold 10, 10
+// coroutine workers all 200.
+TEST(Tune, RamCountsTheConnectionsHeldByLittlesLawCappedByTheWorkersSlots) {
+  Model m = hand_model();
+  m.stacks.at("sync").memory->connection_mb = 0.5;
+  m.stacks.at("coroutine").pre = Distribution(Shape::kExponential, 1e6, 1);
+  m.stacks.at("coroutine").memory = StackMemory{20, 30, 0.25};
+  TuneSpec spec = hand_spec(TuneGoal::kMaxThroughput);
+  spec.stacks = {"sync", "coroutine"};
+  spec.knobs = {make_tune_knob("--knob workers", "workers", 10, 10),
+                make_tune_knob("--knob sessions", "sessions", 200, 200)};
+  const TuneResult r = run_tune(m, spec);
+  ASSERT_EQ(r.stacks.size(), 2u);
+  const TunePoint& sync = r.stacks[0].chosen;
+  EXPECT_EQ(sync.connections, 10);
+  EXPECT_DOUBLE_EQ(*sync.ram_mb, 30 + 20 * 10 + 0.5 * 10);
+  const TunePoint& async = r.stacks[1].chosen;
+  EXPECT_NEAR(async.connections, 200, 2);
+  EXPECT_DOUBLE_EQ(*async.ram_mb, 30 + 20 * 10 + 0.25 * async.connections);
+}
+
 TEST(Tune, RulesOfThumbPickWhatTheyStateAndTheModelPredictsThem) {
   const TuneResult r = run_tune(hand_model(), hand_spec(TuneGoal::kMaxThroughput));
   const StackTune& t = r.stacks[0];

@@ -297,21 +297,31 @@ TEST(ModelIo, ABadCorrectionIsNamedWithItsPlace) {
 namespace stacksim {
 namespace {
 
-// stacks.<name>.memory is optional; present, both figures are required, in
-// [0, 1e7] MB, and it comes back from to_json; RAM for W workers is the
-// master's plus W times a worker's.
+// stacks.<name>.memory is optional; present, worker_mb and master_mb are
+// required, connection_mb optional, each in [0, 1e7] MB, and it comes back
+// from to_json (connection_mb only where set); RAM for W workers holding N
+// connections is the master's plus W times a worker's plus N times a
+// connection's.
 TEST(ModelIo, StackMemoryIsOptionalStrictAndRoundTrips) {
   json j = minimal_model();
   EXPECT_FALSE(parse_model(j, "t.json").stacks.at("s").memory);
   j["stacks"]["s"]["memory"] = {{"worker_mb", 21.5}, {"master_mb", 30}};
   const Model m = parse_model(j, "t.json");
   ASSERT_TRUE(m.stacks.at("s").memory);
-  EXPECT_EQ(m.stacks.at("s").memory->mb_for(4), 30 + 4 * 21.5);
+  EXPECT_EQ(m.stacks.at("s").memory->mb_for(4, 100), 30 + 4 * 21.5);  // connection_mb 0
   const Model back = parse_model(to_json(m), "back.json");
   EXPECT_EQ(back.stacks.at("s").memory->worker_mb, 21.5);
   EXPECT_EQ(back.stacks.at("s").memory->master_mb, 30);
-  for (const auto& [field, bad] :
-       {std::pair<const char*, json>{"worker_mb", -1}, {"master_mb", "x"}, {"extra", 1}}) {
+  EXPECT_FALSE(to_json(m)["stacks"]["s"]["memory"].contains("connection_mb"));
+  json with_connections = j;
+  with_connections["stacks"]["s"]["memory"]["connection_mb"] = 0.25;
+  const Model c = parse_model(with_connections, "t.json");
+  EXPECT_EQ(c.stacks.at("s").memory->mb_for(4, 100), 30 + 4 * 21.5 + 100 * 0.25);
+  EXPECT_EQ(parse_model(to_json(c), "back.json").stacks.at("s").memory->connection_mb, 0.25);
+  for (const auto& [field, bad] : {std::pair<const char*, json>{"worker_mb", -1},
+                                   {"master_mb", "x"},
+                                   {"connection_mb", -0.5},
+                                   {"extra", 1}}) {
     json b = j;
     b["stacks"]["s"]["memory"][field] = bad;
     try {
