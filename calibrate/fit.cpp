@@ -14,11 +14,8 @@
 namespace stacksim::calibrate {
 
 namespace {
-constexpr NameTable<EvaluateAt, 3> kEvaluateAts{{
-    {EvaluateAt::kMean, "mean"},
-    {EvaluateAt::kMax, "max"},
-    {EvaluateAt::kZero, "zero"},
-}};
+constexpr NameTable<EvaluateAt, 3> kEvaluateAts{
+    {{EvaluateAt::kMean, "mean"}, {EvaluateAt::kMax, "max"}, {EvaluateAt::kZero, "zero"}}};
 constexpr NameTable<Regressor, 5> kRegressors{{
     {Regressor::kNone, "none"},
     {Regressor::kSessions, "sessions"},

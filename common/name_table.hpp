@@ -6,6 +6,10 @@
 //   name_of(kShapes, Shape::kGamma)            // "gamma"
 //   value_of(kShapes, "gamma", shape)          // true, shape = kGamma
 //   all_names(kShapes)                         // "gamma|..." for messages
+//
+// STACKSIM_NAME_FUNCTIONS(Shape, kShapes, parse_shape) defines an enum's
+// public to_string and parse_shape over its table in one line, so that the
+// wrappers of many enums do not repeat each other.
 #pragma once
 
 #include <array>
@@ -53,3 +57,13 @@ std::string all_names(const NameTable<E, N>& table, std::string_view separator =
 }
 
 }  // namespace stacksim
+
+// `std::string_view to_string(Enum)` and `bool parse(std::string_view, Enum&)`
+// over `table`: the pair of functions every enum read from files has.
+#define STACKSIM_NAME_FUNCTIONS(Enum, table, parse) \
+  std::string_view to_string(Enum value) {          \
+    return name_of(table, value);                   \
+  }                                                 \
+  bool parse(std::string_view name, Enum& out) {    \
+    return value_of(table, name, out);              \
+  }

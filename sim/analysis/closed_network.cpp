@@ -62,11 +62,8 @@ void require(const nlohmann::json& obj, const char* key, const std::string& sour
 }  // namespace
 
 namespace {
-constexpr NameTable<StationKind, 3> kStationKinds{{
-    {StationKind::kDelay, "delay"},
-    {StationKind::kPs, "ps"},
-    {StationKind::kFcfs, "fcfs"},
-}};
+constexpr NameTable<StationKind, 3> kStationKinds{
+    {{StationKind::kDelay, "delay"}, {StationKind::kPs, "ps"}, {StationKind::kFcfs, "fcfs"}}};
 }  // namespace
 
 std::string_view to_string(StationKind k) {

@@ -16,13 +16,7 @@ constexpr NameTable<Shape, 4> kShapes{{
 }};
 }  // namespace
 
-std::string_view to_string(Shape s) {
-  return name_of(kShapes, s);
-}
-
-bool parse_shape(std::string_view name, Shape& out) {
-  return value_of(kShapes, name, out);
-}
+STACKSIM_NAME_FUNCTIONS(Shape, kShapes, parse_shape)
 
 Distribution::Distribution(Shape shape, double mean, double cv)
     : shape_(shape), mean_(mean), cv_(cv) {

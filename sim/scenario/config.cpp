@@ -17,18 +17,12 @@ constexpr NameTable<AcceptPolicy, 3> kAcceptPolicies{{
     {AcceptPolicy::kRandom, "random"},
     {AcceptPolicy::kLeastLoaded, "least_loaded"},
 }};
-constexpr NameTable<WorkerOrder, 2> kWorkerOrders{{
-    {WorkerOrder::kFifo, "fifo"},
-    {WorkerOrder::kRandom, "random"},
-}};
-constexpr NameTable<DbAccess, 2> kDbAccesses{{
-    {DbAccess::kConnectPerRequest, "connect_per_request"},
-    {DbAccess::kAppPool, "app_pool"},
-}};
-constexpr NameTable<LoadType, 2> kLoadTypes{{
-    {LoadType::kClosed, "closed"},
-    {LoadType::kOpen, "open"},
-}};
+constexpr NameTable<WorkerOrder, 2> kWorkerOrders{
+    {{WorkerOrder::kFifo, "fifo"}, {WorkerOrder::kRandom, "random"}}};
+constexpr NameTable<DbAccess, 2> kDbAccesses{
+    {{DbAccess::kConnectPerRequest, "connect_per_request"}, {DbAccess::kAppPool, "app_pool"}}};
+constexpr NameTable<LoadType, 2> kLoadTypes{
+    {{LoadType::kClosed, "closed"}, {LoadType::kOpen, "open"}}};
 constexpr NameTable<CpuCorrection, kCpuCorrectionCount> kCpuCorrections{{
     {CpuCorrection::kSpeed, "speed"},
     {CpuCorrection::kWakeupLatency, "wakeup_latency"},
@@ -40,62 +34,21 @@ constexpr NameTable<CpuCorrection, kCpuCorrectionCount> kCpuCorrections{{
 
 }  // namespace
 
-std::string_view to_string(WorkerType t) {
-  return name_of(kWorkerTypes, t);
-}
-std::string_view to_string(AcceptPolicy p) {
-  return name_of(kAcceptPolicies, p);
-}
-std::string_view to_string(WorkerOrder o) {
-  return name_of(kWorkerOrders, o);
-}
-std::string_view to_string(DbAccess a) {
-  return name_of(kDbAccesses, a);
-}
-std::string_view to_string(LoadType l) {
-  return name_of(kLoadTypes, l);
-}
-std::string_view to_string(CpuCorrection c) {
-  return name_of(kCpuCorrections, c);
-}
+// The public functions of each table: to_string, parse_<name> and <name>_names.
+#define STACKSIM_CONFIG_NAMES(Enum, table, parse, names) \
+  STACKSIM_NAME_FUNCTIONS(Enum, table, parse)            \
+  std::string names() {                                  \
+    return all_names(table);                             \
+  }
 
-bool parse_worker_type(std::string_view name, WorkerType& out) {
-  return value_of(kWorkerTypes, name, out);
-}
-bool parse_accept_policy(std::string_view name, AcceptPolicy& out) {
-  return value_of(kAcceptPolicies, name, out);
-}
-bool parse_worker_order(std::string_view name, WorkerOrder& out) {
-  return value_of(kWorkerOrders, name, out);
-}
-bool parse_db_access(std::string_view name, DbAccess& out) {
-  return value_of(kDbAccesses, name, out);
-}
-bool parse_load_type(std::string_view name, LoadType& out) {
-  return value_of(kLoadTypes, name, out);
-}
-bool parse_cpu_correction(std::string_view name, CpuCorrection& out) {
-  return value_of(kCpuCorrections, name, out);
-}
+STACKSIM_CONFIG_NAMES(WorkerType, kWorkerTypes, parse_worker_type, worker_type_names)
+STACKSIM_CONFIG_NAMES(AcceptPolicy, kAcceptPolicies, parse_accept_policy, accept_policy_names)
+STACKSIM_CONFIG_NAMES(WorkerOrder, kWorkerOrders, parse_worker_order, worker_order_names)
+STACKSIM_CONFIG_NAMES(DbAccess, kDbAccesses, parse_db_access, db_access_names)
+STACKSIM_CONFIG_NAMES(LoadType, kLoadTypes, parse_load_type, load_type_names)
+STACKSIM_CONFIG_NAMES(CpuCorrection, kCpuCorrections, parse_cpu_correction, cpu_correction_names)
 
-std::string worker_type_names() {
-  return all_names(kWorkerTypes);
-}
-std::string accept_policy_names() {
-  return all_names(kAcceptPolicies);
-}
-std::string worker_order_names() {
-  return all_names(kWorkerOrders);
-}
-std::string db_access_names() {
-  return all_names(kDbAccesses);
-}
-std::string cpu_correction_names() {
-  return all_names(kCpuCorrections);
-}
-std::string load_type_names() {
-  return all_names(kLoadTypes);
-}
+#undef STACKSIM_CONFIG_NAMES
 
 std::string shape_names() {
   std::string s;
