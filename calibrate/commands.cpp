@@ -375,7 +375,8 @@ void add_memory_command(CLI::App& cmd, int& exit_code) {
   mem->add_option("--out", opts->out, "Write here instead of over --model (atomically)");
   mem->add_flag("--check", opts->check,
                 "Fit nothing: compare each record's total PSS with the model's master + W x "
-                "worker (records it did not see, e.g. calibrate/plans/memory-blind.json's)");
+                "worker + C x connection (records it did not see, e.g. "
+                "calibrate/plans/memory-blind.json's)");
 }
 
 }  // namespace

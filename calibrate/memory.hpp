@@ -56,7 +56,8 @@ std::string memory_table(const std::map<std::string, MemoryFit>& fits);
 
 // A model's memory against records it may not have seen (`calibrate memory
 // --check`): per record, the measured total PSS and the model's
-// master_mb + W x worker_mb for its worker count. A stack of the records
+// master_mb + W x worker_mb + C x connection_mb for its workers and
+// connections (MemoryPoint::connections). A stack of the records
 // that the model lacks, or holds without `memory`, is an InputError naming it.
 struct MemoryCheck {
   std::string stack;
