@@ -344,7 +344,7 @@ int run_memory(const MemoryCommandOptions& o) {
   std::string sources;
   for (const std::string& path : o.records) {
     std::vector<nlohmann::json> one = live::read_records(path);
-    fit_memory(one, path);  // each store's errors name it and its line
+    validate_memory_records(one, path);  // each store's errors name it and its line
     for (nlohmann::json& r : one) records.push_back(std::move(r));
     sources += (sources.empty() ? "" : ", ") + path;
   }

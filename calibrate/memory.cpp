@@ -103,6 +103,10 @@ std::map<std::string, std::vector<MemoryPoint>> points_by_stack(const std::vecto
 
 }  // namespace
 
+void validate_memory_records(const std::vector<json>& records, const std::string& source) {
+  points_by_stack(records, source);
+}
+
 std::map<std::string, MemoryFit> fit_memory(const std::vector<json>& records,
                                             const std::string& source) {
   auto by_stack = points_by_stack(records, source);

@@ -47,6 +47,11 @@ struct MemoryFit {
 std::map<std::string, MemoryFit> fit_memory(const std::vector<nlohmann::json>& records,
                                             const std::string& source);
 
+// The checks fit_memory and check_memory make of the records, alone: a
+// record whose `memory` lacks a figure, or no record with `memory`, is an
+// InputError naming `source` (and the record's line).
+void validate_memory_records(const std::vector<nlohmann::json>& records, const std::string& source);
+
 // Sets each fitted stack's memory in the model (a stack the model lacks is
 // an InputError naming it) and records how in provenance.memory.
 void apply_memory(Model& model, const std::map<std::string, MemoryFit>& fits,
