@@ -5,8 +5,9 @@
 #
 #   scripts/bench-ab.sh OLD_BENCH NEW_BENCH [ROUNDS] [FILTER]
 #
-# Prints, per benchmark, the requests/s of every round for both and the
-# median new/old ratio. ROUNDS defaults to 8, FILTER to ArticleStack.
+# Prints, per benchmark, the rate of every round for both (requests_per_s,
+# or Google Benchmark's items_per_second) and the median new/old ratio.
+# ROUNDS defaults to 8, FILTER to ArticleStack.
 set -euo pipefail
 if [[ $# -lt 2 ]]; then
   echo "usage: $0 OLD_BENCH NEW_BENCH [ROUNDS] [FILTER]" >&2
@@ -23,21 +24,25 @@ for ((i = 0; i < rounds; i++)); do
     bin=$old
     [[ $side == new ]] && bin=$new
     "$bin" --benchmark_filter="$filter" --benchmark_min_time=0.3 --benchmark_format=csv 2>/dev/null |
-      awk -F, -v side="$side" -v round="$i" 'NR > 1 && $1 ~ /^"/ { print side, round, $0 }' >>"$out"
+      awk -F, -v side="$side" -v round="$i" 'NR == 1 || $1 ~ /^"/ { print side, round, $0 }' >>"$out"
   done
 done
 /usr/bin/python3 - "$out" <<'EOF'
 import csv, statistics, sys
-rates = {}  # (name, side) -> [requests_per_s per round]
-header = None
+rates = {}  # (name, side) -> [rate per round]
+column = None
 for line in open(sys.argv[1]):
     side, rnd, rest = line.split(" ", 2)
     row = next(csv.reader([rest]))
-    name = row[0]
-    # Google Benchmark's CSV puts user counters after the fixed columns;
-    # requests_per_s is the last column the stack benchmarks set.
-    rate = float(row[-1]) if row[-1] else float("nan")
-    rates.setdefault((name, side), []).append(rate)
+    if row[0] == "name":  # each run's header: the rate is requests_per_s, else items_per_second
+        names = [c.strip('"') for c in row]
+        column = next((names.index(c) for c in ("requests_per_s", "items_per_second") if c in names), None)
+        continue
+    if column is None or not row[column]:
+        print(f"bench-ab.sh: {row[0]} reports neither requests_per_s nor items_per_second",
+              file=sys.stderr)
+        sys.exit(2)
+    rates.setdefault((row[0], side), []).append(float(row[column]))
 for name in sorted({n for n, _ in rates}):
     old, new = rates[(name, "old")], rates[(name, "new")]
     ratios = [b / a for a, b in zip(old, new)]
