@@ -177,6 +177,37 @@ void CpuHost::on_event(std::uint64_t arg) {
   }
 }
 
+// A completed burst's accounting, and its process's next burst in service.
+[[gnu::always_inline]] inline void CpuHost::retire(std::uint32_t slot) {
+  const ProcessId p = slots_[slot].p;
+  Process& proc = processes_[p];
+  proc.cpu_ns += slots_[slot].work_ns;
+  proc.kernel_ns += slots_[slot].kernel_ns;
+  kernel_ns_ += slots_[slot].kernel_ns;
+  if (proc.multi_threaded) return;
+  if (proc.waiting.empty()) {
+    proc.running = false;
+    return;
+  }
+  if (proc.random_order && proc.waiting.size() > 1) {
+    const auto k = static_cast<std::ptrdiff_t>(proc.order_rng.uniform_index(proc.waiting.size()));
+    std::rotate(proc.waiting.begin(), proc.waiting.begin() + k,
+                proc.waiting.begin() + k + 1);  // the drawn one first, the rest in order
+  }
+  const Burst next = proc.waiting.front();
+  proc.waiting.pop_front();
+  start(p, next);  // no wake-up: it was already running
+}
+
+// A completed burst's callback; then its slot is free.
+[[gnu::always_inline]] inline void CpuHost::notify(std::uint32_t slot) {
+  // Copied out: the callback's submissions may move slots_.
+  completing_ = slots_[slot].p;
+  const Continuation done = slots_[slot].done;
+  done();
+  free_slots_.push_back(slot);
+}
+
 void CpuHost::complete_due() {
   advance();
   pending_time_ = kTimeNever;
@@ -191,43 +222,26 @@ void CpuHost::complete_due() {
     return;
   }
   // Their slots stay taken until their callbacks, which read them, have run.
-  completed_.clear();
-  do {
-    std::pop_heap(heap_.begin(), heap_.end(), Later{});
-    completed_.push_back(slot_of(heap_.back()));
-    heap_.pop_back();
-  } while (!heap_.empty() && heap_.front().finish_v <= v_ + eps);
-
-  // Make the state consistent (next bursts in service) before any callback
-  // runs, since callbacks submit new work to this host.
-  for (const std::uint32_t slot : completed_) {
-    const ProcessId p = slots_[slot].p;
-    Process& proc = processes_[p];
-    proc.cpu_ns += slots_[slot].work_ns;
-    proc.kernel_ns += slots_[slot].kernel_ns;
-    kernel_ns_ += slots_[slot].kernel_ns;
-    if (proc.multi_threaded) continue;
-    if (proc.waiting.empty()) {
-      proc.running = false;
-    } else {
-      if (proc.random_order && proc.waiting.size() > 1) {
-        const auto k =
-            static_cast<std::ptrdiff_t>(proc.order_rng.uniform_index(proc.waiting.size()));
-        std::rotate(proc.waiting.begin(), proc.waiting.begin() + k,
-                    proc.waiting.begin() + k + 1);  // the drawn one first, the rest in order
-      }
-      const Burst next = proc.waiting.front();
-      proc.waiting.pop_front();
-      start(p, next);  // no wake-up: it was already running
-    }
-  }
-  dispatching_ = true;
-  for (const std::uint32_t slot : completed_) {
-    // Copied out: the callback's submissions may move slots_.
-    completing_ = slots_[slot].p;
-    const Continuation done = slots_[slot].done;
-    done();
-    free_slots_.push_back(slot);
+  std::pop_heap(heap_.begin(), heap_.end(), Later{});
+  const std::uint32_t first = slot_of(heap_.back());
+  heap_.pop_back();
+  if (heap_.empty() || heap_.front().finish_v > v_ + eps) {  // the common case: one burst
+    retire(first);
+    dispatching_ = true;
+    notify(first);
+  } else {
+    completed_.clear();
+    completed_.push_back(first);
+    do {
+      std::pop_heap(heap_.begin(), heap_.end(), Later{});
+      completed_.push_back(slot_of(heap_.back()));
+      heap_.pop_back();
+    } while (!heap_.empty() && heap_.front().finish_v <= v_ + eps);
+    // Make the state consistent (next bursts in service) before any
+    // callback runs, since callbacks submit new work to this host.
+    for (const std::uint32_t slot : completed_) retire(slot);
+    dispatching_ = true;
+    for (const std::uint32_t slot : completed_) notify(slot);
   }
   completing_ = kNoProcess;
   dispatching_ = false;

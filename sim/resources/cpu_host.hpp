@@ -161,8 +161,10 @@ class CpuHost final : public EventHandler {
   [[gnu::always_inline]] void advance();
   [[gnu::always_inline]] void start(ProcessId p, const Burst& b);
   [[gnu::always_inline]] void reschedule();
-  void complete_due();  // the completion event
-  void wake_due();      // the wake-up event: start the bursts whose latency is over
+  void complete_due();                                     // the completion event
+  [[gnu::always_inline]] void retire(std::uint32_t slot);  // a completed burst's state
+  [[gnu::always_inline]] void notify(std::uint32_t slot);  // its callback
+  void wake_due();  // the wake-up event: start the bursts whose latency is over
 
   Simulator& sim_;
   CoreOccupancy occupancy_;
