@@ -106,7 +106,8 @@ double CpuHost::busy_processor_ns() {
   return busy_area_;
 }
 
-[[gnu::always_inline]] inline void CpuHost::start(ProcessId p, const Burst& b) {
+// A burst enters service: its slot, and its key for the heap.
+[[gnu::always_inline]] inline CpuHost::InService CpuHost::enter(ProcessId p, const Burst& b) {
   const Slot burst{p, b.work_ns, b.kernel_ns, b.done};
   std::uint32_t slot;
   if (!free_slots_.empty()) {
@@ -118,10 +119,35 @@ double CpuHost::busy_processor_ns() {
     if (slot >= (1u << kSlotBits)) throw std::length_error("CpuHost: too many bursts in service");
     slots_.push_back(burst);
   }
-  const auto work = static_cast<double>(b.work_ns + b.kernel_ns);
-  heap_.push_back(InService{v_ + work, (next_seq_++ << kSlotBits) | slot});
-  std::push_heap(heap_.begin(), heap_.end(), Later{});
   if (!processes_[p].multi_threaded) processes_[p].running = true;
+  const auto work = static_cast<double>(b.work_ns + b.kernel_ns);
+  return InService{v_ + work, (next_seq_++ << kSlotBits) | slot};
+}
+
+[[gnu::always_inline]] inline void CpuHost::start(ProcessId p, const Burst& b) {
+  heap_.push_back(enter(p, b));
+  std::push_heap(heap_.begin(), heap_.end(), Later{});
+}
+
+// The head leaves and `k` takes its place in one pass (Floyd: the hole
+// walks down along the earlier child to a leaf, then `k` sifts up into it).
+// Keys are unique, so the heap pops in the same order as after a pop and a
+// push.
+[[gnu::always_inline]] inline void CpuHost::replace_top(const InService& k) {
+  const std::size_t n = heap_.size();
+  std::size_t i = 0;
+  for (std::size_t child = 1; child < n; child = 2 * i + 1) {
+    if (child + 1 < n && Later{}(heap_[child], heap_[child + 1])) ++child;
+    heap_[i] = heap_[child];
+    i = child;
+  }
+  while (i > 0) {
+    const std::size_t parent = (i - 1) / 2;
+    if (!Later{}(heap_[parent], k)) break;
+    heap_[i] = heap_[parent];
+    i = parent;
+  }
+  heap_[i] = k;
 }
 
 SimTime CpuHost::stretched(SimTime work_ns, double k) {
@@ -177,26 +203,27 @@ void CpuHost::on_event(std::uint64_t arg) {
   }
 }
 
-// A completed burst's accounting, and its process's next burst in service.
-[[gnu::always_inline]] inline void CpuHost::retire(std::uint32_t slot) {
+// A completed burst's accounting; true with `next` the key of its
+// process's next burst, which has entered service and is not yet in the heap.
+[[gnu::always_inline]] inline bool CpuHost::retire(std::uint32_t slot, InService& next) {
   const ProcessId p = slots_[slot].p;
   Process& proc = processes_[p];
   proc.cpu_ns += slots_[slot].work_ns;
   proc.kernel_ns += slots_[slot].kernel_ns;
   kernel_ns_ += slots_[slot].kernel_ns;
-  if (proc.multi_threaded) return;
+  if (proc.multi_threaded) return false;
   if (proc.waiting.empty()) {
     proc.running = false;
-    return;
+    return false;
   }
   if (proc.random_order && proc.waiting.size() > 1) {
     const auto k = static_cast<std::ptrdiff_t>(proc.order_rng.uniform_index(proc.waiting.size()));
     std::rotate(proc.waiting.begin(), proc.waiting.begin() + k,
                 proc.waiting.begin() + k + 1);  // the drawn one first, the rest in order
   }
-  const Burst next = proc.waiting.front();
+  next = enter(p, proc.waiting.front());  // no wake-up: it was already running
   proc.waiting.pop_front();
-  start(p, next);  // no wake-up: it was already running
+  return true;
 }
 
 // A completed burst's callback; then its slot is free.
@@ -222,16 +249,24 @@ void CpuHost::complete_due() {
     return;
   }
   // Their slots stay taken until their callbacks, which read them, have run.
-  std::pop_heap(heap_.begin(), heap_.end(), Later{});
-  const std::uint32_t first = slot_of(heap_.back());
-  heap_.pop_back();
-  if (heap_.empty() || heap_.front().finish_v > v_ + eps) {  // the common case: one burst
-    retire(first);
+  const std::uint32_t first = slot_of(heap_.front());
+  const std::size_t n = heap_.size();
+  const double second_v =  // the earliest finish after the head's: one of its children
+      n == 1   ? kNeverV
+      : n == 2 ? heap_[1].finish_v
+               : std::min(heap_[1].finish_v, heap_[2].finish_v);
+  InService next;
+  if (second_v > v_ + eps) {  // the common case: one burst, and often its process's next
+    if (retire(first, next)) {
+      replace_top(next);
+    } else {
+      std::pop_heap(heap_.begin(), heap_.end(), Later{});
+      heap_.pop_back();
+    }
     dispatching_ = true;
     notify(first);
   } else {
     completed_.clear();
-    completed_.push_back(first);
     do {
       std::pop_heap(heap_.begin(), heap_.end(), Later{});
       completed_.push_back(slot_of(heap_.back()));
@@ -239,7 +274,12 @@ void CpuHost::complete_due() {
     } while (!heap_.empty() && heap_.front().finish_v <= v_ + eps);
     // Make the state consistent (next bursts in service) before any
     // callback runs, since callbacks submit new work to this host.
-    for (const std::uint32_t slot : completed_) retire(slot);
+    for (const std::uint32_t slot : completed_) {
+      if (retire(slot, next)) {
+        heap_.push_back(next);
+        std::push_heap(heap_.begin(), heap_.end(), Later{});
+      }
+    }
     dispatching_ = true;
     for (const std::uint32_t slot : completed_) notify(slot);
   }

@@ -35,6 +35,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -150,6 +151,7 @@ class CpuHost final : public EventHandler {
     }
   };
   static constexpr int kSlotBits = 24;
+  static constexpr double kNeverV = std::numeric_limits<double>::infinity();
   static constexpr std::uint64_t kCompletionEvent = 0;  // on_event's arg
   static constexpr std::uint64_t kWakeEvent = 1;
   static std::uint32_t slot_of(const InService& s) {
@@ -159,10 +161,12 @@ class CpuHost final : public EventHandler {
   SimTime stretched(SimTime work_ns, double k);  // (1 + k * idle) * work_ns
   double rate() const { return occupancy_.rate(heap_.size()); }
   [[gnu::always_inline]] void advance();
-  [[gnu::always_inline]] void start(ProcessId p, const Burst& b);
+  [[gnu::always_inline]] InService enter(ProcessId p, const Burst& b);
+  [[gnu::always_inline]] void start(ProcessId p, const Burst& b);  // enter and push
+  [[gnu::always_inline]] void replace_top(const InService& k);
   [[gnu::always_inline]] void reschedule();
-  void complete_due();                                     // the completion event
-  [[gnu::always_inline]] void retire(std::uint32_t slot);  // a completed burst's state
+  void complete_due();  // the completion event
+  [[gnu::always_inline]] bool retire(std::uint32_t slot, InService& next);
   [[gnu::always_inline]] void notify(std::uint32_t slot);  // its callback
   void wake_due();  // the wake-up event: start the bursts whose latency is over
 
