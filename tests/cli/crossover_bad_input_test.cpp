@@ -14,16 +14,11 @@ namespace {
 
 using testing::run_stacksim;
 
-// Small runs: two replications of 300 requests per point.
+// Small runs, one stack a side.
 const std::string kCrossover =
-    "crossover --model models/this-machine.json --scenario scenarios/this-machine.json "
-    "--sync gunicorn-flask --async uvicorn-starlette --set requests=300 "
-    "--set warmup_requests=50 --replications 2 ";
+    "crossover " + testing::kSmallRun + "--sync gunicorn-flask --async uvicorn-starlette ";
 
-void expect_bad_input(const std::string& args, const std::vector<std::string>& must_mention) {
-  testing::expect_bad_input(kCrossover + args, must_mention,
-                            ::testing::TempDir() + "stacksim_crossover_bad.csv");
-}
+const testing::BadInputCases expect_bad_input{kCrossover, "stacksim_crossover_bad.csv"};
 
 TEST(CrossoverBadInput, AnUnknownKnobOnEitherAxisIsNamed) {
   expect_bad_input("--x colour=1,2 --y delay_ms=0:40", {"--x", "\"colour\""});

@@ -13,6 +13,12 @@
 
 namespace stacksim::testing {
 
+// This machine's model and scenario cut to small runs: two replications of
+// 300 requests per point, after 50 of warm-up.
+inline const std::string kSmallRun =
+    "--model models/this-machine.json --scenario scenarios/this-machine.json "
+    "--set requests=300 --set warmup_requests=50 --replications 2 ";
+
 struct CommandResult {
   int status = -1;
   std::string out;  // stdout and stderr together
@@ -52,5 +58,16 @@ inline void expect_bad_input(const std::string& args, const std::vector<std::str
         << r.out;
   EXPECT_FALSE(std::ifstream(out).good()) << args << ": wrote " << out;
 }
+
+// One command's bad-input cases: `check(args, must_mention)` is
+// expect_bad_input of `command` + `args`, with --out `out_name` in the
+// test's temporary directory.
+struct BadInputCases {
+  std::string command;   // the command and the arguments every case shares
+  std::string out_name;  // a file name, never written
+  void operator()(const std::string& args, const std::vector<std::string>& must_mention) const {
+    expect_bad_input(command + args, must_mention, ::testing::TempDir() + out_name);
+  }
+};
 
 }  // namespace stacksim::testing

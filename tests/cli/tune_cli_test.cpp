@@ -15,15 +15,10 @@ namespace {
 
 using testing::run_stacksim;
 
-// Small runs: two replications of 300 requests per point, a short ladder.
-const std::string kTune =
-    "tune --model models/this-machine.json --scenario scenarios/this-machine.json "
-    "--set requests=300 --set warmup_requests=50 --replications 2 --points 3 --quiet ";
+// Small runs, a short ladder.
+const std::string kTune = "tune " + testing::kSmallRun + "--points 3 --quiet ";
 
-void expect_bad_input(const std::string& args, const std::vector<std::string>& must_mention) {
-  testing::expect_bad_input(kTune + args, must_mention,
-                            ::testing::TempDir() + "stacksim_tune_bad.txt");
-}
+const testing::BadInputCases expect_bad_input{kTune, "stacksim_tune_bad.txt"};
 
 TEST(TuneBadInput, AnUnknownOrUntunableKnobIsNamed) {
   expect_bad_input("--stack gunicorn-flask --knob colour=1:2", {"--knob colour", "not a knob"});
