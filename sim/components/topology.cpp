@@ -33,11 +33,11 @@ constexpr NameTable<StepKind, 9> kStepKinds{{
 }  // namespace
 
 const char* to_string(Role r) {
-  return name_of(kRoles, r).data();
+  return name_of(kRoles, r);
 }
 
 const char* to_string(StepKind k) {
-  return name_of(kStepKinds, k).data();
+  return name_of(kStepKinds, k);
 }
 
 // Appends steps to the graph in path order, applying the two rules of the
