@@ -35,7 +35,7 @@ E parse_name(const NameTable<E, N>& table, const std::string& name, const std::s
 }  // namespace
 
 const char* to_string(EvaluateAt e) {
-  return name_of(kEvaluateAts, e).data();
+  return name_of(kEvaluateAts, e);
 }
 
 EvaluateAt parse_evaluate_at(const std::string& name, const std::string& where) {
@@ -43,7 +43,7 @@ EvaluateAt parse_evaluate_at(const std::string& name, const std::string& where) 
 }
 
 const char* to_string(Regressor r) {
-  return name_of(kRegressors, r).data();
+  return name_of(kRegressors, r);
 }
 
 Regressor parse_regressor(const std::string& name, const std::string& where) {

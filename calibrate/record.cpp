@@ -7,7 +7,6 @@
 #include <sstream>
 
 #include "common/input_error.hpp"
-#include "common/name_table.hpp"
 #include "live/run.hpp"
 #include "sim/scenario/json_fields.hpp"
 
@@ -16,18 +15,18 @@ namespace stacksim::calibrate {
 namespace jf = json_fields;
 
 namespace {
-constexpr NameTable<Group, kGroupCount> kGroupNames{{
-    {Group::kClient, "client"},
-    {Group::kNginx, "nginx"},
-    {Group::kApp, "app"},
-    {Group::kPgbouncer, "pgbouncer"},
-    {Group::kPostgres, "postgres"},
-    {Group::kKernel, "kernel"},
-}};
+// The simulator's role of each group (indexed by Group): a group goes by its
+// role's name, and a simulated run's CPU of a group is its role's.
+constexpr std::array<Role, kGroupCount> kRoleOfGroup = {
+    Role::kClient, Role::kProxy, Role::kApp, Role::kPgbouncer, Role::kPostgres, Role::kKernel};
+
+Role role_of(Group g) {
+  return kRoleOfGroup[static_cast<std::size_t>(g)];
+}
 }  // namespace
 
 const char* to_string(Group g) {
-  return name_of(kGroupNames, g).data();
+  return to_string(role_of(g));
 }
 
 namespace {
@@ -147,9 +146,10 @@ std::vector<CalibrationRecord> read_record_file(const std::string& path) {
 }
 
 std::array<double, kGroupCount> cpu_by_group(const RunResult& res) {
-  auto role = [&res](Role x) { return res.cpu_us_per_request[static_cast<int>(x)]; };
-  return {role(Role::kClient),    role(Role::kProxy),    role(Role::kApp),
-          role(Role::kPgbouncer), role(Role::kPostgres), role(Role::kKernel)};
+  std::array<double, kGroupCount> cpu{};
+  for (Group g : kGroups)
+    cpu[static_cast<std::size_t>(g)] = res.cpu_us_per_request[static_cast<int>(role_of(g))];
+  return cpu;
 }
 
 CalibrationRecord record_from_run(const RunResult& res, const Model& model, const StackModel& stack,

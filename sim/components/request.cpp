@@ -16,7 +16,7 @@ constexpr NameTable<Phase, kPhaseCount> kPhases{{
 }  // namespace
 
 const char* to_string(Phase p) {
-  return name_of(kPhases, p).data();
+  return name_of(kPhases, p);
 }
 
 }  // namespace stacksim

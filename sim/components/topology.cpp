@@ -19,25 +19,10 @@ constexpr NameTable<Role, 7> kRoles{{
     {Role::kPgbouncer, "pgbouncer"},
     {Role::kPostgres, "postgres"},
 }};
-constexpr NameTable<StepKind, 9> kStepKinds{{
-    {StepKind::kCpu, "cpu"},
-    {StepKind::kDbDelay, "db_delay"},
-    {StepKind::kAcceptWorker, "accept_worker"},
-    {StepKind::kReleaseWorker, "release_worker"},
-    {StepKind::kAcquireSession, "acquire_session"},
-    {StepKind::kReleaseSession, "release_session"},
-    {StepKind::kAcquireAppConnection, "acquire_app_connection"},
-    {StepKind::kReleaseAppConnection, "release_app_connection"},
-    {StepKind::kComplete, "complete"},
-}};
 }  // namespace
 
 const char* to_string(Role r) {
-  return name_of(kRoles, r).data();
-}
-
-const char* to_string(StepKind k) {
-  return name_of(kStepKinds, k).data();
+  return name_of(kRoles, r);
 }
 
 // Appends steps to the graph in path order, applying the two rules of the

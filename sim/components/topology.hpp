@@ -47,7 +47,6 @@ enum class StepKind : std::uint8_t {
   kReleaseAppConnection,  // give it back
   kComplete,              // the client has the whole response
 };
-const char* to_string(StepKind k);
 
 struct Step {
   StepKind kind = StepKind::kCpu;

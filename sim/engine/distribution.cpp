@@ -8,15 +8,16 @@
 namespace stacksim {
 
 namespace {
+// In the order error messages list them (shape_names).
 constexpr NameTable<Shape, 4> kShapes{{
-    {Shape::kDeterministic, "deterministic"},
-    {Shape::kExponential, "exponential"},
     {Shape::kGamma, "gamma"},
     {Shape::kLognormal, "lognormal"},
+    {Shape::kExponential, "exponential"},
+    {Shape::kDeterministic, "deterministic"},
 }};
 }  // namespace
 
-STACKSIM_NAME_FUNCTIONS(Shape, kShapes, parse_shape)
+STACKSIM_NAME_FUNCTIONS(Shape, kShapes, parse_shape, shape_names)
 
 Distribution::Distribution(Shape shape, double mean, double cv)
     : shape_(shape), mean_(mean), cv_(cv) {

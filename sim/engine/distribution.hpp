@@ -17,6 +17,8 @@ enum class Shape { kDeterministic, kExponential, kGamma, kLognormal };
 std::string_view to_string(Shape s);
 // Returns false for an unknown name.
 bool parse_shape(std::string_view name, Shape& out);
+// "gamma|lognormal|exponential|deterministic": the accepted names, for messages.
+std::string shape_names();
 
 class Distribution {
  public:

@@ -34,31 +34,13 @@ constexpr NameTable<CpuCorrection, kCpuCorrectionCount> kCpuCorrections{{
 
 }  // namespace
 
-// The public functions of each table: to_string, parse_<name> and <name>_names.
-#define STACKSIM_CONFIG_NAMES(Enum, table, parse, names) \
-  STACKSIM_NAME_FUNCTIONS(Enum, table, parse)            \
-  std::string names() {                                  \
-    return all_names(table);                             \
-  }
-
-STACKSIM_CONFIG_NAMES(WorkerType, kWorkerTypes, parse_worker_type, worker_type_names)
-STACKSIM_CONFIG_NAMES(AcceptPolicy, kAcceptPolicies, parse_accept_policy, accept_policy_names)
-STACKSIM_CONFIG_NAMES(WorkerOrder, kWorkerOrders, parse_worker_order, worker_order_names)
-STACKSIM_CONFIG_NAMES(DbAccess, kDbAccesses, parse_db_access, db_access_names)
-STACKSIM_CONFIG_NAMES(LoadType, kLoadTypes, parse_load_type, load_type_names)
-STACKSIM_CONFIG_NAMES(CpuCorrection, kCpuCorrections, parse_cpu_correction, cpu_correction_names)
-
-#undef STACKSIM_CONFIG_NAMES
-
-std::string shape_names() {
-  std::string s;
-  for (Shape shape :
-       {Shape::kGamma, Shape::kLognormal, Shape::kExponential, Shape::kDeterministic}) {
-    if (!s.empty()) s += '|';
-    s += to_string(shape);
-  }
-  return s;
-}
+// Each table's to_string, parse_<name> and <name>_names.
+STACKSIM_NAME_FUNCTIONS(WorkerType, kWorkerTypes, parse_worker_type, worker_type_names)
+STACKSIM_NAME_FUNCTIONS(AcceptPolicy, kAcceptPolicies, parse_accept_policy, accept_policy_names)
+STACKSIM_NAME_FUNCTIONS(WorkerOrder, kWorkerOrders, parse_worker_order, worker_order_names)
+STACKSIM_NAME_FUNCTIONS(DbAccess, kDbAccesses, parse_db_access, db_access_names)
+STACKSIM_NAME_FUNCTIONS(LoadType, kLoadTypes, parse_load_type, load_type_names)
+STACKSIM_NAME_FUNCTIONS(CpuCorrection, kCpuCorrections, parse_cpu_correction, cpu_correction_names)
 
 namespace {
 Distribution times(const Distribution& d, double f) {

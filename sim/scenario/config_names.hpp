@@ -18,13 +18,13 @@ bool parse_db_access(std::string_view name, DbAccess& out);
 bool parse_load_type(std::string_view name, LoadType& out);
 bool parse_cpu_correction(std::string_view name, CpuCorrection& out);
 
-// "a|b|c": the accepted names, for error messages.
+// "a|b|c": the accepted names, for error messages (shape_names() is with
+// parse_shape(), in sim/engine/distribution.hpp).
 std::string worker_type_names();
 std::string accept_policy_names();
 std::string worker_order_names();
 std::string db_access_names();
 std::string load_type_names();
 std::string cpu_correction_names();
-std::string shape_names();
 
 }  // namespace stacksim

@@ -27,9 +27,7 @@ inline Model uniform_model(double each_us, double app_us, WorkerType type = Work
   for (WorkerType t : {WorkerType::kSync, WorkerType::kGreenlet, WorkerType::kCoroutine}) {
     StackModel s;
     s.type = t;
-    s.name = std::string(t == WorkerType::kSync       ? "sync"
-                         : t == WorkerType::kGreenlet ? "greenlet"
-                                                      : "coroutine");
+    s.name = std::string(to_string(t));  // "sync", "greenlet", "coroutine"
     s.server = s.name;
     s.framework = "test";
     s.max_concurrency = t == WorkerType::kSync ? 1 : 1000;
