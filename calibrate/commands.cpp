@@ -130,13 +130,7 @@ int run_calibration(const RunCommandOptions& o) {
   const SchedulerFit scheduler = fit_scheduler(c.model, plan, recipes, stored, so);
   c.model.host.imbalance = scheduler.beta;
   c.model.host.wakeup_latency_ns = static_cast<SimTime>(std::llround(scheduler.latency_us * 1e3));
-  std::erase_if(c.not_identified,
-                [](const std::string& s) { return s.starts_with(kSchedulerNotFitted); });
-  c.model.provenance["not_identified"] = c.not_identified;
-  c.model.provenance["scheduler_fit"] = to_json(scheduler);
-  c.model.provenance["tool"] = "stacksim calibrate run";
-  c.model.provenance["plan"] = o.plan;
-  c.model.provenance["store"] = o.store;
+  record_scheduler_fit(c, scheduler, "stacksim calibrate run", o.plan, o.store);
   if (!o.holdout.empty()) c.model.provenance["holdout_plan"] = o.holdout;
   const std::string path = model_path(o.out, o.label);
   write_model_atomically(c.model, path);

@@ -114,20 +114,14 @@ void describe_host(Model& m, const HostProfile& profile, int cpus) {
   m.host.profile = profile;
 }
 
-// The scheduler fit supersedes its "not fitted" notes; how the model was made.
+// How the model was made (the scheduler fit's part: record_scheduler_fit).
 void record_provenance(Calibration& c, const std::optional<LoadConsistencyFit>& load,
                        const SchedulerFit& scheduler, const std::optional<LatencyShapeFit>& shape,
                        const QuickOptions& o, int cpus) {
   Model& m = c.model;
   if (load) m.provenance["load_fit"] = to_json(*load);
-  std::erase_if(c.not_identified,
-                [](const std::string& s) { return s.starts_with(kSchedulerNotFitted); });
-  m.provenance["not_identified"] = c.not_identified;
-  m.provenance["scheduler_fit"] = to_json(scheduler);
+  record_scheduler_fit(c, scheduler, "stacksim calibrate quick", o.plan, o.store);
   if (shape) m.provenance["latency_shape_fit"] = to_json(*shape);
-  m.provenance["tool"] = "stacksim calibrate quick";
-  m.provenance["plan"] = o.plan;
-  m.provenance["store"] = o.store;
   m.provenance["profile"] = o.profile;
   m.provenance["cores"] = cpus;
   const bool latency_fitted = std::any_of(

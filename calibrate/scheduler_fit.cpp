@@ -152,6 +152,18 @@ nlohmann::json to_json(const SchedulerFit& f) {
           {"candidates", candidates}};
 }
 
+void record_scheduler_fit(Calibration& c, const SchedulerFit& fit, const std::string& tool,
+                          const std::string& plan, const std::string& store) {
+  std::erase_if(c.not_identified,
+                [](const std::string& s) { return s.starts_with(kSchedulerNotFitted); });
+  nlohmann::json& prov = c.model.provenance;
+  prov["not_identified"] = c.not_identified;
+  prov["scheduler_fit"] = to_json(fit);
+  prov["tool"] = tool;
+  prov["plan"] = plan;
+  prov["store"] = store;
+}
+
 std::string format_summary(const SchedulerFit& f) {
   std::vector<SchedulerCandidate> rows = f.candidates;
   std::sort(rows.begin(), rows.end(), [](const SchedulerCandidate& a, const SchedulerCandidate& b) {

@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include "calibrate/fit.hpp"
 #include "calibrate/validation.hpp"
 #include "live/servers/stack_recipes.hpp"
 #include "live/sweep.hpp"
@@ -64,5 +65,11 @@ nlohmann::json to_json(const SchedulerFit& f);
 // One line per candidate (beta, latency, median absolute errors), the kept
 // one marked.
 std::string format_summary(const SchedulerFit& f);
+
+// A calibration's scheduler, fitted: the fit replaces its "not fitted"
+// note, and the provenance names the fit, the tool, the plan and the store
+// (calibrate run and calibrate quick alike).
+void record_scheduler_fit(Calibration& c, const SchedulerFit& fit, const std::string& tool,
+                          const std::string& plan, const std::string& store);
 
 }  // namespace stacksim::calibrate

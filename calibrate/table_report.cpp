@@ -59,6 +59,11 @@ std::string percent(double e) {
   return std::isfinite(e) ? fmt("%+.0f%%", 100 * e) : "-";
 }
 
+nlohmann::json noise_json(const FigureNoise& n) {
+  return {
+      {"throughput", n.throughput}, {"p50", n.p50}, {"p99", n.p99}, {"db_sessions", n.db_sessions}};
+}
+
 }  // namespace
 
 double relative_error(const std::optional<double>& published, const std::optional<double>& fitted) {
@@ -113,16 +118,8 @@ nlohmann::json table_fit_json(const TableFit& fit, const PublishedTable& table,
           {"estimates", in.estimates},
           {"throughput", table.kind == ThroughputKind::kRelative ? "relative" : "requests_per_s"},
           {"baseline", table.baseline},
-          {"noise_log",
-           {{"throughput", fit.noise.throughput},
-            {"p50", fit.noise.p50},
-            {"p99", fit.noise.p99},
-            {"db_sessions", fit.noise.db_sessions}}},
-          {"simulation_noise_log",
-           {{"throughput", fit.simulation_noise.throughput},
-            {"p50", fit.simulation_noise.p50},
-            {"p99", fit.simulation_noise.p99},
-            {"db_sessions", fit.simulation_noise.db_sessions}}},
+          {"noise_log", noise_json(fit.noise)},
+          {"simulation_noise_log", noise_json(fit.simulation_noise)},
           {"figures", fit.figures},
           {"chi2", fit.chi2},
           {"noise_scale", fit.noise_scale},
