@@ -26,9 +26,11 @@ class Done final : public EventHandler {
   void on_event(std::uint64_t arg) override {
     if (at.size() <= arg) at.resize(arg + 1, -1);
     at[arg] = sim_.now();
+    order.push_back(arg);
   }
   Continuation k(std::uint64_t arg) { return Continuation{this, arg}; }
   std::vector<SimTime> at;
+  std::vector<std::uint64_t> order;  // the args in completion order
 
  private:
   Simulator& sim_;
@@ -121,6 +123,38 @@ TEST(CpuHost, SingleThreadedProcessRunsItsBurstsOneAtATimeInFifoOrder) {
   expect_at(done.at[2], 12 * kMs);
   EXPECT_NEAR(host.busy_processor_ns(), 12.0 * kMs, 6);
   EXPECT_EQ(host.backlog(p), 0u);
+}
+
+TEST(CpuHost, AFinishedBurstsSuccessorAndBurstsFinishingTogetherKeepTheSharesAndOrder) {
+  // 2 cores, single-threaded A (10, then 5 ms), B (10, then 20), C (4,
+  // then 9); all submitted at t=0 (tags A 0 1, B 2 3, C 4 5). Three
+  // runnable: rate 2/3. C's 4 ms end at t=6, alone, and its 9 ms take their
+  // place (V=4, A and B have 6 left; C's 9 finish after theirs). A and B end
+  // together at t = 6 + 6 x 3/2 = 15 and both start their next: A 5, B 20,
+  // C 3 left, rate 2/3. C ends at t = 15 + 3 x 3/2 = 19.5; A (2 left) and B
+  // at rate 1: A ends 21.5, B alone 15 ms later, 36.5. Busy processors:
+  // 2 x 21.5 + 15 = 58 ms = the total work.
+  Simulator sim;
+  CpuHost host(sim, 2);
+  Done done(sim);
+  const ProcessId a = host.add_process("a"), b = host.add_process("b"), c = host.add_process("c");
+  host.submit(a, 10 * kMs, done.k(0));
+  host.submit(a, 5 * kMs, done.k(1));
+  host.submit(b, 10 * kMs, done.k(2));
+  host.submit(b, 20 * kMs, done.k(3));
+  host.submit(c, 4 * kMs, done.k(4));
+  host.submit(c, 9 * kMs, done.k(5));
+  sim.run();
+  expect_at(done.at[4], 6 * kMs);
+  expect_at(done.at[0], 15 * kMs);
+  EXPECT_EQ(done.at[0], done.at[2]);  // one instant: both completed by one event
+  expect_at(done.at[5], 19 * kMs + kMs / 2);
+  expect_at(done.at[1], 21 * kMs + kMs / 2);
+  expect_at(done.at[3], 36 * kMs + kMs / 2);
+  EXPECT_EQ(done.order, (std::vector<std::uint64_t>{4, 0, 2, 5, 1, 3}));
+  EXPECT_NEAR(host.busy_processor_ns(), 58.0 * kMs, 8);
+  EXPECT_EQ(host.cpu_ns(a), 15 * kMs);
+  EXPECT_EQ(host.cpu_ns(c), 13 * kMs);
 }
 
 TEST(CpuHost, MultiThreadedProcessRunsItsBurstsInParallel) {
