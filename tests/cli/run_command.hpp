@@ -59,7 +59,7 @@ inline void expect_bad_input(const std::string& args, const std::vector<std::str
   EXPECT_FALSE(std::ifstream(out).good()) << args << ": wrote " << out;
 }
 
-// One command's bad-input cases: `check(args, must_mention)` is
+// One command's bad-input cases: calling it with (args, must_mention) is
 // expect_bad_input of `command` + `args`, with --out `out_name` in the
 // test's temporary directory.
 struct BadInputCases {
